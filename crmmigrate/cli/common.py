@@ -1,0 +1,66 @@
+"""What every command shares: the console, error translation at the edge, and exit codes."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from ..errors import EXIT_USAGE, CrmMigrateError
+
+console = Console(stderr=False, highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def debug_enabled() -> bool:
+    return os.environ.get("CRMMIGRATE_DEBUG", "") not in ("", "0")
+
+
+def report_error(exc: CrmMigrateError) -> None:
+    """One or two lines a person can act on: where, what, and what to do."""
+    err_console.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True, emoji=False)
+    if exc.hint:
+        err_console.print(f"[dim]hint:[/] {exc.hint}", soft_wrap=True, emoji=False)
+
+
+def handle_errors(func: F) -> F:
+    """Turn library errors into a message and an exit code; tracebacks only with --debug."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CrmMigrateError as exc:
+            if debug_enabled():
+                raise
+            report_error(exc)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            err_console.print("interrupted")
+            raise typer.Exit(130) from None
+        except OSError as exc:
+            if debug_enabled():
+                raise
+            where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+            err_console.print(f"[bold red]error:[/] {where}{exc.strerror or exc}", soft_wrap=True)
+            raise typer.Exit(EXIT_USAGE) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def escape(text: object) -> str:
+    """Text safe to print with rich markup on."""
+    from rich.markup import escape as _escape
+
+    return _escape(str(text))
+
+
+def is_interactive() -> bool:
+    return sys.stderr.isatty()

@@ -1,0 +1,172 @@
+"""The run configuration (`crmmigrate.yml`): one typed object, validated completely before any
+work starts, reporting every problem at once with the nearest valid key for a typo.
+
+Input paths in the file (sources, mappings, rules, decisions) are relative to the file itself;
+outputs (`out`, a SQLite store) are relative to the directory the command runs in.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .cleanse.options import StandardiseOptions
+from .dedupe.settings import DedupeSettings, SurvivorshipSettings
+from .errors import ConfigError
+from .mappings.spec import MappingSpec
+
+STORE_ENV = "CRMMIGRATE_STORE_URL"
+DEFAULT_STORE = "sqlite:///crm.db"
+DEFAULT_CONFIG = "crmmigrate.yml"
+
+Format = Literal["csv", "tsv", "txt", "xlsx", "json", "ndjson", "parquet", "sql"]
+
+
+class SourceConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    path: str
+    format: Format | None = None  # from the extension (or the URL) when absent
+    delimiter: str | None = None  # sniffed when absent
+    encoding: str | None = None  # detected when absent
+    sheet: str | int | None = None  # Excel: name or 0-based index; the first by default
+    table: str | None = None  # SQL sources
+    query: str | None = None  # SQL sources
+    mapping: str | MappingSpec  # built-in template name, a path to a YAML file, or inline
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_simple(cls, v: str) -> str:
+        if not v or not v.strip():
+            raise ValueError("must not be empty")
+        return v.strip()
+
+
+class RunConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sources: list[SourceConfig] = Field(default_factory=list)
+    standardise: StandardiseOptions = Field(default_factory=StandardiseOptions)
+    dedupe: DedupeSettings = Field(default_factory=DedupeSettings)
+    survivorship: SurvivorshipSettings = Field(default_factory=SurvivorshipSettings)
+    rules: list[str] = Field(default_factory=lambda: ["golden"])
+    store: str | None = None
+    out: str = "out"
+
+    #: Directory of the config file; input paths are resolved against it. Not a YAML key.
+    base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
+    #: sha256 of the config file's text (recorded in the run ledger). Not a YAML key.
+    config_hash: str = Field(default="", exclude=True)
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_names(cls, v: list[SourceConfig]) -> list[SourceConfig]:
+        seen: set[str] = set()
+        for s in v:
+            if s.name in seen:
+                raise ValueError(f"source name {s.name!r} is used twice; names must be unique")
+            seen.add(s.name)
+        return v
+
+    def resolve(self, path: str) -> Path:
+        """An input path from the config, relative to the config file's directory."""
+        p = Path(os.path.expanduser(path))
+        return p if p.is_absolute() else self.base_dir / p
+
+    def store_url(self) -> str:
+        """The store URL: the config's, else $CRMMIGRATE_STORE_URL, else a SQLite file here."""
+        return self.store or os.environ.get(STORE_ENV) or DEFAULT_STORE
+
+    def source_path(self, source: SourceConfig) -> str:
+        """A source's path resolved, leaving SQLAlchemy URLs untouched."""
+        return source.path if "://" in source.path else str(self.resolve(source.path))
+
+
+def _known_keys(model: type[BaseModel]) -> list[str]:
+    return [name for name, f in model.model_fields.items() if not f.exclude]
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model that owns the key at `loc` (for nearest-key suggestions)."""
+    model: Any = RunConfig
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part) if hasattr(model, "model_fields") else None
+        if field is None:
+            return None
+        ann = field.annotation
+        candidates = [ann, *getattr(ann, "__args__", ())]
+        for c in candidates:
+            for inner in (c, *getattr(c, "__args__", ())):
+                if isinstance(inner, type) and issubclass(inner, BaseModel):
+                    model = inner
+                    break
+            else:
+                continue
+            break
+        else:
+            return None
+    return model
+
+
+def _describe(err: dict[str, Any]) -> str:
+    loc = err["loc"]
+    where = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc).replace(".[", "[")
+    if err["type"] == "extra_forbidden":
+        key = str(loc[-1])
+        model = _model_at(loc)
+        near = difflib.get_close_matches(key, _known_keys(model), n=1, cutoff=0.5) if model else []
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        return f"{where}: unknown key{hint}"
+    return f"{where}: {err['msg']}"
+
+
+def parse_config(data: Any, *, base_dir: Path | None = None, text: str = "", file: str = "") -> RunConfig:
+    """Validate a config given as a mapping; every problem is reported in one ConfigError."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError("the config must be a mapping of keys to values", file=file or None)
+    try:
+        config = RunConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = sorted({_describe(e) for e in exc.errors()})
+        raise ConfigError(
+            "invalid configuration:\n  " + "\n  ".join(problems),
+            file=file or None,
+            hint="see the config reference in the README",
+        ) from None
+    config.base_dir = base_dir or Path.cwd()
+    config.config_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return config
+
+
+def load_config(path: str | Path) -> RunConfig:
+    """Read and validate a YAML config file."""
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(
+            "config file not found",
+            file=str(path),
+            hint=f"pass the path of your config, or create {DEFAULT_CONFIG} (see samples/crmmigrate.yml)",
+        )
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError("the config is not UTF-8 text", file=str(path)) from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        row = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"YAML syntax error: {problem}", file=str(path), row=row) from None
+    return parse_config(data, base_dir=path.resolve().parent, text=text, file=str(path))

@@ -1,0 +1,1 @@
+"""Built-in mapping templates for known legacy exports, and their loader."""

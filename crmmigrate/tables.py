@@ -1,0 +1,75 @@
+"""Reading and writing the tool's own tabular files (CSV or Parquet, by extension).
+
+Every CSV the tool writes is safe to open in a spreadsheet: a value that a spreadsheet would
+run as a formula (starting with = + - @, tab or carriage return) is prefixed with a single
+quote, following OWASP's CSV-injection advice. Parquet keeps values exactly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import InputError
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+SUFFIXES = (".csv", ".parquet")
+
+
+def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `df` whose text values cannot run as spreadsheet formulas."""
+    out = df.copy()
+    for column in out.columns:
+        series = out[column]
+        if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
+            continue
+        text = series.astype("string")
+        risky = text.str.startswith(FORMULA_PREFIXES).fillna(False).astype(bool)
+        if risky.any():
+            values = series.astype(object).copy()
+            values[risky] = "'" + text[risky].astype(str)
+            out[column] = values
+    return out
+
+
+def _check_suffix(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InputError(
+            f"unsupported file type {suffix or '(none)'!r}",
+            file=str(path),
+            hint="use a .csv or .parquet file",
+        )
+    return suffix
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a CSV or Parquet file written by the tool (or any file with canonical columns)."""
+    path = Path(path)
+    suffix = _check_suffix(path)
+    if not path.exists():
+        raise InputError("file not found", file=str(path), hint="check the path")
+    if suffix == ".parquet":
+        try:
+            return pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises many kinds
+            raise InputError(f"not a readable Parquet file ({exc})", file=str(path)) from exc
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+    except pd.errors.EmptyDataError as exc:
+        raise InputError("the file is empty", file=str(path), hint="export the data again") from exc
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"not a readable UTF-8 CSV file ({exc})", file=str(path)) from exc
+
+
+def write_table(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write `df` as CSV (formula-safe, UTF-8) or Parquet, by the extension of `path`."""
+    path = Path(path)
+    suffix = _check_suffix(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".parquet":
+        df.to_parquet(path, index=False)
+    else:
+        neutralise_formulas(df).to_csv(path, index=False, encoding="utf-8")
+    return path
