@@ -1,0 +1,96 @@
+"""The run config: validated completely up front, every problem reported at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crmmigrate.config import STORE_ENV, load_config, parse_config
+from crmmigrate.errors import ConfigError
+
+MINIMAL = {"sources": [{"name": "crm", "path": "crm.csv", "mapping": "salesforce-contact"}]}
+
+
+def test_a_minimal_config_gets_good_defaults(tmp_path: Path) -> None:
+    config = parse_config(MINIMAL, base_dir=tmp_path)
+    assert config.sources[0].mapping == "salesforce-contact"
+    assert config.rules == ["golden"]
+    assert config.out == "out"
+    assert config.dedupe.threshold == pytest.approx(0.9)
+
+
+def test_input_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
+    config = parse_config(MINIMAL, base_dir=tmp_path)
+    assert config.source_path(config.sources[0]) == str(tmp_path / "crm.csv")
+
+
+def test_sql_urls_are_left_alone(tmp_path: Path) -> None:
+    data = {"sources": [{"name": "shop", "path": "postgresql://db/shop", "table": "kunden", "mapping": "x"}]}
+    config = parse_config(data, base_dir=tmp_path)
+    assert config.source_path(config.sources[0]) == "postgresql://db/shop"
+
+
+def test_inline_mappings_accept_the_short_form() -> None:
+    data = {
+        "sources": [
+            {
+                "name": "webshop",
+                "path": "kunden.csv",
+                "mapping": {"key": "KundenNr", "columns": {"first_name": "Vorname", "country": {"const": "DE"}}},
+            }
+        ]
+    }
+    mapping = parse_config(data).sources[0].mapping
+    assert mapping.columns["first_name"].column == "Vorname"
+    assert mapping.columns["country"].const == "DE"
+
+
+def test_every_problem_is_reported_at_once_with_the_nearest_key() -> None:
+    data = {
+        "sources": [{"name": "a", "path": "a.csv", "mapping": "m", "delimter": ";"}],
+        "standardize": {},
+        "dedupe": {"treshold": 0.8},
+    }
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data)
+    message = str(caught.value)
+    assert "sources[0].delimter: unknown key (did you mean 'delimiter'?)" in message
+    assert "standardize: unknown key (did you mean 'standardise'?)" in message
+    assert "dedupe.treshold: unknown key (did you mean 'threshold'?)" in message
+
+
+def test_source_names_must_be_unique() -> None:
+    source = {"name": "a", "path": "a.csv", "mapping": "m"}
+    with pytest.raises(ConfigError, match="used twice"):
+        parse_config({"sources": [source, source]})
+
+
+def test_yaml_syntax_errors_name_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "crmmigrate.yml"
+    path.write_text("sources:\n  - name: a\n    path: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.row is not None
+    assert "YAML syntax error" in str(caught.value)
+
+
+def test_a_missing_config_file_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found") as caught:
+        load_config(tmp_path / "nope.yml")
+    assert caught.value.hint
+
+
+def test_the_store_url_can_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(STORE_ENV, "postgresql://u:secret@db/crm")
+    assert parse_config(MINIMAL).store_url() == "postgresql://u:secret@db/crm"
+    monkeypatch.delenv(STORE_ENV)
+    assert parse_config(MINIMAL).store_url() == "sqlite:///crm.db"
+
+
+def test_the_config_hash_identifies_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "c.yml"
+    path.write_text("sources: []\n", encoding="utf-8")
+    first = load_config(path).config_hash
+    path.write_text("sources: []\nout: elsewhere\n", encoding="utf-8")
+    assert load_config(path).config_hash != first

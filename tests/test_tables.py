@@ -1,0 +1,51 @@
+"""The tool's own CSV/Parquet files: round trips, and spreadsheet-safe CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crmmigrate.errors import InputError
+from crmmigrate.tables import neutralise_formulas, read_table, write_table
+
+
+def test_formulas_are_neutralised_in_csv(tmp_path: Path) -> None:
+    df = pd.DataFrame({"name": ["=HYPERLINK(\"http://x\")", "+49 30 123", "-5", "@SUM(A1)", "Anna"]})
+    path = write_table(df, tmp_path / "out.csv")
+    text = path.read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in text
+    assert "'+49 30 123" in text
+    assert "'@SUM(A1)" in text
+    assert "\nAnna" in text
+
+
+def test_parquet_keeps_values_exactly(tmp_path: Path) -> None:
+    df = pd.DataFrame({"name": ["=1+1", None, "Zoë"], "n": [1, 2, 3]})
+    back = read_table(write_table(df, tmp_path / "out.parquet"))
+    assert back["name"].tolist()[0] == "=1+1"
+    assert back["name"].tolist()[2] == "Zoë"
+
+
+def test_non_text_columns_are_untouched() -> None:
+    df = pd.DataFrame({"n": [-1, 2]})
+    assert neutralise_formulas(df)["n"].tolist() == [-1, 2]
+
+
+def test_csv_round_trip_reads_text_as_text(tmp_path: Path) -> None:
+    df = pd.DataFrame({"zip": ["01234", "NA"], "x": ["a", None]})
+    back = read_table(write_table(df, tmp_path / "t.csv"))
+    assert back["zip"].tolist() == ["01234", "NA"]
+    assert pd.isna(back["x"].tolist()[1])
+
+
+@pytest.mark.parametrize("name", ["data.xlsx", "data"])
+def test_unknown_suffixes_are_refused(tmp_path: Path, name: str) -> None:
+    with pytest.raises(InputError, match="unsupported file type"):
+        read_table(tmp_path / name)
+
+
+def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="file not found"):
+        read_table(tmp_path / "missing.csv")
