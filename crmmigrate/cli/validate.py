@@ -1,0 +1,50 @@
+"""`crmmigrate validate`: data-quality rules on a file (CI gate) or on the live store (nightly audit)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ..errors import EXIT_GATE, EXIT_OK, ConfigError
+from ..validate import audit_store, render_table, validate_file, write_outputs
+from .common import console, escape, handle_errors
+
+
+@handle_errors
+def validate_command(
+    in_path: Path = typer.Option(None, "--in", help="CSV or Parquet file to check."),
+    store: str = typer.Option(None, "--store", help="Audit this store's customers table (a SQLAlchemy URL)."),
+    rules: list[str] = typer.Option(
+        None, "--rules", help="Rules file or built-in set: staged, clean, golden (default); repeatable."
+    ),
+    xref: Path = typer.Option(None, "--xref", help="Cross-reference file, for xref_points_to_golden rules."),
+    table: str = typer.Option("customers", "--table", help="Table to audit with --store."),
+    junit: Path = typer.Option(None, "--junit", help="Write JUnit XML here (one test case per rule)."),
+    json_out: Path = typer.Option(None, "--json", help="Write every rule and its counts as JSON here."),
+    html_out: Path = typer.Option(None, "--html", help="Write a self-contained HTML report here."),
+    failures: Path = typer.Option(None, "--failures", help="Write failing rows with lineage (CSV/Parquet)."),
+) -> None:
+    """Check data against data-quality rules; exit 1 if an error rule fails.
+
+    Give either --in FILE (any CSV/Parquet, e.g. in CI) or --store URL (nightly audit of the CRM store).
+    Warnings are reported but do not fail the gate. Personal values are masked in all output.
+
+    Example: crmmigrate validate --in out/golden.csv --rules golden --junit junit.xml --json validation.json
+
+    Example: crmmigrate validate --store postgresql+psycopg://crm@db/crm --rules rules/golden.yml
+    """
+    if (in_path is None) == (store is None):
+        raise ConfigError("give exactly one of --in FILE or --store URL", hint="crmmigrate validate --help")
+    refs = list(rules or ["golden"])
+    report = audit_store(store, refs, table=table) if store else validate_file(in_path, refs, xref=xref)
+    console.print(render_table(report))
+    for path in write_outputs(
+        report, json_path=json_out, junit_path=junit, html_path=html_out, failures_path=failures
+    ):
+        console.print(f"[dim]wrote {escape(path)}[/]")
+    raise typer.Exit(EXIT_OK if report.passed else EXIT_GATE)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("validate")(validate_command)

@@ -1,0 +1,97 @@
+"""`crmmigrate validate` as CI uses it: exit 0 clean, 1 on error rules, 2 on bad usage or rules."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from crmmigrate.cli.app import app
+
+FIXTURES = Path(__file__).parent / "fixtures" / "validate"
+runner = CliRunner()
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Path:
+    for name in ("golden_clean.csv", "golden_defects.csv", "custom_rules.yml", "typos.yml"):
+        shutil.copy(FIXTURES / name, tmp_path / name)
+    return tmp_path
+
+
+def test_a_clean_file_passes_with_exit_0(files: Path) -> None:
+    result = runner.invoke(app, ["validate", "--in", str(files / "golden_clean.csv"), "--rules", "golden"])
+    assert result.exit_code == 0, result.output
+    assert "passed" in result.output
+
+
+def test_planted_defects_fail_with_exit_1_and_every_output_written(files: Path) -> None:
+    out = files / "out"
+    args = [
+        "validate",
+        "--in",
+        str(files / "golden_defects.csv"),
+        "--rules",
+        "golden",
+        "--rules",
+        str(files / "custom_rules.yml"),
+        "--json",
+        str(out / "v.json"),
+        "--junit",
+        str(out / "j.xml"),
+        "--html",
+        str(out / "v.html"),
+        "--failures",
+        str(out / "validation_failures.csv"),
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    data = json.loads((out / "v.json").read_text(encoding="utf-8"))
+    counts = {r["name"]: r["unexpected_count"] for r in data["rules"] if not r["success"]}
+    assert counts["customer id unique"] == 2 and counts["country is ISO"] == 1
+    assert counts["golden: one record per email"] == counts["custom_rules: one record per email"] == 2
+    assert (
+        '<testcase classname="crmmigrate.rules.custom_rules" name="phone E.164">'
+        in (out / "j.xml").read_text()
+    )
+    assert (out / "v.html").exists()
+    failures = (out / "validation_failures.csv").read_text(encoding="utf-8")
+    assert failures.startswith("rule,severity,column,source,source_row,customer_id,value")
+    assert "Traceback" not in result.output
+
+
+def test_rule_file_problems_are_exit_2(files: Path) -> None:
+    result = runner.invoke(
+        app, ["validate", "--in", str(files / "golden_clean.csv"), "--rules", str(files / "typos.yml")]
+    )
+    assert result.exit_code == 2
+    assert "did you mean 'column'" in result.output
+
+
+def test_missing_input_and_wrong_usage_are_exit_2(files: Path) -> None:
+    assert runner.invoke(app, ["validate", "--in", str(files / "nope.csv")]).exit_code == 2
+    assert runner.invoke(app, ["validate"]).exit_code == 2
+    both = runner.invoke(app, ["validate", "--in", str(files / "golden_clean.csv"), "--store", "sqlite://"])
+    assert both.exit_code == 2 and "exactly one of --in FILE or --store URL" in both.output
+
+
+def test_help_has_an_example() -> None:
+    result = runner.invoke(app, ["validate", "--help"])
+    assert result.exit_code == 0 and "Example" in result.output
+
+
+def test_the_cross_reference_is_checked_against_the_golden_file(files: Path) -> None:
+    xref = files / "xref.csv"
+    xref.write_text(
+        "source,source_row,source_key,customer_id,match_score\nshop,4,K9,C999999,1.0\n", encoding="utf-8"
+    )
+    failures = files / "f.csv"
+    args = ["validate", "--in", str(files / "golden_clean.csv"), "--rules", "golden", "--rules", "xref"]
+    result = runner.invoke(app, [*args, "--xref", str(xref), "--failures", str(failures)])
+    assert result.exit_code == 1, result.output
+    assert (
+        "every source row points to a golden record,error,customer_id,shop,4,C999999" in failures.read_text()
+    )
