@@ -149,8 +149,7 @@ def run(
     from .dedupe import dedupe, save_model
     from .reconcile import reconcile, to_html, to_json, to_markdown
     from .store import golden_checksum, open_store
-    from .validate import validate
-    from .validate import render as vrender
+    from .validate import validate, write_outputs
 
     run_id = run_id or new_run_id()
     out = out_dir(config)
@@ -201,10 +200,12 @@ def run(
     summary = []
     with _timed(progress, "validate", summary):
         report = validate(golden, config.rules, base_dir=config.base_dir, related={"xref": xref})
-        (out / "validation.json").write_text(vrender.to_json(report), encoding="utf-8")
-        (out / "junit.xml").write_text(vrender.to_junit(report), encoding="utf-8")
-        written += [out / "validation.json", out / "junit.xml"]
-        written.append(write_table(report.failures, out / "validation_failures.csv"))
+        written += write_outputs(
+            report,
+            json_path=out / "validation.json",
+            junit_path=out / "junit.xml",
+            failures_path=out / "validation_failures.csv",
+        )
         failed = [r for r in report.results if not r.success]
         summary.append(
             f"{len(report.results)} rules, {len(failed)} failed"

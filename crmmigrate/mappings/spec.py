@@ -9,11 +9,15 @@ mapping:
     country: {const: DE}                # a constant
     date_of_birth: {column: Geburtstag, format: "%d.%m.%Y"}  # a date format
     newsletter: {column: NL, values: {J: "true", N: "false"}} # a value map
+    last_name: {column: Name, split: last}                    # "Müller, Anna" or "Anna Müller"
+    mobile_phone: {column: Handy, optional: true}             # empty when the file lacks it
   keep: [Kundengruppe]                  # extra columns carried as custom fields
 ```
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -29,6 +33,8 @@ class ColumnRule(BaseModel):
     const: str | None = None
     format: str | None = None  # strptime format for dates
     values: dict[str, str | None] | None = None  # value map applied after reading
+    split: Literal["first", "last"] | None = None  # take this part of a full name ("LAST, First" too)
+    optional: bool = False  # a missing source column leaves the field empty instead of an error
 
     @model_validator(mode="after")
     def _one_source(self) -> ColumnRule:

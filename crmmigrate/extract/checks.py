@@ -1,0 +1,94 @@
+"""Checking every source before any work: the file is there (or the database answers), its
+format is known, its mapping resolves, and every mapped column is in its header. All problems
+are reported at once, each naming the source, the column and the columns the file has."""
+
+from __future__ import annotations
+
+import difflib
+from typing import TYPE_CHECKING
+
+from ..errors import CrmMigrateError, InputError, MappingError
+from ..mappings import resolve_mapping
+from ..mappings.spec import MappingSpec
+from .mapper import missing_columns, spec_problems
+from .readers import Reader, open_reader
+
+if TYPE_CHECKING:
+    from ..config import RunConfig, SourceConfig
+
+MAX_LISTED = 40
+
+
+def _listing(columns: list[str]) -> str:
+    shown = ", ".join(columns[:MAX_LISTED])
+    more = len(columns) - MAX_LISTED
+    return shown + (f" … and {more} more" if more > 0 else "")
+
+
+def column_problems(name: str, spec: MappingSpec, reader: Reader) -> list[str]:
+    """One line per mapped column missing from the source's header."""
+    columns = reader.columns()
+    missing = missing_columns(spec, columns)
+    if missing and hasattr(reader, "all_columns"):  # NDJSON: the header was a sample
+        columns = reader.all_columns()
+        missing = missing_columns(spec, columns)
+    lines = []
+    for target, column in missing:
+        near = difflib.get_close_matches(column, columns, n=1, cutoff=0.6)
+        guess = f" (did you mean {near[0]!r}?)" if near else ""
+        lines.append(
+            f"source {name!r}: column {column!r} (for {target}) is not in the file{guess}; "
+            f"the file has: {_listing(columns)}"
+        )
+    return lines
+
+
+def source_problems(source: SourceConfig, config: RunConfig) -> tuple[list[str], bool]:
+    """(problems, whether any is a mapping problem) of one source."""
+    location = config.source_path(source)
+    problems: list[str] = []
+    mapping_trouble = False
+    spec = reader = None
+    try:
+        spec = resolve_mapping(source, config)
+        problems += [f"source {source.name!r}: mapping: {p}" for p in spec_problems(spec)]
+        mapping_trouble = bool(problems)
+    except MappingError as exc:
+        problems.append(_describe(source, exc))
+        mapping_trouble = True
+    try:
+        reader = open_reader(source, location)
+        if spec is not None:
+            found = column_problems(source.name, spec, reader)
+            problems += found
+            mapping_trouble = mapping_trouble or bool(found)
+        else:
+            reader.columns()
+    except InputError as exc:
+        problems.append(_describe(source, exc))
+    return problems, mapping_trouble
+
+
+def _describe(source: SourceConfig, exc: CrmMigrateError) -> str:
+    text = str(exc)
+    if not text.startswith(f"source {source.name!r}"):
+        text = f"source {source.name!r}: {text}"
+    return text + (f" ({exc.hint})" if exc.hint else "")
+
+
+def check_sources(config: RunConfig) -> None:
+    """Raise one MappingError (or InputError) listing every problem of every source."""
+    problems: list[str] = []
+    mapping_trouble = False
+    for source in config.sources:
+        found, is_mapping = source_problems(source, config)
+        problems += found
+        mapping_trouble = mapping_trouble or is_mapping
+    if not problems:
+        return
+    kind = MappingError if mapping_trouble else InputError
+    count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
+    raise kind(
+        f"{count} with the sources:\n  - " + "\n  - ".join(problems),
+        hint="fix the mapping or the path (`crmmigrate profile FILE --suggest-mapping draft.yml` drafts one)",
+    )

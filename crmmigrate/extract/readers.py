@@ -1,0 +1,117 @@
+"""One reader per kind of export. Each gives the column names (reading headers only) and the
+records in chunks of text, so memory stays bounded on large files.
+
+| format  | file                      | notes                                                 |
+|---------|---------------------------|-------------------------------------------------------|
+| csv     | .csv .tsv .txt            | delimiter and encoding detected unless configured     |
+| xlsx    | .xlsx .xlsm               | `sheet:` by name or 0-based index, the first otherwise |
+| json    | .json                     | an array of records, or an object holding one (`table:` names it) |
+| ndjson  | .ndjson .jsonl            | one record per line                                   |
+| parquet | .parquet .pq              | struct columns flattened to dotted names              |
+| sql     | a SQLAlchemy URL          | `table:` (quoted safely) or `query:`                  |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from ..errors import InputError
+from .chunk import RawChunk
+from .csvfile import CsvFormat, csv_format, iter_csv, read_csv_header
+
+if TYPE_CHECKING:
+    from ..config import SourceConfig
+
+SUFFIX_FORMATS = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".tab": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".json": "json",
+    ".ndjson": "ndjson",
+    ".jsonl": "ndjson",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+FORMAT_ALIASES = {"tsv": "csv", "txt": "csv"}
+
+
+class Reader(Protocol):
+    def columns(self) -> list[str]: ...
+
+    def chunks(self, chunk_rows: int) -> Iterator[RawChunk]: ...
+
+
+def source_format(location: str, declared: str | None) -> str:
+    """The reader a source needs: the configured `format:`, else from the URL or extension."""
+    if declared:
+        return FORMAT_ALIASES.get(declared, declared)
+    if "://" in location:
+        return "sql"
+    suffix = Path(location).suffix.lower()
+    if suffix in SUFFIX_FORMATS:
+        return SUFFIX_FORMATS[suffix]
+    hint = "set `format:` (csv, xlsx, json, ndjson, parquet, sql) or rename the file"
+    if suffix == ".xls":
+        hint = "save it as .xlsx (Excel: File > Save As > Excel Workbook) and point the config at that"
+    raise InputError(f"unknown file format {suffix or '(no extension)'!r}", file=location, hint=hint)
+
+
+@dataclass
+class CsvReader:
+    path: Path
+    encoding: str | None = None
+    delimiter: str | None = None
+    _format: CsvFormat | None = field(default=None, init=False)
+    _columns: list[str] | None = field(default=None, init=False)
+
+    @property
+    def format(self) -> CsvFormat:
+        if self._format is None:
+            suffix = self.path.suffix.lower()
+            self._format = csv_format(
+                self.path, encoding=self.encoding, delimiter=self.delimiter, suffix=suffix
+            )
+        return self._format
+
+    def columns(self) -> list[str]:
+        if self._columns is None:
+            self._columns = read_csv_header(self.path, self.format)
+        return self._columns
+
+    def chunks(self, chunk_rows: int) -> Iterator[RawChunk]:
+        return iter_csv(self.path, self.format, self.columns(), chunk_rows)
+
+
+def open_reader(source: SourceConfig, location: str) -> Reader:
+    """The reader for a source at `location` (a resolved path or a SQLAlchemy URL)."""
+    fmt = source_format(location, source.format)
+    if fmt == "sql":
+        from .sqlsource import SqlReader
+
+        return SqlReader(location, table=source.table, query=source.query)
+    path = Path(location)
+    if not path.exists():
+        raise InputError("file not found", file=location, hint="check `path:` (relative to the config file)")
+    if path.is_dir():
+        raise InputError("is a directory, not a file", file=location)
+    if fmt == "csv":
+        return CsvReader(path, encoding=source.encoding, delimiter=source.delimiter)
+    if fmt == "xlsx":
+        from .excel import ExcelReader
+
+        return ExcelReader(path, sheet=source.sheet)
+    if fmt in ("json", "ndjson"):
+        from .jsonfile import JsonReader
+
+        return JsonReader(path, lines=fmt == "ndjson", records_key=source.table)
+    if fmt == "parquet":
+        from .parquetfile import ParquetReader
+
+        return ParquetReader(path)
+    raise InputError(f"unknown format {fmt!r}", file=location)
