@@ -1,8 +1,9 @@
 """The whole job: extract -> standardise -> dedupe -> validate -> load -> reconcile.
 
-Each stage is a function of DataFrames living in its own package; this module only passes data
-along, writes the outputs DESIGN.md lists into `out/`, and reports progress through a callback,
-so the same run can be driven from the CLI, a script or a test.
+Each stage is a function of DataFrames living in its own package. This module passes data along
+and writes the outputs DESIGN.md lists into `out/`. Every stage here is also callable on its
+own, reading the previous stage's outputs from `out/` (`read_*`), which is how the per-stage
+commands work from a config; `run` chains the same functions in memory.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ import pandas as pd
 
 from . import schema
 from .config import RunConfig
-from .errors import EXIT_GATE, EXIT_OK, ConfigError
-from .tables import write_table
+from .errors import EXIT_GATE, EXIT_OK, ConfigError, InputError
+from .tables import read_table, write_table
+
+COUNTS_FILE = "extract_counts.json"
 
 
 @dataclass(frozen=True)
@@ -37,52 +40,48 @@ class StageEvent:
 Progress = Callable[[StageEvent], None]
 
 
-@dataclass(frozen=True)
-class RunResult:
-    run_id: str
-    out_dir: Path
-    exit_code: int
-    balanced: bool
-    validation_passed: bool
-    loaded: bool
-    dry_run: bool
-    reconciliation: Any
-    validation: Any
-    load: Any
-    outputs: tuple[Path, ...] = ()
-    messages: tuple[str, ...] = field(default_factory=tuple)
-
-
 def new_run_id(now: datetime | None = None) -> str:
     """Sortable and unique: `20261123T020000Z-1a2b3c`."""
     now = now or datetime.now(timezone.utc)
     return now.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
 
 
-@contextmanager
-def _timed(progress: Progress | None, stage: str, summary: list[str]) -> Iterator[None]:
-    started = time.perf_counter()
-    yield
-    if progress is not None:
-        progress(StageEvent(stage, summary[0] if summary else "", time.perf_counter() - started))
-
-
 def out_dir(config: RunConfig) -> Path:
-    return Path(config.out)
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    return out
 
 
-# -- stages as small functions over frames ---------------------------------------------------
+def _read_output(out: Path, name: str, stage: str) -> pd.DataFrame:
+    path = out / name
+    if not path.exists():
+        raise InputError(
+            f"{name} not found: the {stage} stage has not run yet",
+            file=str(path),
+            hint=f"run `crmmigrate {stage}` with the same config first (or `crmmigrate run`)",
+        )
+    return read_table(path)
+
+
+# -- extract ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Extracted:
     staged: pd.DataFrame
     rejects: pd.DataFrame
-    counts: dict[str, Any]  # source name -> SourceCounts
+    counts: dict[str, Any]  # source name -> reconcile.SourceCounts
+
+    def summary(self) -> str:
+        read = sum(c.read for c in self.counts.values())
+        return (
+            f"{read} rows read from {len(self.counts)} sources, "
+            f"{len(self.staged)} staged, {len(self.rejects)} rejected"
+        )
 
 
 def extract_all(config: RunConfig) -> Extracted:
-    """Every source through its mapping; all sources checked before any is read."""
+    """Every source through its mapping; all sources are checked before any is read."""
     from .extract import check_sources, extract_source
     from .reconcile import SourceCounts
 
@@ -106,14 +105,76 @@ def extract_all(config: RunConfig) -> Extracted:
             unmapped_columns=tuple(result.unmapped_columns),
         )
     staged = pd.concat(staged_parts, ignore_index=True) if staged_parts else _empty(schema.STAGED_COLUMNS)
-    rejects = (
-        pd.concat(reject_parts, ignore_index=True) if reject_parts else _empty(schema.REJECT_COLUMNS)
-    )
+    rejects = pd.concat(reject_parts, ignore_index=True) if reject_parts else _empty(schema.REJECT_COLUMNS)
     return Extracted(staged=staged, rejects=rejects, counts=counts)
 
 
 def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+
+
+def write_extracted(extracted: Extracted, out: Path) -> list[Path]:
+    counts = {name: c.as_dict() for name, c in extracted.counts.items()}
+    (out / COUNTS_FILE).write_text(json.dumps(counts, indent=2), encoding="utf-8")
+    return [
+        write_table(extracted.staged, out / "staged.parquet"),
+        write_table(extracted.rejects, out / "rejects.csv"),
+        out / COUNTS_FILE,
+    ]
+
+
+def read_extracted(out: Path) -> Extracted:
+    from .reconcile import SourceCounts
+
+    path = out / COUNTS_FILE
+    if not path.exists():
+        raise InputError(f"{COUNTS_FILE} not found: the extract stage has not run yet", file=str(path),
+                         hint="run `crmmigrate extract` with the same config first")
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    counts = {
+        name: SourceCounts(
+            read=c["read"],
+            rejected=c["rejected"],
+            staged=c["staged"],
+            rejected_by_reason=c.get("rejected_by_reason", {}),
+            unmapped_columns=tuple(c.get("unmapped_columns", ())),
+        )
+        for name, c in raw.items()
+    }
+    return Extracted(
+        staged=_read_output(out, "staged.parquet", "extract"),
+        rejects=_read_output(out, "rejects.csv", "extract"),
+        counts=counts,
+    )
+
+
+# -- standardise ------------------------------------------------------------------------------
+
+
+def standardise_stage(config: RunConfig, staged: pd.DataFrame, out: Path) -> pd.DataFrame:
+    from .cleanse import standardise
+
+    clean = standardise(staged, config.standardise)
+    write_table(clean, out / "clean.parquet")
+    return clean
+
+
+def standardise_summary(clean: pd.DataFrame) -> str:
+    """`phone 95% usable, 3 invalid; email …` for the fields that matter most."""
+    parts = []
+    for f in ("phone", "email", "country", "postal_code"):
+        col = schema.status_column(f)
+        if col not in clean.columns or not len(clean):
+            continue
+        counts = clean[col].value_counts()
+        good = int(counts.get("valid", 0) + counts.get("fixed", 0) + counts.get("inferred", 0))
+        present = len(clean) - int(counts.get("missing", 0))
+        share = f"{100 * good / present:.0f}%" if present else "n/a"
+        parts.append(f"{f} {share} usable, {int(counts.get('invalid', 0))} invalid")
+    return f"{len(clean)} rows; " + "; ".join(parts)
+
+
+# -- dedupe -----------------------------------------------------------------------------------
 
 
 def load_known_ids(store_url: str) -> pd.DataFrame | None:
@@ -125,15 +186,203 @@ def load_known_ids(store_url: str) -> pd.DataFrame | None:
     return known if len(known) else None
 
 
-def load_decisions_file(config: RunConfig) -> pd.DataFrame | None:
-    if not config.dedupe.decisions:
-        return None
-    from .dedupe import load_decisions
+def dedupe_stage(config: RunConfig, clean: pd.DataFrame, out: Path) -> Any:
+    from .dedupe import dedupe, load_decisions, save_model
 
-    return load_decisions(config.resolve(config.dedupe.decisions))
+    decisions = load_decisions(config.resolve(config.dedupe.decisions)) if config.dedupe.decisions else None
+    matched = dedupe(
+        clean,
+        config.dedupe,
+        config.survivorship,
+        known_ids=load_known_ids(config.store_url()),
+        decisions=decisions,
+    )
+    write_table(matched.golden, out / "golden.parquet")
+    write_table(matched.golden, out / "golden.csv")
+    write_table(matched.xref, out / "xref.csv")
+    write_table(matched.review, out / "review.csv")
+    write_table(matched.lineage, out / "golden_lineage.csv")
+    save_model(matched, out / "match_model.json")
+    return matched
+
+
+def dedupe_summary(golden: pd.DataFrame, xref: pd.DataFrame, review: pd.DataFrame) -> str:
+    merged = int((golden["member_count"] > 1).sum()) if len(golden) else 0
+    return (
+        f"{len(golden)} golden records from {len(xref)} rows, "
+        f"{merged} merged clusters, {len(review)} pairs to review"
+    )
+
+
+@dataclass(frozen=True)
+class Golden:
+    golden: pd.DataFrame
+    xref: pd.DataFrame
+    lineage: pd.DataFrame | None
+
+
+def read_golden(out: Path) -> Golden:
+    golden = _read_output(out, "golden.parquet", "dedupe")
+    xref = _read_output(out, "xref.csv", "dedupe")
+    xref["source_row"] = pd.to_numeric(xref["source_row"]).astype("int64")
+    lineage_path = out / "golden_lineage.csv"
+    lineage = read_table(lineage_path) if lineage_path.exists() else None
+    if lineage is not None and "source_row" in lineage.columns:
+        lineage["source_row"] = pd.to_numeric(lineage["source_row"]).astype("int64")
+    return Golden(golden=golden, xref=xref, lineage=lineage)
+
+
+# -- validate ---------------------------------------------------------------------------------
+
+
+def validate_stage(config: RunConfig, golden: pd.DataFrame, xref: pd.DataFrame, out: Path) -> Any:
+    from .validate import validate, write_outputs
+
+    report = validate(golden, config.rules, base_dir=config.base_dir, related={"xref": xref})
+    write_outputs(
+        report,
+        json_path=out / "validation.json",
+        junit_path=out / "junit.xml",
+        failures_path=out / "validation_failures.csv",
+    )
+    return report
+
+
+def validate_summary(report: Any, force: bool = False) -> str:
+    failed = [r for r in report.results if not r.success]
+    text = f"{len(report.results)} rules, {len(failed)} failed"
+    if not report.passed:
+        text += " (error rules failed: loading anyway, --force)" if force else " (error rules failed: load blocked)"
+    return text
+
+
+def read_validation_passed(out: Path) -> bool:
+    path = out / "validation.json"
+    if not path.exists():
+        raise InputError("validation.json not found: the validate stage has not run yet", file=str(path),
+                         hint="run `crmmigrate validate` with the same config first")
+    return bool(json.loads(path.read_text(encoding="utf-8"))["passed"])
+
+
+# -- load -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Loaded:
+    result: Any  # store.LoadResult, or None when the gate stayed shut
+    store_customers: int
+    store_checksum: str
+
+    def summary(self, dry_run: bool) -> str:
+        if self.result is None:
+            return "skipped: validation errors (use --force to load anyway)"
+        verb = "would insert" if dry_run else "inserted"
+        text = (
+            f"{verb} {self.result.inserted}, updated {self.result.updated}, "
+            f"unchanged {self.result.unchanged} (store holds {self.store_customers})"
+        )
+        return text + (" — dry run, nothing written" if dry_run else "")
+
+
+def load_stage(
+    config: RunConfig,
+    data: Golden,
+    *,
+    run_id: str,
+    gate_open: bool,
+    forced: bool,
+    dry_run: bool,
+) -> Loaded:
+    from .store import open_store
+
+    result = None
+    with open_store(config.store_url()) as store:
+        if gate_open:
+            with store.lock():
+                result = store.load(
+                    data.golden,
+                    data.xref,
+                    data.lineage,
+                    run_id=run_id,
+                    config_hash=config.config_hash,
+                    dry_run=dry_run,
+                    forced=forced,
+                )
+        ids = data.golden["customer_id"] if len(data.golden) else None
+        return Loaded(result, store.count_customers(), store.checksum(ids))
+
+
+# -- reconcile --------------------------------------------------------------------------------
+
+
+def reconcile_stage(
+    *,
+    run_id: str,
+    extracted: Extracted,
+    data: Golden,
+    loaded: Loaded | None,
+    dry_run: bool,
+    out: Path,
+    clean: pd.DataFrame | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Any:
+    from .reconcile import reconcile, to_html, to_json, to_markdown
+
+    in_store = loaded is not None and loaded.result is not None and not dry_run
+    rec = reconcile(
+        run_id=run_id,
+        sources=extracted.counts,
+        golden=data.golden,
+        xref=data.xref,
+        load=loaded.result if loaded else None,
+        store_customers=loaded.store_customers if in_store else None,
+        store_checksum=loaded.store_checksum if in_store else None,
+        clean=clean,
+        rejects=extracted.rejects,
+        extra={"dry_run": dry_run, **(extra or {})},
+    )
+    for name, text in (
+        ("reconciliation.json", to_json(rec)),
+        ("reconciliation.html", to_html(rec)),
+        ("reconciliation.md", to_markdown(rec)),
+    ):
+        (out / name).write_text(text, encoding="utf-8")
+    return rec
+
+
+def reconcile_summary(rec: Any) -> str:
+    if rec.balanced:
+        return "balanced: every input row is accounted for"
+    failed = [c.name for c in rec.checks if not c.passed]
+    return "NOT balanced: " + ", ".join(failed)
 
 
 # -- the run ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run_id: str
+    out_dir: Path
+    exit_code: int
+    balanced: bool
+    validation_passed: bool
+    loaded: bool
+    dry_run: bool
+    reconciliation: Any
+    validation: Any
+    load: Any
+    messages: tuple[str, ...] = field(default_factory=tuple)
+
+
+@contextmanager
+def _stage(progress: Progress | None, name: str) -> Iterator[list[str]]:
+    """Times a stage; the body appends its one-line summary to the yielded list."""
+    started = time.perf_counter()
+    summary: list[str] = []
+    yield summary
+    if progress is not None:
+        progress(StageEvent(name, summary[0] if summary else "", time.perf_counter() - started))
 
 
 def run(
@@ -144,150 +393,60 @@ def run(
     progress: Progress | None = None,
     run_id: str | None = None,
 ) -> RunResult:
-    """Run every stage; returns the exit code the CLI should use (0 ok, 1 gate failed)."""
-    from .cleanse import standardise
-    from .dedupe import dedupe, save_model
-    from .reconcile import reconcile, to_html, to_json, to_markdown
-    from .store import golden_checksum, open_store
-    from .validate import validate, write_outputs
-
+    """Run every stage; the result carries the exit code the CLI uses (0 ok, 1 gate failed)."""
     run_id = run_id or new_run_id()
     out = out_dir(config)
-    out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    messages: list[str] = []
-    store_url = config.store_url()
 
-    summary: list[str] = []
-    with _timed(progress, "extract", summary):
+    with _stage(progress, "extract") as summary:
         extracted = extract_all(config)
-        written += [
-            write_table(extracted.staged, out / "staged.parquet"),
-            write_table(extracted.rejects, out / "rejects.csv"),
-        ]
-        read = sum(c.read for c in extracted.counts.values())
-        summary.append(
-            f"{read} rows read from {len(extracted.counts)} sources, "
-            f"{len(extracted.staged)} staged, {len(extracted.rejects)} rejected"
+        write_extracted(extracted, out)
+        summary.append(extracted.summary())
+    with _stage(progress, "standardise") as summary:
+        clean = standardise_stage(config, extracted.staged, out)
+        summary.append(standardise_summary(clean))
+    with _stage(progress, "dedupe") as summary:
+        matched = dedupe_stage(config, clean, out)
+        data = Golden(matched.golden, matched.xref, matched.lineage)
+        summary.append(dedupe_summary(matched.golden, matched.xref, matched.review))
+    with _stage(progress, "validate") as summary:
+        report = validate_stage(config, data.golden, data.xref, out)
+        summary.append(validate_summary(report, force))
+    forced = force and not report.passed
+    with _stage(progress, "load") as summary:
+        loaded = load_stage(
+            config, data, run_id=run_id, gate_open=report.passed or force, forced=forced, dry_run=dry_run
         )
-
-    summary = []
-    with _timed(progress, "standardise", summary):
-        clean = standardise(extracted.staged, config.standardise)
-        written.append(write_table(clean, out / "clean.parquet"))
-        summary.append(_standardise_summary(clean))
-
-    summary = []
-    with _timed(progress, "dedupe", summary):
-        known = load_known_ids(store_url)
-        decisions = load_decisions_file(config)
-        matched = dedupe(clean, config.dedupe, config.survivorship, known_ids=known, decisions=decisions)
-        golden, xref = matched.golden, matched.xref
-        written += [
-            write_table(golden, out / "golden.parquet"),
-            write_table(golden, out / "golden.csv"),
-            write_table(xref, out / "xref.csv"),
-            write_table(matched.review, out / "review.csv"),
-            write_table(matched.lineage, out / "golden_lineage.csv"),
-        ]
-        written.append(save_model(matched, out / "match_model.json"))
-        summary.append(
-            f"{len(golden)} golden records from {len(xref)} rows, "
-            f"{int((golden['member_count'] > 1).sum()) if len(golden) else 0} merged clusters, "
-            f"{len(matched.review)} pairs to review"
-        )
-
-    summary = []
-    with _timed(progress, "validate", summary):
-        report = validate(golden, config.rules, base_dir=config.base_dir, related={"xref": xref})
-        written += write_outputs(
-            report,
-            json_path=out / "validation.json",
-            junit_path=out / "junit.xml",
-            failures_path=out / "validation_failures.csv",
-        )
-        failed = [r for r in report.results if not r.success]
-        summary.append(
-            f"{len(report.results)} rules, {len(failed)} failed"
-            + ("" if report.passed else " (error rules failed: the load is blocked)" if not force else
-               " (error rules failed: loading anyway, --force)")
-        )
-
-    load_result = None
-    store_customers = None
-    store_checksum = None
-    gate_open = report.passed or force
-    summary = []
-    with _timed(progress, "load", summary):
-        with open_store(store_url) as store:
-            if gate_open:
-                with store.lock():
-                    load_result = store.load(
-                        golden,
-                        xref,
-                        matched.lineage,
-                        run_id=run_id,
-                        config_hash=config.config_hash,
-                        dry_run=dry_run,
-                        forced=force and not report.passed,
-                    )
-            store_customers = store.count_customers()
-            store_checksum = store.checksum()
-        if load_result is None:
-            summary.append("skipped: validation errors (use --force to load anyway)")
-            messages.append("validation failed: nothing was loaded")
-        else:
-            verb = "would insert" if dry_run else "inserted"
-            summary.append(
-                f"{verb} {load_result.inserted}, updated {load_result.updated}, "
-                f"unchanged {load_result.unchanged} (store now holds {store_customers})"
-                + (" — dry run, nothing written" if dry_run else "")
-            )
-
-    summary = []
-    with _timed(progress, "reconcile", summary):
-        loaded = load_result is not None and not dry_run
-        rec = reconcile(
+        summary.append(loaded.summary(dry_run))
+    with _stage(progress, "reconcile") as summary:
+        rec = reconcile_stage(
             run_id=run_id,
-            sources=extracted.counts,
-            golden=golden,
-            xref=xref,
-            load=load_result,
-            store_customers=store_customers if loaded else None,
-            store_checksum=store_checksum if loaded else None,
+            extracted=extracted,
+            data=data,
+            loaded=loaded,
+            dry_run=dry_run,
+            out=out,
             clean=clean,
-            rejects=extracted.rejects,
             extra={
-                "dry_run": dry_run,
-                "forced": force and not report.passed,
+                "forced": forced,
                 "validation_passed": report.passed,
-                "golden_checksum": golden_checksum(golden),
                 "dedupe": {k: v for k, v in matched.stats.items() if _jsonable(v)},
             },
         )
-        for name, text in (
-            ("reconciliation.json", to_json(rec)),
-            ("reconciliation.html", to_html(rec)),
-            ("reconciliation.md", to_markdown(rec)),
-        ):
-            (out / name).write_text(text, encoding="utf-8")
-            written.append(out / name)
-        summary.append("balanced: every input row is accounted for" if rec.balanced else "NOT balanced")
+        summary.append(reconcile_summary(rec))
 
-    exit_code = EXIT_OK if (rec.balanced and report.passed) else EXIT_GATE
+    messages = () if loaded.result is not None else ("validation failed: nothing was loaded",)
     return RunResult(
         run_id=run_id,
         out_dir=out,
-        exit_code=exit_code,
+        exit_code=EXIT_OK if (rec.balanced and report.passed) else EXIT_GATE,
         balanced=rec.balanced,
         validation_passed=report.passed,
-        loaded=load_result is not None and not dry_run,
+        loaded=loaded.result is not None and not dry_run,
         dry_run=dry_run,
         reconciliation=rec,
         validation=report,
-        load=load_result,
-        outputs=tuple(written),
-        messages=tuple(messages),
+        load=loaded.result,
+        messages=messages,
     )
 
 
@@ -297,18 +456,3 @@ def _jsonable(value: Any) -> bool:
     except (TypeError, ValueError):
         return False
     return True
-
-
-def _standardise_summary(clean: pd.DataFrame) -> str:
-    """`phone 95% valid/fixed, 3 invalid; email …` for the fields that matter most."""
-    parts = []
-    for f in ("phone", "email", "country", "postal_code"):
-        col = schema.status_column(f)
-        if col not in clean.columns or not len(clean):
-            continue
-        counts = clean[col].value_counts()
-        good = int(counts.get("valid", 0) + counts.get("fixed", 0) + counts.get("inferred", 0))
-        present = len(clean) - int(counts.get("missing", 0))
-        share = f"{100 * good / present:.0f}%" if present else "n/a"
-        parts.append(f"{f} {share} usable, {int(counts.get('invalid', 0))} invalid")
-    return "; ".join(parts)
