@@ -86,7 +86,9 @@ def extract_all(config: RunConfig) -> Extracted:
     from .reconcile import SourceCounts
 
     if not config.sources:
-        raise ConfigError("the config lists no sources", hint="add a `sources:` list (see samples/crmmigrate.yml)")
+        raise ConfigError(
+            "the config lists no sources", hint="add a `sources:` list (see samples/crmmigrate.yml)"
+        )
     check_sources(config)
     staged_parts: list[pd.DataFrame] = []
     reject_parts: list[pd.DataFrame] = []
@@ -128,8 +130,11 @@ def read_extracted(out: Path) -> Extracted:
 
     path = out / COUNTS_FILE
     if not path.exists():
-        raise InputError(f"{COUNTS_FILE} not found: the extract stage has not run yet", file=str(path),
-                         hint="run `crmmigrate extract` with the same config first")
+        raise InputError(
+            f"{COUNTS_FILE} not found: the extract stage has not run yet",
+            file=str(path),
+            hint="run `crmmigrate extract` with the same config first",
+        )
     raw = json.loads(path.read_text(encoding="utf-8"))
     counts = {
         name: SourceCounts(
@@ -252,15 +257,22 @@ def validate_summary(report: Any, force: bool = False) -> str:
     failed = [r for r in report.results if not r.success]
     text = f"{len(report.results)} rules, {len(failed)} failed"
     if not report.passed:
-        text += " (error rules failed: loading anyway, --force)" if force else " (error rules failed: load blocked)"
+        text += (
+            " (error rules failed: loading anyway, --force)"
+            if force
+            else " (error rules failed: load blocked)"
+        )
     return text
 
 
 def read_validation_passed(out: Path) -> bool:
     path = out / "validation.json"
     if not path.exists():
-        raise InputError("validation.json not found: the validate stage has not run yet", file=str(path),
-                         hint="run `crmmigrate validate` with the same config first")
+        raise InputError(
+            "validation.json not found: the validate stage has not run yet",
+            file=str(path),
+            hint="run `crmmigrate validate` with the same config first",
+        )
     return bool(json.loads(path.read_text(encoding="utf-8"))["passed"])
 
 

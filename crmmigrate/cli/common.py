@@ -6,12 +6,14 @@ import functools
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
 
-from ..errors import EXIT_USAGE, CrmMigrateError
+from ..config import DEFAULT_CONFIG, RunConfig, load_config
+from ..errors import EXIT_USAGE, ConfigError, CrmMigrateError
 
 console = Console(stderr=False, highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -64,3 +66,21 @@ def escape(text: object) -> str:
 
 def is_interactive() -> bool:
     return sys.stderr.isatty()
+
+
+def load_run_config(
+    config_path: Path | None, *, store: str | None = None, out: Path | None = None
+) -> RunConfig:
+    """The run config (default ./crmmigrate.yml), with --store and --out taking precedence."""
+    config = load_config(config_path or Path(DEFAULT_CONFIG))
+    if store:
+        config.store = store
+    if out:
+        config.out = str(out)
+    return config
+
+
+def require(value: object, option: str, mode: str) -> None:
+    """Standalone mode needs some options that config mode does not."""
+    if value is None:
+        raise ConfigError(f"{option} is required {mode}", hint="see --help for both ways to run this command")

@@ -8,7 +8,8 @@ import typer
 from rich.table import Table
 
 from ..extract import ExtractResult, extract_file
-from .common import console, escape, handle_errors
+from ..pipeline import extract_all, out_dir, write_extracted
+from .common import console, escape, handle_errors, load_run_config, require
 
 
 def render_summary(result: ExtractResult, out: Path) -> Table:
@@ -25,12 +26,19 @@ def render_summary(result: ExtractResult, out: Path) -> Table:
 
 @handle_errors
 def extract(
-    in_: Path = typer.Option(
-        ..., "--in", help="The export to read (.csv .tsv .txt .xlsx .json .ndjson .parquet)."
+    config_path: Path | None = typer.Argument(
+        None, metavar="[CONFIG]", help="Run config: extract every source into OUT/staged.parquet."
     ),
-    out: Path = typer.Option(..., "--out", help="Staged rows: .csv or .parquet."),
-    mapping: str = typer.Option(
-        ..., "--mapping", "-m", help="A built-in template name or a mapping YAML file."
+    in_: Path | None = typer.Option(
+        None, "--in", help="Standalone: the export to read (.csv .tsv .txt .xlsx .json .ndjson .parquet)."
+    ),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        help="Standalone: staged rows file (.csv or .parquet). With a config: the output directory.",
+    ),
+    mapping: str | None = typer.Option(
+        None, "--mapping", "-m", help="Standalone: a built-in template name or a mapping YAML file."
     ),
     source: str | None = typer.Option(
         None, "--source", help="Source name for lineage (default: the file name)."
@@ -42,10 +50,24 @@ def extract(
     encoding: str | None = typer.Option(None, "--encoding", help="Text encoding (detected when absent)."),
     sheet: str | None = typer.Option(None, "--sheet", help="Excel sheet name or 0-based index."),
 ) -> None:
-    """Map one legacy export to the canonical columns; unreadable rows go to rejects with a reason.
+    """Map legacy exports to the canonical columns; unreadable rows go to rejects with a reason.
+
+    With a config, every source is extracted into the output directory (staged.parquet,
+    rejects.csv); with --in, one file is extracted through --mapping into --out.
 
     Example: crmmigrate extract --in contacts.csv --out staged.csv --mapping salesforce-contact
+
+    Example: crmmigrate extract crmmigrate.yml
     """
+    if in_ is None:
+        config = load_run_config(config_path, out=out)
+        extracted = extract_all(config)
+        write_extracted(extracted, out_dir(config))
+        console.print(f"extract: {escape(extracted.summary())} -> {escape(out_dir(config))}/")
+        return
+    require(out, "--out", "with --in")
+    require(mapping, "--mapping", "with --in")
+    assert out is not None and mapping is not None
     sheet_ref: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
     result = extract_file(
         in_,

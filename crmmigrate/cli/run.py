@@ -6,22 +6,12 @@ from pathlib import Path
 
 import typer
 
-from ..config import DEFAULT_CONFIG, RunConfig, load_config
+from ..config import DEFAULT_CONFIG
 from ..pipeline import StageEvent, run
-from .common import console, err_console, escape, handle_errors
+from .common import console, err_console, escape, handle_errors, load_run_config
 
 
-def config_with_overrides(config_path: Path, store: str | None, out: Path | None) -> RunConfig:
-    """The config file, with --store and --out taking precedence (shared by the stage commands)."""
-    config = load_config(config_path)
-    if store:
-        config.store = store
-    if out:
-        config.out = str(out)
-    return config
-
-
-def _show(event: StageEvent) -> None:
+def show_stage(event: StageEvent) -> None:
     console.print(
         f"[bold green]✓[/] [bold]{event.stage:<12}[/] {escape(event.summary)} [dim]({event.seconds:.1f}s)[/]"
     )
@@ -30,10 +20,16 @@ def _show(event: StageEvent) -> None:
 @handle_errors
 def run_command(
     config_path: Path = typer.Argument(Path(DEFAULT_CONFIG), metavar="[CONFIG]", help="Run config (YAML)."),
-    store: str = typer.Option(None, "--store", help="Store URL (overrides the config), e.g. sqlite:///crm.db."),
+    store: str = typer.Option(
+        None, "--store", help="Store URL (overrides the config), e.g. sqlite:///crm.db."
+    ),
     out: Path = typer.Option(None, "--out", help="Output directory (overrides the config)."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Compute everything and the load plan; write nothing to the store."),
-    force: bool = typer.Option(False, "--force", help="Load even if error rules fail (recorded in the run ledger)."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Compute everything and the load plan; write nothing to the store."
+    ),
+    force: bool = typer.Option(
+        False, "--force", help="Load even if error rules fail (recorded in the run ledger)."
+    ),
 ) -> None:
     """Run extract → standardise → dedupe → validate → load → reconcile.
 
@@ -42,13 +38,15 @@ def run_command(
 
     Example: crmmigrate run samples/crmmigrate.yml --store sqlite:///crm.db
     """
-    config = config_with_overrides(config_path, store, out)
+    config = load_run_config(config_path, store=store, out=out)
     with console.status("running…", spinner="dots"):
-        result = run(config, dry_run=dry_run, force=force, progress=_show)
+        result = run(config, dry_run=dry_run, force=force, progress=show_stage)
     for message in result.messages:
         err_console.print(f"[yellow]{escape(message)}[/]")
     verdict = "[bold green]OK[/]" if result.exit_code == 0 else "[bold red]FAILED[/]"
-    console.print(f"{verdict} run {result.run_id}: reports in {escape(result.out_dir)}/ (reconciliation.html)")
+    console.print(
+        f"{verdict} run {result.run_id}: reports in {escape(result.out_dir)}/ (reconciliation.html)"
+    )
     raise typer.Exit(result.exit_code)
 
 
