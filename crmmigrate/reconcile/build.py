@@ -1,0 +1,162 @@
+"""Building the reconciliation from a run's counts and frames: every equality becomes a named check."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from ..store import LoadResult, golden_checksum
+from .model import (
+    Check,
+    Reconciliation,
+    SourceCounts,
+    cluster_sizes,
+    fill_rates,
+    score_histogram,
+    size_distribution,
+    standardisation_outcomes,
+)
+
+
+def _ids(frame: pd.DataFrame) -> set[str]:
+    if "customer_id" not in frame.columns:
+        return set()
+    return set(frame["customer_id"].dropna().astype(str))
+
+
+def source_checks(sources: Mapping[str, SourceCounts]) -> list[Check]:
+    return [
+        Check(
+            f"{name}: read = rejected + staged",
+            c.read == c.rejected + c.staged,
+            f"{c.read} read, {c.rejected} rejected, {c.staged} staged",
+        )
+        for name, c in sources.items()
+    ]
+
+
+def golden_checks(
+    sources: Mapping[str, SourceCounts], golden: pd.DataFrame, xref: pd.DataFrame
+) -> list[Check]:
+    staged = sum(c.staged for c in sources.values())
+    sizes = cluster_sizes(golden, xref)
+    golden_ids, xref_ids = _ids(golden), _ids(xref)
+    orphans = len(xref_ids - golden_ids)
+    empty = len(golden_ids - xref_ids)
+    return [
+        Check(
+            "staged rows = golden members",
+            staged == len(xref),
+            f"{staged} staged, {len(xref)} in the cross-reference",
+        ),
+        Check(
+            "golden members = sum of cluster sizes",
+            int(sizes.sum()) == len(xref),
+            f"{int(sizes.sum())} in clusters, {len(xref)} in the cross-reference",
+        ),
+        Check(
+            "every cross-reference row has a golden record", orphans == 0, f"{orphans} customer ids missing"
+        ),
+        Check(
+            "every golden record has a source row", empty == 0, f"{empty} golden records without a source row"
+        ),
+    ]
+
+
+def store_checks(
+    golden: pd.DataFrame,
+    checksum: str,
+    load: LoadResult | None,
+    store_customers: int | None,
+    store_checksum: str | None,
+) -> list[Check]:
+    checks = []
+    if load is not None and not load.dry_run:
+        counted = load.customers.total
+        checks.append(
+            Check(
+                "the load accounts for every golden record",
+                counted == len(golden),
+                f"{load.inserted} inserted, {load.updated} updated, {load.unchanged} unchanged",
+            )
+        )
+    if store_checksum is not None:
+        checks.append(
+            Check(
+                "store checksum = golden checksum",
+                store_checksum == checksum,
+                f"store {store_checksum[:12]}…, golden {checksum[:12]}…",
+            )
+        )
+    if store_customers is not None:
+        checks.append(
+            Check(
+                "store customers >= golden records",
+                store_customers >= len(golden),
+                f"{store_customers} in the store, {len(golden)} golden records",
+            )
+        )
+    return checks
+
+
+def reconcile(
+    *,
+    run_id: str,
+    sources: Mapping[str, SourceCounts],
+    golden: pd.DataFrame,
+    xref: pd.DataFrame,
+    load: LoadResult | None,
+    store_customers: int | None,
+    store_checksum: str | None,
+    clean: pd.DataFrame | None = None,
+    rejects: pd.DataFrame | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> Reconciliation:
+    """Account for every source row of a run; `balanced` says whether every equality holds."""
+    checksum = golden_checksum(golden)
+    sources = dict(sources)
+    if rejects is not None and len(rejects) and "reason" in rejects.columns:
+        sources = _with_reasons(sources, rejects)
+    sizes = cluster_sizes(golden, xref)
+    checks = [
+        *source_checks(sources),
+        *golden_checks(sources, golden, xref),
+        *store_checks(golden, checksum, load, store_customers, store_checksum),
+    ]
+    return Reconciliation(
+        run_id=run_id,
+        sources=sources,
+        golden_records=len(golden),
+        golden_members=len(xref),
+        merged_clusters=int((sizes > 1).sum()),
+        cluster_sizes=size_distribution(sizes),
+        golden_checksum=checksum,
+        store_customers=store_customers,
+        store_checksum=store_checksum,
+        load=load.as_dict() if load is not None else None,
+        fill_rates=fill_rates(clean, golden),
+        standardisation=standardisation_outcomes(clean),
+        match_scores=score_histogram(xref),
+        checks=tuple(checks),
+        extra=dict(extra or {}),
+    )
+
+
+def _with_reasons(sources: dict[str, SourceCounts], rejects: pd.DataFrame) -> dict[str, SourceCounts]:
+    """Fill in rejected-by-reason from the rejects table where a source's counts lack it."""
+    out = {}
+    for name, counts in sources.items():
+        if counts.rejected_by_reason or "source" not in rejects.columns:
+            out[name] = counts
+            continue
+        mine = rejects.loc[rejects["source"].astype(str) == name, "reason"].astype(str).value_counts()
+        out[name] = SourceCounts(
+            counts.read,
+            counts.rejected,
+            counts.staged,
+            {k: int(v) for k, v in mine.items()},
+            counts.unmapped_columns,
+        )
+    return out

@@ -1,0 +1,193 @@
+"""The reconciliation: a frozen account of where every source row went, built once and rendered
+by separate renderers (JSON, HTML, Markdown).
+
+`balanced` is true only when every equality holds: per source `read = rejected + staged`; all
+staged rows are golden members; the cross-reference and golden set agree; and, after a load, the
+store holds the golden set exactly (same checksum) and at least as many customers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import schema
+
+SIZE_BUCKETS = ("1", "2", "3", "4", "5", "6-10", "11+")
+SCORE_BINS = 10
+
+
+@dataclass(frozen=True)
+class SourceCounts:
+    """Rows of one source: read = rejected + staged."""
+
+    read: int
+    rejected: int
+    staged: int
+    rejected_by_reason: Mapping[str, int] = field(default_factory=dict)
+    unmapped_columns: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "read": int(self.read),
+            "rejected": int(self.rejected),
+            "staged": int(self.staged),
+            "rejected_by_reason": {str(k): int(v) for k, v in sorted(self.rejected_by_reason.items())},
+            "unmapped_columns": list(self.unmapped_columns),
+        }
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    passed: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    run_id: str
+    sources: Mapping[str, SourceCounts]
+    golden_records: int
+    golden_members: int
+    merged_clusters: int
+    cluster_sizes: Mapping[str, int]
+    golden_checksum: str
+    store_customers: int | None
+    store_checksum: str | None
+    load: Mapping[str, Any] | None
+    fill_rates: Mapping[str, Mapping[str, float | None]]
+    standardisation: Mapping[str, Mapping[str, int]]
+    match_scores: tuple[tuple[float, float, int], ...]
+    checks: tuple[Check, ...]
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def balanced(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+    @property
+    def merge_rate(self) -> float:
+        """Share of staged rows merged into another record (0 when nothing was merged)."""
+        if not self.golden_members:
+            return 0.0
+        return 1 - self.golden_records / self.golden_members
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "balanced": self.balanced,
+            "sources": {name: counts.as_dict() for name, counts in self.sources.items()},
+            "golden": {
+                "records": self.golden_records,
+                "members": self.golden_members,
+                "merged_clusters": self.merged_clusters,
+                "merge_rate": round(self.merge_rate, 6),
+                "cluster_sizes": dict(self.cluster_sizes),
+                "checksum": self.golden_checksum,
+            },
+            "store": {"customers": self.store_customers, "checksum": self.store_checksum, "load": self.load},
+            "fill_rates": {f: dict(r) for f, r in self.fill_rates.items()},
+            "standardisation": {f: dict(c) for f, c in self.standardisation.items()},
+            "match_scores": [{"from": lo, "to": hi, "count": n} for lo, hi, n in self.match_scores],
+            "checks": [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in self.checks],
+            "extra": dict(self.extra),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Reconciliation:
+        """Rebuild a report from its JSON (e.g. to print or re-render `out/reconciliation.json`)."""
+        golden = data.get("golden", {})
+        store = data.get("store", {})
+        return cls(
+            run_id=str(data.get("run_id", "")),
+            sources={
+                name: SourceCounts(
+                    read=int(s.get("read", 0)),
+                    rejected=int(s.get("rejected", 0)),
+                    staged=int(s.get("staged", 0)),
+                    rejected_by_reason=dict(s.get("rejected_by_reason", {})),
+                    unmapped_columns=tuple(s.get("unmapped_columns", ())),
+                )
+                for name, s in data.get("sources", {}).items()
+            },
+            golden_records=int(golden.get("records", 0)),
+            golden_members=int(golden.get("members", 0)),
+            merged_clusters=int(golden.get("merged_clusters", 0)),
+            cluster_sizes=dict(golden.get("cluster_sizes", {})),
+            golden_checksum=str(golden.get("checksum", "")),
+            store_customers=store.get("customers"),
+            store_checksum=store.get("checksum"),
+            load=store.get("load"),
+            fill_rates=dict(data.get("fill_rates", {})),
+            standardisation=dict(data.get("standardisation", {})),
+            match_scores=tuple((m["from"], m["to"], m["count"]) for m in data.get("match_scores", ())),
+            checks=tuple(
+                Check(c["name"], bool(c["passed"]), c.get("detail", "")) for c in data.get("checks", ())
+            ),
+            extra=dict(data.get("extra", {})),
+        )
+
+
+# -- building the report -------------------------------------------------------------------------
+
+
+def cluster_sizes(golden: pd.DataFrame, xref: pd.DataFrame) -> pd.Series:
+    """Members per golden record: `member_count` when the golden set has it, else from the xref."""
+    if "member_count" in golden.columns:
+        return pd.to_numeric(golden["member_count"], errors="coerce").fillna(0).astype(int)
+    per_id = xref["customer_id"].astype(object).value_counts() if len(xref) else pd.Series(dtype=int)
+    return golden["customer_id"].astype(object).map(per_id).fillna(0).astype(int)
+
+
+def size_distribution(sizes: pd.Series) -> dict[str, int]:
+    buckets = pd.cut(sizes, bins=[0, 1, 2, 3, 4, 5, 10, np.inf], labels=SIZE_BUCKETS, right=True)
+    counts = buckets.value_counts()
+    return {label: int(counts.get(label, 0)) for label in SIZE_BUCKETS}
+
+
+def fill_rates(clean: pd.DataFrame | None, golden: pd.DataFrame) -> dict[str, dict[str, float | None]]:
+    """Share of filled values per field: raw (as extracted), clean (standardised), golden."""
+
+    def rate(frame: pd.DataFrame | None, column: str) -> float | None:
+        if frame is None or column not in frame.columns or not len(frame):
+            return None
+        values = frame[column]
+        filled = values.notna() & values.astype(str).str.strip().ne("")
+        return round(float(filled.mean()), 6)
+
+    rates = {}
+    for f in schema.FIELDS:
+        row = {"raw": rate(clean, schema.raw_column(f)), "clean": rate(clean, f), "golden": rate(golden, f)}
+        if any(v is not None for v in row.values()):
+            rates[f] = row
+    return rates
+
+
+def standardisation_outcomes(clean: pd.DataFrame | None) -> dict[str, dict[str, int]]:
+    if clean is None:
+        return {}
+    outcomes = {}
+    for column in clean.columns:
+        if str(column).endswith("_status"):
+            counts = clean[column].astype(object).fillna("(none)").value_counts()
+            outcomes[str(column)[: -len("_status")]] = {
+                str(k): int(v) for k, v in counts.sort_index().items()
+            }
+    return outcomes
+
+
+def score_histogram(xref: pd.DataFrame) -> tuple[tuple[float, float, int], ...]:
+    if "match_score" not in xref.columns:
+        return ()
+    scores = pd.to_numeric(xref["match_score"], errors="coerce").dropna().clip(0, 1)
+    if not len(scores):
+        return ()
+    counts, edges = np.histogram(scores, bins=SCORE_BINS, range=(0.0, 1.0))
+    return tuple(
+        (round(float(edges[i]), 2), round(float(edges[i + 1]), 2), int(counts[i])) for i in range(SCORE_BINS)
+    )

@@ -1,0 +1,76 @@
+"""The store commands as library calls: each opens the store, does one thing, and closes it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import DEFAULT_CONFIG, DEFAULT_STORE, STORE_ENV, load_config
+from ..tables import read_table
+from .core import LoadResult, open_store
+from .plan import LoadPlan
+
+
+def choose_url(store: str | None, config_path: str | None = None) -> str:
+    """`--store`, else the config's store (which falls back to $CRMMIGRATE_STORE_URL), else SQLite."""
+    if store:
+        return store
+    path = Path(config_path or DEFAULT_CONFIG)
+    if config_path or path.exists():
+        return load_config(path).store_url()
+    import os
+
+    return os.environ.get(STORE_ENV) or DEFAULT_STORE
+
+
+def load_files(
+    golden_path: str | Path,
+    url: str,
+    *,
+    xref_path: str | Path | None = None,
+    lineage_path: str | Path | None = None,
+    dry_run: bool = False,
+    run_id: str | None = None,
+) -> LoadResult:
+    """Load a golden file (and its cross-reference and lineage files) as one run."""
+    from ..pipeline import new_run_id
+
+    golden = read_table(golden_path)
+    xref = read_table(xref_path) if xref_path else None
+    lineage = read_table(lineage_path) if lineage_path else None
+    with open_store(url) as store, store.lock():
+        return store.load(golden, xref, lineage, run_id=run_id or new_run_id(), dry_run=dry_run)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    run_id: str
+    started: str
+    finished: str
+    status: str
+    customers: dict[str, int]
+    forced: bool
+    detail: str
+
+
+def list_runs(url: str) -> tuple[RunInfo, ...]:
+    with open_store(url) as store:
+        frame = store.runs()
+    return tuple(
+        RunInfo(
+            run_id=str(r["run_id"]),
+            started=str(r["started"])[:19],
+            finished="" if r["finished"] is None else str(r["finished"])[:19],
+            status=str(r["status"]),
+            customers=json.loads(r["counts"]).get("customers", {}) if r["counts"] else {},
+            forced=bool(r["forced"]),
+            detail=r["detail"] or "",
+        )
+        for r in frame.to_dict("records")
+    )
+
+
+def rollback(url: str, run_id: str) -> LoadPlan:
+    with open_store(url) as store:
+        return store.rollback(run_id)

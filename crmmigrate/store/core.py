@@ -1,0 +1,322 @@
+"""The CRM store behind one interface, whatever the database: open, lock, plan, load, read back."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import TracebackType
+
+import pandas as pd
+import sqlalchemy as sa
+
+from ..errors import StoreError
+from . import ledger, tables
+from .engine import check_connection, create_engine, describe, mask_url, normalise_url, scrub
+from .frames import CHECKSUM_COLUMNS, frame_checksum, text_column
+from .lock import Lock, busy_error, lock_for
+from .plan import LoadPlan, TableCounts, plan_diffs, plan_of, prepare, read_rows
+from .privacy import ForgetResult, forget
+from .write import apply
+
+DEFAULT_LOCK_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What a load did (or, for a dry run, would do), per table."""
+
+    run_id: str
+    plan: LoadPlan
+    dry_run: bool
+    store: str  # the store URL, password masked
+    seconds: float = 0.0
+
+    @property
+    def customers(self) -> TableCounts:
+        return self.plan.counts("customers")
+
+    @property
+    def inserted(self) -> int:
+        return self.customers.inserts
+
+    @property
+    def updated(self) -> int:
+        return self.customers.updates
+
+    @property
+    def unchanged(self) -> int:
+        return self.customers.unchanged
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "run_id": self.run_id,
+            "dry_run": self.dry_run,
+            "store": self.store,
+            "seconds": round(self.seconds, 3),
+            "tables": self.plan.as_dict(),
+        }
+
+
+class Store:
+    """An open store. Use `open_store(url)`; close it (or use `with`) when done."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+        self.url = mask_url(engine.url)
+        self._lock: Lock | None = None
+        self._lock_depth = 0
+        #: How long `load` and `rollback` wait for another run's lock before giving up.
+        self.lock_timeout_s = DEFAULT_LOCK_TIMEOUT_S
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        while self._lock_depth:
+            self._release()
+        self._engine.dispose()
+
+    @contextmanager
+    def lock(self, timeout_s: float | None = None) -> Iterator[Store]:
+        """Hold the store's run lock; a second run waits up to `timeout_s` (default
+        `lock_timeout_s`), then gets a StoreError. Re-entrant: `load` inside `lock` reuses it."""
+        timeout_s = self.lock_timeout_s if timeout_s is None else timeout_s
+        if self._lock_depth == 0:
+            lock = lock_for(self._engine)
+            try:
+                got = lock.acquire(timeout_s)
+            except sa.exc.DBAPIError as exc:
+                raise self._error("cannot take the store lock", exc) from None
+            if not got:
+                raise busy_error(describe(self._engine.url), timeout_s)
+            self._lock = lock
+        self._lock_depth += 1
+        try:
+            yield self
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        self._lock_depth -= 1
+        if self._lock_depth == 0 and self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    @property
+    def _db_errors(self) -> tuple[type[BaseException], ...]:
+        """SQLAlchemy's wrapped errors, and the driver's own (raised by COPY on the raw connection)."""
+        return (sa.exc.DBAPIError, self._engine.dialect.loaded_dbapi.Error)
+
+    def _error(self, what: str, exc: BaseException) -> StoreError:
+        orig = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
+        return StoreError(
+            f"{what} ({describe(self._engine.url)}): {scrub(str(orig), self._engine.url)}",
+            hint="nothing was changed; fix the cause and run again",
+        )
+
+    # -- schema -----------------------------------------------------------------------------
+
+    def ensure_schema(self) -> None:
+        """Create the tables (or upgrade them) when the store is new or older than this tool."""
+        if self._schema_version() == tables.SCHEMA_VERSION:
+            return
+        with self.lock(timeout_s=60):
+            tables.metadata.create_all(self._engine)
+            with self._engine.begin() as conn:
+                version = self._read_version(conn)
+                if version is None:
+                    conn.execute(
+                        tables.meta.insert().values(key="schema_version", value=str(tables.SCHEMA_VERSION))
+                    )
+                    return
+                for step in range(version, tables.SCHEMA_VERSION):
+                    tables.UPGRADES[step](conn)
+                conn.execute(
+                    tables.meta.update()
+                    .where(tables.meta.c.key == "schema_version")
+                    .values(value=str(tables.SCHEMA_VERSION))
+                )
+
+    def _schema_version(self) -> int | None:
+        with self._engine.connect() as conn:
+            if not sa.inspect(conn).has_table(tables.meta.name):
+                return None
+            version = self._read_version(conn)
+        if version is not None and version > tables.SCHEMA_VERSION:
+            raise StoreError(
+                f"the store was written by a newer crmmigrate (schema version {version}, "
+                f"this one knows {tables.SCHEMA_VERSION})",
+                hint="upgrade crmmigrate",
+            )
+        return version
+
+    @staticmethod
+    def _read_version(conn: sa.Connection) -> int | None:
+        value = conn.execute(
+            sa.select(tables.meta.c.value).where(tables.meta.c.key == "schema_version")
+        ).scalar()
+        return int(value) if value is not None else None
+
+    # -- load -------------------------------------------------------------------------------
+
+    def plan(
+        self, golden: pd.DataFrame, xref: pd.DataFrame | None = None, lineage: pd.DataFrame | None = None
+    ) -> LoadPlan:
+        """What `load` would insert, update and leave unchanged, per table; writes nothing."""
+        prepared = prepare(golden, xref, lineage)
+        with self._engine.connect() as conn:
+            return plan_of(plan_diffs(conn, prepared))
+
+    def load(
+        self,
+        golden: pd.DataFrame,
+        xref: pd.DataFrame | None,
+        lineage: pd.DataFrame | None = None,
+        *,
+        run_id: str,
+        config_hash: str = "",
+        dry_run: bool = False,
+        forced: bool = False,
+    ) -> LoadResult:
+        """Upsert the golden set, its cross-reference and lineage in ONE transaction.
+
+        A dry run computes the plan and writes nothing at all, not even a ledger row.
+        """
+        started = time.perf_counter()
+        if dry_run:
+            plan = self.plan(golden, xref, lineage)
+            return LoadResult(run_id, plan, True, self.url, time.perf_counter() - started)
+        prepared = prepare(golden, xref, lineage)
+        with self.lock():
+            ledger.start(self._engine, run_id, config_hash=config_hash, forced=forced)
+            try:
+                with self._engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
+                    diffs = plan_diffs(conn, prepared)
+                    plan = plan_of(diffs)
+                    apply(conn, diffs, run_id)
+                    ledger.finish(conn, run_id, plan)
+            except self._db_errors as exc:
+                error = self._error("the load failed and was rolled back", exc)
+                ledger.fail(self._engine, run_id, error.message)
+                raise error from None
+            except BaseException as exc:
+                ledger.fail(
+                    self._engine, run_id, f"the load failed and was rolled back: {type(exc).__name__}"
+                )
+                raise
+        return LoadResult(run_id, plan, False, self.url, time.perf_counter() - started)
+
+    # -- reading back -----------------------------------------------------------------------
+
+    def _read(self, table: sa.Table, columns: Iterable[str] | None = None) -> pd.DataFrame:
+        """Stored rows as object columns (str, int, float or None): the values exactly as stored."""
+        names = list(columns or tables.data_columns(table))
+        with self._engine.connect() as conn:
+            rows = conn.execute(sa.select(*(table.c[n] for n in names))).all()
+        return pd.DataFrame([tuple(r) for r in rows], columns=names, dtype=object)
+
+    def read_customers(self, *, expand_extra: bool = True) -> pd.DataFrame:
+        """Every stored customer; custom fields come back as their own columns (from `extra`)."""
+        frame = self._read(tables.customers)
+        frame["member_count"] = pd.array(frame["member_count"], dtype="Int64")
+        if not expand_extra or not frame["extra"].notna().any():
+            return frame.drop(columns="extra") if expand_extra else frame
+        extra = pd.json_normalize(frame["extra"].map(lambda s: {} if s is None else _loads(s)).tolist())
+        extra.index = frame.index
+        return pd.concat([frame.drop(columns="extra"), extra], axis=1)
+
+    def read_xref(self) -> pd.DataFrame:
+        """source, source_row, source_key, customer_id, match_score of every stored source row."""
+        frame = self._read(
+            tables.customer_sources, ("source", "source_row", "source_key", "customer_id", "match_score")
+        )
+        frame["source_row"] = pd.array(frame["source_row"], dtype="Int64")
+        frame["match_score"] = pd.to_numeric(frame["match_score"], errors="coerce").astype(float)
+        return frame
+
+    def read_lineage(self) -> pd.DataFrame:
+        return self._read(tables.golden_lineage)
+
+    def count_customers(self) -> int:
+        with self._engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(tables.customers)).scalar_one())
+
+    def checksum(self, customer_ids: Iterable[str] | None = None) -> str:
+        """The golden checksum of the stored customers (all, or only `customer_ids`): equal to
+        `golden_checksum(golden)` when the store holds exactly that golden set's values."""
+        if customer_ids is None:
+            frame = self._read(tables.customers, CHECKSUM_COLUMNS)
+        else:
+            with self._engine.connect() as conn:
+                frame = read_rows(
+                    conn, tables.customers, "customer_id", pd.Series(list(customer_ids), dtype=object)
+                )
+        frame = pd.DataFrame({c: text_column(frame[c]) for c in CHECKSUM_COLUMNS})
+        return frame_checksum(frame)
+
+    def runs(self) -> pd.DataFrame:
+        """The run ledger, oldest first."""
+        with self._engine.connect() as conn:
+            return ledger.runs(conn)
+
+    def forget(self, *, email: str | None = None, customer_id: str | None = None) -> ForgetResult:
+        """Erase a person from the store (records, lineage, before-images) and suppress them in later
+        runs; one transaction, under the run lock."""
+        with self.lock():
+            try:
+                with self._engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
+                    return forget(conn, email=email, customer_id=customer_id)
+            except self._db_errors as exc:
+                raise self._error("forgetting failed and was undone", exc) from None
+
+    def suppressions(self) -> pd.DataFrame:
+        """kind, value_hash of every suppressed identifier (see `privacy.suppressed_mask`)."""
+        return self._read(tables.suppressions, ("kind", "value_hash"))
+
+    def rollback(self, run_id: str) -> LoadPlan:
+        from .rollback import rollback_run
+
+        with self.lock():
+            try:
+                return rollback_run(self._engine, run_id)
+            except self._db_errors as exc:
+                raise self._error("the rollback failed and was undone", exc) from None
+
+
+def _loads(text: str) -> dict:
+    import json
+
+    value = json.loads(text)
+    return value if isinstance(value, dict) else {}
+
+
+def open_store(url: str) -> Store:
+    """Connect to the store at `url` (any SQLAlchemy URL), creating or upgrading its tables."""
+    parsed = normalise_url(url)
+    engine = create_engine(parsed)
+    try:
+        check_connection(engine)
+        store = Store(engine)
+        store.ensure_schema()
+    except sa.exc.DBAPIError as exc:
+        engine.dispose()
+        raise StoreError(
+            f"cannot prepare the store ({describe(parsed)}): {scrub(str(exc.orig), parsed)}",
+            hint="the store's user needs the right to create tables",
+        ) from None
+    except BaseException:
+        engine.dispose()
+        raise
+    return store
+
+
+__all__ = ["LoadResult", "Store", "open_store"]

@@ -1,0 +1,119 @@
+"""Store URLs: choosing the driver, masking passwords, and connecting with errors a person can act on.
+
+A password never leaves this module in clear: every message, log line and report shows the URL
+through `mask_url`, and driver messages are scrubbed of the password before they are shown.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from ..errors import StoreError
+
+#: Bare schemes -> the driver this tool ships with (psycopg 3 and PyMySQL).
+DRIVERS = {
+    "postgres": "postgresql+psycopg",
+    "postgresql": "postgresql+psycopg",
+    "mysql": "mysql+pymysql",
+    "mariadb": "mariadb+pymysql",
+}
+SECRET_QUERY_KEYS = ("password", "passwd", "secret", "token", "sslpassword")
+_USERINFO = re.compile(r"(?P<head>://[^:/@]*):(?P<pw>[^@]*)@")
+SQLITE_BUSY_TIMEOUT_S = 30.0
+SQLITE_CACHE_KIB = 64 * 1024
+
+
+def mask_url(url: str | URL) -> str:
+    """The URL with its password (and any secret query value) replaced by `***`."""
+    try:
+        parsed = make_url(url) if isinstance(url, str) else url
+    except ArgumentError:
+        return _USERINFO.sub(r"\g<head>:***@", str(url))
+    query = {k: ("***" if k.lower() in SECRET_QUERY_KEYS else v) for k, v in parsed.query.items()}
+    return parsed.set(query=query).render_as_string(hide_password=True)
+
+
+def normalise_url(url: str) -> URL:
+    """Parse `url` and pick the shipped driver for bare `postgresql://`, `mysql://`, `mariadb://`."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(
+            f"not a store URL: {mask_url(url)!r}",
+            hint="use e.g. sqlite:///crm.db, postgresql://user@host/db or mysql://user@host/db",
+        ) from exc
+    driver = DRIVERS.get(parsed.drivername)
+    if driver:
+        parsed = parsed.set(drivername=driver)
+    if parsed.get_backend_name() in ("mysql", "mariadb") and "charset" not in parsed.query:
+        parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+    return parsed
+
+
+def describe(url: URL) -> str:
+    """`postgresql at db.example.com:5432/crm`: where the store is, without any credentials."""
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        return f"sqlite file {url.database or ':memory:'}"
+    port = url.port or {"postgresql": 5432, "mysql": 3306, "mariadb": 3306}.get(backend, "")
+    return f"{backend} at {url.host or 'localhost'}:{port}/{url.database or ''}"
+
+
+def scrub(message: str, url: URL) -> str:
+    """A driver message with the password (if any) removed, shortened to its first lines."""
+    if url.password:
+        message = message.replace(str(url.password), "***")
+    lines = [line for line in message.strip().splitlines() if line.strip()][:3]
+    text = " ".join(line.strip() for line in lines)
+    return text if len(text) <= 400 else text[:397] + "..."
+
+
+def create_engine(url: URL) -> sa.Engine:
+    """An engine with the transaction behaviour the loader relies on, on every backend."""
+    kwargs: dict[str, Any] = {"future": True}
+    if url.get_backend_name() == "sqlite":
+        kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S}
+    try:
+        engine = sa.create_engine(url, **kwargs)
+    except (NoSuchModuleError, ModuleNotFoundError, ArgumentError) as exc:
+        raise StoreError(
+            f"no database driver for {url.drivername!r} ({mask_url(url)})",
+            hint="supported: sqlite, postgresql (psycopg 3), mysql/mariadb (PyMySQL)",
+        ) from exc
+    if url.get_backend_name() == "sqlite":
+        _explicit_sqlite_transactions(engine)
+    return engine
+
+
+def _explicit_sqlite_transactions(engine: sa.Engine) -> None:
+    """pysqlite starts transactions lazily, so reads before the first write would fall outside the
+    load's transaction; SQLAlchemy's documented recipe makes BEGIN explicit instead."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")  # B-tree pages of big loads
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn: sa.Connection) -> None:
+        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def check_connection(engine: sa.Engine) -> None:
+    """Connect once, so a wrong host, port or password fails here with a clear StoreError."""
+    url = engine.url
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.DBAPIError as exc:
+        raise StoreError(
+            f"cannot connect to the store ({describe(url)}): {scrub(str(exc.orig), url)}",
+            hint="check the host, port, database name and credentials of the store URL "
+            "(the password can come from $CRMMIGRATE_STORE_URL)",
+        ) from None

@@ -1,0 +1,183 @@
+"""Golden and cross-reference frames in the store's shape, with values normalised to text.
+
+Loading, diffing and checksums all go through these functions, so a value read back from any of
+the three databases compares equal to the value that was loaded: text for every field, NULL
+(None) for anything missing (NaN, None, pd.NA, empty text), custom fields as canonical JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from .. import schema
+from . import tables
+
+#: Golden columns that are never custom fields (working columns of earlier stages).
+_INTERNAL = {"member_count", "match_score", "cluster_id", "source", "source_row", "source_key"}
+_INTERNAL_SUFFIXES = ("_raw", "_status", "_match")
+
+#: Columns the checksum covers: the record's identity and content, not bookkeeping.
+CHECKSUM_COLUMNS = ("customer_id", "household_id", *schema.FIELDS, "extra")
+
+
+def _text_of(value: object) -> str | None:
+    """One non-missing Python value as the text stored for it."""
+    if isinstance(value, str):
+        return value if value != "" else None
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (float, np.floating)):
+        if math.isnan(value):
+            return None
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    if isinstance(value, pd.Timestamp):
+        return (
+            value.date().isoformat() if value == value.normalize() and value.tz is None else value.isoformat()
+        )
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def text_column(series: pd.Series) -> pd.Series:
+    """`series` as object dtype holding str or None (vectorised; odd types converted per distinct value)."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        s = series.dt.tz_localize(None) if getattr(series.dt, "tz", None) is not None else series
+        has_time = bool((s.dropna() != s.dropna().dt.normalize()).any())
+        text = series.dt.strftime("%Y-%m-%dT%H:%M:%S" if has_time else "%Y-%m-%d")
+        return text.astype(object).where(series.notna(), None)
+    values = series.to_numpy(dtype=object, na_value=None)
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+        values = _convert_odd(values)
+    empty = values == ""
+    if empty.any():
+        values = values.copy()
+        values[empty] = None
+    return pd.Series(values, index=series.index, dtype=object)
+
+
+def _convert_odd(values: np.ndarray) -> np.ndarray:
+    """Text for the values that are not already str (numbers, dates, booleans), once per distinct value."""
+    out = values.copy()
+    odd = np.fromiter((v is not None and not isinstance(v, str) for v in values), bool, count=len(values))
+    try:
+        distinct = {v: _text_of(v) for v in pd.unique(values[odd])}
+        out[odd] = [distinct[v] for v in values[odd]]
+    except TypeError:  # unhashable values (lists, dicts): convert one by one
+        out[odd] = [_text_of(v) for v in values[odd]]
+    return out
+
+
+def custom_columns(golden: pd.DataFrame) -> list[str]:
+    """Columns of a golden frame that are custom fields (stored together in `extra`)."""
+    known = {*tables.CUSTOMER_COLUMNS, tables.RUN_COLUMN}
+    return sorted(
+        c
+        for c in golden.columns
+        if c not in known and c not in _INTERNAL and not str(c).endswith(_INTERNAL_SUFFIXES)
+    )
+
+
+def _extra(golden: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """Canonical JSON (sorted keys, filled values only) of the custom fields, None when all empty."""
+    if not columns:
+        return pd.Series([None] * len(golden), index=golden.index, dtype=object)
+    texts = {c: text_column(golden[c]).tolist() for c in columns}
+    rows = []
+    for values in zip(*texts.values(), strict=True):
+        filled = {k: v for k, v in zip(columns, values, strict=True) if v is not None}
+        rows.append(json.dumps(filled, ensure_ascii=False, separators=(",", ":")) if filled else None)
+    return pd.Series(rows, index=golden.index, dtype=object)
+
+
+def _member_counts(golden: pd.DataFrame, xref: pd.DataFrame | None) -> pd.Series:
+    if "member_count" in golden.columns:
+        counts = pd.to_numeric(golden["member_count"], errors="coerce")
+    elif xref is not None and "customer_id" in xref.columns:
+        per_id = xref["customer_id"].astype(object).value_counts()
+        counts = golden["customer_id"].astype(object).map(per_id)
+    else:
+        return pd.Series([None] * len(golden), index=golden.index, dtype=object)
+    return counts.astype(object).where(counts.notna(), None).map(lambda v: v if v is None else int(v))
+
+
+def customer_frame(golden: pd.DataFrame, xref: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The golden set as rows of the `customers` table (object columns; None for missing)."""
+    out = pd.DataFrame(index=golden.index)
+    for column in tables.CUSTOMER_COLUMNS:
+        if column == "member_count":
+            out[column] = _member_counts(golden, xref)
+        elif column == "extra":
+            out[column] = _extra(golden, custom_columns(golden))
+        elif column in golden.columns:
+            out[column] = text_column(golden[column])
+        else:
+            out[column] = pd.Series([None] * len(golden), index=golden.index, dtype=object)
+    return out.reset_index(drop=True)
+
+
+def xref_frame(xref: pd.DataFrame) -> pd.DataFrame:
+    """The cross-reference as rows of `customer_sources`."""
+    out = pd.DataFrame(index=xref.index)
+    out["source"] = text_column(xref["source"])
+    out["source_row"] = _int_column(xref["source_row"])
+    out["source_key"] = text_column(xref["source_key"]) if "source_key" in xref.columns else None
+    out["customer_id"] = text_column(xref["customer_id"])
+    if "match_score" in xref.columns:
+        scores = pd.to_numeric(xref["match_score"], errors="coerce").astype(float)
+        out["match_score"] = scores.astype(object).where(scores.notna(), None)
+    else:
+        out["match_score"] = None
+    return out.reset_index(drop=True)
+
+
+def lineage_frame(lineage: pd.DataFrame) -> pd.DataFrame:
+    """Field lineage as rows of `golden_lineage` (which source row each golden value came from)."""
+    out = pd.DataFrame(index=lineage.index)
+    for column in ("customer_id", "field", "source"):
+        out[column] = text_column(lineage[column])
+    out["source_row"] = _int_column(lineage["source_row"])
+    return out.reset_index(drop=True)
+
+
+def _int_column(series: pd.Series) -> pd.Series:
+    numbers = pd.to_numeric(series, errors="coerce")
+    return numbers.astype(object).where(numbers.notna(), None).map(lambda v: v if v is None else int(v))
+
+
+def frame_checksum(rows: pd.DataFrame) -> str:
+    """Order-independent sha256 over `CHECKSUM_COLUMNS` of rows in the `customers` shape.
+
+    Each row becomes its values joined by U+001F (missing as U+0000) and is hashed; the sorted row
+    digests are hashed again. Any tool can recompute it from the same text values.
+    """
+    columns = []
+    for c in CHECKSUM_COLUMNS:
+        values = rows[c].to_numpy(dtype=object).copy()  # normalised: str or None
+        values[np.equal(values, None)] = "\x00"
+        columns.append(values)
+    sha256 = hashlib.sha256
+    texts = ("\x1f".join(values) for values in zip(*columns, strict=True))
+    digests = sorted(sha256(text.encode("utf-8")).digest() for text in texts)
+    return sha256(b"".join(digests)).hexdigest()
+
+
+def golden_checksum(golden: pd.DataFrame) -> str:
+    """The checksum of a golden frame, equal to `Store.checksum()` over the same customers once loaded."""
+    return frame_checksum(customer_frame(golden))
+
+
+def equal_rows(left: pd.DataFrame, right: pd.DataFrame, columns: Iterable[str]) -> np.ndarray:
+    """Row-wise equality of two aligned frames of normalised values (None for missing) over `columns`."""
+    same = np.ones(len(left), dtype=bool)
+    for c in columns:
+        a, b = left[c].to_numpy(dtype=object), right[c].to_numpy(dtype=object)
+        if len(a):
+            same &= np.asarray(a == b, dtype=bool)
+    return same

@@ -1,0 +1,247 @@
+"""What a load would do: the frames checked, compared with the store's rows, and counted.
+
+Diffing in pandas (read the existing rows for the keys concerned, compare normalised values)
+works the same on every database and lets a dry run report exactly what a load would write.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import sqlalchemy as sa
+
+from ..errors import StoreError
+from . import tables
+from .frames import customer_frame, equal_rows, lineage_frame, xref_frame
+
+READ_BATCH = 900  # keys per IN (...) query; below SQLite's oldest variable limit
+
+
+@dataclass(frozen=True)
+class TableCounts:
+    inserts: int = 0
+    updates: int = 0
+    unchanged: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.inserts + self.updates + self.unchanged
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    """Inserts, updates and unchanged rows per table: what a load did, or would do."""
+
+    tables: Mapping[str, TableCounts] = field(default_factory=dict)
+
+    @property
+    def changes(self) -> int:
+        return sum(c.inserts + c.updates for c in self.tables.values())
+
+    def counts(self, table: str = "customers") -> TableCounts:
+        return self.tables.get(table, TableCounts())
+
+    def as_dict(self) -> dict[str, dict[str, int]]:
+        return {
+            name: {"inserts": c.inserts, "updates": c.updates, "unchanged": c.unchanged}
+            for name, c in self.tables.items()
+        }
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The run's rows in the store's shape, checked against the tables' keys and limits."""
+
+    customers: pd.DataFrame
+    xref: pd.DataFrame
+    lineage: pd.DataFrame | None
+
+
+@dataclass(frozen=True)
+class TableDiff:
+    table: sa.Table
+    key: tuple[str, ...]
+    inserts: pd.DataFrame
+    updates: pd.DataFrame  # the new values
+    before: pd.DataFrame  # the stored values of the updated rows, same order
+    unchanged: int
+
+    def counts(self) -> TableCounts:
+        return TableCounts(len(self.inserts), len(self.updates), self.unchanged)
+
+
+def prepare(golden: pd.DataFrame, xref: pd.DataFrame | None, lineage: pd.DataFrame | None) -> Prepared:
+    _require(golden, ("customer_id",), "the golden set")
+    customers = customer_frame(golden, xref)
+    _check(customers, tables.customers, "the golden set")
+    xrows = xref_frame(xref) if xref is not None and len(xref.columns) else _empty(tables.customer_sources)
+    if xref is not None and len(xref.columns):
+        _require(xref, ("source", "source_row", "customer_id"), "the cross-reference")
+        _check(xrows, tables.customer_sources, "the cross-reference")
+    lrows = None
+    if lineage is not None:
+        _require(lineage, ("customer_id", "field", "source", "source_row"), "the field lineage")
+        lrows = lineage_frame(lineage)
+        _check(lrows, tables.golden_lineage, "the field lineage", check_nulls=False)
+    return Prepared(customers, xrows, lrows)
+
+
+def _empty(table: sa.Table) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in tables.data_columns(table)})
+
+
+def _require(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise StoreError(
+            f"{what} has no column {', '.join(map(repr, missing))}",
+            hint="load the golden.parquet / xref.csv written by `crmmigrate dedupe`",
+        )
+
+
+def _check(rows: pd.DataFrame, table: sa.Table, what: str, *, check_nulls: bool = True) -> None:
+    """Fail before writing anything on a missing or duplicate key or a value too long for its column.
+
+    The database would refuse these too, but only midway through the load and with a message
+    naming no row; SQLite would not refuse a long value at all.
+    """
+    key = [c.name for c in table.primary_key.columns]
+    if check_nulls:
+        null_key = rows[key].isna().any(axis=1)
+        if null_key.any():
+            raise StoreError(
+                f"{what} has {int(null_key.sum())} rows without {' / '.join(key)}",
+                hint="every golden record needs a customer_id; run `crmmigrate dedupe` again",
+            )
+    dup = rows.duplicated(subset=key, keep=False)
+    if dup.any():
+        first = rows.loc[dup, key].iloc[0].tolist()
+        raise StoreError(
+            f"{what} has {int(dup.sum())} rows sharing a key ({', '.join(key)} = {first})",
+            hint="keys must be unique in one load",
+        )
+    for column, limit in tables.text_limits(table).items():
+        if column not in rows.columns:
+            continue
+        longest, has_nul = _text_facts(rows[column])
+        if has_nul:
+            raise StoreError(
+                f"{what}: values of {column!r} hold a NUL character, which PostgreSQL cannot store",
+                column=column,
+                hint="remove control characters from the source values",
+            )
+        if longest <= limit:
+            continue
+        lengths = rows[column].dropna().map(len)
+        too_long = lengths[lengths > limit]
+        if len(too_long):
+            where = rows.loc[too_long.index[0], key[0]]
+            raise StoreError(
+                f"{what}: {len(too_long)} values of {column!r} are longer than the store allows "
+                f"({limit} characters), e.g. at {key[0]} {where!r} ({int(too_long.iloc[0])} characters)",
+                column=column,
+                hint="shorten or clean those values before loading",
+            )
+
+
+def _text_facts(values: pd.Series) -> tuple[int, bool]:
+    """Longest text of a str/None column, and whether any holds NUL; in Arrow, as a Python loop
+    would cost seconds per million values."""
+    text = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    longest = pc.max(pc.utf8_length(text)).as_py()
+    has_nul = pc.any(pc.match_substring(text, "\x00")).as_py()
+    return int(longest or 0), bool(has_nul)
+
+
+def read_rows(conn: sa.Connection, table: sa.Table, column: str, values: pd.Series) -> pd.DataFrame:
+    """Stored rows whose `column` is one of `values`: batched IN lookups, or one scan when the
+    lookups would touch a large part of the table anyway."""
+    wanted = pd.unique(values.dropna())
+    names = [c.name for c in table.columns]  # RUN_COLUMN too: the before-images keep it
+    if not len(wanted):
+        return _frame([], names)
+    stored = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+    if stored == 0:
+        return _frame([], names)
+    if stored <= 3 * len(wanted):
+        frame = _frame(conn.execute(sa.select(table)).all(), names)
+        return frame[frame[column].isin(set(wanted))].reset_index(drop=True)
+    query = sa.select(table).where(table.c[column].in_(sa.bindparam("keys", expanding=True)))
+    rows: list[sa.Row] = []
+    for start in range(0, len(wanted), READ_BATCH):
+        rows += conn.execute(query, {"keys": list(wanted[start : start + READ_BATCH])}).all()
+    return _frame(rows, names)
+
+
+def _frame(rows: list[sa.Row], names: list[str]) -> pd.DataFrame:
+    if not rows:
+        return pd.DataFrame({n: pd.Series(dtype=object) for n in names})
+    return pd.DataFrame([tuple(r) for r in rows], columns=names, dtype=object)
+
+
+def _keys(frame: pd.DataFrame, key: tuple[str, ...]) -> pd.Index:
+    if len(key) == 1:
+        return pd.Index(frame[key[0]].to_numpy(dtype=object))
+    return pd.MultiIndex.from_arrays([frame[k].to_numpy(dtype=object) for k in key])
+
+
+def diff(table: sa.Table, new: pd.DataFrame, existing: pd.DataFrame) -> TableDiff:
+    """Split `new` into inserts, updates (with their before-images) and unchanged rows."""
+    key = tuple(c.name for c in table.primary_key.columns)
+    values = [c for c in tables.data_columns(table) if c not in key]
+    if not len(existing):
+        return TableDiff(table, key, new, new.iloc[0:0], existing.iloc[0:0], 0)
+    position = _keys(existing, key).get_indexer(_keys(new, key))  # stored keys are unique (primary key)
+    found = position >= 0
+    before = existing.iloc[position[found]].reset_index(drop=True)  # values and, if stored, RUN_COLUMN
+    same = equal_rows(new.loc[found].reset_index(drop=True), before, values)
+    changed = np.zeros(len(new), dtype=bool)
+    changed[np.flatnonzero(found)[~same]] = True
+    return TableDiff(
+        table,
+        key,
+        inserts=new.loc[~found].reset_index(drop=True),
+        updates=new.loc[changed].reset_index(drop=True),
+        before=before.loc[~same].reset_index(drop=True),
+        unchanged=int(same.sum()),
+    )
+
+
+def plan_diffs(conn: sa.Connection, prepared: Prepared) -> list[TableDiff]:
+    """Diff every table of the load against what the store holds now."""
+    c = prepared.customers
+    diffs = [diff(tables.customers, c, read_rows(conn, tables.customers, "customer_id", c["customer_id"]))]
+    x = prepared.xref
+    existing_x = read_rows(conn, tables.customer_sources, "source", x["source"])
+    diffs.append(diff(tables.customer_sources, x, _numeric_keys(existing_x)))
+    if prepared.lineage is not None:
+        lin = prepared.lineage
+        existing_l = read_rows(conn, tables.golden_lineage, "customer_id", lin["customer_id"])
+        diffs.append(diff(tables.golden_lineage, lin, _numeric_keys(existing_l)))
+    return diffs
+
+
+def _numeric_keys(frame: pd.DataFrame) -> pd.DataFrame:
+    """Stored source_row values as Python ints, like the frames being loaded (merge keys must match)."""
+    if len(frame) and "source_row" in frame.columns:
+        frame = frame.copy()
+        frame["source_row"] = frame["source_row"].map(int)
+    return frame
+
+
+def plan_of(diffs: list[TableDiff]) -> LoadPlan:
+    return LoadPlan({d.table.name: d.counts() for d in diffs})
+
+
+def before_images(diff: TableDiff) -> list[str]:
+    """The stored rows an update replaces (bookkeeping included), as JSON: what a rollback restores."""
+    columns = [c for c in diff.before.columns if c not in diff.key]
+    records = diff.before[columns].astype(object).where(diff.before[columns].notna(), None)
+    rows = records.itertuples(index=False)
+    return [json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False) for row in rows]

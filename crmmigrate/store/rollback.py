@@ -1,0 +1,107 @@
+"""Undoing a run: restore the before-images it recorded, in one transaction.
+
+A run can only be undone while no later run changed the same customers or source rows: undoing
+it then would silently throw away the later run's work, so the rollback refuses and names them.
+Field lineage of customers the run updated is not versioned; lineage of customers it inserted
+is removed with them.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import sqlalchemy as sa
+
+from ..errors import StoreError
+from . import ledger, tables
+from .plan import LoadPlan, TableCounts
+from .write import delete_rows, update_rows
+
+_HISTORY = (
+    (tables.customers, tables.customer_history),
+    (tables.customer_sources, tables.source_history),
+)
+
+
+def rollback_run(engine: sa.Engine, run_id: str) -> LoadPlan:
+    """Restore the store to its state before `run_id`; the counts say how many rows were
+    deleted (`inserts` undone) and restored (`updates` undone) per table."""
+    with engine.connect() as conn, conn.begin():
+        run = conn.execute(sa.select(tables.load_runs).where(tables.load_runs.c.run_id == run_id)).first()
+        if run is None:
+            raise StoreError(f"no run {run_id!r} in this store", hint="see `crmmigrate runs` for the run ids")
+        if run.status != ledger.SUCCEEDED:
+            raise StoreError(f"run {run_id!r} cannot be rolled back: its status is {run.status}")
+        _refuse_if_depended_on(conn, run_id)
+        counts: dict[str, TableCounts] = {}
+        inserted_customers = pd.DataFrame({"customer_id": []})
+        for table, history in _HISTORY:
+            inserted = _inserted_by(conn, table, history, run_id)
+            delete_rows(conn, table, _key(table), inserted)
+            restored = _restore_updates(conn, table, history, run_id)
+            counts[table.name] = TableCounts(inserts=len(inserted), updates=restored)
+            if table is tables.customers:
+                inserted_customers = inserted
+        delete_rows(conn, tables.golden_lineage, ["customer_id"], inserted_customers)
+        conn.execute(
+            tables.load_runs.update()
+            .where(tables.load_runs.c.run_id == run_id)
+            .values(status=ledger.ROLLED_BACK, detail="rolled back with `crmmigrate rollback`")
+        )
+    return LoadPlan(counts)
+
+
+def _key(table: sa.Table) -> list[str]:
+    return [c.name for c in table.primary_key.columns]
+
+
+def _refuse_if_depended_on(conn: sa.Connection, run_id: str) -> None:
+    """Later runs that updated rows this run wrote (their before-images name this run)."""
+    runs = tables.load_runs
+    blocking: set[str] = set()
+    for _, history in _HISTORY:
+        query = (
+            sa.select(history.c.run_id)
+            .distinct()
+            .join(runs, runs.c.run_id == history.c.run_id)
+            .where(
+                history.c.prior_run_id == run_id, runs.c.status == ledger.SUCCEEDED, runs.c.run_id != run_id
+            )
+        )
+        blocking.update(conn.execute(query).scalars())
+    if blocking:
+        later = ", ".join(sorted(blocking))
+        raise StoreError(
+            f"run {run_id!r} cannot be rolled back: later runs changed the same records ({later})",
+            hint="roll back the later runs first, newest first",
+        )
+
+
+def _frame(conn: sa.Connection, query: sa.Select) -> pd.DataFrame:
+    result = conn.execute(query)
+    return pd.DataFrame([tuple(r) for r in result], columns=list(result.keys()), dtype=object)
+
+
+def _inserted_by(conn: sa.Connection, table: sa.Table, history: sa.Table, run_id: str) -> pd.DataFrame:
+    """Keys of the rows the run wrote that have no before-image: the rows it inserted."""
+    key = _key(table)
+    written = _frame(conn, sa.select(*(table.c[k] for k in key)).where(table.c[tables.RUN_COLUMN] == run_id))
+    updated = _frame(conn, sa.select(*(history.c[k] for k in key)).where(history.c.run_id == run_id))
+    if not len(updated):
+        return written
+    merged = written.merge(updated, on=key, how="left", indicator=True)
+    return merged.loc[merged["_merge"] == "left_only", key].reset_index(drop=True)
+
+
+def _restore_updates(conn: sa.Connection, table: sa.Table, history: sa.Table, run_id: str) -> int:
+    key = _key(table)
+    frame = _frame(
+        conn,
+        sa.select(*(history.c[k] for k in key), history.c.before_image).where(history.c.run_id == run_id),
+    )
+    if not len(frame):
+        return 0
+    before = pd.DataFrame.from_records([json.loads(t) for t in frame["before_image"]], index=frame.index)
+    update_rows(conn, table, pd.concat([frame[key], before], axis=1))
+    return len(frame)

@@ -1,0 +1,158 @@
+"""The store's tables, defined once with SQLAlchemy Core so SQLite, PostgreSQL and MariaDB get the
+same shape. `SCHEMA_VERSION` is recorded in `crmmigrate_meta`; a later release that changes the
+tables bumps it and adds an upgrade step to `UPGRADES`.
+
+Every customer field is text: the golden set is already standardised (ISO dates, E.164 phones),
+and text round-trips exactly on every database. MySQL needs a length on every VARCHAR, so each
+field has one; values are checked against these limits before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+
+from .. import schema
+
+SCHEMA_VERSION = 1
+
+#: Timestamps keep microseconds everywhere (MySQL drops them unless asked), so runs sort in order.
+Timestamp = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+
+#: Tables are binary-collated on MySQL/MariaDB so keys compare exactly ('ABC' != 'abc').
+_MYSQL = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
+
+ID_LENGTH = 64
+DEFAULT_LENGTH = 255
+FIELD_LENGTHS: dict[str, int] = {
+    "full_name": 512,
+    "company": 512,
+    "email": 320,
+    "phone": 100,
+    "address_line1": 512,
+    "address_line2": 512,
+    "postal_code": 100,
+    "country": 100,
+    "date_of_birth": 64,
+    "created_at": 64,
+    "updated_at": 64,
+}
+
+#: The run that last inserted or updated a row: bookkeeping, never compared or checksummed.
+#: A rollback finds the rows a run inserted by it, so inserts need no per-row history.
+RUN_COLUMN = "last_run_id"
+
+metadata = sa.MetaData()
+
+meta = sa.Table(
+    "crmmigrate_meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.String(255), nullable=False),
+    **_MYSQL,
+)
+
+customers = sa.Table(
+    "customers",
+    metadata,
+    sa.Column("customer_id", sa.String(ID_LENGTH), primary_key=True),
+    sa.Column("household_id", sa.String(ID_LENGTH), index=True),
+    *(sa.Column(f, sa.String(FIELD_LENGTHS.get(f, DEFAULT_LENGTH))) for f in schema.FIELDS),
+    sa.Column("member_count", sa.Integer),
+    sa.Column("extra", sa.Text),  # custom fields as canonical JSON text (sorted keys)
+    sa.Column(RUN_COLUMN, sa.String(64), index=True),
+    **_MYSQL,
+)
+
+customer_sources = sa.Table(
+    "customer_sources",
+    metadata,
+    sa.Column("source", sa.String(100), primary_key=True),
+    sa.Column("source_row", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("source_key", sa.String(DEFAULT_LENGTH)),
+    sa.Column("customer_id", sa.String(ID_LENGTH), nullable=False, index=True),
+    sa.Column("match_score", sa.Double),
+    sa.Column(RUN_COLUMN, sa.String(64), index=True),
+    **_MYSQL,
+)
+
+golden_lineage = sa.Table(
+    "golden_lineage",
+    metadata,
+    sa.Column("customer_id", sa.String(ID_LENGTH), primary_key=True),
+    sa.Column("field", sa.String(64), primary_key=True),
+    sa.Column("source", sa.String(100), nullable=False),
+    sa.Column("source_row", sa.BigInteger, nullable=False),
+    **_MYSQL,
+)
+
+load_runs = sa.Table(
+    "load_runs",
+    metadata,
+    sa.Column("run_id", sa.String(64), primary_key=True),
+    sa.Column("started", Timestamp, nullable=False),
+    sa.Column("finished", Timestamp),
+    sa.Column("status", sa.String(16), nullable=False),  # running, succeeded, failed, rolled_back
+    sa.Column("counts", sa.Text),  # JSON: {table: {inserts, updates, unchanged}}
+    sa.Column("config_hash", sa.String(64)),
+    sa.Column("forced", sa.Boolean, nullable=False, default=False),
+    sa.Column("tool_version", sa.String(32)),
+    sa.Column("detail", sa.Text),  # why a run failed (masked), or what rolled it back
+    **_MYSQL,
+)
+
+#: Before-images of the rows a run updated (JSON of the whole stored row), and the run that had
+#: written that row before (`prior_run_id`), so a rollback can tell when later runs depend on a run.
+customer_history = sa.Table(
+    "customer_history",
+    metadata,
+    sa.Column("run_id", sa.String(64), primary_key=True),
+    sa.Column("customer_id", sa.String(ID_LENGTH), primary_key=True, index=True),
+    sa.Column("prior_run_id", sa.String(64), index=True),
+    sa.Column("before_image", sa.Text),
+    **_MYSQL,
+)
+
+source_history = sa.Table(
+    "source_history",
+    metadata,
+    sa.Column("run_id", sa.String(64), primary_key=True),
+    sa.Column("source", sa.String(100), primary_key=True),
+    sa.Column("source_row", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("prior_run_id", sa.String(64), index=True),
+    sa.Column("before_image", sa.Text),
+    **_MYSQL,
+)
+
+#: People erased with `forget`: only sha256 digests of their identifiers, so the list that keeps
+#: them out of later runs holds no personal data itself. kind: email, source_key or customer_id.
+suppressions = sa.Table(
+    "suppressions",
+    metadata,
+    sa.Column("kind", sa.String(16), primary_key=True),
+    sa.Column("value_hash", sa.String(64), primary_key=True),
+    sa.Column("added", Timestamp, nullable=False),
+    **_MYSQL,
+)
+
+
+def data_columns(table: sa.Table) -> tuple[str, ...]:
+    """The columns a load compares and writes (all but the `RUN_COLUMN` bookkeeping)."""
+    return tuple(c.name for c in table.columns if c.name != RUN_COLUMN)
+
+
+CUSTOMER_COLUMNS = data_columns(customers)
+
+#: Upgrade steps: UPGRADES[n] brings a store at version n to n + 1 (run inside the store lock).
+UPGRADES: dict[int, Callable[[sa.Connection], None]] = {}
+
+
+def text_limits(table: sa.Table) -> dict[str, int]:
+    """Column -> maximum length, for the VARCHAR columns of `table`."""
+    return {
+        c.name: c.type.length
+        for c in table.columns
+        if isinstance(c.type, sa.String) and not isinstance(c.type, sa.Text) and c.type.length
+    }

@@ -1,0 +1,104 @@
+"""Writing a planned load: bulk inserts (COPY on PostgreSQL, executemany batches elsewhere),
+updates by key, and the before-images a rollback needs. Everything runs on the caller's
+connection, inside the caller's single transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+import sqlalchemy as sa
+
+from . import tables
+from .plan import TableDiff, before_images
+
+BATCH = 10_000
+
+
+def _rows(frame: pd.DataFrame, columns: Sequence[str]) -> list[tuple]:
+    """Rows as tuples; the frames are normalised already (None for every missing value)."""
+    return list(zip(*(frame[c].tolist() for c in columns), strict=True))
+
+
+def _marker(conn: sa.Connection) -> str:
+    return "?" if conn.dialect.paramstyle in ("qmark", "numeric") else "%s"
+
+
+def _quote(conn: sa.Connection, name: str) -> str:
+    return conn.dialect.identifier_preparer.quote(name)
+
+
+def bulk_insert(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
+    """Insert every row of `frame` (columns named as in `table`) as fast as the driver allows."""
+    if not len(frame):
+        return
+    columns = [c.name for c in table.columns]
+    batches = (_rows(frame.iloc[start : start + BATCH], columns) for start in range(0, len(frame), BATCH))
+    if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+        _copy(conn, table, columns, (row for batch in batches for row in batch))
+        return
+    cols = ", ".join(_quote(conn, c) for c in columns)
+    marks = ", ".join([_marker(conn)] * len(columns))
+    sql = f"INSERT INTO {_quote(conn, table.name)} ({cols}) VALUES ({marks})"
+    for rows in batches:
+        conn.exec_driver_sql(sql, rows)
+
+
+def _copy(conn: sa.Connection, table: sa.Table, columns: list[str], rows: Iterable[tuple]) -> None:
+    raw = conn.connection.driver_connection
+    cols = ", ".join(_quote(conn, c) for c in columns)
+    with raw.cursor() as cursor, cursor.copy(f"COPY {_quote(conn, table.name)} ({cols}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def update_rows(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
+    """UPDATE ... WHERE key = ... for every row of `frame`, in executemany batches."""
+    if not len(frame):
+        return
+    key = [c.name for c in table.primary_key.columns]
+    values = [c.name for c in table.columns if c.name not in key]
+    mark = _marker(conn)
+    sets = ", ".join(f"{_quote(conn, c)} = {mark}" for c in values)
+    sql = f"UPDATE {_quote(conn, table.name)} SET {sets} WHERE {_where(conn, key)}"
+    for start in range(0, len(frame), BATCH):
+        conn.exec_driver_sql(sql, _rows(frame.iloc[start : start + BATCH], [*values, *key]))
+
+
+def delete_rows(conn: sa.Connection, table: sa.Table, key: Sequence[str], frame: pd.DataFrame) -> None:
+    """DELETE ... WHERE key = ... for every row of `frame`."""
+    if not len(frame):
+        return
+    sql = f"DELETE FROM {_quote(conn, table.name)} WHERE {_where(conn, key)}"
+    for start in range(0, len(frame), BATCH):
+        conn.exec_driver_sql(sql, _rows(frame.iloc[start : start + BATCH], key))
+
+
+def _where(conn: sa.Connection, key: Sequence[str]) -> str:
+    return " AND ".join(f"{_quote(conn, k)} = {_marker(conn)}" for k in key)
+
+
+def write_history(conn: sa.Connection, diff: TableDiff, run_id: str) -> None:
+    """Before-images of the updated rows, for rollback (inserted rows are found by RUN_COLUMN)."""
+    history = {"customers": tables.customer_history, "customer_sources": tables.source_history}.get(
+        diff.table.name
+    )
+    if history is None or not len(diff.before):
+        return
+    frame = diff.before[list(diff.key)].assign(
+        run_id=run_id,
+        prior_run_id=diff.before.get(tables.RUN_COLUMN),
+        before_image=before_images(diff),
+    )
+    bulk_insert(conn, history, frame)
+
+
+def _stamped(diff: TableDiff, frame: pd.DataFrame, run_id: str) -> pd.DataFrame:
+    return frame.assign(**{tables.RUN_COLUMN: run_id}) if tables.RUN_COLUMN in diff.table.c else frame
+
+
+def apply(conn: sa.Connection, diffs: list[TableDiff], run_id: str) -> None:
+    for diff in diffs:
+        bulk_insert(conn, diff.table, _stamped(diff, diff.inserts, run_id))
+        update_rows(conn, diff.table, _stamped(diff, diff.updates, run_id))
+        write_history(conn, diff, run_id)

@@ -1,0 +1,121 @@
+"""Shared store fixtures: `store_url` runs a test on SQLite, PostgreSQL and MariaDB.
+
+PostgreSQL and MariaDB come from $CRMMIGRATE_TEST_POSTGRES_URL and $CRMMIGRATE_TEST_MARIADB_URL
+(CI sets both); without them those cases skip, saying which variable to set. Each test gets a
+fresh PostgreSQL schema or MariaDB database, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+POSTGRES_ENV = "CRMMIGRATE_TEST_POSTGRES_URL"
+MARIADB_ENV = "CRMMIGRATE_TEST_MARIADB_URL"
+
+
+def _server_url(env: str) -> str:
+    url = os.environ.get(env)
+    if not url:
+        pytest.skip(f"set {env} to run this test against a real server")
+    return url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'crm.db'}"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a new, empty schema."""
+    base = make_url(_server_url(POSTGRES_ENV))
+    schema = f"crm_test_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(base)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield base.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+            hide_password=False
+        )
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+@pytest.fixture
+def mariadb_url() -> Iterator[str]:
+    """A MariaDB/MySQL URL pointing at a new, empty database."""
+    base = make_url(_server_url(MARIADB_ENV))
+    database = f"crm_test_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(base)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE `{database}` CHARACTER SET utf8mb4"))
+    try:
+        yield base.set(database=database).render_as_string(hide_password=False)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{database}`"))
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
+def store_url(request: pytest.FixtureRequest) -> str:
+    """The URL of an empty store, once per database kind."""
+    return request.getfixturevalue(f"{'postgres' if request.param == 'postgresql' else request.param}_url")
+
+
+GoldenSet = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
+
+
+def _golden_set(n: int = 6, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """`n` golden customers, two source rows for each even one, and some field lineage."""
+    rng = np.random.default_rng(seed)
+    ids = [f"C{i:05d}" for i in range(n)]
+    golden = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "household_id": [f"H{i // 2:05d}" for i in range(n)],
+            "first_name": rng.choice(["Anna", "Jörg", "Zoë", None], n),
+            "last_name": [f"Müller-{i}" for i in range(n)],
+            "email": [f"p{i}@example.com" if i % 3 else None for i in range(n)],
+            "phone": [f"+4930{1000000 + i}" for i in range(n)],
+            "country": rng.choice(["DE", "FR", "GB"], n),
+            "date_of_birth": [None if i % 2 else "1980-02-29" for i in range(n)],
+            "loyalty_no": [f"L{i}" if i % 2 else np.nan for i in range(n)],  # a custom field
+        }
+    )
+    rows = [(cid, 1 + (i % 2 == 0)) for i, cid in enumerate(ids)]
+    xref = pd.DataFrame(
+        [
+            {
+                "source": f"crm{k}",
+                "source_row": i + 1,
+                "source_key": f"K{i}",
+                "customer_id": cid,
+                "match_score": 1.0 if k == 0 else 0.93,
+            }
+            for i, (cid, members) in enumerate(rows)
+            for k in range(members)
+        ]
+    )
+    golden["member_count"] = xref.groupby("customer_id").size().reindex(ids).to_numpy()
+    lineage = pd.DataFrame(
+        {"customer_id": ids, "field": "email", "source": "crm0", "source_row": range(1, n + 1)}
+    )
+    return golden, xref, lineage
+
+
+@pytest.fixture
+def golden_set() -> Callable[..., GoldenSet]:
+    """`golden_set(n=6, seed=7)`: golden records, their cross-reference and lineage, for store tests."""
+    return _golden_set

@@ -1,0 +1,55 @@
+"""`crmmigrate load`, `runs` and `rollback` as a user runs them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from crmmigrate.cli.app import app
+from crmmigrate.store import open_store
+from crmmigrate.tables import write_table
+
+GoldenSetFactory = Callable[..., tuple]
+
+
+runner = CliRunner()
+
+
+def _files(tmp_path: Path, golden_set: GoldenSetFactory) -> tuple[Path, Path]:
+    golden, xref, _ = golden_set()
+    return write_table(golden, tmp_path / "golden.parquet"), write_table(xref, tmp_path / "xref.csv")
+
+
+def test_load_dry_run_prints_the_plan_and_writes_nothing(
+    tmp_path: Path, sqlite_url: str, golden_set: GoldenSetFactory
+) -> None:
+    golden, xref = _files(tmp_path, golden_set)
+    result = runner.invoke(
+        app, ["load", "--in", str(golden), "--xref", str(xref), "--store", sqlite_url, "--dry-run"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Dry run" in result.output and "customers" in result.output
+    with open_store(sqlite_url) as store:
+        assert store.count_customers() == 0
+
+
+def test_load_runs_and_rollback(tmp_path: Path, sqlite_url: str, golden_set: GoldenSetFactory) -> None:
+    golden, xref = _files(tmp_path, golden_set)
+    args = ["load", "--in", str(golden), "--xref", str(xref), "--store", sqlite_url, "--run-id", "r1"]
+    assert runner.invoke(app, args).exit_code == 0
+    listed = runner.invoke(app, ["runs", "--store", sqlite_url])
+    assert listed.exit_code == 0 and "r1" in listed.output and "succeeded" in listed.output
+    undone = runner.invoke(app, ["rollback", "r1", "--store", sqlite_url])
+    assert undone.exit_code == 0, undone.output
+    with open_store(sqlite_url) as store:
+        assert store.count_customers() == 0
+    again = runner.invoke(app, ["rollback", "r1", "--store", sqlite_url])
+    assert again.exit_code == 2 and "rolled_back" in again.output
+
+
+def test_a_wrong_password_is_never_printed() -> None:
+    result = runner.invoke(app, ["runs", "--store", "postgresql://crm:Sup3rSecret@127.0.0.1:1/crm"])
+    assert result.exit_code == 2
+    assert "127.0.0.1:1" in result.output and "Sup3rSecret" not in result.output

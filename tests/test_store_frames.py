@@ -1,0 +1,75 @@
+"""Values in the store's shape: text for everything, None for missing, a checksum any order agrees on."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crmmigrate.store import golden_checksum
+from crmmigrate.store.frames import custom_columns, customer_frame, text_column
+
+
+def test_missing_values_of_every_kind_become_none() -> None:
+    series = pd.Series(["a", None, np.nan, pd.NA, ""], dtype=object)
+    assert text_column(series).tolist() == ["a", None, None, None, None]
+
+
+def test_numbers_dates_and_booleans_become_their_usual_text() -> None:
+    assert text_column(pd.Series([1.0, 2.5, np.nan])).tolist() == ["1", "2.5", None]
+    assert text_column(pd.Series([True, False], dtype=object)).tolist() == ["true", "false"]
+    assert text_column(pd.to_datetime(pd.Series(["1980-02-29", None]))).tolist() == ["1980-02-29", None]
+    assert text_column(pd.Series(["x", 7], dtype=object)).tolist() == ["x", "7"]
+
+
+def test_the_pandas_3_string_dtype_is_handled_like_object() -> None:
+    series = pd.Series(["Jörg", None, ""], dtype="string")
+    assert text_column(series).tolist() == ["Jörg", None, None]
+
+
+def test_custom_fields_go_into_extra_as_sorted_json() -> None:
+    golden = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C2"],
+            "loyalty": ["L1", None],
+            "vat_id": ["DE1", None],
+            "email_status": ["valid"] * 2,
+        }
+    )
+    assert custom_columns(golden) == ["loyalty", "vat_id"]
+    assert customer_frame(golden)["extra"].tolist() == ['{"loyalty":"L1","vat_id":"DE1"}', None]
+
+
+def test_member_counts_come_from_the_cross_reference_when_the_golden_set_lacks_them() -> None:
+    golden = pd.DataFrame({"customer_id": ["C1", "C2"]})
+    xref = pd.DataFrame({"customer_id": ["C1", "C1", "C2"]})
+    assert customer_frame(golden, xref)["member_count"].tolist() == [2, 1]
+
+
+texts = st.one_of(st.none(), st.text(max_size=12))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(texts, texts), min_size=1, max_size=20, unique_by=lambda t: t), st.randoms())
+def test_the_checksum_ignores_row_order_but_not_values(rows: list, rnd) -> None:
+    golden = pd.DataFrame(
+        {
+            "customer_id": [f"C{i}" for i in range(len(rows))],
+            "email": [r[0] for r in rows],
+            "city": [r[1] for r in rows],
+        }
+    )
+    shuffled = golden.sample(frac=1.0, random_state=rnd.randint(0, 2**31)).reset_index(drop=True)
+    assert golden_checksum(golden) == golden_checksum(shuffled)
+    changed = golden.copy()
+    changed.loc[0, "city"] = (golden.loc[0, "city"] or "") + "x"
+    assert golden_checksum(changed) != golden_checksum(golden)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(texts, min_size=1, max_size=30))
+def test_text_column_is_idempotent(values: list) -> None:
+    once = text_column(pd.Series(values, dtype=object))
+    assert text_column(once).tolist() == once.tolist()
+    assert all(v is None or (isinstance(v, str) and v) for v in once)

@@ -1,0 +1,56 @@
+"""Forgetting a person: erased from the store everywhere, and kept out of later runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import pytest
+
+from crmmigrate.errors import StoreError
+from crmmigrate.store import open_store, suppressed_mask
+
+GoldenSetFactory = Callable[..., tuple]
+
+
+def test_forget_by_email_erases_the_person_everywhere(store_url: str, golden_set: GoldenSetFactory) -> None:
+    golden, xref, lineage = golden_set()
+    with open_store(store_url) as store:
+        store.load(golden, xref, lineage, run_id="run-1")
+        store.load(golden.assign(city="Paris"), xref, lineage, run_id="run-2")  # before-images hold the data
+        person = golden.loc[golden["email"].notna()].iloc[0]
+        result = store.forget(email=person["email"].upper())
+        assert (result.customers, result.source_rows) == (
+            1,
+            (xref["customer_id"] == person["customer_id"]).sum(),
+        )
+        assert person["customer_id"] not in set(store.read_customers()["customer_id"])
+        assert person["customer_id"] not in set(store.read_xref()["customer_id"])
+        assert person["customer_id"] not in set(store.read_lineage()["customer_id"])
+        assert store.count_customers() == len(golden) - 1
+        suppressions = store.suppressions()
+    assert person["email"] not in suppressions.to_string()  # digests only
+
+    staged = pd.DataFrame(
+        {
+            "source": ["crm0", "crm0", "web"],
+            "source_key": [
+                xref.loc[xref["customer_id"] == person["customer_id"], "source_key"].iloc[0],
+                "K404",
+                None,
+            ],
+            "email": [None, "someone@example.com", f"  {person['email'].title()} "],
+        }
+    )
+    assert suppressed_mask(staged, suppressions).tolist() == [True, False, True]
+
+
+def test_forget_by_customer_id_and_nobody_found(sqlite_url: str, golden_set: GoldenSetFactory) -> None:
+    golden, xref, _ = golden_set()
+    with open_store(sqlite_url) as store:
+        store.load(golden, xref, run_id="run-1")
+        assert store.forget(customer_id="C00003").customers == 1
+        nobody = store.forget(email="nobody@example.com")
+        assert (nobody.customers, nobody.suppressed) == (0, 1)
+        with pytest.raises(StoreError, match="say whom to forget"):
+            store.forget()
