@@ -191,17 +191,19 @@ def load_known_ids(store_url: str) -> pd.DataFrame | None:
     return known if len(known) else None
 
 
-def dedupe_stage(config: RunConfig, clean: pd.DataFrame, out: Path) -> Any:
+_UNSET: Any = object()
+
+
+def dedupe_stage(
+    config: RunConfig, clean: pd.DataFrame, out: Path, known_ids: pd.DataFrame | None = _UNSET
+) -> Any:
+    """`known_ids`: the store's cross-reference, read from the store when not given."""
     from .dedupe import dedupe, load_decisions, save_model
 
     decisions = load_decisions(config.resolve(config.dedupe.decisions)) if config.dedupe.decisions else None
-    matched = dedupe(
-        clean,
-        config.dedupe,
-        config.survivorship,
-        known_ids=load_known_ids(config.store_url()),
-        decisions=decisions,
-    )
+    if known_ids is _UNSET:
+        known_ids = load_known_ids(config.store_url())
+    matched = dedupe(clean, config.dedupe, config.survivorship, known_ids=known_ids, decisions=decisions)
     write_table(matched.golden, out / "golden.parquet")
     write_table(matched.golden, out / "golden.csv")
     write_table(matched.xref, out / "xref.csv")
@@ -337,10 +339,13 @@ def reconcile_stage(
     out: Path,
     clean: pd.DataFrame | None = None,
     extra: dict[str, Any] | None = None,
+    store_in_scope: bool = False,
 ) -> Any:
+    """`store_in_scope`: compare with the store even though this call loaded nothing (a later check)."""
     from .reconcile import reconcile, to_html, to_json, to_markdown
 
-    in_store = loaded is not None and loaded.result is not None and not dry_run
+    loaded_now = loaded is not None and loaded.result is not None and not dry_run
+    in_store = loaded is not None and (loaded_now or store_in_scope)
     rec = reconcile(
         run_id=run_id,
         sources=extracted.counts,
@@ -408,6 +413,8 @@ def run(
     """Run every stage; the result carries the exit code the CLI uses (0 ok, 1 gate failed)."""
     run_id = run_id or new_run_id()
     out = out_dir(config)
+    # Reading the store first fails fast on an unreachable store, before any long work.
+    known_ids = load_known_ids(config.store_url())
 
     with _stage(progress, "extract") as summary:
         extracted = extract_all(config)
@@ -417,7 +424,7 @@ def run(
         clean = standardise_stage(config, extracted.staged, out)
         summary.append(standardise_summary(clean))
     with _stage(progress, "dedupe") as summary:
-        matched = dedupe_stage(config, clean, out)
+        matched = dedupe_stage(config, clean, out, known_ids)
         data = Golden(matched.golden, matched.xref, matched.lineage)
         summary.append(dedupe_summary(matched.golden, matched.xref, matched.review))
     with _stage(progress, "validate") as summary:

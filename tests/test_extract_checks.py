@@ -32,7 +32,7 @@ def test_good_sources_pass(tmp_path: Path) -> None:
 def test_unknown_template_names_the_source_and_nearest_templates() -> None:
     with pytest.raises(MappingError) as info:
         check_sources(config({"name": "crm", "path": "multiline.csv", "mapping": "salesforce-contacts"}))
-    message = str(info.value)
+    message = f"{info.value} ({info.value.hint})"  # a single problem keeps its own hint
     assert "crm" in message and "salesforce-contacts" in message and "salesforce-contact," in message
 
 

@@ -7,13 +7,17 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from .common import console, escape, handle_errors
+from ..errors import EXIT_GATE
+from .common import console, err_console, escape, handle_errors, load_run_config
 
 
 @handle_errors
 def load(
-    golden: Path = typer.Option(
-        ..., "--in", help="Golden records (.parquet or .csv) from `crmmigrate dedupe`."
+    config_path: Path = typer.Argument(
+        None, metavar="[CONFIG]", help="Run config: load OUT/golden.parquet of its last run."
+    ),
+    golden: Path | None = typer.Option(
+        None, "--in", help="Golden records (.parquet or .csv) from `crmmigrate dedupe`."
     ),
     xref: Path | None = typer.Option(
         None, "--xref", help="The cross-reference (xref.csv) to load beside them."
@@ -25,13 +29,37 @@ def load(
     config: str | None = typer.Option(None, "--config", help="Config file whose `store:` to use."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; write nothing."),
     run_id: str | None = typer.Option(None, "--run-id", help="Run id for the ledger (default: a new one)."),
+    force: bool = typer.Option(False, "--force", help="With a config: load even if validation failed."),
 ) -> None:
     """Upsert golden records into the CRM store in one transaction, and print the plan.
 
+    With a config (and no --in), the golden set, cross-reference and lineage of the config's last
+    run are loaded, if its validation passed (or with --force).
+
     Example: crmmigrate load --in out/golden.parquet --xref out/xref.csv --store sqlite:///crm.db --dry-run
+
+    Example: crmmigrate load crmmigrate.yml --dry-run
     """
     from ..store.actions import choose_url, load_files
 
+    if golden is None:
+        from ..pipeline import load_stage, new_run_id, out_dir, read_golden, read_validation_passed
+
+        cfg = load_run_config(config_path or (Path(config) if config else None), store=store)
+        passed = read_validation_passed(out_dir(cfg))
+        if not passed and not force:
+            err_console.print("[red]validation failed on this golden set: nothing loaded (use --force)[/]")
+            raise typer.Exit(EXIT_GATE)
+        loaded = load_stage(
+            cfg,
+            read_golden(out_dir(cfg)),
+            run_id=run_id or new_run_id(),
+            gate_open=True,
+            forced=not passed,
+            dry_run=dry_run,
+        )
+        console.print(f"load: {escape(loaded.summary(dry_run))}")
+        return
     result = load_files(
         golden,
         choose_url(store, config),

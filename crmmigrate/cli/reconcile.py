@@ -8,13 +8,16 @@ import typer
 from rich.table import Table
 
 from ..errors import EXIT_GATE
-from .common import console, escape, handle_errors
+from .common import console, escape, handle_errors, load_run_config
 
 
 @handle_errors
 def reconcile(
+    config_path: Path = typer.Argument(
+        None, metavar="[CONFIG]", help="Run config: recompute the report from its outputs and store."
+    ),
     out: Path = typer.Option(
-        Path("out"), "--out", help="The run's output directory (holds reconciliation.json)."
+        None, "--out", help="The run's output directory (holds reconciliation.json); default out/."
     ),
     markdown: bool = typer.Option(
         False, "--markdown", help="Print the Markdown summary (for a pull request)."
@@ -23,10 +26,31 @@ def reconcile(
     """Show whether every source row of the last run is accounted for.
 
     Example: crmmigrate reconcile --out out/ --markdown
+
+    Example: crmmigrate reconcile crmmigrate.yml
     """
     from ..reconcile import load_json, to_markdown
 
-    rec = load_json(out / "reconciliation.json")
+    if config_path is not None:
+        from ..pipeline import Loaded, new_run_id, out_dir, read_extracted, read_golden, reconcile_stage
+        from ..store import open_store
+
+        cfg = load_run_config(config_path, out=out)
+        data = read_golden(out_dir(cfg))
+        with open_store(cfg.store_url()) as store:
+            ids = data.golden["customer_id"] if len(data.golden) else None
+            loaded = Loaded(None, store.count_customers(), store.checksum(ids))
+        rec = reconcile_stage(
+            run_id=new_run_id(),
+            extracted=read_extracted(out_dir(cfg)),
+            data=data,
+            loaded=loaded,
+            dry_run=False,
+            out=out_dir(cfg),
+            store_in_scope=True,
+        )
+    else:
+        rec = load_json((out or Path("out")) / "reconciliation.json")
     if markdown:
         console.print(to_markdown(rec), markup=False, highlight=False)
     else:

@@ -8,11 +8,14 @@ import typer
 
 from ..errors import EXIT_GATE, EXIT_OK, ConfigError
 from ..validate import audit_store, render_table, validate_file, write_outputs
-from .common import console, escape, handle_errors
+from .common import console, escape, handle_errors, load_run_config
 
 
 @handle_errors
 def validate_command(
+    config_path: Path = typer.Argument(
+        None, metavar="[CONFIG]", help="Run config: validate OUT/golden.parquet with the config's rules."
+    ),
     in_path: Path = typer.Option(None, "--in", help="CSV or Parquet file to check."),
     store: str = typer.Option(None, "--store", help="Audit this store's customers table (a SQLAlchemy URL)."),
     rules: list[str] = typer.Option(
@@ -27,15 +30,27 @@ def validate_command(
 ) -> None:
     """Check data against data-quality rules; exit 1 if an error rule fails.
 
-    Give either --in FILE (any CSV/Parquet, e.g. in CI) or --store URL (nightly audit of the CRM store).
-    Warnings are reported but do not fail the gate. Personal values are masked in all output.
+    Give --in FILE (any CSV/Parquet, e.g. in CI), --store URL (nightly audit of the CRM store), or
+    neither, to validate the golden set of the last `crmmigrate dedupe` run of a config (the
+    config's rules, reports written to its output directory). Warnings are reported but do not
+    fail the gate. Personal values are masked in all output.
 
     Example: crmmigrate validate --in out/golden.csv --rules golden --junit junit.xml --json validation.json
 
     Example: crmmigrate validate --store postgresql+psycopg://crm@db/crm --rules rules/golden.yml
     """
-    if (in_path is None) == (store is None):
-        raise ConfigError("give exactly one of --in FILE or --store URL", hint="crmmigrate validate --help")
+    if in_path is None and store is None:
+        from ..pipeline import out_dir, read_golden, validate_stage
+
+        config = load_run_config(config_path)
+        if rules:
+            config.rules = list(rules)
+        data = read_golden(out_dir(config))
+        report = validate_stage(config, data.golden, data.xref, out_dir(config))
+        console.print(render_table(report))
+        raise typer.Exit(EXIT_OK if report.passed else EXIT_GATE)
+    if in_path is not None and store is not None:
+        raise ConfigError("give --in FILE or --store URL, not both", hint="crmmigrate validate --help")
     refs = list(rules or ["golden"])
     report = audit_store(store, refs, table=table) if store else validate_file(in_path, refs, xref=xref)
     console.print(render_table(report))

@@ -43,15 +43,24 @@ def column_problems(name: str, spec: MappingSpec, reader: Reader) -> list[str]:
     return lines
 
 
+#: One problem: its text, and the hint that goes with it (None when the generic one fits).
+Problem = tuple[str, "str | None"]
+
+
 def source_problems(source: SourceConfig, config: RunConfig) -> tuple[list[str], bool]:
     """(problems, whether any is a mapping problem) of one source."""
+    found, mapping_trouble = _source_problems(source, config)
+    return [text + (f" ({hint})" if hint else "") for text, hint in found], mapping_trouble
+
+
+def _source_problems(source: SourceConfig, config: RunConfig) -> tuple[list[Problem], bool]:
     location = config.source_path(source)
-    problems: list[str] = []
+    problems: list[Problem] = []
     mapping_trouble = False
     spec = reader = None
     try:
         spec = resolve_mapping(source, config)
-        problems += [f"source {source.name!r}: mapping: {p}" for p in spec_problems(spec)]
+        problems += [(f"source {source.name!r}: mapping: {p}", None) for p in spec_problems(spec)]
         mapping_trouble = bool(problems)
     except MappingError as exc:
         problems.append(_describe(source, exc))
@@ -60,7 +69,7 @@ def source_problems(source: SourceConfig, config: RunConfig) -> tuple[list[str],
         reader = open_reader(source, location)
         if spec is not None:
             found = column_problems(source.name, spec, reader)
-            problems += found
+            problems += [(line, None) for line in found]
             mapping_trouble = mapping_trouble or bool(found)
         else:
             reader.columns()
@@ -69,26 +78,36 @@ def source_problems(source: SourceConfig, config: RunConfig) -> tuple[list[str],
     return problems, mapping_trouble
 
 
-def _describe(source: SourceConfig, exc: CrmMigrateError) -> str:
+def _describe(source: SourceConfig, exc: CrmMigrateError) -> Problem:
     text = str(exc)
     if not text.startswith(f"source {source.name!r}"):
         text = f"source {source.name!r}: {text}"
-    return text + (f" ({exc.hint})" if exc.hint else "")
+    return text, exc.hint
+
+
+GENERIC_HINT = (
+    "fix the mapping or the path (`crmmigrate profile FILE --suggest-mapping draft.yml` drafts one)"
+)
 
 
 def check_sources(config: RunConfig) -> None:
-    """Raise one MappingError (or InputError) listing every problem of every source."""
-    problems: list[str] = []
+    """Raise one MappingError (or InputError) listing every problem of every source.
+
+    A single problem is raised as it is, with its own hint, so the message stays one line
+    (plus the hint) that names the file and what is wrong with it.
+    """
+    problems: list[Problem] = []
     mapping_trouble = False
     for source in config.sources:
-        found, is_mapping = source_problems(source, config)
+        found, is_mapping = _source_problems(source, config)
         problems += found
         mapping_trouble = mapping_trouble or is_mapping
     if not problems:
         return
     kind = MappingError if mapping_trouble else InputError
-    count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
-    raise kind(
-        f"{count} with the sources:\n  - " + "\n  - ".join(problems),
-        hint="fix the mapping or the path (`crmmigrate profile FILE --suggest-mapping draft.yml` drafts one)",
-    )
+    if len(problems) == 1:
+        text, hint = problems[0]
+        raise kind(text, hint=hint or GENERIC_HINT)
+    lines = [text + (f" ({hint})" if hint else "") for text, hint in problems]
+    listing = "\n  - ".join(lines)
+    raise kind(f"{len(problems)} problems with the sources:\n  - {listing}", hint=GENERIC_HINT)

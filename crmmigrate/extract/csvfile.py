@@ -26,6 +26,7 @@ import pyarrow.csv as pacsv
 
 from ..errors import InputError
 from ..schema import Reason
+from .binary import check_text_file
 from .chunk import RawChunk, raw_record
 from .encoding import detect_encoding, python_codec
 from .sniff import sniff_delimiter
@@ -52,6 +53,7 @@ def csv_format(path: Path, *, encoding: str | None, delimiter: str | None, suffi
         raise InputError(
             f"unknown encoding {encoding!r}", file=str(path), hint="e.g. utf-8, cp1252, latin-1"
         ) from None
+    check_text_file(path, enc)
     if delimiter:
         delim = {"\\t": "\t", "tab": "\t"}.get(delimiter, delimiter)
         if len(delim) != 1:
@@ -82,12 +84,52 @@ def iter_csv(path: Path, fmt: CsvFormat, header: list[str], chunk_rows: int) -> 
         return
     names = _arrow_names(path, fmt)
     number = 0
-    for block, first_line in _record_blocks(path):
-        for chunk in _split(_parse_block(block, first_line, number, fmt, header, names), chunk_rows):
+    for block, first_line, last in _record_blocks(path):
+        parsed = _parse_block(block, first_line, number, fmt, header, names)
+        open_at = open_quote_at_end(block, fmt.delimiter) if last else None
+        if open_at is not None and parsed.read:
+            start = first_line + block.count(b"\n", 0, open_at)
+            parsed = _reject_last(parsed, start, first_line + block.count(b"\n", 0, len(block.rstrip())))
+        for chunk in _split(parsed, chunk_rows):
             number += chunk.read
             yield chunk
     if number == 0:
         yield RawChunk(pd.DataFrame(columns=header, dtype=object), np.zeros(0, dtype=np.int64))
+
+
+def open_quote_at_end(data: bytes, delimiter: str) -> int | None:
+    """Where the quoted field that `data` ends inside starts (None when every quote is closed).
+
+    Only the last block of a file can end inside quotes (blocks are cut at record ends): the
+    export was cut off, and the last record's last value is incomplete.
+    """
+    if not data.count(b'"') or len(delimiter.encode()) != 1:
+        return None
+    sep = re.escape(delimiter.encode())
+    field = re.compile(rb"(?:^|(?<=[\n\r" + sep + rb']))"[^"]*(?:""[^"]*)*("?)')
+    last = None
+    for last in field.finditer(data):  # noqa: B007 - only the last quoted field matters
+        pass
+    if last is None or last.group(1) or last.end() != len(data):
+        return None
+    return last.start()
+
+
+def _reject_last(chunk: RawChunk, line: int, end_line: int) -> RawChunk:
+    """The chunk with its last record turned into a reject: its last value was cut off."""
+    span = f" (it runs on over lines {line}-{end_line})" if end_line > line else ""
+    detail = f"line {line}: the file ends inside a quoted value{span}: cut off, or a quote left open"
+    last = int(max([*chunk.rows.tolist(), *(int(r["source_row"]) for r in chunk.rejects)]))
+    rejects = [r for r in chunk.rejects if int(r["source_row"]) != last]
+    keep = chunk.rows != last
+    values = chunk.frame.loc[~keep].iloc[0].tolist() if (~keep).any() else []
+    raw = raw_record(list(chunk.frame.columns), values) if values else {}
+    rejects.append({"source_row": last, "reason": Reason.PARSE_ERROR.value, "detail": detail, **raw})
+    if not values:
+        old = next((r for r in chunk.rejects if int(r["source_row"]) == last), {})
+        rejects[-1].update({k: v for k, v in old.items() if k not in ("source_row", "reason", "detail")})
+    frame = chunk.frame.loc[keep].reset_index(drop=True)
+    return RawChunk(frame, chunk.rows[keep], rejects)
 
 
 def _mac_line_ends(path: Path) -> bool:
@@ -112,11 +154,12 @@ def _split(chunk: RawChunk, chunk_rows: int) -> Iterator[RawChunk]:
         yield RawChunk(frame, chunk.rows[rows], [chunk.rejects[i] for _, what, i in part if what == "reject"])
 
 
-def _record_blocks(path: Path) -> Iterator[tuple[bytes, int]]:
+def _record_blocks(path: Path) -> Iterator[tuple[bytes, int, bool]]:
     """The data records (after the header) in blocks of about BLOCK bytes, each cut after a line end
     that is outside quotes (an even number of quote bytes before it), with the physical line
-    number the block starts on. Valid for any encoding where `"` and a line feed are single bytes
-    that never occur inside another character (UTF-8, cp1252, the latin code pages)."""
+    number the block starts on and whether it is the last block of the file. Valid for any
+    encoding where `"` and a line feed are single bytes that never occur inside another character
+    (UTF-8, cp1252, the latin code pages)."""
     with path.open("rb") as fh:
         head = fh.read(BLOCK)
         rest, line = _skip_header(head), 0
@@ -126,8 +169,8 @@ def _record_blocks(path: Path) -> Iterator[tuple[bytes, int]]:
             more = fh.read(BLOCK)
             data = pending + more
             if not more:
-                if data.strip():
-                    yield data, line
+                if data.strip(b"\r\n"):  # a line of spaces is a record, as mid-file
+                    yield data, line, True
                 return
             cut = _last_record_end(data)
             if cut is None:
@@ -136,7 +179,7 @@ def _record_blocks(path: Path) -> Iterator[tuple[bytes, int]]:
                     continue
                 cut = data.rfind(b"\n") + 1 or len(data)
             block, pending = data[:cut], data[cut:]
-            yield block, line
+            yield block, line, False
             line += block.count(b"\n")
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..schema import Reason
+from .binary import check_text_file
 from .chunk import RawChunk
 from .encoding import detect_encoding
 from .text import cell_text
@@ -47,6 +48,14 @@ def _records_in(data: Any, key: str | None, path: Path) -> list[Any]:
             raise InputError(f"no array of records under {key!r}", file=str(path))
         return node
     if isinstance(data, list):
+        if not any(isinstance(r, dict) for r in data):
+            first = json.dumps(data[0])[:40] if data else ""
+            what = f"holds no objects of fields (the first item is {first})" if data else "is empty"
+            raise InputError(
+                f"the JSON array {what}: there are no records to read",
+                file=str(path),
+                hint='export the records as an array of objects, e.g. [{"id": 1, "email": "…"}]',
+            )
         return data
     if isinstance(data, dict):
         arrays = {
@@ -81,6 +90,7 @@ class JsonReader:
 
     def _text_lines(self) -> Iterator[tuple[int, str]]:
         encoding = detect_encoding(self.path)
+        check_text_file(self.path, encoding)
         with self.path.open(encoding=encoding, errors="replace") as fh:
             for line_no, line in enumerate(fh, start=1):
                 if line.strip():
@@ -93,12 +103,17 @@ class JsonReader:
                 yield line_no, json.loads(line), None
             except json.JSONDecodeError as exc:
                 yield line_no, None, f"line {line_no}: not valid JSON ({exc.msg})"
+            except RecursionError:
+                yield line_no, None, f"line {line_no}: JSON nested too deeply to read"
 
     def _array(self) -> list[Any]:
         encoding = detect_encoding(self.path)
+        check_text_file(self.path, encoding)
         try:
             text = self.path.read_text(encoding=encoding, errors="replace")
             data = json.loads(text)
+        except RecursionError:
+            raise InputError("the JSON is nested too deeply to read", file=str(self.path)) from None
         except json.JSONDecodeError as exc:
             if exc.msg == "Extra data":  # one object per line in a .json file
                 self.lines = True

@@ -20,6 +20,10 @@ from .text import as_text, empty_text, text_dtype
 
 #: A row needs one of these to be a customer.
 IDENTITY_FIELDS = ("first_name", "last_name", "full_name", "company", "email", "phone")
+#: A value of only white space, control and invisible characters (zero-width, bidi) is blank.
+BLANK = (  # escapes both Python's re and pyarrow's RE2 read; other characters written as they are
+    "[\\s\\x00-\\x1f\\x7f-\\x9f" + "\u00a0\u2000-\u200f\u2028-\u202f\u205f-\u2064\u3000\ufeff" + "]*"
+)
 TIME_DIRECTIVES = ("%H", "%I", "%M", "%S", "%f", "%p", "%X", "%c", "%T", "%z", "%Z")
 
 
@@ -92,7 +96,7 @@ class _Columns:
                 self.cache[name] = empty_text(self.frame.index)
             else:
                 s = as_text(self.frame[name])
-                blank = s.isna() | s.str.strip().eq("").fillna(True).astype(bool)
+                blank = s.isna() | s.str.fullmatch(BLANK).fillna(True).astype(bool)
                 self.cache[name] = s.where(~blank) if blank.any() else s
         return self.cache[name]
 

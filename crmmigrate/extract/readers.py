@@ -13,6 +13,7 @@ records in chunks of text, so memory stays bounded on large files.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,6 +101,12 @@ def open_reader(source: SourceConfig, location: str) -> Reader:
         raise InputError("file not found", file=location, hint="check `path:` (relative to the config file)")
     if path.is_dir():
         raise InputError("is a directory, not a file", file=location)
+    if not path.is_file():  # a device or a pipe (/dev/zero, /dev/stdin) may never end
+        raise InputError("is not a regular file", file=location, hint="point `path:` at the exported file")
+    if not os.access(path, os.R_OK):
+        raise InputError(
+            "cannot be read: permission denied", file=location, hint="check the file's permissions"
+        )
     if fmt == "csv":
         return CsvReader(path, encoding=source.encoding, delimiter=source.delimiter)
     if fmt == "xlsx":

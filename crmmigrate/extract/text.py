@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -17,6 +18,9 @@ import numpy as np
 import pandas as pd
 
 MISSING_TEXT = ("", None)
+#: Control characters and invisible format characters (zero-width, bidi controls, BOM): never
+#: meant to be part of a column name, and harmful when a name is echoed in a message.
+INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 
 
 @lru_cache(maxsize=1)
@@ -141,7 +145,7 @@ def dedupe_names(names: list[Any]) -> list[str]:
     seen: set[str] = set()
     for i, raw in enumerate(names):
         name = cell_text(raw)
-        name = name.strip().lstrip("\ufeff").strip() if name else ""
+        name = INVISIBLE.sub("", name).strip() if name else ""
         name = name or f"column_{i + 1}"
         candidate, n = name, 0
         while candidate in seen:
