@@ -11,12 +11,17 @@ from pydantic import BaseModel, ConfigDict, Field
 class DedupeSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    threshold: float = 0.9  # match probability at or above which two records are merged
-    review_band: tuple[float, float] = (0.5, 0.9)  # pairs in this band go to review.csv
+    threshold: float = 0.6  # match probability at or above which two records are merged (measured best F1)
+    review_band: tuple[float, float] = (0.2, 0.6)  # pairs in this band go to review.csv
     max_block_size: int = 1000  # larger blocks are skipped with a warning naming the key
     blocking: list[list[str]] | None = None  # None: chosen automatically from filled columns
     compare: list[str] | None = None  # None: every mapped field
     decisions: str | None = None  # path to decisions.csv (must-link / cannot-link)
+    conflict_weight: float = (
+        -4.0
+    )  # a non-link whose evidence (bits, prior excluded) is below this splits clusters
+    u_sample: int = 300_000  # random pairs drawn to estimate u probabilities
+    seed: int = 42  # for the random pairs: same data, same model
 
 
 class SurvivorshipSettings(BaseModel):

@@ -1,0 +1,85 @@
+"""Accuracy and scale of crmmigrate's dedupe on `samples generate` data (default settings).
+
+For each size: generate the legacy exports, extract and standardise them (timed apart), then time
+`dedupe` alone and measure peak memory (ru_maxrss of the process) and pairwise precision/recall/F1
+against the generator's ground truth.
+
+Run: python benchmarks/bench_dedupe.py 100000 300000 [1000000]     (customers; rows are ~1.35x)
+     python benchmarks/bench_dedupe.py --rows 1000000               (sizes given in input rows)
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from crmmigrate.accuracy import score_xref
+from crmmigrate.cleanse import standardise
+from crmmigrate.config import load_config
+from crmmigrate.dedupe import dedupe
+from crmmigrate.extract import extract_source
+from crmmigrate.samples.generate import generate
+from crmmigrate.tables import read_table
+
+#: Input rows per generated customer (three exports with duplicates), measured on seed 7.
+ROWS_PER_CUSTOMER = 1.35
+
+
+def clean_frame(customers: int, out_dir: Path, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Generated exports -> extract -> standardise; returns (clean, ground truth)."""
+    sample = generate(customers, out_dir, seed=seed)
+    config = load_config(sample.files["config"])
+    staged = pd.concat([extract_source(s, config).staged for s in config.sources], ignore_index=True)
+    clean = standardise(staged, config.standardise)
+    return clean, read_table(sample.files["ground_truth"])
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run(customers: int, seed: int = 7) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        clean, truth = clean_frame(customers, Path(tmp), seed)
+        prepared = time.perf_counter() - start
+    base = peak_mib()
+    start = time.perf_counter()
+    result = dedupe(clean)
+    seconds = time.perf_counter() - start
+    scores = score_xref(result.xref, truth)
+    figures = {
+        "rows": len(clean),
+        "prepare_s": round(prepared, 1),
+        "dedupe_s": round(seconds, 1),
+        "peak_mib": round(peak_mib()),
+        "peak_before_mib": round(base),
+        "candidate_pairs": result.stats["candidate_pairs"],
+        "clusters": result.stats["clusters"],
+        "clusters_split": result.stats["clusters_split"],
+        "blocks_capped": sum(result.stats["blocks_capped"].values()),
+        "precision": round(scores.precision, 4),
+        "recall": round(scores.recall, 4),
+        "f1": round(scores.f1, 4),
+    }
+    print(" ".join(f"{k}={v}" for k, v in figures.items()), flush=True)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("sizes", nargs="*", type=int, default=[100_000])
+    parser.add_argument("--rows", action="store_true", help="sizes are input rows, not customers")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    for size in args.sizes:
+        run(int(size / ROWS_PER_CUSTOMER) if args.rows else size, args.seed)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""`crmmigrate dedupe`: clean rows in, golden records, cross-reference, review pairs and lineage out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from .common import console, escape, handle_errors
+
+
+@handle_errors
+def dedupe_command(
+    input_path: Path = typer.Option(..., "--in", help="Clean rows (.parquet or .csv) from `standardise`."),
+    out_dir: Path = typer.Option(
+        Path("out"), "--out", help="Directory for golden, xref, review and lineage."
+    ),
+    threshold: float | None = typer.Option(
+        None, "--threshold", min=0.0, max=1.0, help="Match probability at or above which records merge."
+    ),
+    decisions: Path | None = typer.Option(
+        None, "--decisions", help="decisions.csv: must_link / cannot_link."
+    ),
+    known_ids: Path | None = typer.Option(None, "--known-ids", help="An earlier xref.csv whose ids to keep."),
+) -> int:
+    """Find duplicate customers and build one golden record per customer.
+
+    Example: crmmigrate dedupe --in out/clean.parquet --out out --decisions decisions.csv
+    """
+    from ..dedupe.files import dedupe_files
+    from ..dedupe.settings import DedupeSettings
+
+    settings = DedupeSettings(threshold=threshold) if threshold is not None else None
+    result = dedupe_files(input_path, out_dir, settings, decisions_path=decisions, known_ids_path=known_ids)
+    stats = result.stats
+    table = Table(title="dedupe", show_header=False)
+    table.add_row("input rows", str(stats["rows"]))
+    table.add_row("candidate pairs", str(stats["candidate_pairs"]))
+    table.add_row("golden records", str(stats["clusters"]))
+    table.add_row("merged customers", str(int((result.golden["member_count"] > 1).sum())))
+    table.add_row("households", str(stats["households"]))
+    table.add_row("clusters split by the chaining guard", str(stats["clusters_split"]))
+    table.add_row("pairs to review", str(stats["review_pairs"]))
+    for key, blocks in stats["blocks_capped"].items():
+        table.add_row(f"blocks skipped (key {escape(key)})", str(blocks))
+    console.print(table)
+    console.print(f"outputs in {escape(out_dir)}: golden.csv, xref.csv, review.csv, golden_lineage.csv")
+    return 0
+
+
+def register(app: typer.Typer) -> None:
+    app.command("dedupe")(dedupe_command)

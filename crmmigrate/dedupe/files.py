@@ -1,0 +1,77 @@
+"""The dedupe stage on files: standalone `crmmigrate dedupe` and `crmmigrate explain` read and write
+the same outputs as a full run (golden, xref, review, lineage, the match model)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+from ..tables import read_table, write_table
+from .decisions import load_decisions
+from .explain import Explanation, PairExplanation, explain_cluster, explain_pair
+from .model import MatchModel
+from .result import DedupeResult, save_model
+from .settings import DedupeSettings, SurvivorshipSettings
+from .stage import dedupe
+
+GOLDEN = ("golden.parquet", "golden.csv")
+XREF = "xref.csv"
+REVIEW = "review.csv"
+LINEAGE = "golden_lineage.csv"
+MODEL = "match_model.json"
+CLEAN = "clean.parquet"
+
+
+def dedupe_files(
+    input_path: str | Path,
+    out_dir: str | Path,
+    settings: DedupeSettings | None = None,
+    survivorship: SurvivorshipSettings | None = None,
+    *,
+    decisions_path: str | Path | None = None,
+    known_ids_path: str | Path | None = None,
+) -> DedupeResult:
+    """Dedupe a clean file into `out_dir`: golden.parquet/.csv, xref.csv, review.csv,
+    golden_lineage.csv and match_model.json."""
+    clean = read_table(input_path)
+    if "source_row" in clean.columns:
+        clean["source_row"] = pd.to_numeric(clean["source_row"], errors="coerce").astype("Int64")
+    decisions = load_decisions(decisions_path) if decisions_path else None
+    known = read_table(known_ids_path) if known_ids_path else None
+    result = dedupe(clean, settings, survivorship, known_ids=known, decisions=decisions)
+    out = Path(out_dir)
+    for name in GOLDEN:
+        write_table(result.golden, out / name)
+    write_table(result.xref, out / XREF)
+    write_table(result.review, out / REVIEW)
+    write_table(result.lineage, out / LINEAGE)
+    save_model(result, out / MODEL)
+    return result
+
+
+def _need(path: Path, what: str) -> Path:
+    if not path.exists():
+        raise InputError(
+            f"{what} not found", file=str(path), hint="run `crmmigrate run` or `crmmigrate dedupe` first"
+        )
+    return path
+
+
+def explain_from_dir(
+    out_dir: str | Path,
+    customer_id: str | None = None,
+    pair: tuple[str, str] | None = None,
+    clean_path: str | Path | None = None,
+) -> Explanation | PairExplanation:
+    """Explain a customer (all its member pairs) or one pair of records from a run's outputs."""
+    out = Path(out_dir)
+    clean = read_table(_need(Path(clean_path) if clean_path else out / CLEAN, "clean rows"))
+    model = MatchModel.load(_need(out / MODEL, "match model"))
+    if pair is not None:
+        return explain_pair(clean, model, pair[0], pair[1])
+    if not customer_id:
+        raise InputError("give a CUSTOMER_ID or --pair A B", hint="copy a customer_id from golden.csv")
+    xref = read_table(_need(out / XREF, "cross-reference"))
+    return explain_cluster(clean, model, customer_id, xref)

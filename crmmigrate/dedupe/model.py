@@ -1,0 +1,540 @@
+"""The Fellegi-Sunter scoring model: m and u probabilities per comparison level, learnt without labels.
+
+- u (how often two *different* people agree at a level) comes from random record pairs, which
+  are almost all non-matches; for exact levels it is computed from the value frequencies.
+- m (how often the *same* person agrees at a level) comes from expectation-maximisation over the
+  candidate pairs, run on their distinct comparison patterns (fast at millions of pairs).
+- The prior (the chance two random records match) is EM's match share scaled to all pairs.
+- Term frequencies adjust exact agreements: a rare surname weighs more than "Smith", and a phone,
+  email or address used by several distinct people is weak evidence.
+- Household guard: under a first-name conflict, evidence a household shares counts at most zero.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .comparisons import NULL, Comparison, compare, from_spec
+from .prepare import MatchFrame
+
+#: Floor for probabilities, so that no level is ever infinitely strong evidence.
+EPS = 1e-6
+#: Contact points whose term frequency counts distinct people rather than records.
+CONTACT_KINDS = ("email", "phone", "address", "company")
+NAME_KINDS = ("first_name", "last_name")
+MAX_TF_BITS = 10.0
+#: Pseudo-records pulling a country's name frequencies towards the overall ones.
+SHRINK = 100.0
+
+
+def _normalise(counts: np.ndarray) -> np.ndarray:
+    total = counts.sum()
+    return counts / total if total > 0 else np.full(len(counts), 1.0 / len(counts))
+
+
+def random_pairs(n: int, size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Random distinct record pairs (seeded), for estimating u."""
+    rng = np.random.default_rng(seed)
+    i = rng.integers(0, n, size=size)
+    j = rng.integers(0, n - 1, size=size)
+    j = np.where(j >= i, j + 1, j)
+    return i, j
+
+
+def _exact_u(key: np.ndarray) -> float | None:
+    """Chance that two random records with a value share it: sum of squared value shares."""
+    present = pd.Series(key, dtype=object).dropna()
+    if present.empty:
+        return None
+    shares = present.value_counts(normalize=True).to_numpy()
+    return float(np.sum(shares**2))
+
+
+def estimate_u(mf: MatchFrame, comparisons: list[Comparison], *, sample: int, seed: int) -> list[np.ndarray]:
+    n = len(mf)
+    if n < 2:
+        return [np.full(len(c.levels_list), 1.0 / len(c.levels_list)) for c in comparisons]
+    size = int(min(sample, n * (n - 1) // 2 * 4, max(20_000, 50 * n)))  # small sets need few
+    i, j = random_pairs(n, size, seed)
+    gamma = compare(mf, comparisons, i, j)
+    out = []
+    for column, comparison in enumerate(comparisons):
+        n_levels = len(comparison.levels_list)
+        levels = gamma[:, column]
+        counts = np.bincount(levels[levels != NULL], minlength=n_levels).astype(float) + 0.5
+        u = _normalise(counts)
+        key = comparison.exact_key(mf)
+        exact = _exact_u(key) if key is not None else None
+        if exact is not None:
+            rest = u[1:] * (1 - exact) / max(u[1:].sum(), EPS)
+            u = np.concatenate([[max(exact, EPS)], rest])
+        out.append(np.clip(u, EPS, 1.0))
+    return out
+
+
+#: Below these sizes, m (candidate pairs) and u and the prior (rows) blend with built-in values.
+TRUST_PAIRS = 1000
+TRUST_ROWS = 2000
+DEFAULT_PRIOR = 1e-3
+#: Built-in chance that two different people agree exactly, by comparison kind.
+DEFAULT_EXACT_U = {"first_name": 0.01, "last_name": 0.005, "company": 0.005, "country": 0.3, "exact": 0.05}
+
+
+def default_u(comparison: Comparison) -> np.ndarray:
+    n_levels = len(comparison.levels_list)
+    exact = DEFAULT_EXACT_U.get(comparison.kind, 0.001)
+    middle = [min(exact * 3, 0.2)] * (n_levels - 2)
+    return _normalise(
+        np.array([exact, *middle, 0.0]) + np.array([0] * (n_levels - 1) + [1.0 - exact - sum(middle)])
+    )
+
+
+#: Built-in chance that the same person's two records reach each level, by comparison kind
+#: (people have several phones and emails and move house; names and birth dates rarely change).
+DEFAULT_M = {
+    "first_name": (0.85, 0.02, 0.08, 0.02, 0.03),
+    "last_name": (0.85, 0.02, 0.07, 0.03, 0.03),
+    "email": (0.6, 0.4),
+    "phone": (0.3, 0.35, 0.05, 0.3),
+    "address": (0.6, 0.05, 0.05, 0.05, 0.25),
+    "date": (0.93, 0.04, 0.03),
+    "id": (0.9, 0.05, 0.05),
+    "company": (0.6, 0.2, 0.2),
+    "text": (0.7, 0.15, 0.15),
+    "country": (0.95, 0.05),
+}
+
+
+def default_m(comparison: Comparison) -> np.ndarray:
+    values = DEFAULT_M.get(comparison.kind)
+    if values is None or len(values) != len(comparison.levels_list):
+        return _initial_m(len(comparison.levels_list))
+    return np.array(values, dtype=float)
+
+
+def _initial_m(n_levels: int) -> np.ndarray:
+    if n_levels == 2:
+        return np.array([0.9, 0.1])
+    middle = [0.15 / (n_levels - 2)] * (n_levels - 2)
+    return np.array([0.8, *middle, 0.05])
+
+
+@dataclass
+class EMResult:
+    m: list[np.ndarray]
+    u: list[np.ndarray]
+    match_share: float
+    iterations: int
+    converged: bool
+    posterior: np.ndarray  # per input pair: the chance it is a match
+
+
+def expectation_maximisation(
+    gamma: np.ndarray,
+    comparisons: list[Comparison],
+    u_start: list[np.ndarray],
+    *,
+    max_iter: int = 60,
+    tol: float = 1e-5,
+    fixed_m: list[np.ndarray] | None = None,
+) -> EMResult:
+    """Fit m, u and the match share on candidate pairs, over distinct comparison patterns."""
+    if len(gamma) == 0:
+        m0 = fixed_m or [default_m(c) for c in comparisons]
+        return EMResult(m=m0, u=u_start, match_share=0.0, iterations=0, converged=True, posterior=np.zeros(0))
+    patterns, inverse, weights = np.unique(gamma, axis=0, return_inverse=True, return_counts=True)
+    weights = weights.astype(float)
+    m = [p.copy() for p in fixed_m] if fixed_m else [default_m(c) for c in comparisons]
+    u = [p.copy() for p in u_start]
+    share = 0.1
+    converged = False
+    iteration = 0
+    for iteration in range(1, max_iter + 1):  # noqa: B007
+        log_m = np.zeros(len(patterns))
+        log_u = np.zeros(len(patterns))
+        for c in range(len(comparisons)):
+            levels = patterns[:, c]
+            known = levels != NULL
+            log_m[known] += np.log(m[c][levels[known]])
+            log_u[known] += np.log(u[c][levels[known]])
+        odds = np.log(share / (1 - share)) + log_m - log_u
+        posterior = 1.0 / (1.0 + np.exp(-np.clip(odds, -700, 700)))
+        new_share = float(np.clip((weights * posterior).sum() / weights.sum(), EPS, 1 - EPS))
+        change = abs(new_share - share)
+        for c in range(len(comparisons)):
+            levels = patterns[:, c]
+            known = levels != NULL
+            n_levels = len(m[c])
+            pm = np.bincount(levels[known], weights=(weights * posterior)[known], minlength=n_levels) + EPS
+            pu = (
+                np.bincount(levels[known], weights=(weights * (1 - posterior))[known], minlength=n_levels)
+                + EPS
+            )
+            new_m, new_u = _normalise(pm), _normalise(pu)
+            change = max(change, float(np.abs(new_m - m[c]).max()))
+            m[c] = new_m if not fixed_m else m[c]
+            u[c] = new_u
+        share = new_share
+        if change < tol:
+            converged = True
+            break
+    return EMResult(
+        m=m,
+        u=u,
+        match_share=share,
+        iterations=iteration,
+        converged=converged,
+        posterior=posterior[inverse.reshape(-1)],
+    )
+
+
+def monotone(weights: np.ndarray) -> np.ndarray:
+    """Better levels never weigh less than worse ones (levels are listed best first)."""
+    out = weights.copy()
+    for k in range(len(out) - 2, -1, -1):
+        out[k] = max(out[k], out[k + 1])
+    return out
+
+
+@dataclass
+class MatchModel:
+    """Fitted parameters; saved as JSON for `explain` and later runs."""
+
+    comparisons: list[Comparison]
+    m: list[np.ndarray]
+    u: list[np.ndarray]
+    prior: float
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def weights(self) -> list[np.ndarray]:
+        out = []
+        for comparison, m, u in zip(self.comparisons, self.m, self.u, strict=False):
+            raw = np.log2(np.clip(m, EPS, 1) / np.clip(u, EPS, 1))
+            if comparison.kind in NAME_KINDS:
+                raw[1] = raw[0]  # swapped counts as exact (random pairs almost never show it)
+            table = monotone(raw)
+            out.append(np.minimum(table, 0.0) if comparison.only_against else table)
+        return out
+
+    @property
+    def prior_weight(self) -> float:
+        p = float(np.clip(self.prior, 1e-15, 1 - 1e-9))
+        return float(np.log2(p / (1 - p)))
+
+    def to_dict(self) -> dict[str, Any]:
+        comps = []
+        for comparison, m, u, w in zip(self.comparisons, self.m, self.u, self.weights(), strict=False):
+            comps.append(
+                {
+                    **comparison.spec(),
+                    "levels": list(comparison.levels_list),
+                    "m": [float(x) for x in m],
+                    "u": [float(x) for x in u],
+                    "weights": [float(x) for x in w],
+                }
+            )
+        return {
+            "version": 1,
+            "prior": self.prior,
+            "prior_weight": self.prior_weight,
+            "comparisons": comps,
+            "info": self.info,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MatchModel:
+        comps = data["comparisons"]
+        return cls(
+            comparisons=[from_spec(c) for c in comps],
+            m=[np.array(c["m"], dtype=float) for c in comps],
+            u=[np.array(c["u"], dtype=float) for c in comps],
+            prior=float(data["prior"]),
+            info=dict(data.get("info", {})),
+        )
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_dict(), indent=2, default=str), encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> MatchModel:
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+@dataclass(frozen=True)
+class PairGroup:
+    """Candidate pairs found by one blocking key, and the comparisons that key agrees on."""
+
+    name: str
+    mask: np.ndarray
+    uses: tuple[str, ...]
+
+
+def _per_key_em(
+    gamma: np.ndarray,
+    comparisons: list[Comparison],
+    u_random: list[np.ndarray],
+    groups: list[PairGroup],
+) -> tuple[list[np.ndarray], np.ndarray, dict[str, Any]]:
+    """EM per blocking key, leaving out what the key agrees on (as Splink trains per blocking rule):
+    pairs found by a name key teach what a matching phone looks like, and the other way round.
+    m is the average over keys weighted by expected matches; each pair's match chance is its best."""
+    n_comp = len(comparisons)
+    m_sum = [np.zeros(len(c.levels_list)) for c in comparisons]
+    m_weight = np.zeros(n_comp)
+    best = np.zeros(len(gamma))
+    info: dict[str, Any] = {}
+    for group in groups:
+        if group.mask.sum() < 20:
+            continue
+        sub = gamma[group.mask].copy()
+        excluded = [c for c, comp in enumerate(comparisons) if comp.name in group.uses]
+        sub[:, excluded] = NULL
+        em = expectation_maximisation(sub, comparisons, u_random)
+        best[group.mask] = np.maximum(best[group.mask], em.posterior)
+        info[group.name] = {
+            "pairs": int(group.mask.sum()),
+            "match_share": round(em.match_share, 4),
+            "iterations": em.iterations,
+        }
+        for c in range(n_comp):
+            if c in excluded:
+                continue
+            evidence = float((em.posterior * (sub[:, c] != NULL)).sum())
+            m_sum[c] += evidence * em.m[c]
+            m_weight[c] += evidence
+    m = [m_sum[c] / m_weight[c] if m_weight[c] > 0 else np.full(len(m_sum[c]), np.nan) for c in range(n_comp)]
+    return m, best, info
+
+
+def fit(
+    mf: MatchFrame,
+    comparisons: list[Comparison],
+    gamma: np.ndarray,
+    *,
+    groups: list[PairGroup] | None = None,
+    seed: int = 0,
+    u_sample: int = 300_000,
+) -> MatchModel:
+    """Learn the model without labels: u from random pairs, m and the match share by EM."""
+    u_random = estimate_u(mf, comparisons, sample=u_sample, seed=seed)
+    em = expectation_maximisation(gamma, comparisons, u_random)
+    m, posterior, per_key = (em.m, em.posterior, {})
+    if groups:
+        key_m, key_posterior, per_key = _per_key_em(gamma, comparisons, u_random, groups)
+        m = [km if not np.isnan(km).any() else gm for km, gm in zip(key_m, em.m, strict=False)]
+        posterior = key_posterior
+    n = len(mf)
+    all_pairs = max(n * (n - 1) / 2, 1.0)
+    expected_matches = float(posterior.sum()) if len(posterior) else 0.0
+    prior = float(np.clip(expected_matches / all_pairs, 1e-12, 0.5))
+    # Small inputs teach little: lean on built-in parameters until the data can speak.
+    trust_m, trust_u = min(1.0, len(gamma) / TRUST_PAIRS), min(1.0, n / TRUST_ROWS)
+    m = [trust_m * mc + (1 - trust_m) * default_m(c) for mc, c in zip(m, comparisons, strict=False)]
+    u_random = [
+        trust_u * uc + (1 - trust_u) * default_u(c) for uc, c in zip(u_random, comparisons, strict=False)
+    ]
+    prior = float(np.exp2(trust_u * np.log2(prior) + (1 - trust_u) * np.log2(DEFAULT_PRIOR)))
+    info = {
+        "em_iterations": em.iterations,
+        "em_converged": em.converged,
+        "em_match_share": em.match_share,
+        "expected_matching_pairs": expected_matches,
+        "candidate_pairs": int(len(gamma)),
+        "per_key": per_key,
+    }
+    return MatchModel(comparisons=comparisons, m=m, u=u_random, prior=prior, info=info)
+
+
+def fit_labelled(
+    mf: MatchFrame,
+    comparisons: list[Comparison],
+    gamma: np.ndarray,
+    is_match: np.ndarray,
+    *,
+    seed: int = 0,
+    prior: float | None = None,
+) -> MatchModel:
+    """Learn m from labelled matching pairs (u still from random pairs) when a user has labels."""
+    u_random = estimate_u(mf, comparisons, sample=300_000, seed=seed)
+    m = []
+    for c, comparison in enumerate(comparisons):
+        levels = gamma[is_match, c]
+        counts = (
+            np.bincount(levels[levels != NULL], minlength=len(comparison.levels_list)).astype(float) + 0.5
+        )
+        m.append(_normalise(counts))
+    n = len(mf)
+    share = prior if prior is not None else float(is_match.sum()) / max(n * (n - 1) / 2, 1.0)
+    return MatchModel(
+        comparisons=comparisons, m=m, u=u_random, prior=share, info={"trained_from_labels": True}
+    )
+
+
+@dataclass(frozen=True)
+class TermFrequencies:
+    """Per record: bits added to an exact agreement on each comparison (0 where not adjusted)."""
+
+    adjustments: dict[str, np.ndarray]
+    full_name_share: np.ndarray | None = None  # per record: share of records with its first+last name
+
+
+def term_frequencies(mf: MatchFrame, model: MatchModel) -> TermFrequencies:
+    first = pd.Series(mf.array("first"), dtype=object)
+    country = pd.Series(mf.array("country"), dtype=object)
+    trust = min(1.0, len(mf) / TRUST_ROWS)
+    out: dict[str, np.ndarray] = {}
+    for comparison, u in zip(model.comparisons, model.u, strict=False):
+        key = comparison.exact_key(mf)
+        if key is None or comparison.kind not in NAME_KINDS + CONTACT_KINDS:
+            continue
+        values = pd.Series(key, dtype=object)
+        codes, _ = pd.factorize(values)
+        present = codes >= 0
+        if comparison.kind in NAME_KINDS:
+            share = _share_within_country(values, country)
+            row_adjust = np.zeros(len(codes))
+            row_adjust[present] = np.clip(
+                np.log2(np.clip(u[0], EPS, 1) / np.clip(share[present], EPS, 1)), -MAX_TF_BITS, MAX_TF_BITS
+            )
+            out[comparison.name] = row_adjust * trust  # a few hundred rows say little about frequencies
+            continue
+        people = pd.DataFrame({"v": codes[present], "p": first[present].to_numpy()}).dropna()
+        distinct = people.groupby("v")["p"].nunique()
+        n_people = np.ones(codes.max() + 1 if present.any() else 0)
+        n_people[distinct.index.to_numpy()] = np.maximum(distinct.to_numpy(), 1)
+        adjust = -np.log2(n_people)  # a contact point several people use is weak evidence
+        adjust = np.clip(adjust, -MAX_TF_BITS, MAX_TF_BITS)
+        row_adjust = np.zeros(len(codes))
+        row_adjust[present] = adjust[codes[present]]
+        out[comparison.name] = row_adjust
+    pairs = zip(mf.array("first_raw"), mf.array("last"), strict=False)
+    full = pd.Series(
+        [
+            "|".join(sorted((f, la))) if isinstance(f, str) and isinstance(la, str) else None
+            for f, la in pairs
+        ],
+        dtype=object,
+    )  # order-free: a swapped name is the same name
+    share = _share_within_country(full, country, exclude_self=True) if full.notna().any() else None
+    return TermFrequencies(out, share)
+
+
+def _share_within_country(values: pd.Series, country: pd.Series, *, exclude_self: bool = False) -> np.ndarray:
+    """Per record: the share of records from the same country that carry its value.
+
+    Names follow origin, and so do addresses: a name common in Sweden is rare in the whole set
+    but weak evidence between two Swedish records, so frequencies are taken within the country.
+    """
+    frame = pd.DataFrame({"v": values.to_numpy(dtype=object), "c": country.fillna("").to_numpy(dtype=object)})
+    present = frame["v"].notna().to_numpy()
+    share = np.ones(len(frame))
+    if not present.any():
+        return share
+    known = frame[present]
+    per_value = known.groupby(["c", "v"])["v"].transform("size").to_numpy()
+    per_country = known.groupby("c")["v"].transform("size").to_numpy()
+    if exclude_self:
+        # Only a value held by three or more records can reveal namesakes; for those, the share of
+        # the other records. Elsewhere NaN: no cap.
+        share[:] = np.nan
+        share[present] = np.where(per_value >= 3, (per_value - 1) / per_country, np.nan)
+        return share
+    overall = known.groupby("v")["v"].transform("size").to_numpy() / len(known)
+    # Shrunk towards the overall share: a small country's counts alone are too noisy.
+    share[present] = (per_value + SHRINK * overall) / (per_country + SHRINK)
+    return share
+
+
+def _cap_full_name(
+    model: MatchModel, gamma: np.ndarray, weights: np.ndarray, tf: TermFrequencies, i: np.ndarray
+) -> None:
+    """First and last name agreeing together weigh no more than the whole name's own frequency says.
+
+    First and last names are not independent (both follow a person's origin), so adding their
+    separate weights overstates a full-name agreement; the last name gives back the excess.
+    """
+    kinds = [c.kind for c in model.comparisons]
+    if tf.full_name_share is None or "first_name" not in kinds or "last_name" not in kinds:
+        return
+    f, la = kinds.index("first_name"), kinds.index("last_name")
+    both = (gamma[:, f] <= 1) & (gamma[:, la] <= 1) & (gamma[:, f] != NULL) & (gamma[:, la] != NULL)
+    both &= ~np.isnan(tf.full_name_share[i])
+    if not both.any():
+        return
+    m_both = float(np.clip(model.m[f][0], EPS, 1) * np.clip(model.m[la][0], EPS, 1))
+    cap = np.log2(m_both / np.clip(tf.full_name_share[i[both]], EPS, 1))
+    excess = np.maximum(weights[both, f] + weights[both, la] - cap, 0.0)
+    weights[both, la] = np.maximum(weights[both, la] - excess, 0.0)  # never evidence against
+
+
+def household_conflict(model: MatchModel, gamma: np.ndarray) -> np.ndarray:
+    """Pairs whose first names conflict (not equal, not a nickname, initial, typo or swap)."""
+    for c, comparison in enumerate(model.comparisons):
+        if comparison.kind == "first_name":
+            return gamma[:, c] == len(comparison.levels_list) - 1
+    return np.zeros(len(gamma), dtype=bool)
+
+
+def pair_weights(model: MatchModel, gamma: np.ndarray, tf: TermFrequencies, i: np.ndarray) -> np.ndarray:
+    """Per pair and comparison, the weight in bits (term frequency and household guard applied)."""
+    weights = np.zeros(gamma.shape, dtype=np.float32)
+    conflict = household_conflict(model, gamma)
+    for c, (comparison, table) in enumerate(zip(model.comparisons, model.weights(), strict=False)):
+        levels = gamma[:, c]
+        known = levels != NULL
+        column = np.zeros(len(levels), dtype=np.float64)
+        column[known] = table[levels[known]]
+        adjust = tf.adjustments.get(comparison.name)
+        if adjust is not None:
+            exact = np.isin(levels, comparison.tf_levels)
+            base = table[levels[exact]]
+            column[exact] = np.maximum(base + adjust[i[exact]], np.minimum(base, 1.0))
+        if comparison.shared_by_households:
+            guarded = conflict & ~np.isin(levels, comparison.personal_levels)
+            column[guarded] = np.minimum(column[guarded], 0.0)
+        weights[:, c] = column
+    _cap_full_name(model, gamma, weights, tf, i)
+    return weights
+
+
+def probability(total_bits: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp2(-np.clip(total_bits, -60, 60)))
+
+
+@dataclass(frozen=True)
+class Scores:
+    gamma: np.ndarray
+    weights: np.ndarray
+    total: np.ndarray  # bits, prior included
+    probability: np.ndarray
+    conflict: np.ndarray  # first-name conflict (household guard applied)
+
+
+def score(
+    mf: MatchFrame,
+    model: MatchModel,
+    i: np.ndarray,
+    j: np.ndarray,
+    tf: TermFrequencies,
+    gamma: np.ndarray | None = None,
+) -> Scores:
+    if gamma is None:
+        gamma = compare(mf, model.comparisons, i, j)
+    weights = pair_weights(model, gamma, tf, i)
+    total = weights.sum(axis=1, dtype=np.float64) + model.prior_weight
+    return Scores(
+        gamma=gamma,
+        weights=weights,
+        total=total,
+        probability=probability(total),
+        conflict=household_conflict(model, gamma),
+    )

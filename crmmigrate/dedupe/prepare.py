@@ -1,0 +1,285 @@
+"""The match frame: the clean set reduced to the normalised values that matching compares.
+
+Normalising once, per distinct value, keeps every later step (blocking keys, comparisons, term
+frequencies) vectorised and free of per-row Python work. Missing values are `None`, and any column
+the clean set lacks (or leaves empty) is simply missing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .. import schema
+
+#: Columns that describe a record rather than identify a person; never compared.
+METADATA_FIELDS = ("created_at", "updated_at")
+
+_PUNCT = re.compile(r"[^\w@.+ ]+", re.UNICODE)
+_SPACES = re.compile(r"\s+")
+
+#: Street words written many ways; normalised so that "Hauptstr." and "Hauptstrasse" agree.
+_STREET_WORDS = {
+    "street": "st",
+    "str": "strasse",
+    "straße": "strasse",
+    "road": "rd",
+    "avenue": "ave",
+    "av": "ave",
+    "drive": "dr",
+    "lane": "ln",
+    "place": "pl",
+    "court": "ct",
+    "boulevard": "blvd",
+    "square": "sq",
+    "crescent": "cres",
+    "terrace": "tce",
+    "highway": "hwy",
+    "parade": "pde",
+    "close": "cl",
+    "circuit": "cct",
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+    "apartment": "apt",
+    "flat": "apt",
+    "unit": "apt",
+    "weg": "weg",
+    "platz": "pl",
+    "allee": "allee",
+    "rue": "rue",
+}
+_STREET_SUFFIX = re.compile(r"(?<=\w)(strasse|straße|str)\b")
+
+#: Legal forms stripped from company names before comparing them.
+_LEGAL_FORMS = {
+    "gmbh",
+    "ag",
+    "kg",
+    "ohg",
+    "ug",
+    "ltd",
+    "limited",
+    "inc",
+    "incorporated",
+    "llc",
+    "plc",
+    "co",
+    "corp",
+    "corporation",
+    "company",
+    "sa",
+    "sarl",
+    "sas",
+    "srl",
+    "spa",
+    "bv",
+    "nv",
+    "ab",
+    "as",
+    "oy",
+    "e.v.",
+    "ev",
+    "mbh",
+    "pty",
+    "the",
+    "und",
+    "and",
+    "&",
+}
+
+COMPANY_TOKEN_SPLIT = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """Lower case, accents removed, punctuation as spaces: the form names are compared in."""
+    text = text.replace("ß", "ss").replace("ø", "o").replace("æ", "ae").replace("ł", "l")
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    ascii_like = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _SPACES.sub(" ", _PUNCT.sub(" ", ascii_like)).strip()
+
+
+def _street(text: str) -> str:
+    folded = _STREET_SUFFIX.sub(" strasse", fold(text.replace(".", " ")))
+    return " ".join(_STREET_WORDS.get(w, w) for w in folded.split())
+
+
+def _company(text: str) -> str:
+    tokens = [t for t in fold(text).replace(".", " ").split() if t not in _LEGAL_FORMS]
+    return " ".join(tokens)
+
+
+def _postal(text: str) -> str:
+    return re.sub(r"[\s-]+", "", text).upper()
+
+
+def _by_distinct(values: pd.Series, func: Callable[[str], str]) -> pd.Series:
+    """Apply `func` once per distinct value; empty results become missing."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    mapped = np.array([func(str(u)) or None for u in uniques] + [None], dtype=object)
+    return pd.Series(mapped[codes], index=values.index, dtype=object)  # code -1 picks the final None
+
+
+def text_column(df: pd.DataFrame, column: str) -> pd.Series:
+    """`df[column]` as stripped text with None for missing; an absent column is all missing."""
+    if column not in df.columns:
+        return pd.Series([None] * len(df), index=df.index, dtype=object)
+    series = df[column]
+    values = series.to_numpy(dtype=object, na_value=None) if hasattr(series, "to_numpy") else series
+    present = ~pd.isna(values)
+    out = np.full(len(values), None, dtype=object)
+    if present.any():
+        stripped = pd.Series(values[present], dtype=object).astype(str).str.strip().to_numpy(dtype=object)
+        stripped[stripped == ""] = None
+        out[present] = stripped
+    return pd.Series(out, index=df.index, dtype=object)
+
+
+def custom_columns(clean: pd.DataFrame) -> list[str]:
+    """Columns a mapping added beside the canonical ones (a national id, a loyalty number)."""
+    known = set(schema.LINEAGE) | set(schema.FIELDS) | set(schema.DERIVED_COLUMNS)
+    known |= set(schema.GOLDEN_ID_COLUMNS) | {"member_count", "match_score"}
+    out = []
+    for column in clean.columns:
+        name = str(column)
+        if name in known or name.endswith("_raw") or name.endswith("_status") or name.startswith("_"):
+            continue
+        out.append(name)
+    return out
+
+
+MOBILE_NAME = re.compile(r"mobil|cell|handy|gsm", re.IGNORECASE)
+PHONE_NAME = re.compile(r"phone|mobil|cell|tel|handy|fax|gsm", re.IGNORECASE)
+
+
+def custom_kind(values: pd.Series, name: str = "") -> str:
+    """What a custom column holds, for choosing its comparison: id, phone, date, text or category.
+
+    A column is a phone only when its name says so (an id of digits looks just like a number).
+    """
+    present = values.dropna().astype(str)
+    if present.empty:
+        return "empty"
+    sample = present.iloc[:20000]
+    distinct = sample.nunique() / len(sample)
+    if sample.str.fullmatch(r"\d{4}-\d{2}-\d{2}").mean() >= 0.9:
+        return "date"
+    if sample.str.match(r"\d{4}-\d{2}-\d{2}[T ]\d").mean() >= 0.9:
+        return "timestamp"
+    phone_like = sample.str.fullmatch(r"\+?[\d\s()./-]{6,24}") & (sample.str.count(r"\d") >= 6)
+    if PHONE_NAME.search(name) and phone_like.mean() >= 0.9 and distinct >= 0.3:
+        return "phone"
+    has_digit = sample.str.contains(r"\d", regex=True).mean()
+    no_space = (~sample.str.contains(r"\s", regex=True)).mean()
+    if has_digit >= 0.8 and no_space >= 0.9 and distinct >= 0.3:
+        return "id"
+    if distinct < 0.05 or sample.nunique() <= 20 or sample.str.len().mean() < 3:
+        return "category"
+    return "text"
+
+
+def _phone_digits(text: str) -> str:
+    """The last nine digits: the same number with or without country code or trunk zero."""
+    digits = re.sub(r"\D", "", text)
+    return digits[-9:] if len(digits) >= 6 else ""
+
+
+CUSTOM_NORMALISERS: dict[str, Callable[[str], str]] = {
+    "id": lambda v: re.sub(r"[\s-]+", "", v).upper(),
+    "phone": _phone_digits,
+    "date": lambda v: v[:10],
+}
+
+
+@dataclass(frozen=True)
+class MatchFrame:
+    """Normalised match values, one row per input row (positional index), plus custom kinds."""
+
+    data: pd.DataFrame
+    custom: dict[str, str]
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def phone_columns(self) -> list[str]:
+        """Every phone number column, as last-nine-digit strings (`phone` first)."""
+        return [c for c in self.data.columns if c.startswith("p9_")]
+
+    def mobile_columns(self) -> list[str]:
+        """Phone columns holding mobile numbers (personal, unlike a household's landline)."""
+        return [c for c in self.data.columns if c.startswith("m9_")]
+
+    def array(self, column: str) -> np.ndarray:
+        if column not in self.data.columns:
+            return np.full(len(self.data), None, dtype=object)
+        return self.data[column].to_numpy(dtype=object)
+
+
+def _split_full_name(full: pd.Series) -> tuple[pd.Series, pd.Series]:
+    tokens = full.map(lambda v: v.split() if isinstance(v, str) else None)
+    first = tokens.map(lambda t: t[0] if t and len(t) > 1 else None)
+    last = tokens.map(lambda t: t[-1] if t else None)
+    return first.astype(object), last.astype(object)
+
+
+def _bool_column(df: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in df.columns:
+        return np.zeros(len(df), dtype=bool)
+    values = df[column]
+    return values.map(lambda v: str(v).lower() in ("true", "1", "yes") if not pd.isna(v) else False).to_numpy(
+        dtype=bool
+    )
+
+
+def prepare(clean: pd.DataFrame) -> MatchFrame:
+    """Build the match frame from the standardise stage's output."""
+    clean = clean.reset_index(drop=True)
+    data = pd.DataFrame(index=clean.index)
+    first_raw = _by_distinct(text_column(clean, "first_name"), fold)
+    last = _by_distinct(text_column(clean, "last_name"), fold)
+    full = _by_distinct(text_column(clean, "full_name"), fold)
+    split_first, split_last = _split_full_name(full)
+    no_name = first_raw.isna() & last.isna()
+    first_raw = first_raw.where(~no_name, split_first)
+    last = last.where(~no_name, split_last)
+    canonical = _by_distinct(text_column(clean, "first_name_match"), fold)
+    data["first_raw"] = first_raw
+    data["first"] = canonical.where(canonical.notna(), first_raw).astype(object)
+    data["last"] = last
+    email = _by_distinct(text_column(clean, "email"), str.lower)
+    role = _bool_column(clean, "email_role")
+    data["email"] = email.where(~role, None).astype(object)
+    phone = _by_distinct(text_column(clean, "phone"), lambda v: re.sub(r"[^\d+]", "", v))
+    data["phone"] = phone
+    data["p9_phone"] = _by_distinct(phone, _phone_digits)
+    phone_type = text_column(clean, "phone_type")
+    data["mobile"] = phone_type.map(lambda v: v == "mobile").to_numpy(dtype=bool)
+    data["m9_phone"] = data["p9_phone"].where(data["mobile"], None).astype(object)
+    data["street"] = _by_distinct(text_column(clean, "address_line1"), _street)
+    data["line2"] = _by_distinct(text_column(clean, "address_line2"), fold)
+    data["postal"] = _by_distinct(text_column(clean, "postal_code"), _postal)
+    data["city"] = _by_distinct(text_column(clean, "city"), fold)
+    data["region"] = _by_distinct(text_column(clean, "region"), str.upper)
+    data["country"] = _by_distinct(text_column(clean, "country"), str.upper)
+    data["dob"] = _by_distinct(text_column(clean, "date_of_birth"), lambda v: v[:10])
+    data["company"] = _by_distinct(text_column(clean, "company"), _company)
+    kinds: dict[str, str] = {}
+    for column in custom_columns(clean):
+        values = text_column(clean, column)
+        kind = custom_kind(values, column)
+        if kind == "empty":
+            continue
+        kinds[column] = kind
+        if kind == "phone":  # a second phone column: compared and blocked together with `phone`
+            data[f"p9_{column}"] = _by_distinct(values, _phone_digits)
+            if MOBILE_NAME.search(column):
+                data[f"m9_{column}"] = data[f"p9_{column}"]
+            continue
+        data[f"x_{column}"] = _by_distinct(values, CUSTOM_NORMALISERS.get(kind, fold))
+    return MatchFrame(data=data, custom=kinds)

@@ -1,0 +1,280 @@
+"""The dedupe stage as small named steps: prepare -> block -> compare -> fit -> score -> cluster ->
+survive -> ids and households."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+from .. import schema
+from . import blocking
+from .clustering import cluster
+from .comparisons import compare, default_comparisons
+from .decisions import load_decisions, resolve
+from .households import household_ids
+from .ids import assign_ids, identities
+from .model import MatchModel, PairGroup, Scores, TermFrequencies, fit, score, term_frequencies
+from .prepare import MatchFrame, custom_columns, prepare, text_column
+from .result import DedupeResult
+from .settings import DedupeSettings, SurvivorshipSettings
+from .survivorship import survive
+
+log = logging.getLogger(__name__)
+
+#: Fields shown side by side in review.csv.
+REVIEW_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "address_line1",
+    "postal_code",
+    "city",
+    "date_of_birth",
+    "company",
+)
+
+
+def _conflicts(
+    scores: Scores, model: MatchModel, accepted: np.ndarray, settings: DedupeSettings
+) -> np.ndarray:
+    """Pairs that must not share a cluster: strong evidence against, or a first-name conflict that
+    no identifier (only household-shared evidence and maybe a birth date: twins) overrides."""
+    evidence = scores.total - model.prior_weight
+    id_agrees = np.zeros(len(evidence), dtype=bool)
+    for c, comparison in enumerate(model.comparisons):
+        if comparison.kind == "id":
+            id_agrees |= np.isin(scores.gamma[:, c], (0, 1))
+    return ~accepted & ((scores.conflict & ~id_agrees) | (evidence < settings.conflict_weight))
+
+
+def _in_pairs(i: np.ndarray, j: np.ndarray, pairs: pd.DataFrame, n: int) -> np.ndarray:
+    """Which of the pairs (i, j) are among `pairs` (columns i < j), as int64 codes."""
+    if pairs.empty or len(i) == 0:
+        return np.zeros(len(i), dtype=bool)
+    codes = np.minimum(i, j).astype(np.int64) * n + np.maximum(i, j)
+    return np.isin(codes, pairs["i"].to_numpy(dtype=np.int64) * n + pairs["j"].to_numpy(dtype=np.int64))
+
+
+def _lineage_columns(clean: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+    source = text_column(clean, "source")
+    rows = clean["source_row"] if "source_row" in clean.columns else pd.Series(np.arange(1, len(clean) + 1))
+    return source, pd.Series(rows.to_numpy(), index=clean.index), text_column(clean, "source_key")
+
+
+def _match_scores(
+    labels: np.ndarray, left: np.ndarray, right: np.ndarray, prob: np.ndarray, n: int
+) -> np.ndarray:
+    """Per row: the probability of its strongest accepted link inside its cluster."""
+    same = labels[left] == labels[right]
+    best = np.full(n, np.nan)
+    frame = pd.DataFrame(
+        {"r": np.concatenate([left[same], right[same]]), "p": np.concatenate([prob[same], prob[same]])}
+    )
+    top = frame.groupby("r")["p"].max()
+    best[top.index.to_numpy()] = top.to_numpy()
+    sizes = np.bincount(labels)
+    best[sizes[labels] == 1] = np.nan
+    return best
+
+
+def _pairs_frame(left: np.ndarray, right: np.ndarray, scores: Scores, model: MatchModel) -> pd.DataFrame:
+    data: dict[str, object] = {"left": left, "right": right}
+    for c, comparison in enumerate(model.comparisons):
+        data[comparison.name] = scores.gamma[:, c]
+        data[f"{comparison.name}_weight"] = scores.weights[:, c]
+    data["total_weight"] = scores.total
+    data["probability"] = scores.probability
+    return pd.DataFrame(data)
+
+
+def _review(
+    clean: pd.DataFrame,
+    pairs: pd.DataFrame,
+    customer: np.ndarray,
+    band: tuple[float, float],
+    decided: set[tuple[int, int]],
+) -> pd.DataFrame:
+    low, high = band
+    p = pairs["probability"].to_numpy()
+    picked = pairs[(p >= low) & (p < high)]
+    if decided:
+        keep = [(a, b) not in decided for a, b in zip(picked["left"], picked["right"], strict=False)]
+        picked = picked[np.array(keep, dtype=bool)]
+    source, rows, keys = _lineage_columns(clean)
+    out: dict[str, object] = {}
+    for side in ("left", "right"):
+        idx = picked[side].to_numpy()
+        out[f"{side}_source"] = source.to_numpy(dtype=object)[idx]
+        out[f"{side}_source_row"] = rows.to_numpy()[idx]
+        out[f"{side}_source_key"] = keys.to_numpy(dtype=object)[idx]
+        out[f"{side}_customer_id"] = customer[idx]
+    out["match_probability"] = picked["probability"].to_numpy()
+    for field in REVIEW_FIELDS:
+        if field in clean.columns:
+            values = text_column(clean, field).to_numpy(dtype=object)
+            out[f"left_{field}"] = values[picked["left"].to_numpy()]
+            out[f"right_{field}"] = values[picked["right"].to_numpy()]
+    return (
+        pd.DataFrame(out)
+        .sort_values("match_probability", ascending=False, kind="mergesort")
+        .reset_index(drop=True)
+    )
+
+
+def _golden(
+    clean: pd.DataFrame,
+    mf: MatchFrame,
+    labels: np.ndarray,
+    customer: np.ndarray,
+    survivorship: SurvivorshipSettings,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    survivors = survive(clean, labels, survivorship)
+    by_cluster = pd.Series(customer, index=labels).groupby(level=0).first()
+    golden = survivors.golden
+    golden.insert(0, "customer_id", by_cluster.reindex(golden.index).to_numpy())
+    households = household_ids(mf, customer)
+    golden.insert(1, "household_id", golden["customer_id"].map(households).to_numpy())
+    sizes = pd.Series(labels).value_counts()
+    custom = custom_columns(clean)
+    ordered = list(schema.GOLDEN_COLUMNS)
+    golden["member_count"] = sizes.reindex(golden.index).to_numpy().astype(np.int64)
+    golden = golden[ordered + ["member_count"] + [c for c in custom if c in golden.columns]]
+    golden = golden.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
+    source, rows, _ = _lineage_columns(clean)
+    lin = survivors.lineage
+    row_index = lin["row"].to_numpy(dtype=np.int64)
+    lineage = (
+        pd.DataFrame(
+            {
+                "customer_id": by_cluster.reindex(lin["cluster"].to_numpy()).to_numpy(),
+                "field": lin["field"].to_numpy(),
+                "source": source.to_numpy(dtype=object)[row_index],
+                "source_row": rows.to_numpy()[row_index],
+            }
+        )
+        .sort_values(["customer_id", "field"], kind="mergesort")
+        .reset_index(drop=True)
+    )
+    return golden, lineage
+
+
+def dedupe(
+    clean: pd.DataFrame,
+    settings: DedupeSettings | None = None,
+    survivorship: SurvivorshipSettings | None = None,
+    *,
+    known_ids: pd.DataFrame | None = None,
+    decisions: pd.DataFrame | None = None,
+) -> DedupeResult:
+    """Find the same customer across and within sources and build one golden record per customer."""
+    settings = settings or DedupeSettings()
+    survivorship = survivorship or SurvivorshipSettings()
+    clean = clean.reset_index(drop=True)
+    n = len(clean)
+    if decisions is None and settings.decisions:
+        decisions = load_decisions(settings.decisions)
+    mf = prepare(clean)
+    member_ids = identities(clean)
+    must, cannot = resolve(decisions, member_ids)
+    comparisons = default_comparisons(mf, settings.compare)
+    keys = (
+        blocking.configured_keys(mf, settings.blocking) if settings.blocking else blocking.automatic_keys(mf)
+    )
+    candidates = blocking.candidate_pairs(keys, n, settings.max_block_size)
+    n_blocked = len(candidates)
+    candidates = blocking.extra_pairs(candidates, must["i"].to_numpy(), must["j"].to_numpy(), n)
+    left, right = candidates.left, candidates.right
+    gamma = compare(mf, comparisons, left, right)
+    groups = [
+        PairGroup(name, mask, candidates.uses.get(name, ())) for name, mask in candidates.found_by.items()
+    ]
+    model = fit(mf, comparisons, gamma, groups=groups, seed=settings.seed, u_sample=settings.u_sample)
+    tf = term_frequencies(mf, model)
+    scores = score(mf, model, left, right, tf, gamma=gamma)
+    labels, split, largest = _cluster(n, left, right, scores, model, settings, must, cannot, mf, tf)
+    customer = assign_ids(labels, member_ids, known_ids)
+    must_codes = set(zip(must["i"].tolist(), must["j"].tolist(), strict=False))
+    prob = scores.probability.copy()
+    prob[_in_pairs(left, right, must, n)] = 1.0
+    accepted = prob >= settings.threshold
+    match_score = _match_scores(labels, left[accepted], right[accepted], prob[accepted], n)
+    source, rows, keys_col = _lineage_columns(clean)
+    xref = pd.DataFrame(
+        {
+            "source": source.to_numpy(dtype=object),
+            "source_row": rows.to_numpy(),
+            "source_key": keys_col.to_numpy(dtype=object),
+            "customer_id": customer,
+            "match_score": match_score,
+        }
+    )
+    golden, lineage = _golden(clean, mf, labels, customer, survivorship)
+    pairs = _pairs_frame(left, right, scores, model)
+    decided = must_codes | set(zip(cannot["i"].tolist(), cannot["j"].tolist(), strict=False))
+    review = _review(clean, pairs, customer, settings.review_band, decided)
+    stats = {
+        "rows": n,
+        "candidate_pairs": n_blocked,
+        "pairs_per_key": candidates.per_key,
+        "blocks_capped": candidates.capped,
+        "blocking_keys": [k.name for k in keys],
+        "comparisons": [c.name for c in comparisons],
+        "accepted_links": int(accepted.sum()),
+        "clusters": int(len(golden)),
+        "clusters_split": split,
+        "largest_cluster": largest,
+        "review_pairs": int(len(review)),
+        "households": int(golden["household_id"].nunique()),
+        "must_link": int(len(must)),
+        "cannot_link": int(len(cannot)),
+        "em": model.info,
+        "prior": model.prior,
+    }
+    return DedupeResult(
+        golden=golden, xref=xref, review=review, lineage=lineage, pairs=pairs, stats=stats, model=model
+    )
+
+
+def _cluster(
+    n: int,
+    left: np.ndarray,
+    right: np.ndarray,
+    scores: Scores,
+    model: MatchModel,
+    settings: DedupeSettings,
+    must: pd.DataFrame,
+    cannot: pd.DataFrame,
+    mf: MatchFrame,
+    tf: TermFrequencies,
+) -> tuple[np.ndarray, int, int]:
+    accepted = scores.probability >= settings.threshold
+    accepted &= ~_in_pairs(left, right, cannot, n)
+    links = pd.concat(
+        [
+            pd.DataFrame({"i": left[accepted], "j": right[accepted], "weight": scores.total[accepted]}),
+            must.assign(weight=np.inf),
+        ],
+        ignore_index=True,
+    )
+
+    def not_forced(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """A must-link is never a conflict (a cannot-link still wins over it)."""
+        return ~_in_pairs(i, j, must, n)
+
+    conflict = _conflicts(scores, model, accepted, settings)
+    conflict[conflict] &= not_forced(left[conflict], right[conflict])
+    conflicts = pd.concat(
+        [pd.DataFrame({"i": left[conflict], "j": right[conflict]}), cannot[["i", "j"]]], ignore_index=True
+    )
+
+    def check(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        extra = score(mf, model, i, j, tf)
+        flagged = _conflicts(extra, model, extra.probability >= settings.threshold, settings)
+        flagged[flagged] &= not_forced(i[flagged], j[flagged])
+        return flagged
+
+    clusters = cluster(n, links, conflicts, check)
+    return clusters.labels, clusters.split, clusters.largest

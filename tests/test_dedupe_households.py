@@ -1,0 +1,38 @@
+"""Households: people sharing an address or a landline are grouped, never merged."""
+
+import pandas as pd
+
+from crmmigrate.dedupe import dedupe
+
+FAMILY = pd.DataFrame(
+    {
+        "source": ["crm", "crm", "shop", "shop", "erp"],
+        "source_row": [1, 2, 1, 2, 1],
+        "source_key": ["A1", "A2", "S1", "S2", "E1"],
+        "first_name": ["Anna", "Jonas", "Anna", "Jonas", "Petra"],
+        "first_name_match": ["anna", "jonas", "anna", "jonas", "petra"],
+        "last_name": ["Weber", "Weber", "Weber", "Weber", "Vogel"],
+        "email": ["familie.weber@web.de"] * 4 + ["petra@vogel.de"],
+        "phone": ["+493012345678"] * 4 + ["+491719876543"],
+        "phone_type": ["fixed_line"] * 4 + ["mobile"],
+        "address_line1": ["Hauptstraße 5"] * 4 + ["Gartenweg 1"],
+        "postal_code": ["10115"] * 4 + ["20095"],
+        "city": ["Berlin"] * 4 + ["Hamburg"],
+    }
+)
+
+
+def test_family_members_are_not_merged_but_share_a_household() -> None:
+    result = dedupe(FAMILY)
+    golden = result.golden.set_index("first_name")
+    assert len(result.golden) == 3
+    assert golden.loc["Anna", "member_count"] == 2 and golden.loc["Jonas", "member_count"] == 2
+    assert golden.loc["Anna", "household_id"] == golden.loc["Jonas", "household_id"]
+    assert golden.loc["Petra", "household_id"] != golden.loc["Anna", "household_id"]
+    assert golden["household_id"].str.startswith("H").all()
+
+
+def test_twins_with_the_same_birthday_stay_apart() -> None:
+    twins = FAMILY.assign(date_of_birth=["1990-05-01"] * 4 + ["1960-01-01"])
+    result = dedupe(twins)
+    assert len(result.golden) == 3
