@@ -52,7 +52,7 @@ def out_dir(config: RunConfig) -> Path:
     return out
 
 
-def _read_output(out: Path, name: str, stage: str) -> pd.DataFrame:
+def read_output(out: Path, name: str, stage: str) -> pd.DataFrame:
     path = out / name
     if not path.exists():
         raise InputError(
@@ -147,8 +147,8 @@ def read_extracted(out: Path) -> Extracted:
         for name, c in raw.items()
     }
     return Extracted(
-        staged=_read_output(out, "staged.parquet", "extract"),
-        rejects=_read_output(out, "rejects.csv", "extract"),
+        staged=read_output(out, "staged.parquet", "extract"),
+        rejects=read_output(out, "rejects.csv", "extract"),
         counts=counts,
     )
 
@@ -229,8 +229,8 @@ class Golden:
 
 
 def read_golden(out: Path) -> Golden:
-    golden = _read_output(out, "golden.parquet", "dedupe")
-    xref = _read_output(out, "xref.csv", "dedupe")
+    golden = read_output(out, "golden.parquet", "dedupe")
+    xref = read_output(out, "xref.csv", "dedupe")
     xref["source_row"] = pd.to_numeric(xref["source_row"]).astype("int64")
     lineage_path = out / "golden_lineage.csv"
     lineage = read_table(lineage_path) if lineage_path.exists() else None

@@ -17,3 +17,4 @@ class StandardiseOptions(BaseModel):
     date: bool = True
     fix_email_typos: bool = True
     workers: int | None = None  # processes for large inputs; None = all cores
+    day_first: bool | None = None  # date order when a column's values leave it open; None = by country

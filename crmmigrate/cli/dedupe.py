@@ -7,14 +7,19 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from .common import console, escape, handle_errors
+from .common import console, escape, handle_errors, load_run_config
 
 
 @handle_errors
 def dedupe_command(
-    input_path: Path = typer.Option(..., "--in", help="Clean rows (.parquet or .csv) from `standardise`."),
-    out_dir: Path = typer.Option(
-        Path("out"), "--out", help="Directory for golden, xref, review and lineage."
+    config_path: Path = typer.Argument(
+        None, metavar="[CONFIG]", help="Run config: dedupe OUT/clean.parquet with the config's settings."
+    ),
+    input_path: Path | None = typer.Option(
+        None, "--in", help="Standalone: clean rows (.parquet or .csv) from `standardise`."
+    ),
+    out_dir: Path | None = typer.Option(
+        None, "--out", help="Directory for golden, xref, review and lineage (default: the config's, or out/)."
     ),
     threshold: float | None = typer.Option(
         None, "--threshold", min=0.0, max=1.0, help="Match probability at or above which records merge."
@@ -26,13 +31,34 @@ def dedupe_command(
 ) -> int:
     """Find duplicate customers and build one golden record per customer.
 
+    With a config (and no --in), the clean rows of the config's last run are deduplicated with its
+    dedupe and survivorship settings, keeping the ids of customers already in its store.
+
     Example: crmmigrate dedupe --in out/clean.parquet --out out --decisions decisions.csv
+
+    Example: crmmigrate dedupe crmmigrate.yml
     """
     from ..dedupe.files import dedupe_files
     from ..dedupe.settings import DedupeSettings
 
-    settings = DedupeSettings(threshold=threshold) if threshold is not None else None
-    result = dedupe_files(input_path, out_dir, settings, decisions_path=decisions, known_ids_path=known_ids)
+    if input_path is None:
+        from ..pipeline import dedupe_stage, read_output
+        from ..pipeline import out_dir as config_out
+
+        config = load_run_config(config_path, out=out_dir)
+        if threshold is not None:
+            config.dedupe.threshold = threshold
+        if decisions is not None:
+            config.dedupe.decisions = str(decisions.resolve())
+        out = config_out(config)
+        result = dedupe_stage(config, read_output(out, "clean.parquet", "standardise"), out)
+        out_dir = out
+    else:
+        out_dir = out_dir or Path("out")
+        settings = DedupeSettings(threshold=threshold) if threshold is not None else None
+        result = dedupe_files(
+            input_path, out_dir, settings, decisions_path=decisions, known_ids_path=known_ids
+        )
     stats = result.stats
     table = Table(title="dedupe", show_header=False)
     table.add_row("input rows", str(stats["rows"]))

@@ -1,0 +1,100 @@
+import pandas as pd
+
+from crmmigrate.cleanse import StandardiseOptions, standardise
+from crmmigrate.schema import DERIVED_COLUMNS, FIELDS, STATUSES
+
+
+def staged() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "source": ["crm", "crm", "shop"],
+            "source_row": [1, 2, 1],
+            "first_name": ["bob", None, "ANNA"],
+            "last_name": ["SMITH", None, "müller"],
+            "full_name": [None, "Dr. Hans MÜLLER", None],
+            "email": ["Bob@GMIAL.com", "info@firma.de", "n/a"],
+            "phone": ["(212) 555-0100", "+49 30 1234567", "0171 1234567"],
+            "address_line1": [
+                "123 Main St, Springfield, IL 62704",
+                "Hauptstr. 1",
+                "Hauptstraße 12, 10115 Berlin",
+            ],
+            "city": [None, "BERLIN", None],
+            "postal_code": [None, "1067", None],
+            "country": ["USA", None, "Deutsch\u200bland"],
+            "date_of_birth": ["03/04/1980", "25/12/1975", "1980-01-01"],
+            "loyalty_no": [" L1\u200b ", None, "L3"],
+        },
+        index=[10, 11, 12],
+    )
+
+
+def test_contract_columns_rows_and_index():
+    out = standardise(staged(), StandardiseOptions(default_country="DE"))
+    assert list(out.index) == [10, 11, 12]
+    for field in FIELDS:
+        assert {field, f"{field}_raw", f"{field}_status"} <= set(out.columns)
+        assert set(out[f"{field}_status"]) <= set(STATUSES)
+    assert set(DERIVED_COLUMNS) <= set(out.columns)
+
+
+def test_the_worked_example():
+    out = standardise(staged(), StandardiseOptions(default_country="DE"))
+    assert out["country"].tolist() == ["US", "DE", "DE"]
+    assert out["country_status"].tolist() == ["fixed", "inferred", "fixed"]
+    assert out["phone"].tolist() == ["+12125550100", "+49301234567", "+491711234567"]
+    assert out[["city", "postal_code", "region"]].iloc[0].tolist() == ["Springfield", "62704", "US-IL"]
+    assert out["address_line1"].iloc[0] == "123 Main St"
+    assert out["postal_code"].iloc[1] == "01067" and out["city"].iloc[1] == "Berlin"
+    assert out["date_of_birth"].tolist() == ["1980-04-03", "1975-12-25", "1980-01-01"]
+    assert out["first_name_match"].tolist() == ["robert", "johannes", "anna"]
+    assert out["email_role"].tolist() == [False, True, False]
+    assert out["loyalty_no"].tolist()[::2] == ["L1", "L3"]
+
+
+def test_standardising_clean_output_again_changes_nothing():
+    once = standardise(staged(), StandardiseOptions(default_country="DE"))
+    again = standardise(
+        once[list(FIELDS) + ["source", "source_row"]], StandardiseOptions(default_country="DE")
+    )
+    for field in FIELDS:
+        assert again[field].equals(once[field]), field
+        present = once[field].notna()
+        assert (again[f"{field}_status"][present] == "valid").all(), field
+
+
+def test_missing_columns_are_created_and_missing():
+    out = standardise(pd.DataFrame({"source": ["a"], "source_row": [1], "email": ["x@y.de"]}))
+    assert out["phone_status"].tolist() == ["missing"]
+    assert out["email"].tolist() == ["x@y.de"]
+
+
+def test_chunks_over_processes_give_the_same_result(monkeypatch):
+    import crmmigrate.cleanse as cleanse
+
+    frame = pd.concat([staged()] * 4, ignore_index=True)
+    serial = standardise(frame, StandardiseOptions(default_country="DE", workers=1))
+    monkeypatch.setattr(cleanse, "PARALLEL_FROM", 5)
+    monkeypatch.setattr(cleanse, "CHUNK_ROWS", 5)
+    parallel = standardise(frame, StandardiseOptions(default_country="DE", workers=2))
+    pd.testing.assert_frame_equal(serial, parallel)
+
+
+def test_text_dtype_input_and_duplicate_index_keep_their_shape():
+    frame = staged().astype({"email": "string", "country": "string"})
+    frame.index = [5, 5, 6]
+    out = standardise(frame, StandardiseOptions(default_country="DE"))
+    assert list(out.index) == [5, 5, 6]
+    assert out["email"].tolist()[:2] == ["Bob@gmail.com", "info@firma.de"]
+    assert out["country"].tolist() == ["US", "DE", "DE"]
+
+
+def test_switched_off_standardisers_still_give_every_column():
+    options = StandardiseOptions(
+        phone=False, email=False, name=False, date=False, address=False, country=False
+    )
+    out = standardise(staged(), options)
+    assert set(DERIVED_COLUMNS) <= set(out.columns)
+    assert out["phone"].tolist() == staged()["phone"].tolist()
+    assert out["country"].tolist() == ["USA", None, "Deutschland"]
+    assert out["country_status"].tolist() == ["valid", "missing", "fixed"]
