@@ -40,9 +40,32 @@ DATE_FIELDS = ("date_of_birth", "created_at", "updated_at")
 DERIVED_COLUMNS = (
     "phone_type",  # mobile, fixed_line, fixed_line_or_mobile, voip, toll_free, ... or None
     "phone_timezone",  # IANA zone derived from the number, e.g. Europe/Berlin
+    "phone_extension",  # an extension given with the number (ext. 12, x12, #12)
     "first_name_match",  # canonical first name for matching only (Bob -> robert)
     "email_role",  # True for role accounts such as info@ or sales@
 )
+
+#: Longest value a field may hold (the CRM store's column sizes). The standardiser truncates a
+#: longer value with status `fixed`, keeping the whole original in `<field>_raw`.
+DEFAULT_MAX_LENGTH = 255
+FIELD_MAX_LENGTH: dict[str, int] = {
+    "full_name": 512,
+    "company": 512,
+    "email": 320,
+    "phone": 100,
+    "address_line1": 512,
+    "address_line2": 512,
+    "postal_code": 100,
+    "country": 100,
+    "date_of_birth": 64,
+    "created_at": 64,
+    "updated_at": 64,
+}
+
+
+def max_length(field: str) -> int:
+    return FIELD_MAX_LENGTH.get(field, DEFAULT_MAX_LENGTH)
+
 
 #: Golden rows: the stable id, the household it belongs to, then the fields.
 GOLDEN_ID_COLUMNS = ("customer_id", "household_id")

@@ -38,3 +38,12 @@ def test_idempotent_and_never_raises(text):
     value, _, _ = standardise_email(text)
     if value is not None:
         assert standardise_email(value)[:2] == (value, "valid")
+
+
+def test_addresses_longer_than_rfc_5321_allows_are_invalid() -> None:
+    from crmmigrate.cleanse.email import standardise_email
+
+    assert standardise_email("a" * 65 + "@example.com")[1] == "invalid"
+    assert standardise_email("a" * 64 + "@example.com")[1] == "valid"
+    long_domain = ".".join(label * 60 for label in "bcdef") + ".com"  # 310 characters
+    assert standardise_email("a@" + long_domain)[1] == "invalid"

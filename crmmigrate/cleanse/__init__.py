@@ -16,7 +16,16 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pandas as pd
 
-from ..schema import DATE_FIELDS, DERIVED_COLUMNS, FIELDS, STAGED_COLUMNS, Status, raw_column, status_column
+from ..schema import (
+    DATE_FIELDS,
+    DERIVED_COLUMNS,
+    FIELDS,
+    STAGED_COLUMNS,
+    Status,
+    max_length,
+    raw_column,
+    status_column,
+)
 from .address import parse_addresses
 from .country import resolve_country, standardise_countries
 from .date import date_order, standardise_dates
@@ -144,7 +153,9 @@ def _assemble(staged: pd.DataFrame, computed: Computed) -> pd.DataFrame:
     for field in FIELDS:
         raw = out[field]
         status = computed[status_column(field)]
-        out[field] = _merge(raw, computed[field], status == VALID)
+        value = _merge(raw, computed[field], status == VALID)
+        value, status = _truncate(value, status, max_length(field))
+        out[field] = value
         out[raw_column(field)] = raw
         out[status_column(field)] = status
     for column in (*DERIVED_COLUMNS, *EXTRA_DERIVED):
@@ -153,6 +164,20 @@ def _assemble(staged: pd.DataFrame, computed: Computed) -> pd.DataFrame:
         else:  # its standardiser is switched off
             out[column] = False if column == "email_role" else None
     return out
+
+
+def _truncate(value: pd.Series, status: np.ndarray, limit: int) -> tuple[pd.Series, np.ndarray]:
+    """Values longer than the store's column cut to fit, status `fixed` (the raw value keeps it all)."""
+    if value.isna().all():
+        return value, status
+    lengths = value.astype("string").str.len()
+    too_long = (lengths > limit).fillna(False).to_numpy(dtype=bool)
+    if not too_long.any():
+        return value, status
+    value = value.copy()
+    value[too_long] = value[too_long].astype("string").str.slice(0, limit).str.rstrip()
+    status = np.where(too_long, Status.FIXED.value, status)
+    return value, status
 
 
 def _merge(raw: pd.Series, values: np.ndarray, keep_raw: np.ndarray) -> pd.Series:
@@ -289,4 +314,5 @@ def _dates(f: _Fields, options: StandardiseOptions, orders: DateOrders, sources:
                     values, day_first, birth=field == "date_of_birth", with_time=field != "date_of_birth"
                 )
             )
-        f.set(field, pd.concat(parts).reindex(f.value[field].index))
+        if parts:  # no parts when there are no rows
+            f.set(field, pd.concat(parts).reindex(f.value[field].index))

@@ -244,6 +244,8 @@ def _normalise(value: str, fix_typos: bool) -> str | None:
     if fix_typos:
         domain = fix_domain(domain)
     address = f"{local}@{domain}"
+    if len(local) > 64 or len(address) > 254:  # RFC 5321 limits, which email-validator lets pass
+        return None
     if _FAST.match(address) and ".." not in domain:
         return address
     try:

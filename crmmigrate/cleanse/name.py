@@ -234,7 +234,9 @@ def standardise_name_part(value: str | None) -> tuple[str | None, str]:
     if value is None:
         return None, Status.MISSING.value
     name, _ = strip_affixes(value)
-    standard = proper_case(" ".join(name.replace(",", " ").split()).strip(" -")) or None
+    # Dashes standing alone are noise ("Anna -"); dashes inside a word are the value's own.
+    words = [w for w in name.replace(",", " ").split() if w.strip("-")]
+    standard = proper_case(" ".join(words)) or None
     if standard is None:
         return None, Status.INVALID.value
     return standard, Status.VALID.value if standard == value else Status.FIXED.value

@@ -25,20 +25,8 @@ Timestamp = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb"
 _MYSQL = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
 
 ID_LENGTH = 64
-DEFAULT_LENGTH = 255
-FIELD_LENGTHS: dict[str, int] = {
-    "full_name": 512,
-    "company": 512,
-    "email": 320,
-    "phone": 100,
-    "address_line1": 512,
-    "address_line2": 512,
-    "postal_code": 100,
-    "country": 100,
-    "date_of_birth": 64,
-    "created_at": 64,
-    "updated_at": 64,
-}
+DEFAULT_LENGTH = schema.DEFAULT_MAX_LENGTH
+FIELD_LENGTHS = schema.FIELD_MAX_LENGTH
 
 #: The run that last inserted or updated a row: bookkeeping, never compared or checksummed.
 #: A rollback finds the rows a run inserted by it, so inserts need no per-row history.
@@ -71,7 +59,7 @@ customer_sources = sa.Table(
     metadata,
     sa.Column("source", sa.String(100), primary_key=True),
     sa.Column("source_row", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("source_key", sa.String(DEFAULT_LENGTH)),
+    sa.Column("source_key", sa.Text),  # legacy keys can be of any length
     sa.Column("customer_id", sa.String(ID_LENGTH), nullable=False, index=True),
     sa.Column("match_score", sa.Double),
     sa.Column(RUN_COLUMN, sa.String(64), index=True),
