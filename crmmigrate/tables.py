@@ -2,7 +2,8 @@
 
 Every CSV the tool writes is safe to open in a spreadsheet: a value that a spreadsheet would
 run as a formula (starting with = + - @, tab or carriage return) is prefixed with a single
-quote, following OWASP's CSV-injection advice. Parquet keeps values exactly.
+quote, following OWASP's CSV-injection advice; `read_table` takes the quote off again, so the
+tool's own CSV files round-trip. Parquet keeps values exactly.
 """
 
 from __future__ import annotations
@@ -33,6 +34,21 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def restore_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """Undo `neutralise_formulas` on a CSV read back: `'+4930…` is `+4930…` again."""
+    for column in df.columns:
+        series = df[column]
+        if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
+            continue
+        text = series.astype("string")
+        quoted = text.str.match(r"'[=+\-@\t\r]").fillna(False).astype(bool)
+        if quoted.any():
+            values = series.astype(object).copy()
+            values[quoted] = text[quoted].str.slice(1).astype(object)
+            df[column] = values
+    return df
+
+
 def _check_suffix(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
@@ -56,11 +72,12 @@ def read_table(path: str | Path) -> pd.DataFrame:
         except Exception as exc:  # pyarrow raises many kinds
             raise InputError(f"not a readable Parquet file ({exc})", file=str(path)) from exc
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
     except pd.errors.EmptyDataError as exc:
         raise InputError("the file is empty", file=str(path), hint="export the data again") from exc
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise InputError(f"not a readable UTF-8 CSV file ({exc})", file=str(path)) from exc
+    return restore_formulas(frame)
 
 
 def write_table(df: pd.DataFrame, path: str | Path) -> Path:

@@ -27,7 +27,9 @@ def test_a_missed_duplicate_costs_recall_only() -> None:
 
 
 def test_xref_is_joined_to_truth_by_lineage() -> None:
-    xref = pd.DataFrame({"source": ["s", "s", "t"], "source_row": [1, 2, 1], "customer_id": ["C1", "C1", "C2"]})
+    xref = pd.DataFrame(
+        {"source": ["s", "s", "t"], "source_row": [1, 2, 1], "customer_id": ["C1", "C1", "C2"]}
+    )
     truth = pd.DataFrame({"source": ["s", "s", "t"], "source_row": [1, 2, 1], "person_id": [7, 7, 8]})
     assert score_xref(xref, truth).f1 == 1.0
     with pytest.raises(ValueError, match="no cross-reference row"):

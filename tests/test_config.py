@@ -37,7 +37,10 @@ def test_inline_mappings_accept_the_short_form() -> None:
             {
                 "name": "webshop",
                 "path": "kunden.csv",
-                "mapping": {"key": "KundenNr", "columns": {"first_name": "Vorname", "country": {"const": "DE"}}},
+                "mapping": {
+                    "key": "KundenNr",
+                    "columns": {"first_name": "Vorname", "country": {"const": "DE"}},
+                },
             }
         ]
     }

@@ -49,3 +49,9 @@ def test_unknown_suffixes_are_refused(tmp_path: Path, name: str) -> None:
 def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="file not found"):
         read_table(tmp_path / "missing.csv")
+
+
+def test_the_tools_own_csv_files_round_trip_through_neutralisation(tmp_path: Path) -> None:
+    df = pd.DataFrame({"phone": ["+4930123456", "=1+1", "plain", None]})
+    back = read_table(write_table(df, tmp_path / "t.csv"))
+    assert back["phone"].tolist()[:3] == ["+4930123456", "=1+1", "plain"]

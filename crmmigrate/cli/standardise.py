@@ -6,30 +6,53 @@ from pathlib import Path
 
 import typer
 
-from .common import console, escape, handle_errors
+from .common import console, escape, handle_errors, load_run_config, require
 
 
 @handle_errors
 def standardise_command(
-    input_path: Path = typer.Option(
-        ..., "--in", help="Staged rows (.csv or .parquet) with canonical columns."
+    config_path: Path = typer.Argument(
+        None, metavar="[CONFIG]", help="Run config: standardise OUT/staged.parquet with its options."
     ),
-    output_path: Path = typer.Option(..., "--out", help="Where to write the clean rows (.csv or .parquet)."),
+    input_path: Path | None = typer.Option(
+        None, "--in", help="Standalone: staged rows (.csv or .parquet) with canonical columns."
+    ),
+    output_path: Path | None = typer.Option(
+        None,
+        "--out",
+        help="Standalone: clean rows file (.csv/.parquet). With a config: output directory.",
+    ),
     default_country: str | None = typer.Option(
         None,
         "--default-country",
         help="Country for national phone numbers and addresses without one (e.g. DE).",
     ),
-) -> int:
+) -> None:
     """Standardise phones, countries, addresses, names, emails and dates.
 
+    With a config (and no --in), the staged rows of the config's last `extract` are standardised
+    with its `standardise:` options into OUT/clean.parquet.
+
     Example: crmmigrate standardise --in staged.csv --out clean.csv --default-country DE
+
+    Example: crmmigrate standardise crmmigrate.yml
     """
+    if input_path is None:
+        from ..pipeline import out_dir, read_output, standardise_stage, standardise_summary
+
+        config = load_run_config(config_path, out=output_path)
+        if default_country:
+            config.standardise.default_country = default_country
+        out = out_dir(config)
+        clean = standardise_stage(config, read_output(out, "staged.parquet", "extract"), out)
+        console.print(f"standardise: {escape(standardise_summary(clean))} -> {escape(out)}/clean.parquet")
+        return
     from ..cleanse.files import standardise_file
 
+    require(output_path, "--out", "with --in")
+    assert output_path is not None
     rows = standardise_file(input_path, output_path, default_country=default_country)
     console.print(f"standardised {rows} rows -> {escape(output_path)}")
-    return 0
 
 
 def register(app: typer.Typer) -> None:
