@@ -53,7 +53,7 @@ def test_resolves(text, code):
 
 def test_statuses():
     out = standardise_countries(pd.Series(["DE", "Deutschland", "Atlantis", None]))
-    assert out["value"].tolist() == ["DE", "DE", None, None]
+    assert out["value"].fillna("").tolist() == ["DE", "DE", "", ""]
     assert out["status"].tolist() == ["valid", "fixed", "invalid", "missing"]
 
 

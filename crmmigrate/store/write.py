@@ -16,8 +16,15 @@ BATCH = 10_000
 
 
 def _rows(frame: pd.DataFrame, columns: Sequence[str]) -> list[tuple]:
-    """Rows as tuples; the frames are normalised already (None for every missing value)."""
-    return list(zip(*(frame[c].tolist() for c in columns), strict=True))
+    """Rows as tuples, None for every missing value (pandas 3 text columns hold NaN for missing)."""
+
+    def values(column: str) -> list:
+        series = frame[column]
+        if series.hasnans:
+            series = series.astype(object).where(series.notna(), None)
+        return series.tolist()
+
+    return list(zip(*(values(c) for c in columns), strict=True))
 
 
 def _marker(conn: sa.Connection) -> str:

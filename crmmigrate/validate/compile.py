@@ -59,7 +59,9 @@ def _epoch_seconds(series: pd.Series, *, bad: float) -> pd.Series:
             parsed[retry] = pd.to_datetime(text[retry], errors="coerce", utc=True, format="mixed")
     if getattr(parsed.dt, "tz", None) is None:
         parsed = parsed.dt.tz_localize("UTC")
-    seconds = (parsed - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)
+    # In seconds resolution, so dates far from today (year 2999, 1600) cannot overflow nanoseconds.
+    epoch = pd.Timestamp(0, tz="UTC").as_unit("s")
+    seconds = (parsed.dt.as_unit("s") - epoch) / pd.Timedelta(seconds=1)
     seconds = seconds.astype("float64")
     return seconds.where(~(seconds.isna() & series.notna()), bad)
 
