@@ -256,8 +256,10 @@ def validate_stage(config: RunConfig, golden: pd.DataFrame, xref: pd.DataFrame, 
 
 
 def validate_summary(report: Any, force: bool = False) -> str:
-    failed = [r for r in report.results if not r.success]
-    text = f"{len(report.results)} rules, {len(failed)} failed"
+    text = (
+        f"{len(report.results)} rules: {len(report.errors)} errors, "
+        f"{len(report.warnings)} warnings (see validation.json)"
+    )
     if not report.passed:
         text += (
             " (error rules failed: loading anyway, --force)"
