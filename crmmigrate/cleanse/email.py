@@ -16,37 +16,15 @@ from email_validator import EmailNotValidError, validate_email
 from rapidfuzz.distance import DamerauLevenshtein
 
 from ..schema import Status
+from .text import PLACEHOLDERS as COMMON_PLACEHOLDERS
 from .text import as_list
 
 COLUMNS = ["value", "status", "role"]
 
-PLACEHOLDERS = frozenset(
-    [
-        "n/a",
-        "na",
-        "n.a.",
-        "none",
-        "null",
-        "nil",
-        "-",
-        "--",
-        "---",
-        ".",
-        "?",
-        "unknown",
-        "noemail",
-        "no-email",
-        "no",
-        "email",
-        "nomail",
-        "keine",
-        "kein",
-        "tbd",
-        "x",
-        "xx",
-    ]
-    + ["no email", "not available", "k.a."]
+PLACEHOLDERS = COMMON_PLACEHOLDERS | frozenset(
+    ["noemail", "no-email", "no", "email", "nomail", "kein", "x", "xx", "no email", "not available"]
 )
+
 PLACEHOLDER_LOCALS = frozenset(
     [
         "noemail",

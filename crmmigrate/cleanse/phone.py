@@ -17,7 +17,7 @@ from phonenumbers import PhoneMetadata, PhoneNumberFormat, PhoneNumberType, time
 from phonenumbers.phonenumberutil import _is_number_matching_desc as _matches  # the library's own test
 
 from ..schema import Status
-from .text import as_list
+from .text import PLACEHOLDERS, as_list
 
 COLUMNS = ["value", "status", "type", "timezone", "region", "extension", "international"]
 
@@ -31,22 +31,7 @@ _SEPARATORS = re.compile(r"\s*(?:;|\||,|\bor\b|\boder\b|\bou\b)\s*", re.IGNORECA
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _PLAIN = re.compile(r"^\+?[\d \-.()/]{6,30}$")
 _NON_DIGIT = re.compile(r"\D")
-_PLACEHOLDERS = {
-    "",
-    "n/a",
-    "na",
-    "none",
-    "null",
-    "nil",
-    "-",
-    "--",
-    "---",
-    "unknown",
-    "keine",
-    "k.a.",
-    "tbd",
-    "?",
-}
+_PLACEHOLDERS = PLACEHOLDERS | {"keine angabe"}
 _TYPES = {
     getattr(PhoneNumberType, name): name.lower()
     for name in dir(PhoneNumberType)

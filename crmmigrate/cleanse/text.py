@@ -112,3 +112,26 @@ def _needs_work(objects: pd.Series) -> np.ndarray | None:
         return None
     flags = pc.or_(pc.match_substring_regex(array, _NEEDS_WORK_RE2), pc.equal(pc.utf8_length(array), 0))
     return np.asarray(flags.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+#: Tokens legacy systems type for "no value", in several languages; fields add their own.
+PLACEHOLDERS = frozenset(
+    [
+        "",
+        "n/a",
+        "na",
+        "n.a.",
+        "none",
+        "null",
+        "nil",
+        "-",
+        "--",
+        "---",
+        ".",
+        "?",
+        "unknown",
+        "keine",
+        "k.a.",
+        "tbd",
+    ]
+)

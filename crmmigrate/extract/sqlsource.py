@@ -82,12 +82,15 @@ class SqlReader:
                 result.close()
                 return dedupe_names(names)
         except sa.exc.SQLAlchemyError as exc:
-            raise InputError(
-                f"the database query failed ({type(exc).__name__}: {str(exc).splitlines()[0]})",
-                file=redact(self.url),
-            ) from None
+            raise self._query_failed(exc) from None
         finally:
             engine.dispose()
+
+    def _query_failed(self, exc: Exception) -> InputError:
+        first_line = (str(exc).splitlines() or [""])[0]
+        return InputError(
+            f"the database query failed ({type(exc).__name__}: {first_line})", file=redact(self.url)
+        )
 
     def chunks(self, chunk_rows: int) -> Iterator[RawChunk]:
         import sqlalchemy as sa
@@ -107,9 +110,6 @@ class SqlReader:
                 if number == 0:
                     yield RawChunk(pd.DataFrame(columns=header, dtype=object), np.zeros(0, dtype=np.int64))
         except sa.exc.SQLAlchemyError as exc:
-            raise InputError(
-                f"the database query failed ({type(exc).__name__}: {str(exc).splitlines()[0]})",
-                file=redact(self.url),
-            ) from None
+            raise self._query_failed(exc) from None
         finally:
             engine.dispose()

@@ -46,6 +46,15 @@ def _wait(try_once: Callable[[], bool], timeout_s: float) -> bool:
         time.sleep(POLL_S)
 
 
+def _release_session_lock(lock: PostgresLock | MySqlLock, sql: str, params: dict) -> None:
+    """Unlock on the session that holds a server lock, then end that session."""
+    if lock._conn is not None:
+        lock._conn.execute(sa.text(sql), params)
+        lock._conn.commit()
+        lock._conn.close()
+        lock._conn = None
+
+
 class PostgresLock:
     """A session-level advisory lock keyed on the database and schema (search_path)."""
 
@@ -72,11 +81,7 @@ class PostgresLock:
         return False
 
     def release(self) -> None:
-        if self._conn is not None:
-            self._conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": self._key})
-            self._conn.commit()
-            self._conn.close()
-            self._conn = None
+        _release_session_lock(self, "SELECT pg_advisory_unlock(:k)", {"k": self._key})
 
 
 class MySqlLock:
@@ -105,11 +110,7 @@ class MySqlLock:
         return False
 
     def release(self) -> None:
-        if self._conn is not None:
-            self._conn.execute(sa.text("SELECT RELEASE_LOCK(:n)"), {"n": self._name})
-            self._conn.commit()
-            self._conn.close()
-            self._conn = None
+        _release_session_lock(self, "SELECT RELEASE_LOCK(:n)", {"n": self._name})
 
 
 class FileLock:
