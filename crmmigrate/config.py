@@ -149,6 +149,34 @@ def parse_config(data: Any, *, base_dir: Path | None = None, text: str = "", fil
     return config
 
 
+#: A config expands to far fewer values than this; more means YAML aliases nested to blow up memory.
+MAX_EXPANDED_NODES = 100_000
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """How many values `node` becomes once aliases are expanded, counted without expanding them."""
+    key = id(node)
+    if key not in memo:
+        memo[key] = 1  # guards against cycles
+        if isinstance(node, yaml.SequenceNode):
+            memo[key] = 1 + sum(_expanded_size(child, memo) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            memo[key] = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    return memo[key]
+
+
+def _safe_yaml(text: str, file: str) -> Any:
+    """yaml.safe_load, refusing documents whose aliases expand to an absurd size."""
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    if node is not None and _expanded_size(node, {}) > MAX_EXPANDED_NODES:
+        raise ConfigError(
+            f"the config expands to more than {MAX_EXPANDED_NODES:,} values through YAML aliases",
+            file=file,
+            hint="a run config needs no deeply nested aliases (&name / *name)",
+        )
+    return yaml.safe_load(text)
+
+
 def load_config(path: str | Path) -> RunConfig:
     """Read and validate a YAML config file."""
     path = Path(path)
@@ -163,7 +191,7 @@ def load_config(path: str | Path) -> RunConfig:
     except UnicodeDecodeError as exc:
         raise ConfigError("the config is not UTF-8 text", file=str(path)) from exc
     try:
-        data = yaml.safe_load(text)
+        data = _safe_yaml(text, str(path))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None

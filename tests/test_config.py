@@ -97,3 +97,14 @@ def test_the_config_hash_identifies_the_file(tmp_path: Path) -> None:
     first = load_config(path).config_hash
     path.write_text("sources: []\nout: elsewhere\n", encoding="utf-8")
     assert load_config(path).config_hash != first
+
+
+def test_a_yaml_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    for i, name in enumerate("bcdefghij"):
+        previous = "abcdefghij"[i]
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 10) + "]")
+    path = tmp_path / "bomb.yml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="YAML aliases"):
+        load_config(path)
