@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import schema
@@ -80,8 +81,12 @@ class Extracted:
         )
 
 
-def extract_all(config: RunConfig) -> Extracted:
-    """Every source through its mapping; all sources are checked before any is read."""
+_UNSET: Any = object()
+
+
+def extract_all(config: RunConfig, suppressions: pd.DataFrame | None = _UNSET) -> Extracted:
+    """Every source through its mapping; all sources are checked before any is read. Rows of people
+    on the store's suppression list (read from the store when not given) are rejected."""
     from .extract import check_sources, extract_source
     from .reconcile import SourceCounts
 
@@ -108,7 +113,64 @@ def extract_all(config: RunConfig) -> Extracted:
         )
     staged = pd.concat(staged_parts, ignore_index=True) if staged_parts else _empty(schema.STAGED_COLUMNS)
     rejects = pd.concat(reject_parts, ignore_index=True) if reject_parts else _empty(schema.REJECT_COLUMNS)
-    return Extracted(staged=staged, rejects=rejects, counts=counts)
+    extracted = Extracted(staged=staged, rejects=rejects, counts=counts)
+    if suppressions is _UNSET:
+        suppressions = load_suppressions(config.store_url())
+    return suppress(extracted, suppressions)
+
+
+def suppress(extracted: Extracted, suppressions: pd.DataFrame | None) -> Extracted:
+    """Reject the rows of people erased with `crmmigrate forget`. Their values are not copied to
+    rejects.csv: erasure means the person's data must not reappear in the outputs."""
+    from .store import suppressed_mask
+
+    if suppressions is None or not len(suppressions):
+        return extracted
+    mask = suppressed_mask(extracted.staged, suppressions)
+    detail = "on the privacy suppression list (erased with `crmmigrate forget`)"
+    return set_aside(extracted, mask, schema.Reason.SUPPRESSED, detail, keep=())
+
+
+def take_sample(extracted: Extracted, size: Any) -> Extracted:
+    """Keep a pilot sample (`pilot.SampleSize`); the rows left out go to rejects as `not_sampled`."""
+    from .pilot import sample_mask
+
+    keep = sample_mask(extracted.staged, size)
+    detail = f"left out of the pilot sample ({size})"
+    return set_aside(extracted, ~keep, schema.Reason.NOT_SAMPLED, detail, keep=("source_key",))
+
+
+def set_aside(
+    extracted: Extracted, mask: np.ndarray, reason: schema.Reason, detail: str, keep: tuple[str, ...]
+) -> Extracted:
+    """Move the staged rows under `mask` to rejects (with the `keep` columns), and recount."""
+    from .reconcile import SourceCounts
+
+    if not mask.any():
+        return extracted
+    staged = extracted.staged
+    moved = staged.loc[mask, ["source", "source_row", *keep]].reset_index(drop=True)
+    moved.insert(2, "reason", reason.value)
+    moved.insert(3, "detail", detail)
+    per_source = moved["source"].astype(str).value_counts()
+    counts = dict(extracted.counts)
+    for name, n in per_source.items():
+        old = counts[name]
+        by_reason = dict(old.rejected_by_reason)
+        by_reason[reason.value] = by_reason.get(reason.value, 0) + int(n)
+        counts[name] = SourceCounts(
+            read=old.read,
+            rejected=old.rejected + int(n),
+            staged=old.staged - int(n),
+            rejected_by_reason=by_reason,
+            unmapped_columns=old.unmapped_columns,
+        )
+    parts = [p for p in (extracted.rejects, moved) if len(p)]
+    return Extracted(
+        staged=staged.loc[~mask].reset_index(drop=True),
+        rejects=pd.concat(parts, ignore_index=True),
+        counts=counts,
+    )
 
 
 def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
@@ -191,7 +253,20 @@ def load_known_ids(store_url: str) -> pd.DataFrame | None:
     return known if len(known) else None
 
 
-_UNSET: Any = object()
+def load_suppressions(store_url: str) -> pd.DataFrame:
+    """The store's suppression list (digests only); empty for a SQLite store not created yet, so
+    `crmmigrate extract` does not create a store as a side effect."""
+    from sqlalchemy.engine import make_url
+
+    from .store import open_store
+
+    parsed = make_url(store_url) if "://" in store_url else None
+    if parsed is not None and parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database not in ("", ":memory:") and not Path(database).exists():
+            return pd.DataFrame(columns=["kind", "value_hash"], dtype=object)
+    with open_store(store_url) as store:
+        return store.suppressions()
 
 
 def dedupe_stage(
@@ -411,17 +486,26 @@ def run(
     force: bool = False,
     progress: Progress | None = None,
     run_id: str | None = None,
+    sample: str | int | None = None,
 ) -> RunResult:
-    """Run every stage; the result carries the exit code the CLI uses (0 ok, 1 gate failed)."""
+    """Run every stage; the result carries the exit code the CLI uses (0 ok, 1 gate failed).
+
+    `sample` (`500` rows or `"5%"`) makes a pilot run on a stratified sample of the staged rows."""
+    from .pilot import parse_sample
+
+    size = parse_sample(sample) if sample is not None else None
     run_id = run_id or new_run_id()
     out = out_dir(config)
     # Reading the store first fails fast on an unreachable store, before any long work.
     known_ids = load_known_ids(config.store_url())
+    suppressions = load_suppressions(config.store_url())
 
     with _stage(progress, "extract") as summary:
-        extracted = extract_all(config)
+        extracted = extract_all(config, suppressions)
+        if size is not None:
+            extracted = take_sample(extracted, size)
         write_extracted(extracted, out)
-        summary.append(extracted.summary())
+        summary.append(extracted.summary() + (f" (pilot sample of {size})" if size else ""))
     with _stage(progress, "standardise") as summary:
         clean = standardise_stage(config, extracted.staged, out)
         summary.append(standardise_summary(clean))
@@ -449,6 +533,7 @@ def run(
             clean=clean,
             extra={
                 "forced": forced,
+                **({"sample": str(size)} if size is not None else {}),
                 "validation_passed": report.passed,
                 "dedupe": {k: v for k, v in matched.stats.items() if _jsonable(v)},
             },

@@ -102,6 +102,7 @@ class Reason(str, Enum):
     MAPPING_ERROR = "mapping_error"  # a value could not be mapped (bad value map, bad date format)
     DUPLICATE_KEY = "duplicate_key"  # the same source key twice in one source with different data
     SUPPRESSED = "suppressed"  # on the privacy suppression list
+    NOT_SAMPLED = "not_sampled"  # left out of a pilot run (`run --sample`)
 
 
 def raw_column(field: str) -> str:

@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "mappings",
     "samples",
     "runs",
+    "forget",
 )
 
 

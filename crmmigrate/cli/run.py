@@ -30,6 +30,12 @@ def run_command(
     force: bool = typer.Option(
         False, "--force", help="Load even if error rules fail (recorded in the run ledger)."
     ),
+    sample: str = typer.Option(
+        None,
+        "--sample",
+        metavar="N|P%",
+        help="Pilot run: keep N rows or P% of them, stratified by source and country (same rows each time).",
+    ),
 ) -> None:
     """Run extract → standardise → dedupe → validate → load → reconcile.
 
@@ -37,10 +43,12 @@ def run_command(
     1 when a data-quality gate fails; 2 for bad usage or unusable input.
 
     Example: crmmigrate run samples/crmmigrate.yml --store sqlite:///crm.db
+
+    Example: crmmigrate run crmmigrate.yml --sample 5% --store sqlite:///pilot.db
     """
     config = load_run_config(config_path, store=store, out=out)
     with console.status("running…", spinner="dots"):
-        result = run(config, dry_run=dry_run, force=force, progress=show_stage)
+        result = run(config, dry_run=dry_run, force=force, progress=show_stage, sample=sample)
     for message in result.messages:
         err_console.print(f"[yellow]{escape(message)}[/]")
     verdict = "[bold green]OK[/]" if result.exit_code == 0 else "[bold red]FAILED[/]"

@@ -1,0 +1,101 @@
+"""`crmmigrate forget`: a person erased from the store stays out of later runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from crmmigrate.cli.app import app
+from crmmigrate.config import load_config
+from crmmigrate.pipeline import extract_all, run
+from crmmigrate.store import open_store
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+runner = CliRunner()
+
+
+def sample_config(tmp: Path, out: str = "out"):
+    config = load_config(SAMPLES / "crmmigrate.yml")
+    config.out = str(tmp / out)
+    config.store = f"sqlite:///{tmp / 'crm.db'}"
+    return config
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory):
+    """The samples loaded into a fresh store; returns the config and one person with an email."""
+    tmp = tmp_path_factory.mktemp("forget")
+    config = sample_config(tmp)
+    assert run(config).exit_code == 0
+    with open_store(config.store) as store:
+        customers = store.read_customers()
+        xref = store.read_xref()
+    sizes = xref["customer_id"].value_counts()
+    merged = customers[customers["email"].notna() & customers["customer_id"].map(sizes).gt(1)]
+    person = merged.sort_values("customer_id").iloc[0]
+    rows = xref.loc[xref["customer_id"] == person["customer_id"], ["source", "source_row"]]
+    return config, str(person["email"]), str(person["customer_id"]), rows
+
+
+def test_forget_by_email_then_a_rerun_rejects_the_person(loaded) -> None:
+    config, email, customer_id, rows = loaded
+    result = runner.invoke(app, ["forget", "--email", email.upper(), "--store", config.store])
+    assert result.exit_code == 0, result.output
+    assert "erased 1 customer record" in result.output
+    assert email.lower() not in result.output.lower()  # counts only, never the person's data
+    with open_store(config.store) as store:
+        assert customer_id not in set(store.read_customers()["customer_id"])
+        before = store.count_customers()
+
+    rerun = run(config)
+    assert rerun.exit_code == 0 and rerun.balanced
+    out = Path(config.out)
+    rejects = pd.read_csv(out / "rejects.csv", dtype=str)
+    suppressed = rejects[rejects["reason"] == "suppressed"]
+    found = set(zip(suppressed["source"], suppressed["source_row"].astype(int), strict=True))
+    assert set(zip(rows["source"], rows["source_row"].astype(int), strict=True)) <= found
+    assert email.lower() not in (out / "rejects.csv").read_text(encoding="utf-8").lower()
+    golden = pd.read_parquet(out / "golden.parquet")
+    assert email.lower() not in set(golden["email"].dropna().str.lower())
+    report = json.loads((out / "reconciliation.json").read_text(encoding="utf-8"))
+    by_reason = [c["rejected_by_reason"].get("suppressed", 0) for c in report["sources"].values()]
+    assert sum(by_reason) == len(suppressed)
+    with open_store(config.store) as store:
+        assert store.count_customers() == before  # not re-imported
+
+
+def test_forget_by_customer_id_uses_the_store_from_the_environment(
+    loaded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config, *_ = loaded
+    monkeypatch.chdir(tmp_path)  # no crmmigrate.yml here: $CRMMIGRATE_STORE_URL is the store
+    monkeypatch.setenv("CRMMIGRATE_STORE_URL", config.store)
+    with open_store(config.store) as store:
+        someone = str(store.read_customers()["customer_id"].sort_values().iloc[-1])
+    result = runner.invoke(app, ["forget", "--customer-id", someone])
+    assert result.exit_code == 0, result.output
+    assert "erased 1 customer record" in result.output
+    # extraction from the config reads the suppression list by itself (`crmmigrate extract`)
+    extracted = extract_all(config)
+    assert sum(c.rejected_by_reason.get("suppressed", 0) for c in extracted.counts.values()) >= 1
+    assert all(c.read == c.rejected + c.staged for c in extracted.counts.values())
+
+
+def test_nobody_found_is_still_suppressed(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    result = runner.invoke(app, ["forget", "--email", "nobody@example.com", "--store", url])
+    assert result.exit_code == 0, result.output
+    assert "nobody found" in result.output and "1 new identifier" in result.output
+
+
+@pytest.mark.parametrize(
+    "args", [[], ["--email", "a@example.com", "--customer-id", "C1"]], ids=["neither", "both"]
+)
+def test_exactly_one_of_email_or_customer_id(args: list[str], tmp_path: Path) -> None:
+    result = runner.invoke(app, ["forget", *args, "--store", f"sqlite:///{tmp_path / 'x.db'}"])
+    assert result.exit_code == 2
+    assert "exactly one of --email or --customer-id" in result.output
