@@ -59,6 +59,7 @@ class RunConfig(BaseModel):
     rules: list[str] = Field(default_factory=lambda: ["golden"])
     store: str | None = None
     out: str = "out"
+    sample: str | int | None = None  # a pilot run: `500` rows or `5%`, stratified by source and country
 
     #: Directory of the config file; input paths are resolved against it. Not a YAML key.
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)

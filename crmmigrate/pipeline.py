@@ -493,6 +493,7 @@ def run(
     `sample` (`500` rows or `"5%"`) makes a pilot run on a stratified sample of the staged rows."""
     from .pilot import parse_sample
 
+    sample = sample if sample is not None else config.sample
     size = parse_sample(sample) if sample is not None else None
     run_id = run_id or new_run_id()
     out = out_dir(config)

@@ -118,3 +118,14 @@ def test_a_bad_sample_is_a_usage_error(tmp_path: Path) -> None:
     result = runner.invoke(app, [*args, "--store", f"sqlite:///{tmp_path / 'x.db'}"])
     assert result.exit_code == 2
     assert "--sample takes a row count like 500 or a share like 5%" in result.output
+
+
+def test_the_config_can_ask_for_a_pilot_sample(tmp_path: Path) -> None:
+    from crmmigrate.config import load_config
+    from crmmigrate.pipeline import run
+
+    config = load_config(SAMPLES / "crmmigrate.yml")
+    config.out, config.store, config.sample = str(tmp_path / "out"), f"sqlite:///{tmp_path / 'crm.db'}", "10%"
+    result = run(config)
+    assert result.exit_code == 0 and result.balanced
+    assert result.reconciliation.extra["sample"] == "10%"
