@@ -1,4 +1,6 @@
+import numpy as np
 import pandas as pd
+import pytest
 
 from crmmigrate.cleanse import StandardiseOptions, standardise
 from crmmigrate.schema import DERIVED_COLUMNS, FIELDS, STATUSES
@@ -98,3 +100,23 @@ def test_switched_off_standardisers_still_give_every_column():
     assert out["phone"].tolist() == staged()["phone"].tolist()
     assert out["country"].fillna("").tolist() == ["USA", "", "Deutschland"]
     assert out["country_status"].tolist() == ["valid", "missing", "fixed"]
+
+
+@pytest.mark.parametrize(
+    "key, values",
+    [
+        ("email_status", ["valid", "fixed", "missing", "valid"]),
+        ("email", ["a@x.org", None, "Zoë@例え.jp", ""]),
+        ("phone", ["+4930123456", None, float("nan"), None]),
+        ("email_role", [True, False, True, False]),
+    ],
+)
+def test_results_travel_between_processes_in_compact_form_and_unpack_unchanged(key, values):
+    from crmmigrate.cleanse import _pack, _unpack
+
+    original = np.array(values, dtype=object)
+    back = _unpack(_pack(key, original))
+    assert len(back) == len(original)
+    for a, b in zip(back, original, strict=True):
+        assert (pd.isna(a) and pd.isna(b)) if pd.isna(b) else a == b
+        assert type(a) is type(b) or pd.isna(b)

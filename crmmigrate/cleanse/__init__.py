@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..schema import (
     DATE_FIELDS,
@@ -56,13 +57,13 @@ def standardise(staged: pd.DataFrame, options: StandardiseOptions | None = None)
     orders = decide_date_orders(staged, options)
     workers = options.workers or os.cpu_count() or 1
     if len(staged) < PARALLEL_FROM or workers < 2:
-        return _assemble(staged, _compute(staged, options, orders))
+        return _assemble(staged, [_compute(staged, options, orders)])
     n_chunks = max(workers, math.ceil(len(staged) / CHUNK_ROWS))
     size = math.ceil(len(staged) / n_chunks)
     chunks = (staged.iloc[i : i + size] for i in range(0, len(staged), size))
     with ProcessPoolExecutor(max_workers=workers, mp_context=_process_context()) as pool:
         parts = list(pool.map(_compute, chunks, [options] * n_chunks, [orders] * n_chunks))
-    return _assemble(staged, {key: np.concatenate([part[key] for part in parts]) for key in parts[0]})
+    return _assemble(staged, parts)
 
 
 def _process_context() -> multiprocessing.context.BaseContext | None:
@@ -96,7 +97,9 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     return pd.Series(None, index=frame.index, dtype=object)
 
 
-Computed = dict[str, np.ndarray]
+Packed = np.ndarray | pa.Array | pa.ChunkedArray | pd.Categorical
+#: One chunk's new columns, packed (see `_pack`).
+Computed = dict[str, Packed]
 
 
 def _compute(staged: pd.DataFrame, options: StandardiseOptions, orders: DateOrders) -> Computed:
@@ -128,7 +131,40 @@ def _compute(staged: pd.DataFrame, options: StandardiseOptions, orders: DateOrde
             cleaned = clean_series(staged[column])
             changed = staged[column].notna() & (cleaned != staged[column].astype(object))
             columns[_CLEANED + column] = cleaned.where(changed, None)
-    return {key: values.to_numpy() for key, values in columns.items()}
+    return {key: _pack(key, values.to_numpy()) for key, values in columns.items()}
+
+
+_STATUS_COLUMNS = frozenset(status_column(field) for field in FIELDS)
+
+
+def _pack(key: str, values: np.ndarray) -> Packed:
+    """The column in a compact form that unpacks to the very same values.
+
+    An object array holds one Python object per row, which costs the parent gigabytes when all
+    chunks' results are gathered: statuses (five words) travel as a categorical, text as one
+    Arrow buffer. Anything else (NaN, numbers) stays an object array.
+    """
+    if values.dtype != object:
+        return values
+    if key in _STATUS_COLUMNS and pd.notna(values).all():
+        return pd.Categorical(values)
+    try:
+        return pa.array(values, type=pa.string())
+    except (pa.ArrowException, TypeError, ValueError):
+        return values
+
+
+def _unpack(packed: Packed) -> np.ndarray:
+    if isinstance(packed, (pa.Array, pa.ChunkedArray)):  # chunked: over 2 GiB of text
+        return packed.to_numpy(zero_copy_only=False)
+    if isinstance(packed, pd.Categorical):
+        return np.asarray(packed.astype(object), dtype=object)
+    return packed
+
+
+def _take(parts: list[Computed], key: str) -> np.ndarray:
+    """One column of every chunk, unpacked and joined; the chunks' copies are dropped as it goes."""
+    return np.concatenate([_unpack(part.pop(key)) for part in parts])
 
 
 _CLEANED = "\0cleaned:"
@@ -140,27 +176,30 @@ def _column(frame: pd.DataFrame, column: str) -> pd.Series:
     return pd.Series(None, index=frame.index, dtype=object)
 
 
-def _assemble(staged: pd.DataFrame, computed: Computed) -> pd.DataFrame:
-    """Input columns (custom ones cleaned), then each field's value, raw value and status, then derived."""
+def _assemble(staged: pd.DataFrame, parts: list[Computed]) -> pd.DataFrame:
+    """Input columns (custom ones cleaned), then each field's value, raw value and status, then derived.
+
+    Columns are unpacked one at a time, so only one column's Python objects exist at once.
+    """
     out = staged.copy(deep=False)
     for column in STAGED_COLUMNS:
         if column not in out.columns:
             out[column] = pd.Series(None, index=out.index, dtype=object)
     for column in staged.columns:
-        if _CLEANED + column in computed:
-            cleaned = computed[_CLEANED + column]
+        if _CLEANED + column in parts[0]:
+            cleaned = _take(parts, _CLEANED + column)
             out[column] = _merge(out[column], cleaned, pd.isna(cleaned))
     for field in FIELDS:
         raw = out[field]
-        status = computed[status_column(field)]
-        value = _merge(raw, computed[field], status == VALID)
+        status = _take(parts, status_column(field))
+        value = _merge(raw, _take(parts, field), status == VALID)
         value, status = _truncate(value, status, max_length(field))
         out[field] = value
         out[raw_column(field)] = raw
         out[status_column(field)] = status
-    for column in (*DERIVED_COLUMNS, *EXTRA_DERIVED):
-        if column in computed:
-            out[column] = computed[column]
+    for column in dict.fromkeys((*DERIVED_COLUMNS, *EXTRA_DERIVED)):  # each once: `_take` consumes
+        if column in parts[0]:
+            out[column] = _take(parts, column)
         else:  # its standardiser is switched off
             out[column] = False if column == "email_role" else None
     return out
