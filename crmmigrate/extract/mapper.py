@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..mappings.spec import ColumnRule, MappingSpec
 from ..schema import FIELDS, REJECT_COLUMNS, STAGED_COLUMNS, Reason
@@ -22,8 +24,8 @@ from .text import as_text, empty_text, text_dtype
 IDENTITY_FIELDS = ("first_name", "last_name", "full_name", "company", "email", "phone")
 #: A value of only white space, control and invisible characters (zero-width, bidi) is blank.
 BLANK = (  # escapes both Python's re and pyarrow's RE2 read; other characters written as they are
-    "[\\s\\x00-\\x1f\\x7f-\\x9f" + "\u00a0\u2000-\u200f\u2028-\u202f\u205f-\u2064\u3000\ufeff" + "]*"
-)
+    "[\\s\\x00-\\x1f\\x7f-\\x9f" + "\u00a0\u1680\u2000-\u200f\u2028-\u202f\u205f-\u2064\u3000\ufeff" + "]*"
+)  # U+1680 spelled out: RE2's \s is ASCII only, Python's is every str.isspace() character
 TIME_DIRECTIVES = ("%H", "%I", "%M", "%S", "%f", "%p", "%X", "%c", "%T", "%z", "%Z")
 
 
@@ -83,6 +85,20 @@ def spec_problems(spec: MappingSpec) -> list[str]:
     return problems
 
 
+def _blank(s: pd.Series) -> np.ndarray:
+    """Missing or blank values; on Arrow-backed text in RE2, as pandas may test each value in Python."""
+    arrow = None
+    if s.dtype != object:
+        try:
+            arrow = pa.array(s.array)
+        except (TypeError, ValueError, pa.ArrowException):
+            arrow = None
+    if arrow is not None and (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
+        match = pc.match_substring_regex(arrow, f"^{BLANK}$")
+        return np.asarray(match.fill_null(True).to_numpy(zero_copy_only=False), dtype=bool)
+    return (s.isna() | s.str.fullmatch(BLANK).fillna(True).astype(bool)).to_numpy()
+
+
 class _Columns:
     """Source columns of one chunk with blank values made missing, computed once each."""
 
@@ -96,7 +112,7 @@ class _Columns:
                 self.cache[name] = empty_text(self.frame.index)
             else:
                 s = as_text(self.frame[name])
-                blank = s.isna() | s.str.fullmatch(BLANK).fillna(True).astype(bool)
+                blank = _blank(s)
                 self.cache[name] = s.where(~blank) if blank.any() else s
         return self.cache[name]
 
