@@ -18,7 +18,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-#: Command modules; each defines `register(app)`. Missing ones are skipped while being built.
+#: Command modules; each defines `register(app)`.
 COMMAND_MODULES = (
     "run",
     "extract",
@@ -54,13 +54,7 @@ def _root(
 
 
 for _name in COMMAND_MODULES:
-    try:
-        _module = importlib.import_module(f"{__package__}.{_name}")
-    except ModuleNotFoundError as _exc:
-        if _exc.name != f"{__package__}.{_name}":
-            raise
-        continue
-    _module.register(app)
+    importlib.import_module(f"{__package__}.{_name}").register(app)
 
 
 def main() -> None:
