@@ -2,6 +2,7 @@
 
 import logging
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -66,3 +67,16 @@ def test_configured_keys() -> None:
     found = candidate_pairs(keys, 3, cap=100)
     assert list(zip(found.left, found.right, strict=False)) == [(0, 1)]
     assert keys[0].uses == ("address",)
+
+
+def test_a_large_block_pairs_each_row_only_with_its_neighbours_in_order() -> None:
+    from crmmigrate.dedupe.blocking import WINDOW, _window_pairs
+
+    codes = np.zeros(20, dtype=np.int64)  # one block of 20 rows
+    order = pd.Series([f"name{i:02d}" for i in reversed(range(20))])  # sorted order = reversed rows
+    left, right = _window_pairs(codes, order, WINDOW)
+    pairs = {tuple(sorted(p)) for p in zip(left.tolist(), right.tolist(), strict=True)}
+    per_row = pd.Series([r for p in pairs for r in p]).value_counts()
+    assert per_row.max() <= 2 * WINDOW
+    assert (18, 19) in pairs and (0, 1) in pairs  # rows next to each other in the ordering
+    assert (0, 19) not in pairs  # far apart in the ordering

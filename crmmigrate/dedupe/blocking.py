@@ -3,7 +3,12 @@
 Several keys run at once (a pair is a candidate when any key agrees) so that an error in one field
 does not hide a duplicate. Keys are chosen from the columns that are filled; blocks larger than
 the cap are skipped with a warning naming the key, so one common value cannot make the work
-quadratic. Pairs are generated with pandas merges per key and de-duplicated as int64 codes.
+quadratic. Keys on a region (a postal code, a street) make blocks that grow with the data, since
+the number of regions is fixed; in a block of such a key larger than `SUB_BLOCK` rows, the rows
+are sorted by the key's `order` and each is paired with its nearest neighbours only (a sorted
+neighbourhood), so the pairs per row stay bounded and the work grows about linearly with the
+rows, while small blocks keep every pair. Pairs are generated with pandas merges per key and
+de-duplicated as int64 codes.
 """
 
 from __future__ import annotations
@@ -22,6 +27,10 @@ log = logging.getLogger(__name__)
 
 #: Below this share of filled rows a key is not worth building.
 MIN_FILL = 0.01
+
+#: Blocks of a key with an `order` larger than this pair each row with its WINDOW nearest neighbours.
+SUB_BLOCK = 4
+WINDOW = 3
 
 
 def _metaphone(value: str) -> str:
@@ -62,6 +71,7 @@ class BlockingKey:
     right: pd.Series | None = None  # a cross key (first/last swapped); None: same as left
     uses: tuple[str, ...] = ()  # comparisons the key agrees on (left out when EM learns from its pairs)
     extra: tuple[pd.Series, ...] = ()  # more values of the same key (a second phone column)
+    order: pd.Series | None = None  # sorts the rows of a large block, paired with near neighbours only
 
 
 @dataclass
@@ -88,10 +98,11 @@ def automatic_keys(mf: MatchFrame) -> list[BlockingKey]:
     d = mf.data
     first_meta = _per_distinct(d["first"], _metaphone)
     last_meta = _per_distinct(d["last"], _metaphone)
-    first_i, last_i = _initial(d["first_raw"]), _initial(d["last"])
+    last_i = _initial(d["last"])
     last3 = _head(d["last"], 3)
     # Names alone make blocks that grow with the data (common names); the region keeps them small.
-    place = _head(d["postal"], 2).where(d["postal"].notna(), d["city"]).astype(object)
+    place = _head(d["postal"], 3).where(d["postal"].notna(), d["city"]).astype(object)
+    full_name = (d["last"].fillna("").astype(str) + " " + d["first"].fillna("").astype(str)).astype(object)
     names = ("first_name", "last_name")
     candidates = [
         BlockingKey(
@@ -101,8 +112,18 @@ def automatic_keys(mf: MatchFrame) -> list[BlockingKey]:
             extra=tuple(d[c] for c in mf.phone_columns() if c != "p9_phone"),
         ),
         BlockingKey("email", d["email"], uses=("email",)),
-        BlockingKey("postal+last3+initial", _join(d["postal"], last3, first_i), uses=("address", *names)),
-        BlockingKey("metaphone(first+last)+place", _join(last_meta, first_meta, place), uses=names),
+        BlockingKey(
+            "postal+last3+initial",
+            _join(d["postal"], last3, _head(d["first_raw"], 2)),  # 2 letters: a postal code may cover a town
+            uses=("address", *names),
+            order=full_name,
+        ),
+        BlockingKey(
+            "metaphone(first+last)+place",
+            _join(last_meta, first_meta, place),
+            uses=names,
+            order=d["postal"],
+        ),
         BlockingKey(
             "swapped names+place",
             _join(last_meta, first_meta, place),
@@ -112,8 +133,13 @@ def automatic_keys(mf: MatchFrame) -> list[BlockingKey]:
         BlockingKey(
             "metaphone(first)+dob", _join(first_meta, d["dob"]), uses=("first_name", "date_of_birth")
         ),
-        BlockingKey("dob+last initial", _join(d["dob"], last_i), uses=("date_of_birth", "last_name")),
-        BlockingKey("street+postal", _join(d["street"], d["postal"]), uses=("address",)),
+        BlockingKey(
+            "dob+last initial",
+            _join(d["dob"], last_i),
+            uses=("date_of_birth", "last_name"),
+            order=d["first"],
+        ),
+        BlockingKey("street+postal", _join(d["street"], d["postal"]), uses=("address",), order=full_name),
     ]
     for column, kind in mf.custom.items():
         if kind == "id":
@@ -152,6 +178,24 @@ def configured_keys(mf: MatchFrame, rules: list[list[str]]) -> list[BlockingKey]
     return keys
 
 
+def _window_pairs(codes: np.ndarray, order: pd.Series, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Within each block, rows sorted by `order`, each paired with its next `window` neighbours.
+
+    Bounds the pairs per row of a large block (a sorted neighbourhood) while rows whose `order`
+    values are alike, the likely duplicates, stay neighbours.
+    """
+    rows = np.flatnonzero(codes >= 0)
+    rank = pd.factorize(order.iloc[rows].fillna("").astype(str).to_numpy(dtype=object), sort=True)[0]
+    sorted_rows = rows[np.lexsort((rank, codes[rows]))]
+    block = codes[sorted_rows]
+    los, his = [], []
+    for step in range(1, window + 1):
+        same = block[step:] == block[:-step]
+        los.append(sorted_rows[:-step][same])
+        his.append(sorted_rows[step:][same])
+    return np.concatenate(los), np.concatenate(his)
+
+
 def _codes(left: pd.Series, right: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     both = pd.concat([left, right], ignore_index=True)
     codes, _ = pd.factorize(both)
@@ -168,6 +212,12 @@ def _block_pairs(key: BlockingKey, cap: int) -> tuple[np.ndarray, np.ndarray, in
     )
     usable = (sizes <= cap) & (sizes > 1)
     capped = int((sizes > cap).sum())
+    windowed = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    if key.order is not None and key.right is None and not key.extra:
+        large = usable & (sizes > SUB_BLOCK)
+        in_large = (lc >= 0) & large[np.maximum(lc, 0)]
+        windowed = _window_pairs(np.where(in_large, lc, -1), key.order, WINDOW)
+        usable &= ~large
     rows = np.arange(len(lc)) % len(key.left) if len(key.left) else np.arange(0)
     keep_l = (lc >= 0) & usable[np.maximum(lc, 0)]
     keep_r = (rc >= 0) & usable[np.maximum(rc, 0)]
@@ -179,6 +229,7 @@ def _block_pairs(key: BlockingKey, cap: int) -> tuple[np.ndarray, np.ndarray, in
     )
     pairs = a.merge(b, on="k")
     i, j = pairs["i"].to_numpy(), pairs["j"].to_numpy()
+    i, j = np.concatenate([i, windowed[0]]), np.concatenate([j, windowed[1]])
     lo, hi = np.minimum(i, j), np.maximum(i, j)
     keep = lo != hi
     return lo[keep], hi[keep], capped
