@@ -16,17 +16,20 @@ import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL
+
+from crmmigrate.store.engine import normalise_url
 
 POSTGRES_ENV = "CRMMIGRATE_TEST_POSTGRES_URL"
 MARIADB_ENV = "CRMMIGRATE_TEST_MARIADB_URL"
 
 
-def _server_url(env: str) -> str:
+def _server_url(env: str) -> URL:
+    """The server URL from `env`, with the driver a user's bare `mysql://` or `postgresql://` gets."""
     url = os.environ.get(env)
     if not url:
         pytest.skip(f"set {env} to run this test against a real server")
-    return url
+    return normalise_url(url)
 
 
 @pytest.fixture
@@ -37,7 +40,7 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """A PostgreSQL URL whose search_path is a new, empty schema."""
-    base = make_url(_server_url(POSTGRES_ENV))
+    base = _server_url(POSTGRES_ENV)
     schema = f"crm_test_{uuid.uuid4().hex[:12]}"
     engine = sa.create_engine(base)
     with engine.begin() as conn:
@@ -55,7 +58,7 @@ def postgres_url() -> Iterator[str]:
 @pytest.fixture
 def mariadb_url() -> Iterator[str]:
     """A MariaDB/MySQL URL pointing at a new, empty database."""
-    base = make_url(_server_url(MARIADB_ENV))
+    base = _server_url(MARIADB_ENV)
     database = f"crm_test_{uuid.uuid4().hex[:12]}"
     engine = sa.create_engine(base)
     with engine.begin() as conn:
