@@ -74,3 +74,9 @@ def test_bulk_path_agrees_with_the_single_value_function(texts, birth, with_time
     out = standardise_dates(pd.Series(texts, dtype=object), True, birth, with_time)
     expected = [standardise_date(t, True, birth, with_time) for t in texts]
     assert list(zip(out["value"], out["status"], strict=True)) == expected
+
+
+def test_year_zero_is_invalid_in_bulk_as_one_by_one():
+    bulk = standardise_dates(pd.Series(["0000-01-01", "0001-01-01"]))
+    assert bulk.values.tolist() == [[None, "invalid"], ["0001-01-01", "valid"]]
+    assert standardise_date("0000-01-01") == (None, "invalid")

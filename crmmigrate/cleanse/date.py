@@ -195,6 +195,7 @@ def _iso_in_bulk(texts: pd.Series, out: pd.DataFrame, birth: bool, with_time: bo
             continue
         parsed = pd.to_datetime(texts[todo], format=fmt, errors="coerce")
         ok = parsed.notna()
+        ok[ok] = parsed[ok].dt.year >= 1  # pandas may take year 0, which no calendar date has
         if not ok.any():
             continue
         rows = parsed.index[ok]
