@@ -12,11 +12,11 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,9 @@ from . import schema
 from .config import RunConfig
 from .errors import EXIT_GATE, EXIT_OK, ConfigError, InputError
 from .tables import read_table, write_table
+
+if TYPE_CHECKING:
+    from .store import Store
 
 COUNTS_FILE = "extract_counts.json"
 
@@ -244,22 +247,26 @@ def standardise_summary(clean: pd.DataFrame) -> str:
 # -- dedupe -----------------------------------------------------------------------------------
 
 
-def load_known_ids(store_url: str) -> pd.DataFrame | None:
-    """The store's cross-reference, so existing customers keep their ids (None for a new store)."""
+def load_known_ids(store_url: str, *, store: Store | None = None) -> pd.DataFrame | None:
+    """The store's cross-reference, so existing customers keep their ids (None for a new store).
+    Read from `store` when given (`run` passes the one it holds locked), else from `store_url`."""
     from .store import open_store
 
-    with open_store(store_url) as store:
-        known = store.read_xref()
+    with nullcontext(store) if store is not None else open_store(store_url) as opened:
+        known = opened.read_xref()
     return known if len(known) else None
 
 
-def load_suppressions(store_url: str) -> pd.DataFrame:
+def load_suppressions(store_url: str, *, store: Store | None = None) -> pd.DataFrame:
     """The store's suppression list (digests only); empty for a SQLite store not created yet, so
-    `crmmigrate extract` does not create a store as a side effect."""
+    `crmmigrate extract` does not create a store as a side effect. Read from `store` when given
+    (`run` passes the one it holds locked: it opens, and so creates, the store anyway)."""
     from sqlalchemy.engine import make_url
 
     from .store import open_store
 
+    if store is not None:
+        return store.suppressions()
     parsed = make_url(store_url) if "://" in store_url else None
     if parsed is not None and parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
@@ -383,11 +390,14 @@ def load_stage(
     gate_open: bool,
     forced: bool,
     dry_run: bool,
+    store: Store | None = None,
 ) -> Loaded:
+    """Load into `store` when given (`run` passes the one it holds locked), else into the config's
+    store, under its run lock."""
     from .store import open_store
 
     result = None
-    with open_store(config.store_url()) as store:
+    with nullcontext(store) if store is not None else open_store(config.store_url()) as store:
         if gate_open:
             with store.lock():
                 result = store.load(
@@ -490,56 +500,68 @@ def run(
 ) -> RunResult:
     """Run every stage; the result carries the exit code the CLI uses (0 ok, 1 gate failed).
 
-    `sample` (`500` rows or `"5%"`) makes a pilot run on a stratified sample of the staged rows."""
+    `sample` (`500` rows or `"5%"`) makes a pilot run on a stratified sample of the staged rows.
+
+    The store's run lock is held for the whole run, dry or not, from before the first read of the
+    store: a second run matching against a cross-reference read before this one loaded would give
+    the customers this run adds second ids. A second run waits `Store.lock_timeout_s`, then fails
+    with a StoreError, before any long work (as an unreachable store does)."""
     from .pilot import parse_sample
+    from .store import open_store
 
     sample = sample if sample is not None else config.sample
     size = parse_sample(sample) if sample is not None else None
     run_id = run_id or new_run_id()
-    out = out_dir(config)
-    # Reading the store first fails fast on an unreachable store, before any long work.
-    known_ids = load_known_ids(config.store_url())
-    suppressions = load_suppressions(config.store_url())
+    with open_store(config.store_url()) as store, store.lock():
+        out = out_dir(config)
+        known_ids = load_known_ids(config.store_url(), store=store)
+        suppressions = load_suppressions(config.store_url(), store=store)
 
-    with _stage(progress, "extract") as summary:
-        extracted = extract_all(config, suppressions)
-        if size is not None:
-            extracted = take_sample(extracted, size)
-        write_extracted(extracted, out)
-        summary.append(extracted.summary() + (f" (pilot sample of {size})" if size else ""))
-    with _stage(progress, "standardise") as summary:
-        clean = standardise_stage(config, extracted.staged, out)
-        summary.append(standardise_summary(clean))
-    with _stage(progress, "dedupe") as summary:
-        matched = dedupe_stage(config, clean, out, known_ids)
-        data = Golden(matched.golden, matched.xref, matched.lineage)
-        summary.append(dedupe_summary(matched.golden, matched.xref, matched.review))
-    with _stage(progress, "validate") as summary:
-        report = validate_stage(config, data.golden, data.xref, out)
-        summary.append(validate_summary(report, force))
-    forced = force and not report.passed
-    with _stage(progress, "load") as summary:
-        loaded = load_stage(
-            config, data, run_id=run_id, gate_open=report.passed or force, forced=forced, dry_run=dry_run
-        )
-        summary.append(loaded.summary(dry_run))
-    with _stage(progress, "reconcile") as summary:
-        rec = reconcile_stage(
-            run_id=run_id,
-            extracted=extracted,
-            data=data,
-            loaded=loaded,
-            dry_run=dry_run,
-            out=out,
-            clean=clean,
-            extra={
-                "forced": forced,
-                **({"sample": str(size)} if size is not None else {}),
-                "validation_passed": report.passed,
-                "dedupe": {k: v for k, v in matched.stats.items() if _jsonable(v)},
-            },
-        )
-        summary.append(reconcile_summary(rec))
+        with _stage(progress, "extract") as summary:
+            extracted = extract_all(config, suppressions)
+            if size is not None:
+                extracted = take_sample(extracted, size)
+            write_extracted(extracted, out)
+            summary.append(extracted.summary() + (f" (pilot sample of {size})" if size else ""))
+        with _stage(progress, "standardise") as summary:
+            clean = standardise_stage(config, extracted.staged, out)
+            summary.append(standardise_summary(clean))
+        with _stage(progress, "dedupe") as summary:
+            matched = dedupe_stage(config, clean, out, known_ids)
+            data = Golden(matched.golden, matched.xref, matched.lineage)
+            summary.append(dedupe_summary(matched.golden, matched.xref, matched.review))
+        with _stage(progress, "validate") as summary:
+            report = validate_stage(config, data.golden, data.xref, out)
+            summary.append(validate_summary(report, force))
+        forced = force and not report.passed
+        with _stage(progress, "load") as summary:
+            loaded = load_stage(
+                config,
+                data,
+                run_id=run_id,
+                gate_open=report.passed or force,
+                forced=forced,
+                dry_run=dry_run,
+                store=store,
+            )
+            summary.append(loaded.summary(dry_run))
+        with _stage(progress, "reconcile") as summary:
+            rec = reconcile_stage(
+                run_id=run_id,
+                extracted=extracted,
+                data=data,
+                loaded=loaded,
+                dry_run=dry_run,
+                out=out,
+                clean=clean,
+                extra={
+                    "forced": forced,
+                    **({"sample": str(size)} if size is not None else {}),
+                    "validation_passed": report.passed,
+                    "dedupe": {k: v for k, v in matched.stats.items() if _jsonable(v)},
+                },
+            )
+            summary.append(reconcile_summary(rec))
 
     messages = () if loaded.result is not None else ("validation failed: nothing was loaded",)
     return RunResult(

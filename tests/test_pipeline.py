@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
+from crmmigrate import pipeline
 from crmmigrate.accuracy import score_xref
+from crmmigrate.cli.app import app
 from crmmigrate.config import load_config
+from crmmigrate.errors import EXIT_USAGE, StoreError
 from crmmigrate.pipeline import run
 from crmmigrate.store import open_store
 
@@ -99,6 +112,14 @@ def test_a_dry_run_writes_nothing_to_the_store(tmp_path: Path) -> None:
         assert store.count_customers() == 0
 
 
+def test_extracting_alone_creates_no_store(tmp_path: Path) -> None:
+    from crmmigrate.pipeline import extract_all
+
+    config = sample_config(tmp_path)
+    assert len(extract_all(config).staged)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_relative_source_paths_follow_the_config_file(tmp_path: Path) -> None:
     copy = tmp_path / "project"
     shutil.copytree(SAMPLES, copy)
@@ -146,3 +167,150 @@ def test_stages_run_one_by_one_from_the_config_give_the_same_result(first_run, t
     first_config, _ = first_run
     expected = pd.read_csv(Path(first_config.out) / "xref.csv")
     pd.testing.assert_frame_equal(pd.read_csv(out / "xref.csv"), expected)
+
+
+# -- one run at a time per store ---------------------------------------------------------------
+
+HOLD_LOCK = textwrap.dedent(
+    """
+    import sys
+    from crmmigrate.store import open_store
+
+    url, marker = sys.argv[1:3]
+    with open_store(url) as store, store.lock():
+        open(marker, "w").close()
+        sys.stdin.read()  # hold the lock until the test closes our stdin
+    """
+)
+
+
+@contextmanager
+def run_in_progress_elsewhere(store_url: str, tmp: Path) -> Iterator[None]:
+    """Another process holding the store's run lock, as a run in progress does."""
+    marker = tmp / "locked"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, store_url, str(marker)], stdin=subprocess.PIPE, env=env
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert holder.poll() is None, "the lock holder ended early"
+            assert time.monotonic() < deadline, "the lock holder never took the lock"
+            time.sleep(0.05)
+        yield
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(timeout=60)
+
+
+def test_a_run_while_another_runs_on_the_store_fails_before_extracting_anything(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("crmmigrate.store.core.DEFAULT_LOCK_TIMEOUT_S", 0.3)
+    config = sample_config(tmp_path, store_url)
+    stages: list[pipeline.StageEvent] = []
+    with run_in_progress_elsewhere(store_url, tmp_path):
+        with pytest.raises(StoreError, match="another crmmigrate run is running on this store") as caught:
+            run(config, progress=stages.append)
+        command = ["run", str(SAMPLES / "crmmigrate.yml"), "--store", store_url, "--out", config.out]
+        result = CliRunner().invoke(app, command)
+    assert caught.value.exit_code == EXIT_USAGE == 2
+    assert result.exit_code == 2, result.output
+    assert "another crmmigrate run is running on this store" in result.output
+    assert "Traceback" not in result.output
+    assert stages == [] and not Path(config.out).exists()
+
+
+def probe_the_lock(monkeypatch: pytest.MonkeyPatch, store_url: str, stage: str, refused: list[str]) -> None:
+    """Before `stage` runs, try the store's lock from a second Store; note `stage` if refused."""
+    real: Callable[..., Any] = getattr(pipeline, stage)
+
+    def probed(*args: Any, **kwargs: Any) -> Any:
+        with open_store(store_url) as other:
+            try:
+                with other.lock(timeout_s=0):
+                    pass
+            except StoreError:
+                refused.append(stage)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, stage, probed)
+
+
+STORE_STAGES = ["load_known_ids", "load_suppressions", "dedupe_stage", "load_stage"]
+
+
+def test_a_run_holds_the_store_lock_from_its_first_read_of_the_store_to_its_load(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refused: list[str] = []
+    for stage in STORE_STAGES:
+        probe_the_lock(monkeypatch, store_url, stage, refused)
+    assert run(sample_config(tmp_path, store_url)).loaded
+    assert refused == STORE_STAGES
+    with open_store(store_url) as other, other.lock(timeout_s=0):
+        pass  # and releases it at the end
+
+
+@pytest.mark.parametrize("kind", ["dry run", "failed validation"])
+def test_runs_that_load_nothing_hold_the_lock_too_for_they_read_the_store(
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = sample_config(tmp_path)
+    if kind == "failed validation":
+        rules = tmp_path / "strict.yml"
+        rules.write_text("rules:\n  - {name: company present, column: company, check: not_null}\n")
+        config.rules = [str(rules)]
+    refused: list[str] = []
+    for stage in STORE_STAGES:
+        probe_the_lock(monkeypatch, config.store_url(), stage, refused)
+    result = run(config, dry_run=kind == "dry run")
+    assert not result.loaded
+    assert refused == STORE_STAGES
+    with open_store(config.store_url()) as store:
+        assert store.count_customers() == 0
+
+
+def test_a_run_started_during_another_reads_the_store_only_after_the_first_has_loaded(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A nightly job started twice: the second waits for the first, then matches against the
+    cross-reference the first loaded, so it adds no customer again under a new id."""
+    monkeypatch.setattr("crmmigrate.store.core.DEFAULT_LOCK_TIMEOUT_S", 300.0)
+    first_thread = threading.get_ident()
+    events: list[str] = []
+    second: dict[str, Any] = {"config": sample_config(tmp_path / "second", sqlite_url)}
+    real_read, real_dedupe, real_load = pipeline.load_known_ids, pipeline.dedupe_stage, pipeline.load_stage
+
+    def who() -> str:
+        return "first" if threading.get_ident() == first_thread else "second"
+
+    def read(store_url: str, *, store: Any = None) -> Any:
+        known = real_read(store_url, store=store)
+        events.append(f"{who()} read {0 if known is None else len(known)} rows")
+        return known
+
+    def dedupe(*args: Any) -> Any:
+        if who() == "first":  # start the second run now, while the first dedupes
+            second["thread"] = threading.Thread(target=lambda: second.update(result=run(second["config"])))
+            second["thread"].start()
+        return real_dedupe(*args)
+
+    def load(*args: Any, **kwargs: Any) -> Any:
+        loaded = real_load(*args, **kwargs)
+        events.append(f"{who()} loaded")
+        return loaded
+
+    monkeypatch.setattr(pipeline, "load_known_ids", read)
+    monkeypatch.setattr(pipeline, "dedupe_stage", dedupe)
+    monkeypatch.setattr(pipeline, "load_stage", load)
+    first = run(sample_config(tmp_path / "first", sqlite_url))
+    second["thread"].join(timeout=300)
+
+    rows = first.reconciliation.golden_members
+    assert events == ["first read 0 rows", "first loaded", f"second read {rows} rows", "second loaded"]
+    assert (second["result"].load.inserted, second["result"].load.updated) == (0, 0)
+    xrefs = [pd.read_csv(tmp_path / run_dir / "out" / "xref.csv") for run_dir in ("first", "second")]
+    pd.testing.assert_frame_equal(*xrefs)

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from crmmigrate.errors import StoreError
-from crmmigrate.store import golden_checksum, open_store
+from crmmigrate.store import golden_checksum, lock, open_store
+from crmmigrate.store.lock import FileLock
 
 GoldenSetFactory = Callable[..., tuple]
 
@@ -27,7 +28,7 @@ def test_a_second_run_is_refused_while_the_first_holds_the_lock(
     with open_store(store_url) as first, open_store(store_url) as second:
         second.lock_timeout_s = 0.3
         with first.lock():
-            with pytest.raises(StoreError, match="another crmmigrate run is loading") as caught:
+            with pytest.raises(StoreError, match="another crmmigrate run is running on this store") as caught:
                 second.load(golden, xref, run_id="run-2")
             assert "crmmigrate runs" in (caught.value.hint or "")
             first.load(golden, xref, run_id="run-1")  # the holder's own load reuses its lock
@@ -41,6 +42,61 @@ def test_the_lock_is_released_after_a_failed_load(store_url: str, golden_set: Go
             first.load(golden.assign(country="X" * 101), xref, run_id="bad")
         with second.lock(timeout_s=0.3):
             pass
+
+
+def another_process_can_lock(path: Path, how: str = "flock") -> bool:
+    """Whether a fresh process gets the OS lock on `path` (`flock`, or `lockf` for POSIX locks)."""
+    code = (
+        "import fcntl, sys; f = open(sys.argv[1], 'a+b'); "
+        f"fcntl.{how}(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)"
+    )
+    return subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True).returncode == 0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="checks the lock from another process with fcntl")
+def test_two_stores_of_one_process_cannot_both_hold_a_sqlite_store_lock(tmp_path: Path) -> None:
+    path = tmp_path / "crm.db.lock"
+    first, second = FileLock(path), FileLock(path)
+    assert first.acquire(0)
+    assert not second.acquire(0.2)
+    second.release()  # releases nothing: it holds nothing
+    assert not FileLock(path).acquire(0)
+    assert not another_process_can_lock(path)
+    first.release()
+    assert second.acquire(0)
+    second.release()
+    assert another_process_can_lock(path)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX record locks")
+def test_a_sqlite_store_lock_stays_exclusive_where_the_os_lock_belongs_to_the_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """POSIX record locks (which flock becomes over NFS) are granted again to the process that
+    holds them and dropped by any close of the file: a second Store of that process must still
+    wait, and must not release the first one's lock by giving up."""
+    import fcntl
+
+    monkeypatch.setattr(lock, "_lock_file", lambda h: fcntl.lockf(h.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB))
+    monkeypatch.setattr(lock, "_unlock_file", lambda h: fcntl.lockf(h.fileno(), fcntl.LOCK_UN))
+    path = tmp_path / "crm.db.lock"
+    first, second = FileLock(path), FileLock(path)
+    assert first.acquire(0)
+    assert not second.acquire(0.2)
+    assert not another_process_can_lock(path, how="lockf")
+    first.release()
+    assert another_process_can_lock(path, how="lockf")
+    assert second.acquire(0)
+    second.release()
+
+
+def test_a_lock_file_that_cannot_be_opened_is_an_error_not_a_busy_store(tmp_path: Path) -> None:
+    with pytest.raises(OSError):
+        FileLock(tmp_path / "no-such-dir" / "crm.db.lock").acquire(0)
+    tmp_path.joinpath("no-such-dir").mkdir()
+    held = FileLock(tmp_path / "no-such-dir" / "crm.db.lock")
+    assert held.acquire(0)  # the failed attempt left nothing behind
+    held.release()
 
 
 SLOW_LOAD = textwrap.dedent(

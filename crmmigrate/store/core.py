@@ -67,7 +67,8 @@ class Store:
         self.url = mask_url(engine.url)
         self._lock: Lock | None = None
         self._lock_depth = 0
-        #: How long `load` and `rollback` wait for another run's lock before giving up.
+        #: How long `lock` (and so `run`, `load`, `rollback`, `forget`) waits for another run's
+        #: lock before giving up.
         self.lock_timeout_s = DEFAULT_LOCK_TIMEOUT_S
 
     # -- life cycle -------------------------------------------------------------------------
@@ -88,7 +89,8 @@ class Store:
     @contextmanager
     def lock(self, timeout_s: float | None = None) -> Iterator[Store]:
         """Hold the store's run lock; a second run waits up to `timeout_s` (default
-        `lock_timeout_s`), then gets a StoreError. Re-entrant: `load` inside `lock` reuses it."""
+        `lock_timeout_s`), then gets a StoreError. Re-entrant: `load` inside `lock` reuses it.
+        `pipeline.run` holds it for the whole run, from before its first read of the store."""
         timeout_s = self.lock_timeout_s if timeout_s is None else timeout_s
         if self._lock_depth == 0:
             lock = lock_for(self._engine)

@@ -3,6 +3,10 @@
 The lock must vanish with its holder, even after `kill -9`, or a crashed run would block every
 later one: PostgreSQL advisory locks and MySQL `GET_LOCK` belong to a session the server ends
 when the client dies, and for a SQLite file an OS lock on `<file>.lock` is released by the OS.
+
+A run holds the lock from before it reads the store (its cross-reference, its suppression list)
+to its end: a second run that matched against a cross-reference read before the first one
+loaded could give a customer the first run just added a second customer_id.
 """
 
 from __future__ import annotations
@@ -31,8 +35,9 @@ class Lock(Protocol):
 
 def busy_error(where: str, timeout_s: float) -> StoreError:
     return StoreError(
-        f"another crmmigrate run is loading into this store ({where}); gave up after {timeout_s:g} s",
-        hint="wait for the other run to finish (see `crmmigrate runs`), then run again",
+        f"another crmmigrate run is running on this store ({where}); gave up after {timeout_s:g} s",
+        hint="wait for the other run to finish, then run again "
+        "(`crmmigrate runs` lists the runs that have reached the load)",
     )
 
 
@@ -114,33 +119,67 @@ class MySqlLock:
 
 
 class FileLock:
-    """An exclusive OS lock on a file beside the SQLite database."""
+    """An exclusive OS lock on a file beside the SQLite database.
+
+    Whether the OS refuses a second lock taken by the same process depends on the file system
+    (flock over NFS, for one, becomes a per-process POSIX lock that a second `open` shares and any
+    `close` drops), so the lock files this process holds are also kept in `_HELD`: a second
+    Store in the same process waits like another process would, and never opens (nor closes) the
+    file while the first holds it.
+    """
 
     def __init__(self, path: Path) -> None:
         self._path = path
+        self._key = os.path.normcase(os.path.realpath(path))
         self._file: IO[bytes] | None = None
 
     def acquire(self, timeout_s: float) -> bool:
-        handle = open(self._path, "a+b")  # noqa: SIM115 - held open while locked
+        return _wait(self._try_once, timeout_s)
 
-        def try_once() -> bool:
-            try:
-                _lock_file(handle)
-            except OSError:
-                return False
-            return True
-
-        if _wait(try_once, timeout_s):
-            self._file = handle
-            return True
-        handle.close()
-        return False
+    def _try_once(self) -> bool:
+        with _HELD_GUARD:
+            if self._key in _HELD:
+                return False  # another Store of this process holds it
+            _HELD.add(self._key)
+        try:
+            handle = open(self._path, "a+b")  # noqa: SIM115 - held open while locked
+        except BaseException:
+            _forget(self._key)
+            raise  # the lock file cannot be opened at all: not a busy store
+        try:
+            _lock_file(handle)
+        except BaseException as exc:
+            handle.close()
+            _forget(self._key)
+            if isinstance(exc, OSError):
+                return False  # another process holds it
+            raise
+        self._file = handle
+        return True
 
     def release(self) -> None:
-        if self._file is not None:
-            _unlock_file(self._file)
-            self._file.close()
-            self._file = None
+        handle, self._file = self._file, None
+        if handle is None:
+            return
+        try:
+            _unlock_file(handle)
+        finally:
+            handle.close()
+            _forget(self._key)
+
+
+#: Real paths of the lock files this process holds (see FileLock).
+_HELD: set[str] = set()
+_HELD_GUARD = threading.Lock()
+
+
+def _forget(key: str) -> None:
+    with _HELD_GUARD:
+        _HELD.discard(key)
+
+
+if hasattr(os, "register_at_fork"):  # a forked child holds none of its parent's locks
+    os.register_at_fork(after_in_child=_HELD.clear)
 
 
 class ThreadLock:
