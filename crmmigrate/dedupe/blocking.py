@@ -267,6 +267,8 @@ def candidate_pairs(keys: list[BlockingKey], n_rows: int, cap: int) -> Candidate
 
 def extra_pairs(candidates: Candidates, left: np.ndarray, right: np.ndarray, n_rows: int) -> Candidates:
     """Candidates plus some forced pairs (must-link decisions), still each pair once."""
+    if len(left) == 0:
+        return candidates
     lo, hi = np.minimum(left, right), np.maximum(left, right)
     codes = np.concatenate([candidates.left * n_rows + candidates.right, lo.astype(np.int64) * n_rows + hi])
     merged = np.unique(codes)

@@ -143,22 +143,29 @@ def _golden(
     golden["member_count"] = sizes.reindex(golden.index).to_numpy().astype(np.int64)
     golden = golden[ordered + ["member_count"] + [c for c in custom if c in golden.columns]]
     golden = golden.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
+    return golden, _lineage(clean, survivors.lineage, by_cluster)
+
+
+def _lineage(clean: pd.DataFrame, lin: pd.DataFrame, by_cluster: pd.Series) -> pd.DataFrame:
+    """Lineage rows sorted by (customer_id, field). There is one per filled golden field, so at
+    scale tens of millions: the text columns are categoricals and the sort runs on integer ranks."""
     source, rows, _ = _lineage_columns(clean)
-    lin = survivors.lineage
     row_index = lin["row"].to_numpy(dtype=np.int64)
-    lineage = (
-        pd.DataFrame(
-            {
-                "customer_id": by_cluster.reindex(lin["cluster"].to_numpy()).to_numpy(),
-                "field": lin["field"].to_numpy(),
-                "source": source.to_numpy(dtype=object)[row_index],
-                "source_row": rows.to_numpy()[row_index],
-            }
-        )
-        .sort_values(["customer_id", "field"], kind="mergesort")
-        .reset_index(drop=True)
+    position = np.searchsorted(by_cluster.index.to_numpy(), lin["cluster"].to_numpy())
+    customer_rank, customers = pd.factorize(by_cluster.to_numpy(dtype=object), sort=True)
+    customer_codes = customer_rank[position]
+    fields = lin["field"].cat
+    field_rank = np.argsort(np.argsort(fields.categories.to_numpy(dtype=str), kind="stable"))
+    order = np.lexsort((field_rank[fields.codes.to_numpy()], customer_codes))
+    source_codes, sources = pd.factorize(source.to_numpy(dtype=object))
+    return pd.DataFrame(
+        {
+            "customer_id": pd.Categorical.from_codes(customer_codes[order], categories=customers),
+            "field": pd.Categorical.from_codes(fields.codes.to_numpy()[order], categories=fields.categories),
+            "source": pd.Categorical.from_codes(source_codes[row_index[order]], categories=sources),
+            "source_row": rows.to_numpy()[row_index[order]],
+        }
     )
-    return golden, lineage
 
 
 def dedupe(

@@ -8,6 +8,7 @@ city never ends up beside another member's street.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +16,7 @@ import pandas as pd
 
 from .. import schema
 from ..errors import ConfigError
-from .prepare import custom_columns, text_column
+from .prepare import custom_columns, stripped_text
 from .settings import SurvivorshipSettings
 
 #: Fields chosen together, from one winning row; the first field is the group's anchor.
@@ -59,112 +60,165 @@ def _chain(settings: SurvivorshipSettings, group: tuple[str, ...]) -> list[str]:
     return list(SPECIAL_CHAINS.get(group[0], settings.default))
 
 
+class _Columns:
+    """The cleaned rows' columns as stripped text with blanks missing, each made once. Columns
+    stay Arrow-backed where they are (pandas 3), so golden values are taken without a Python
+    string per value: at a million rows that is gigabytes."""
+
+    def __init__(self, clean: pd.DataFrame) -> None:
+        self._clean = clean
+        self._text: dict[str, pd.Series] = {}
+
+    def __len__(self) -> int:
+        return len(self._clean)
+
+    def has(self, name: str) -> bool:
+        return name in self._clean.columns
+
+    def series(self, name: str) -> pd.Series:
+        if name not in self._text:
+            if name in self._clean.columns:
+                self._text[name] = stripped_text(self._clean[name]).reset_index(drop=True)
+            else:
+                self._text[name] = pd.Series(None, index=range(len(self._clean)), dtype=object)
+        return self._text[name]
+
+    def text(self, name: str, rows: np.ndarray) -> pd.Series:
+        return self.series(name).take(rows).reset_index(drop=True)
+
+    def filled(self, name: str) -> np.ndarray:
+        return self.series(name).notna().to_numpy()
+
+    def pick(self, name: str, rows: np.ndarray) -> pd.Series:
+        """Values at `rows`, missing where a row is -1."""
+        series = self.series(name)
+        if series.dtype == object:
+            values = series.to_numpy(dtype=object)[np.maximum(rows, 0)]
+            values[rows < 0] = None
+            return pd.Series(values, dtype=object)
+        return pd.Series(series.array.take(rows, allow_fill=True))
+
+
+def _rank(values: pd.Series, missing: str) -> np.ndarray:
+    """Integer ranks that sort like the text values (missing ones as `missing`)."""
+    return pd.factorize(values.fillna(missing).astype(str), sort=True)[0]
+
+
+def _per_distinct(values: pd.Series, func: Callable[[object], int]) -> np.ndarray:
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.array([func(u) for u in uniques] + [func(None)], dtype=np.int64)
+    return mapped[codes]
+
+
 def _sort_keys(
-    clean: pd.DataFrame,
-    frame: pd.DataFrame,
+    columns: _Columns,
+    clusters: np.ndarray,
+    rows: np.ndarray,
     group: tuple[str, ...],
     chain: list[str],
     settings: SurvivorshipSettings,
     completeness: np.ndarray,
-) -> list[tuple[str, bool]]:
+) -> list[np.ndarray]:
+    """Sort keys for `rows`, most significant first, each ascending (descending rules negated)."""
     anchor = group[0]
-    rows = frame["row"].to_numpy()
-    keys: list[tuple[str, bool]] = []
-    values = text_column(clean, anchor).to_numpy(dtype=object)[rows]
-    frame["_anchor_missing"] = pd.isna(values).astype(int)
-    keys.append(("_anchor_missing", True))
-    for k, rule in enumerate(chain):
-        name = f"_k{k}"
+    values = columns.text(anchor, rows)
+    keys: list[np.ndarray] = [values.isna().to_numpy().astype(np.int64)]
+    priority = {s: r for r, s in enumerate(settings.source_priority)}
+    for rule in chain:
         if rule == "valid_only":
-            status = text_column(clean, schema.status_column(anchor)).to_numpy(dtype=object)[rows]
-            frame[name] = [STATUS_RANK.get(s, 2) if isinstance(s, str) else 0 for s in status]
-            keys.append((name, True))
-        elif rule in ("most_recent", "earliest"):
-            column = "updated_at" if rule == "most_recent" else "created_at"
-            stamp = text_column(clean, column).to_numpy(dtype=object)[rows]
-            frame[name] = (
-                pd.Series(stamp, dtype=object).fillna("" if rule == "most_recent" else "~").to_numpy()
+            status = columns.text(schema.status_column(anchor), rows)
+            keys.append(
+                _per_distinct(status, lambda s: STATUS_RANK.get(s, 2) if isinstance(s, str) else 0)
             )
-            keys.append((name, rule == "earliest"))
+        elif rule == "most_recent":
+            keys.append(-_rank(columns.text("updated_at", rows), ""))
+        elif rule == "earliest":
+            keys.append(_rank(columns.text("created_at", rows), "~"))
         elif rule == "most_complete":
-            group_fill = sum(text_column(clean, f).notna().to_numpy()[rows].astype(int) for f in group)
-            frame[name] = group_fill * 1000 + completeness[rows]
-            keys.append((name, False))
+            group_fill = sum(columns.filled(f)[rows].astype(np.int64) for f in group)
+            keys.append(-(group_fill * 1000 + completeness[rows]))
         elif rule == "most_frequent":
-            value = pd.Series(values, dtype=object).fillna("\0")
-            frame[name] = (
-                frame.assign(_v=value.to_numpy()).groupby(["cluster", "_v"])["row"].transform("size")
-            )
-            keys.append((name, False))
+            value_codes = pd.factorize(values, use_na_sentinel=False)[0]
+            counts = pd.DataFrame({"c": clusters[rows], "v": value_codes}).groupby(["c", "v"])["v"]
+            keys.append(-counts.transform("size").to_numpy(dtype=np.int64))
         elif rule == "longest":
-            frame[name] = pd.Series(values, dtype=object).map(
-                lambda v: len(str(v)) if isinstance(v, str) else 0
-            )
-            keys.append((name, False))
+            keys.append(-_per_distinct(values, lambda v: len(str(v)) if isinstance(v, str) else 0))
         elif rule == "source_priority":
-            rank = {s: r for r, s in enumerate(settings.source_priority)}
-            sources = text_column(clean, "source").to_numpy(dtype=object)[rows]
-            frame[name] = [rank.get(s, len(rank)) for s in sources]
-            keys.append((name, True))
+            sources = columns.text("source", rows)
+            keys.append(_per_distinct(sources, lambda s: priority.get(s, len(priority))))
     return keys
 
 
 def _winners(
-    clean: pd.DataFrame,
+    columns: _Columns,
     clusters: np.ndarray,
+    shared: np.ndarray,
     group: tuple[str, ...],
     settings: SurvivorshipSettings,
     completeness: np.ndarray,
-    source: np.ndarray,
-    source_row: np.ndarray,
-) -> pd.Series:
-    """Winning row per cluster for a group (clusters where the group is all missing are absent)."""
-    filled = np.zeros(len(clean), dtype=bool)
+    tie_break: tuple[np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray]:
+    """(cluster, winning row) for a group; clusters where the group is all missing are absent.
+
+    A row alone in its cluster wins there unopposed; only rows of shared clusters (`shared`) are
+    sorted by the rule chain, then by (source, source_row, row) for a deterministic tie-break."""
+    filled = np.zeros(len(columns), dtype=bool)
     for f in group:
-        filled |= text_column(clean, f).notna().to_numpy()
-    rows = np.flatnonzero(filled)
-    frame = pd.DataFrame({"cluster": clusters[rows], "row": rows})
-    keys = _sort_keys(clean, frame, group, _chain(settings, group), settings, completeness)
-    frame["_source"], frame["_source_row"] = source[rows], source_row[rows]
-    columns = [k for k, _ in keys] + ["_source", "_source_row", "row"]
-    ascending = [a for _, a in keys] + [True, True, True]
-    frame = frame.sort_values(columns, ascending=ascending, kind="mergesort")
-    first = frame.drop_duplicates("cluster")
-    return pd.Series(first["row"].to_numpy(), index=first["cluster"].to_numpy())
+        filled |= columns.filled(f)
+    alone = np.flatnonzero(filled & ~shared)
+    rows = np.flatnonzero(filled & shared)
+    keys = _sort_keys(columns, clusters, rows, group, _chain(settings, group), settings, completeness)
+    source_rank, source_row = tie_break
+    # np.lexsort sorts by the last key first: the chain's first rule goes last.
+    order = np.lexsort([rows, source_row[rows], source_rank[rows], *reversed(keys), clusters[rows]])
+    ranked = rows[order]
+    first = np.ones(len(ranked), dtype=bool)
+    first[1:] = clusters[ranked][1:] != clusters[ranked][:-1]
+    won = np.concatenate([alone, ranked[first]])
+    return clusters[won], won
 
 
 def survive(clean: pd.DataFrame, clusters: np.ndarray, settings: SurvivorshipSettings) -> Survivors:
-    """Golden values per cluster (index = cluster number, sorted) and their lineage."""
+    """Golden values per cluster (index = cluster number, sorted) and their lineage.
+
+    The lineage's `field` is categorical: one row per cluster and filled field adds up at scale."""
     check_rules(settings)
     clean = clean.reset_index(drop=True)
+    clusters = np.asarray(clusters)
+    columns = _Columns(clean)
     fields = [f for f in schema.FIELDS] + custom_columns(clean)
-    completeness = sum(text_column(clean, f).notna().to_numpy().astype(int) for f in schema.FIELDS)
-    source = text_column(clean, "source").fillna("").to_numpy(dtype=object)
+    completeness = sum(columns.filled(f).astype(np.int64) for f in schema.FIELDS)
     source_row = pd.to_numeric(clean.get("source_row", pd.Series(range(len(clean)))), errors="coerce")
-    source_row = source_row.fillna(0).to_numpy()
-    cluster_index = np.unique(clusters)
-    golden = pd.DataFrame(index=cluster_index)
-    lineage = []
+    tie_break = (_rank(columns.series("source"), ""), source_row.fillna(0).to_numpy())
+    cluster_index, position = np.unique(clusters, return_inverse=True)
+    shared = np.bincount(position)[position] > 1
+    golden: dict[str, object] = {}
+    lineage_cluster, lineage_field, lineage_row = [], [], []
     grouped = {f for g in GROUPS for f in g}
     groups = list(GROUPS) + [(f,) for f in fields if f not in grouped]
+    field_names = [f for g in groups for f in g]
     for group in groups:
-        winners = _winners(clean, clusters, group, settings, completeness, source, source_row)
+        won_cluster, won_row = _winners(
+            columns, position, shared, group, settings, completeness, tie_break
+        )
+        slots = np.full(len(cluster_index), -1, dtype=np.int64)
+        slots[won_cluster] = won_row
         for field in group:
-            values = text_column(clean, field) if field in clean.columns else None
-            column = pd.Series(None, index=cluster_index, dtype=object)
-            if values is not None and len(winners):
-                picked = values.to_numpy(dtype=object)[winners.to_numpy()]
-                column.loc[winners.index] = picked
-                has = ~pd.isna(picked)
-                lineage.append(
-                    pd.DataFrame(
-                        {"cluster": winners.index[has], "field": field, "row": winners.to_numpy()[has]}
-                    )
-                )
-            golden[field] = column
-    lineage_frame = (
-        pd.concat(lineage, ignore_index=True)
-        if lineage
-        else pd.DataFrame({"cluster": [], "field": [], "row": []})
+            picked = columns.pick(field, slots)
+            golden[field] = picked.array if picked.dtype != object else picked.to_numpy(dtype=object)
+            if columns.has(field) and len(won_row):
+                has = picked.notna().to_numpy()
+                lineage_cluster.append(cluster_index[has])
+                lineage_row.append(slots[has])
+                lineage_field.append(np.full(int(has.sum()), field_names.index(field), dtype=np.int32))
+    lineage = pd.DataFrame(
+        {
+            "cluster": np.concatenate(lineage_cluster) if lineage_cluster else np.empty(0, np.int64),
+            "field": pd.Categorical.from_codes(
+                np.concatenate(lineage_field) if lineage_field else np.empty(0, np.int32),
+                categories=field_names,
+            ),
+            "row": np.concatenate(lineage_row) if lineage_row else np.empty(0, np.int64),
+        }
     )
-    return Survivors(golden=golden, lineage=lineage_frame)
+    return Survivors(golden=pd.DataFrame(golden, index=cluster_index), lineage=lineage)
