@@ -151,6 +151,8 @@ def stripped_text(series: pd.Series) -> pd.Series:
         values = pa.array(series.array)
         trimmed = pc.utf8_trim_whitespace(values)
         blank = pc.equal(trimmed, "")
+        if not pc.any(blank).as_py() and pc.all(pc.equal(trimmed, values)).as_py() is not False:
+            return series  # already clean, as standardised columns are: no copy
         trimmed = pc.if_else(blank, pa.scalar(None, trimmed.type), trimmed)
         array = series.dtype.construct_array_type()._from_sequence(trimmed, dtype=series.dtype)
         return pd.Series(array, index=series.index, name=series.name)

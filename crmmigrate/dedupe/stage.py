@@ -7,6 +7,7 @@ import logging
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .. import schema
 from . import blocking
@@ -16,7 +17,7 @@ from .decisions import load_decisions, resolve
 from .households import household_ids
 from .ids import assign_ids, identities
 from .model import MatchModel, PairGroup, Scores, TermFrequencies, fit, score, term_frequencies
-from .prepare import MatchFrame, custom_columns, prepare, text_column
+from .prepare import MatchFrame, custom_columns, prepare, stripped_text, text_column
 from .result import DedupeResult
 from .settings import DedupeSettings, SurvivorshipSettings
 from .survivorship import survive
@@ -59,9 +60,13 @@ def _in_pairs(i: np.ndarray, j: np.ndarray, pairs: pd.DataFrame, n: int) -> np.n
 
 
 def _lineage_columns(clean: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
-    source = text_column(clean, "source")
+    """source, source_row and source_key per row (text kept in Arrow where it is)."""
+    source, key = (
+        stripped_text(clean[c]) if c in clean.columns else text_column(clean, c)
+        for c in ("source", "source_key")
+    )
     rows = clean["source_row"] if "source_row" in clean.columns else pd.Series(np.arange(1, len(clean) + 1))
-    return source, pd.Series(rows.to_numpy(), index=clean.index), text_column(clean, "source_key")
+    return source, pd.Series(rows.to_numpy(), index=clean.index), key
 
 
 def _match_scores(
@@ -107,9 +112,9 @@ def _review(
     out: dict[str, object] = {}
     for side in ("left", "right"):
         idx = picked[side].to_numpy()
-        out[f"{side}_source"] = source.to_numpy(dtype=object)[idx]
+        out[f"{side}_source"] = source.take(idx).to_numpy(dtype=object)
         out[f"{side}_source_row"] = rows.to_numpy()[idx]
-        out[f"{side}_source_key"] = keys.to_numpy(dtype=object)[idx]
+        out[f"{side}_source_key"] = keys.take(idx).to_numpy(dtype=object)
         out[f"{side}_customer_id"] = customer[idx]
     out["match_probability"] = picked["probability"].to_numpy()
     for field in REVIEW_FIELDS:
@@ -143,7 +148,9 @@ def _golden(
     golden["member_count"] = sizes.reindex(golden.index).to_numpy().astype(np.int64)
     golden = golden[ordered + ["member_count"] + [c for c in custom if c in golden.columns]]
     golden = golden.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
-    return golden, _lineage(clean, survivors.lineage, by_cluster)
+    lineage = _lineage(clean, survivors.lineage, by_cluster)
+    pa.default_memory_pool().release_unused()  # give back survivorship's scratch columns
+    return golden, lineage
 
 
 def _lineage(clean: pd.DataFrame, lin: pd.DataFrame, by_cluster: pd.Series) -> pd.DataFrame:
@@ -157,7 +164,7 @@ def _lineage(clean: pd.DataFrame, lin: pd.DataFrame, by_cluster: pd.Series) -> p
     fields = lin["field"].cat
     field_rank = np.argsort(np.argsort(fields.categories.to_numpy(dtype=str), kind="stable"))
     order = np.lexsort((field_rank[fields.codes.to_numpy()], customer_codes))
-    source_codes, sources = pd.factorize(source.to_numpy(dtype=object))
+    source_codes, sources = pd.factorize(source)
     return pd.DataFrame(
         {
             "customer_id": pd.Categorical.from_codes(customer_codes[order], categories=customers),
@@ -191,6 +198,8 @@ def dedupe(
         blocking.configured_keys(mf, settings.blocking) if settings.blocking else blocking.automatic_keys(mf)
     )
     candidates = blocking.candidate_pairs(keys, n, settings.max_block_size)
+    key_names = [k.name for k in keys]
+    del keys  # a text column per key: half a gigabyte at a million rows
     n_blocked = len(candidates)
     candidates = blocking.extra_pairs(candidates, must["i"].to_numpy(), must["j"].to_numpy(), n)
     left, right = candidates.left, candidates.right
@@ -211,9 +220,9 @@ def dedupe(
     source, rows, keys_col = _lineage_columns(clean)
     xref = pd.DataFrame(
         {
-            "source": source.to_numpy(dtype=object),
+            "source": source.array,
             "source_row": rows.to_numpy(),
-            "source_key": keys_col.to_numpy(dtype=object),
+            "source_key": keys_col.array,
             "customer_id": customer,
             "match_score": match_score,
         }
@@ -227,7 +236,7 @@ def dedupe(
         "candidate_pairs": n_blocked,
         "pairs_per_key": candidates.per_key,
         "blocks_capped": candidates.capped,
-        "blocking_keys": [k.name for k in keys],
+        "blocking_keys": key_names,
         "comparisons": [c.name for c in comparisons],
         "accepted_links": int(accepted.sum()),
         "clusters": int(len(golden)),

@@ -61,13 +61,13 @@ def _chain(settings: SurvivorshipSettings, group: tuple[str, ...]) -> list[str]:
 
 
 class _Columns:
-    """The cleaned rows' columns as stripped text with blanks missing, each made once. Columns
-    stay Arrow-backed where they are (pandas 3), so golden values are taken without a Python
-    string per value: at a million rows that is gigabytes."""
+    """The cleaned rows' columns as stripped text with blanks missing. Columns stay Arrow-backed
+    where they are (pandas 3) and are stripped again when read rather than kept: at a million rows
+    a copy of every column, or a Python string per value, costs gigabytes."""
 
     def __init__(self, clean: pd.DataFrame) -> None:
         self._clean = clean
-        self._text: dict[str, pd.Series] = {}
+        self._filled: dict[str, np.ndarray] = {}
 
     def __len__(self) -> int:
         return len(self._clean)
@@ -76,18 +76,17 @@ class _Columns:
         return name in self._clean.columns
 
     def series(self, name: str) -> pd.Series:
-        if name not in self._text:
-            if name in self._clean.columns:
-                self._text[name] = stripped_text(self._clean[name]).reset_index(drop=True)
-            else:
-                self._text[name] = pd.Series(None, index=range(len(self._clean)), dtype=object)
-        return self._text[name]
+        if name in self._clean.columns:
+            return stripped_text(self._clean[name]).reset_index(drop=True)
+        return pd.Series(None, index=range(len(self._clean)), dtype=object)
 
     def text(self, name: str, rows: np.ndarray) -> pd.Series:
         return self.series(name).take(rows).reset_index(drop=True)
 
     def filled(self, name: str) -> np.ndarray:
-        return self.series(name).notna().to_numpy()
+        if name not in self._filled:
+            self._filled[name] = self.series(name).notna().to_numpy()
+        return self._filled[name]
 
     def pick(self, name: str, rows: np.ndarray) -> pd.Series:
         """Values at `rows`, missing where a row is -1."""
