@@ -276,16 +276,73 @@ def load_suppressions(store_url: str, *, store: Store | None = None) -> pd.DataF
         return store.suppressions()
 
 
-def dedupe_stage(
-    config: RunConfig, clean: pd.DataFrame, out: Path, known_ids: pd.DataFrame | None = _UNSET
-) -> Any:
-    """`known_ids`: the store's cross-reference, read from the store when not given."""
-    from .dedupe import dedupe, load_decisions, save_model
+def load_stored(store_url: str, *, store: Store | None = None) -> Any:
+    """The store's golden records, cross-reference and lineage, for incremental matching."""
+    from .dedupe.incremental import Stored
+    from .store import open_store
 
-    decisions = load_decisions(config.resolve(config.dedupe.decisions)) if config.dedupe.decisions else None
-    if known_ids is _UNSET:
-        known_ids = load_known_ids(config.store_url())
-    matched = dedupe(clean, config.dedupe, config.survivorship, known_ids=known_ids, decisions=decisions)
+    with nullcontext(store) if store is not None else open_store(store_url) as opened:
+        return Stored(opened.read_customers(), opened.read_xref(), opened.read_lineage())
+
+
+def _load_model(path: Path) -> Any:
+    """A saved match_model.json (`dedupe.model`), with an error naming the file when it is not one."""
+    from .dedupe import MatchModel
+
+    try:
+        return MatchModel.load(path)
+    except OSError as exc:
+        raise ConfigError(f"cannot read the match model {path}: {exc.strerror or exc}") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(
+            f"{path} is not a match model written by crmmigrate ({type(exc).__name__}: {exc})",
+            hint="point dedupe.model at the match_model.json of an earlier run",
+        ) from None
+
+
+def dedupe_stage(
+    config: RunConfig,
+    clean: pd.DataFrame,
+    out: Path,
+    known_ids: pd.DataFrame | None = _UNSET,
+    stored: Any = _UNSET,
+) -> Any:
+    """`known_ids`: the store's cross-reference, read from the store when not given. With
+    `dedupe.incremental`, new rows are matched against `stored` (read from the store when not
+    given) instead of re-clustered; a store with no customers yet gets a full run."""
+    from .dedupe import dedupe, load_decisions, save_model
+    from .dedupe.incremental import dedupe_incremental
+
+    settings = config.dedupe
+    decisions = load_decisions(config.resolve(settings.decisions)) if settings.decisions else None
+    model = _load_model(config.resolve(settings.model)) if settings.model else None
+    training = load_decisions(config.resolve(settings.training)) if settings.training else None
+    if settings.incremental and stored is _UNSET:
+        stored = load_stored(config.store_url())
+    if settings.incremental and stored is not None and not stored.empty:
+        from .cleanse import standardise
+
+        matched = dedupe_incremental(
+            clean,
+            stored,
+            lambda staged: standardise(staged, config.standardise),
+            settings,
+            config.survivorship,
+            decisions=decisions,
+            model=model,
+        )
+    else:
+        if known_ids is _UNSET:
+            known_ids = load_known_ids(config.store_url())
+        matched = dedupe(
+            clean,
+            settings,
+            config.survivorship,
+            known_ids=known_ids,
+            decisions=decisions,
+            model=model,
+            training=training,
+        )
     write_table(matched.golden, out / "golden.parquet")
     write_table(matched.golden, out / "golden.csv")
     write_table(matched.xref, out / "xref.csv")
@@ -515,6 +572,7 @@ def run(
     with open_store(config.store_url()) as store, store.lock():
         out = out_dir(config)
         known_ids = load_known_ids(config.store_url(), store=store)
+        stored = load_stored(config.store_url(), store=store) if config.dedupe.incremental else None
         suppressions = load_suppressions(config.store_url(), store=store)
 
         with _stage(progress, "extract") as summary:
@@ -527,7 +585,7 @@ def run(
             clean = standardise_stage(config, extracted.staged, out)
             summary.append(standardise_summary(clean))
         with _stage(progress, "dedupe") as summary:
-            matched = dedupe_stage(config, clean, out, known_ids)
+            matched = dedupe_stage(config, clean, out, known_ids, stored)
             data = Golden(matched.golden, matched.xref, matched.lineage)
             summary.append(dedupe_summary(matched.golden, matched.xref, matched.review))
         with _stage(progress, "validate") as summary:

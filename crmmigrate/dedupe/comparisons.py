@@ -425,9 +425,11 @@ def from_spec(spec: dict[str, Any]) -> Comparison:
     )
 
 
-def _filled(mf: MatchFrame, column: str) -> bool:
+def _filled(mf: MatchFrame, column: str, varied: bool = True) -> bool:
+    """The column has values (and, when `varied`, more than one: a constant tells rows apart
+    nowhere; but against stored records a few new rows may well all agree)."""
     values = mf.data.get(column)
-    return values is not None and values.notna().any() and values.nunique() > 1
+    return values is not None and values.notna().any() and (not varied or values.nunique() > 1)
 
 
 #: Canonical field -> the comparison that covers it (several fields can share one).
@@ -448,8 +450,11 @@ FIELD_COMPARISONS: dict[str, str] = {
 }
 
 
-def default_comparisons(mf: MatchFrame, fields: list[str] | None = None) -> list[Comparison]:
-    """A comparison for every filled field (or for the `fields` asked for), custom ones included."""
+def default_comparisons(
+    mf: MatchFrame, fields: list[str] | None = None, *, varied: bool = True
+) -> list[Comparison]:
+    """A comparison for every filled field (or for the `fields` asked for), custom ones included;
+    with `varied`, only fields with more than one distinct value."""
     options: list[tuple[str, Comparison]] = [
         ("first_raw", FirstNameComparison("first_name", ("first", "first_raw"))),
         ("last", LastNameComparison("last_name", ("last",))),
@@ -467,14 +472,14 @@ def default_comparisons(mf: MatchFrame, fields: list[str] | None = None) -> list
     wanted = None if fields is None else {FIELD_COMPARISONS.get(f, f) for f in fields}
     chosen: dict[str, Comparison] = {}
     for column, comparison in options:
-        if comparison.name in chosen or not _filled(mf, column):
+        if comparison.name in chosen or not _filled(mf, column, varied):
             continue
         if wanted is None or comparison.name in wanted:
             chosen[comparison.name] = comparison
     if "address" in chosen:
         chosen.pop("region", None)  # implied by the postal code: would count the same evidence twice
     for column, kind in mf.custom.items():
-        if (wanted is not None and column not in wanted) or not _filled(mf, f"x_{column}"):
+        if (wanted is not None and column not in wanted) or not _filled(mf, f"x_{column}", varied):
             continue
         cls = CUSTOM_KINDS.get(kind)
         if cls is None:

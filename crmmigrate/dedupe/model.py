@@ -323,8 +323,12 @@ def fit(
     groups: list[PairGroup] | None = None,
     seed: int = 0,
     u_sample: int = 300_000,
+    pair_space: float | None = None,
 ) -> MatchModel:
-    """Learn the model without labels: u from random pairs, m and the match share by EM."""
+    """Learn the model without labels: u from random pairs, m and the match share by EM.
+
+    `pair_space`: how many pairs the candidates were drawn from, for the prior (default all pairs
+    of the rows; incremental matching compares only pairs with a new row)."""
     u_random = estimate_u(mf, comparisons, sample=u_sample, seed=seed)
     em = expectation_maximisation(gamma, comparisons, u_random)
     m, posterior, per_key = (em.m, em.posterior, {})
@@ -333,7 +337,7 @@ def fit(
         m = [km if not np.isnan(km).any() else gm for km, gm in zip(key_m, em.m, strict=False)]
         posterior = key_posterior
     n = len(mf)
-    all_pairs = max(n * (n - 1) / 2, 1.0)
+    all_pairs = pair_space if pair_space is not None else max(n * (n - 1) / 2, 1.0)
     expected_matches = float(posterior.sum()) if len(posterior) else 0.0
     prior = float(np.clip(expected_matches / all_pairs, 1e-12, 0.5))
     # Small inputs teach little: lean on built-in parameters until the data can speak.
@@ -354,6 +358,18 @@ def fit(
     return MatchModel(comparisons=comparisons, m=m, u=u_random, prior=prior, info=info)
 
 
+def labelled_m(comparisons: list[Comparison], gamma: np.ndarray) -> list[np.ndarray]:
+    """m per comparison from the levels of pairs known to match (add-half smoothing)."""
+    m = []
+    for c, comparison in enumerate(comparisons):
+        levels = gamma[:, c]
+        counts = (
+            np.bincount(levels[levels != NULL], minlength=len(comparison.levels_list)).astype(float) + 0.5
+        )
+        m.append(_normalise(counts))
+    return m
+
+
 def fit_labelled(
     mf: MatchFrame,
     comparisons: list[Comparison],
@@ -365,13 +381,7 @@ def fit_labelled(
 ) -> MatchModel:
     """Learn m from labelled matching pairs (u still from random pairs) when a user has labels."""
     u_random = estimate_u(mf, comparisons, sample=300_000, seed=seed)
-    m = []
-    for c, comparison in enumerate(comparisons):
-        levels = gamma[is_match, c]
-        counts = (
-            np.bincount(levels[levels != NULL], minlength=len(comparison.levels_list)).astype(float) + 0.5
-        )
-        m.append(_normalise(counts))
+    m = labelled_m(comparisons, gamma[is_match])
     n = len(mf)
     share = prior if prior is not None else float(is_match.sum()) / max(n * (n - 1) / 2, 1.0)
     return MatchModel(

@@ -22,6 +22,9 @@ class DedupeSettings(BaseModel):
     )  # a non-link whose evidence (bits, prior excluded) is below this splits clusters
     u_sample: int = 300_000  # random pairs drawn to estimate u probabilities
     seed: int = 42  # for the random pairs: same data, same model
+    incremental: bool = False  # match new rows against the store's golden records (nightly runs)
+    model: str | None = None  # a match_model.json to use instead of fitting one
+    training: str | None = None  # labelled pairs (CSV) to learn m from instead of EM
 
 
 class SurvivorshipSettings(BaseModel):

@@ -10,19 +10,32 @@ import pandas as pd
 import pyarrow as pa
 
 from .. import schema
+from ..errors import ConfigError
 from . import blocking
 from .clustering import cluster
 from .comparisons import compare, default_comparisons
 from .decisions import load_decisions, resolve
 from .households import household_ids
 from .ids import assign_ids, identities
-from .model import MatchModel, PairGroup, Scores, TermFrequencies, fit, score, term_frequencies
+from .model import (
+    MatchModel,
+    PairGroup,
+    Scores,
+    TermFrequencies,
+    fit,
+    labelled_m,
+    score,
+    term_frequencies,
+)
 from .prepare import MatchFrame, custom_columns, prepare, stripped_text, text_column
 from .result import DedupeResult
 from .settings import DedupeSettings, SurvivorshipSettings
 from .survivorship import survive
 
 log = logging.getLogger(__name__)
+
+#: Fewest labelled matching pairs `dedupe.training` must name to learn m from.
+MIN_LABELLED_MATCHES = 20
 
 #: Fields shown side by side in review.csv.
 REVIEW_FIELDS = (
@@ -182,8 +195,14 @@ def dedupe(
     *,
     known_ids: pd.DataFrame | None = None,
     decisions: pd.DataFrame | None = None,
+    model: MatchModel | None = None,
+    training: pd.DataFrame | None = None,
 ) -> DedupeResult:
-    """Find the same customer across and within sources and build one golden record per customer."""
+    """Find the same customer across and within sources and build one golden record per customer.
+
+    `model`: a fitted model (an earlier run's match_model.json) used as it is. `training`:
+    labelled pairs in the decisions format (must_link = same person, cannot_link = different);
+    m is then learnt from them instead of by EM."""
     settings = settings or DedupeSettings()
     survivorship = survivorship or SurvivorshipSettings()
     clean = clean.reset_index(drop=True)
@@ -193,7 +212,7 @@ def dedupe(
     mf = prepare(clean)
     member_ids = identities(clean)
     must, cannot = resolve(decisions, member_ids)
-    comparisons = default_comparisons(mf, settings.compare)
+    comparisons = model.comparisons if model is not None else default_comparisons(mf, settings.compare)
     keys = (
         blocking.configured_keys(mf, settings.blocking) if settings.blocking else blocking.automatic_keys(mf)
     )
@@ -204,10 +223,14 @@ def dedupe(
     candidates = blocking.extra_pairs(candidates, must["i"].to_numpy(), must["j"].to_numpy(), n)
     left, right = candidates.left, candidates.right
     gamma = compare(mf, comparisons, left, right)
-    groups = [
-        PairGroup(name, mask, candidates.uses.get(name, ())) for name, mask in candidates.found_by.items()
-    ]
-    model = fit(mf, comparisons, gamma, groups=groups, seed=settings.seed, u_sample=settings.u_sample)
+    if model is None:
+        groups = [
+            PairGroup(name, mask, candidates.uses.get(name, ()))
+            for name, mask in candidates.found_by.items()
+        ]
+        model = fit(mf, comparisons, gamma, groups=groups, seed=settings.seed, u_sample=settings.u_sample)
+        if training is not None:
+            model = _learn_m_from_labels(model, mf, member_ids, training)
     tf = term_frequencies(mf, model)
     scores = score(mf, model, left, right, tf, gamma=gamma)
     labels, split, largest = _cluster(n, left, right, scores, model, settings, must, cannot, mf, tf)
@@ -252,6 +275,23 @@ def dedupe(
     return DedupeResult(
         golden=golden, xref=xref, review=review, lineage=lineage, pairs=pairs, stats=stats, model=model
     )
+
+
+def _learn_m_from_labels(
+    model: MatchModel, mf: MatchFrame, member_ids: pd.Series, training: pd.DataFrame
+) -> MatchModel:
+    """The model with m learnt from labelled matching pairs (must_link rows of a decisions-format
+    file) instead of by EM; u (random pairs) and the prior (EM's match share) stay as fitted."""
+    same, different = resolve(training, member_ids)
+    if len(same) < MIN_LABELLED_MATCHES:
+        raise ConfigError(
+            f"dedupe.training names {len(same)} matching pair(s) among this run's rows; "
+            f"at least {MIN_LABELLED_MATCHES} are needed to learn from",
+            hint="label more pairs as must_link, or leave dedupe.training out to learn by EM",
+        )
+    gamma = compare(mf, model.comparisons, same["i"].to_numpy(), same["j"].to_numpy())
+    info = {**model.info, "m_from_labels": {"matches": int(len(same)), "non_matches": int(len(different))}}
+    return MatchModel(model.comparisons, labelled_m(model.comparisons, gamma), model.u, model.prior, info)
 
 
 def _cluster(

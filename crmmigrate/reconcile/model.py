@@ -137,9 +137,8 @@ class Reconciliation:
 
 
 def cluster_sizes(golden: pd.DataFrame, xref: pd.DataFrame) -> pd.Series:
-    """Members per golden record: `member_count` when the golden set has it, else from the xref."""
-    if "member_count" in golden.columns:
-        return pd.to_numeric(golden["member_count"], errors="coerce").fillna(0).astype(int)
+    """This run's members per golden record, from the cross-reference. (`member_count` counts every
+    member in the store: in an incremental run, also those of earlier runs.)"""
     per_id = xref["customer_id"].astype(object).value_counts() if len(xref) else pd.Series(dtype=int)
     return golden["customer_id"].astype(object).map(per_id).fillna(0).astype(int)
 

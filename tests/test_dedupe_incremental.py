@@ -1,0 +1,211 @@
+"""Incremental matching: a nightly inbound file matched against the customers already stored."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crmmigrate.cleanse import standardise
+from crmmigrate.config import load_config
+from crmmigrate.dedupe.incremental import Stored, dedupe_incremental, nearby
+from crmmigrate.pipeline import run
+from crmmigrate.store import open_store
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+#: Two returning customers (one with a new email, one with only a partial record), the husband of
+#: one of them (a household member, stored as his own customer) and someone new.
+INBOUND = """\
+id,first_name,last_name,email,phone,street,zip,city,country,updated
+W-1,Jean-Baptiste,Lambert,jb.lambert@gmail.com,+33 6 72 21 72 30,10 bis rue de Rivoli,75017,Paris,FR,2026-11-20
+W-2,Aurelie,Faure,aurelie_faure@yahoo.fr,,5 rue Lafayette,75012,Paris,FR,2026-11-21
+W-3,Ingrid,Svensson,ingrid.svensson@telia.se,+46 70 123 45 67,Storgatan 12,11455,Stockholm,SE,2026-11-21
+W-4,Laurent,Faure,faurel47@hotmail.fr,+33 1 54 29 86 52,5 rue Lafayette,75012,Paris,FR,2026-11-22
+"""
+
+NIGHTLY = """\
+sources:
+  - name: inbound
+    path: inbound.csv
+    mapping:
+      key: id
+      columns:
+        first_name: first_name
+        last_name: last_name
+        email: email
+        phone: phone
+        address_line1: street
+        postal_code: zip
+        city: city
+        country: country
+        updated_at: updated
+dedupe: {incremental: true}
+"""
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory):
+    """The samples migrated into a store, then one nightly run of the inbound file."""
+    tmp = tmp_path_factory.mktemp("incremental")
+    store = f"sqlite:///{tmp / 'crm.db'}"
+    full = load_config(SAMPLES / "crmmigrate.yml")
+    full.out, full.store = str(tmp / "out_full"), store
+    assert run(full).exit_code == 0
+    with open_store(store) as opened:
+        before = opened.read_customers()
+    (tmp / "inbound.csv").write_text(INBOUND, encoding="utf-8")
+    (tmp / "nightly.yml").write_text(NIGHTLY, encoding="utf-8")
+    nightly = load_config(tmp / "nightly.yml")
+    nightly.out, nightly.store = str(tmp / "out_nightly"), store
+    result = run(nightly)
+    xref = pd.read_csv(tmp / "out_nightly" / "xref.csv", dtype={"source_key": str})
+    return before, nightly, result, xref.set_index("source_key")["customer_id"]
+
+
+def _stored_id(store: str, source: str, key: str) -> str:
+    with open_store(store) as opened:
+        xref = opened.read_xref()
+    hit = xref[(xref["source"] == source) & (xref["source_key"] == key)]
+    assert len(hit) == 1, hit
+    return str(hit["customer_id"].iloc[0])
+
+
+def test_returning_customers_keep_their_stored_ids(migrated) -> None:
+    _, nightly, result, ids = migrated
+    assert result.exit_code == 0 and result.balanced
+    assert ids["W-1"] == _stored_id(nightly.store, "erp", "100114")  # Jean-Baptiste Lambert
+    assert ids["W-2"] == _stored_id(nightly.store, "webshop", "10004")  # Aurélie Faure
+    assert ids["W-4"] == _stored_id(nightly.store, "erp", "100132")  # Laurent Faure
+
+
+def test_a_new_person_becomes_one_new_customer(migrated) -> None:
+    before, nightly, _, ids = migrated
+    assert ids["W-3"] not in set(before["customer_id"])
+    with open_store(nightly.store) as opened:
+        after = opened.read_customers()
+    assert len(after) == len(before) + 1
+
+
+def test_a_household_member_is_not_merged_into_his_wife(migrated) -> None:
+    _, _, _, ids = migrated
+    assert ids["W-2"] != ids["W-4"]
+
+
+def test_a_returning_customer_gains_the_new_values_and_keeps_the_old_lineage(migrated) -> None:
+    before, nightly, _, ids = migrated
+    with open_store(nightly.store) as opened:
+        after = opened.read_customers().set_index("customer_id")
+        lineage = opened.read_lineage()
+    lambert = after.loc[ids["W-1"]]
+    assert lambert["email"] == "jb.lambert@gmail.com"
+    stored_count = before.set_index("customer_id").loc[ids["W-1"], "member_count"]
+    assert lambert["member_count"] == stored_count + 1
+    fields = lineage[lineage["customer_id"] == ids["W-1"]].set_index("field")
+    assert fields.loc["email", "source"] == "inbound"
+    assert fields.loc["created_at", "source"] != "inbound"  # the inbound file has none: kept
+
+
+def test_rerunning_the_same_nightly_file_changes_nothing(migrated) -> None:
+    _, nightly, _, ids = migrated
+    again = run(nightly)
+    assert again.exit_code == 0
+    assert again.load is not None and again.load.plan.changes == 0
+
+
+def test_an_empty_store_gets_a_full_run(tmp_path: Path) -> None:
+    (tmp_path / "inbound.csv").write_text(INBOUND, encoding="utf-8")
+    (tmp_path / "nightly.yml").write_text(NIGHTLY, encoding="utf-8")
+    config = load_config(tmp_path / "nightly.yml")
+    config.out, config.store = str(tmp_path / "out"), f"sqlite:///{tmp_path / 'crm.db'}"
+    result = run(config)
+    assert result.exit_code == 0 and result.balanced
+
+
+def _staged(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows)
+    frame.insert(0, "source", "inbound")
+    frame.insert(1, "source_row", range(1, len(frame) + 1))
+    return frame
+
+
+def test_two_stored_customers_are_never_merged_by_a_new_row() -> None:
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C2"],
+            "household_id": ["H1", "H2"],
+            "first_name": ["Maria", "Maria"],
+            "last_name": ["Rossi", "Rossi"],
+            "email": ["maria.rossi@libero.it", "m.rossi@gmail.com"],
+            "phone": ["+393331234567", "+393471112233"],
+            "postal_code": ["00184", "00184"],
+            "city": ["Roma", "Roma"],
+            "country": ["IT", "IT"],
+            "member_count": [1, 1],
+        }
+    )
+    new = _staged(
+        [
+            {
+                "source_key": "N1",
+                "first_name": "Maria",
+                "last_name": "Rossi",
+                "email": "maria.rossi@libero.it",
+                "phone": "+39 347 111 2233",
+                "postal_code": "00184",
+                "city": "Roma",
+                "country": "IT",
+            }
+        ]
+    )
+    stored = Stored(
+        customers,
+        pd.DataFrame(columns=["source", "source_row", "source_key", "customer_id", "match_score"]),
+        pd.DataFrame(columns=["customer_id", "field", "source", "source_row"]),
+    )
+    result = dedupe_incremental(standardise(new), stored, standardise)
+    assert result.xref["customer_id"].iloc[0] in {"C1", "C2"}
+    assert set(result.golden["customer_id"]) == {result.xref["customer_id"].iloc[0]}
+
+
+def test_only_stored_customers_sharing_a_value_with_a_new_row_are_compared() -> None:
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C2", "C3"],
+            "email": ["a@x.org", "b@x.org", None],
+            "city": ["Lyon", "Lille", "LYON"],
+        }
+    )
+    new = pd.DataFrame({"email": ["A@x.org"], "city": ["Nice"]})
+    assert nearby(customers, new).tolist() == [True, False, False]
+
+
+def test_a_saved_model_can_be_used_instead_of_fitting(migrated, tmp_path: Path) -> None:
+    _, nightly, _, _ = migrated
+    model = Path(nightly.out) / "match_model.json"
+    config = nightly.model_copy(deep=True)
+    config.dedupe.model = str(model)
+    config.out = str(tmp_path / "out")
+    result = run(config)
+    assert result.exit_code == 0
+
+
+def test_a_model_file_that_is_not_one_is_a_config_error(tmp_path: Path) -> None:
+    from crmmigrate.errors import ConfigError
+
+    (tmp_path / "inbound.csv").write_text(INBOUND, encoding="utf-8")
+    (tmp_path / "nightly.yml").write_text(
+        NIGHTLY
+        + textwrap.dedent("""\
+        store: sqlite:///crm.db
+        """).replace("dedupe: {incremental: true}", ""),
+        encoding="utf-8",
+    )
+    (tmp_path / "model.json").write_text('{"hello": 1}', encoding="utf-8")
+    config = load_config(tmp_path / "nightly.yml")
+    config.dedupe.model = str(tmp_path / "model.json")
+    config.out, config.store = str(tmp_path / "out"), f"sqlite:///{tmp_path / 'crm.db'}"
+    with pytest.raises(ConfigError, match="not a match model"):
+        run(config)
