@@ -20,7 +20,7 @@ SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 #: one of them (a household member, stored as his own customer) and someone new.
 INBOUND = """\
 id,first_name,last_name,email,phone,street,zip,city,country,updated
-W-1,Jean-Baptiste,Lambert,jb.lambert@gmail.com,+33 6 72 21 72 30,10 bis rue de Rivoli,75017,Paris,FR,2026-11-20
+W-1,Jean-Baptiste,Lambert,jb.lambert@gmail.com,+33672217230,10 bis rue de Rivoli,75017,Paris,FR,2026-11-20
 W-2,Aurelie,Faure,aurelie_faure@yahoo.fr,,5 rue Lafayette,75012,Paris,FR,2026-11-21
 W-3,Ingrid,Svensson,ingrid.svensson@telia.se,+46 70 123 45 67,Storgatan 12,11455,Stockholm,SE,2026-11-21
 W-4,Laurent,Faure,faurel47@hotmail.fr,+33 1 54 29 86 52,5 rue Lafayette,75012,Paris,FR,2026-11-22
@@ -209,3 +209,26 @@ def test_a_model_file_that_is_not_one_is_a_config_error(tmp_path: Path) -> None:
     config.out, config.store = str(tmp_path / "out"), f"sqlite:///{tmp_path / 'crm.db'}"
     with pytest.raises(ConfigError, match="not a match model"):
         run(config)
+
+
+def test_the_incremental_flag_overrides_the_config(migrated, tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from crmmigrate.cli.app import app
+
+    _, nightly, _, _ = migrated
+    folder = Path(nightly.out).parent
+    (tmp_path / "full.yml").write_text(
+        NIGHTLY.replace("dedupe: {incremental: true}", "").replace(
+            "inbound.csv", str(folder / "inbound.csv")
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    args = ["run", str(tmp_path / "full.yml"), "--store", nightly.store, "--out", str(out), "--incremental"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "reconciliation.json").read_text(encoding="utf-8"))
+    assert report["extra"]["dedupe"]["mode"] == "incremental"

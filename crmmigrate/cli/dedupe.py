@@ -28,11 +28,19 @@ def dedupe_command(
         None, "--decisions", help="decisions.csv: must_link / cannot_link."
     ),
     known_ids: Path | None = typer.Option(None, "--known-ids", help="An earlier xref.csv whose ids to keep."),
+    incremental: bool | None = typer.Option(
+        None,
+        "--incremental/--full",
+        help="With a config: match new rows against the store's golden records (nightly runs), or "
+        "re-cluster all rows (overrides dedupe.incremental in the config).",
+    ),
 ) -> int:
     """Find duplicate customers and build one golden record per customer.
 
     With a config (and no --in), the clean rows of the config's last run are deduplicated with its
-    dedupe and survivorship settings, keeping the ids of customers already in its store.
+    dedupe and survivorship settings, keeping the ids of customers already in its store. With
+    --incremental (or dedupe.incremental), only rows new to the store are matched, against the
+    store's golden records; rows it already holds keep their customer.
 
     Example: crmmigrate dedupe --in out/clean.parquet --out out --decisions decisions.csv
 
@@ -50,6 +58,8 @@ def dedupe_command(
             config.dedupe.threshold = threshold
         if decisions is not None:
             config.dedupe.decisions = str(decisions.resolve())
+        if incremental is not None:
+            config.dedupe.incremental = incremental
         out = config_out(config)
         result = dedupe_stage(config, read_output(out, "clean.parquet", "standardise"), out)
         out_dir = out
@@ -62,6 +72,10 @@ def dedupe_command(
     stats = result.stats
     table = Table(title="dedupe", show_header=False)
     table.add_row("input rows", str(stats["rows"]))
+    if stats.get("mode") == "incremental":
+        table.add_row("new rows", str(stats["new_rows"]))
+        table.add_row("new rows joining stored customers", str(stats["new_rows_joining_stored_customers"]))
+        table.add_row("stored customers compared", str(stats["anchors_compared"]))
     table.add_row("candidate pairs", str(stats["candidate_pairs"]))
     table.add_row("golden records", str(stats["clusters"]))
     table.add_row("merged customers", str(int((result.golden["member_count"] > 1).sum())))

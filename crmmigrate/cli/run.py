@@ -36,6 +36,12 @@ def run_command(
         metavar="N|P%",
         help="Pilot run: keep N rows or P% of them, stratified by source and country (same rows each time).",
     ),
+    incremental: bool | None = typer.Option(
+        None,
+        "--incremental/--full",
+        help="Match new rows against the store's golden records (nightly runs), or re-cluster all "
+        "rows (overrides dedupe.incremental in the config).",
+    ),
 ) -> None:
     """Run extract → standardise → dedupe → validate → load → reconcile.
 
@@ -45,8 +51,12 @@ def run_command(
     Example: crmmigrate run samples/crmmigrate.yml --store sqlite:///crm.db
 
     Example: crmmigrate run crmmigrate.yml --sample 5% --store sqlite:///pilot.db
+
+    Example: crmmigrate run nightly.yml --incremental
     """
     config = load_run_config(config_path, store=store, out=out)
+    if incremental is not None:
+        config.dedupe.incremental = incremental
     with console.status("running…", spinner="dots"):
         result = run(config, dry_run=dry_run, force=force, progress=show_stage, sample=sample)
     for message in result.messages:

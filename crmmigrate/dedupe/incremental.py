@@ -253,6 +253,8 @@ def dedupe_incremental(
         "anchors_compared": int(len(anchors)),
         "new_rows_joining_stored_customers": int(joined.sum()),
         "candidate_pairs": int(len(left)),
+        "pairs_per_key": candidates.per_key,
+        "blocks_capped": candidates.capped,
         "blocking_keys": key_names,
         "comparisons": [c.name for c in model.comparisons],
         "accepted_links": int(accepted.sum()),
