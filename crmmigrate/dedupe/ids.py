@@ -46,6 +46,7 @@ def assign_ids(
     frame = pd.DataFrame({"cluster": labels, "identity": member_ids.to_numpy(dtype=object)})
     smallest = smallest_per_group(frame["cluster"].to_numpy(), frame["identity"].to_numpy(dtype=object))
     chosen: dict[int, str] = {}
+    taken: set[str] = set()
     if known_ids is not None and len(known_ids):
         known = pd.Series(
             known_ids["customer_id"].astype(str).to_numpy(), index=identities(known_ids).to_numpy()
@@ -57,10 +58,10 @@ def assign_ids(
         # Best claim first: most members, then the smaller id; each id goes to one cluster only.
         votes = votes.sort_values(["n", "known", "smallest"], ascending=[False, True, True])
         for cluster, cid in zip(votes["cluster"].to_numpy(), votes["known"].to_numpy(), strict=False):
-            if cluster in chosen or cid in set(chosen.values()):
+            if int(cluster) in chosen or cid in taken:
                 continue
             chosen[int(cluster)] = str(cid)
-    taken = set(chosen.values())
+            taken.add(str(cid))
     for cluster, identity in smallest.items():
         if int(cluster) in chosen:
             continue

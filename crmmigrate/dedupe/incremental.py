@@ -9,23 +9,26 @@ the customer it links to, or starts a new one with other new rows. Two stored cu
 merged here (that is a full run's decision): the clustering guard treats them as a conflict, so a
 new row that links to both joins the one it links to more strongly.
 
-Only anchors that share a value with a new row on a field every blocking key uses (email, phone,
-postal code, city, date of birth, a custom id) are read into the match, so the work grows with
-the new rows, not with the store. The golden record of each customer that gained rows is rebuilt
-by survivorship over its anchor and its rows in this run; fields the anchor keeps keep their stored
-lineage.
+Only anchors that could be a candidate of a new row for some blocking key (they share an email, a
+phone, a birth date, a street at a postal code, a custom id, or the sounds of both names in a
+place) are read into the match, so the work grows with the new rows, not with the store. The
+golden record of each customer that gained rows is rebuilt by survivorship over its anchor and
+its rows in this run; fields the anchor keeps keep their stored lineage.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import jellyfish
 import numpy as np
 import pandas as pd
 
 from .. import schema
+from ..cleanse.name import match_first_name
 from . import blocking
 from .clustering import components
 from .comparisons import compare, default_comparisons
@@ -33,14 +36,12 @@ from .decisions import resolve
 from .households import household_ids
 from .ids import assign_ids, identities
 from .model import MatchModel, PairGroup, fit, score, term_frequencies
-from .prepare import custom_columns, prepare, text_column
+from .prepare import _postal, _street, custom_columns, fold, prepare, text_column
 from .result import DedupeResult
 from .settings import DedupeSettings, SurvivorshipSettings
 
 log = logging.getLogger(__name__)
 
-#: Fields an anchor must share (one of them) with a new row to be matched against it.
-NEARBY_FIELDS = ("email", "phone", "postal_code", "city", "date_of_birth")
 #: Lineage of a golden field whose stored lineage is unknown.
 STORE_SOURCE = "crm_store"
 #: Store bookkeeping columns of `customers`, not fields of an anchor row.
@@ -64,17 +65,56 @@ def _folded(frame: pd.DataFrame, column: str) -> pd.Series:
     return text_column(frame, column).map(lambda v: v.casefold() if isinstance(v, str) else None)
 
 
+def _by_value(frame: pd.DataFrame, column: str, func: Callable[[str], str | None]) -> pd.Series:
+    values = text_column(frame, column)
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    mapped = np.array([func(str(u)) or None for u in uniques] + [None], dtype=object)
+    return pd.Series(mapped[codes], index=values.index, dtype=object)
+
+
+def _sound(name: str) -> str:
+    """The first letter of a name's metaphone code, as the name keys compute it."""
+    folded = fold(name).replace(" ", "")
+    return (jellyfish.metaphone(folded) or folded)[:1]
+
+
+def _pair(a: pd.Series, b: pd.Series) -> pd.Series:
+    """Two values in either order (missing when either is)."""
+    both = pd.concat([a, b], axis=1)
+    return (both.min(axis=1) + both.max(axis=1)).where(a.notna() & b.notna(), None)
+
+
+def _anchor_keys(frame: pd.DataFrame) -> list[pd.Series]:
+    """Keys on golden values, computed as matching computes its blocking keys (folded, canonical
+    first names), that every blocking key implies: a stored record sharing none of them with a new
+    row can never be that row's candidate."""
+    postal = _by_value(frame, "postal_code", _postal)
+    place = postal.str[:3].where(postal.notna(), _by_value(frame, "city", fold))
+    last = _by_value(frame, "last_name", _sound)
+    first_raw = _by_value(frame, "first_name", _sound)
+    first = _by_value(frame, "first_name", lambda v: _sound(match_first_name(v) or v))
+    return [
+        _by_value(frame, "email", str.lower),
+        _by_value(frame, "phone", lambda v: re.sub(r"\D", "", v)[-9:]),
+        _by_value(frame, "date_of_birth", lambda v: v[:10]),
+        postal + "|" + _by_value(frame, "address_line1", _street),
+        place + "|" + _pair(first, last),  # metaphone(first+last)+place, and swapped
+        place + "|" + _pair(first_raw, last),  # postal+last3+initial (raw first name)
+    ]
+
+
 def nearby(customers: pd.DataFrame, new: pd.DataFrame) -> np.ndarray:
-    """Which stored customers share an email, phone, postal code, city, birth date or custom id
-    with a new row: only they can be candidates for any blocking key."""
+    """Which stored customers can be a candidate of a new row: they share an email, a phone, a
+    birth date, a street at a postal code, a custom id, or the sounds of both names in a place."""
     keep = np.zeros(len(customers), dtype=bool)
-    fields = list(NEARBY_FIELDS) + [c for c in custom_columns(new) if c in customers.columns]
-    for field in fields:
-        if field not in customers.columns or field not in new.columns:
-            continue
-        values = set(_folded(new, field).dropna())
+    pairs = list(zip(_anchor_keys(customers), _anchor_keys(new), strict=True))
+    for field in custom_columns(new):
+        if field in customers.columns:
+            pairs.append((_folded(customers, field), _folded(new, field)))
+    for stored_key, new_key in pairs:
+        values = set(new_key.dropna())
         if values:
-            keep |= _folded(customers, field).isin(values).to_numpy()
+            keep |= stored_key.isin(values).to_numpy()
     return keep
 
 
