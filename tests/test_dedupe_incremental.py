@@ -232,3 +232,29 @@ def test_the_incremental_flag_overrides_the_config(migrated, tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     report = json.loads((out / "reconciliation.json").read_text(encoding="utf-8"))
     assert report["extra"]["dedupe"]["mode"] == "incremental"
+
+
+def test_a_keyless_row_is_matched_anew_not_taken_for_last_nights_row_with_its_number() -> None:
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["C1"],
+            "household_id": ["H1"],
+            "first_name": ["Jean"],
+            "last_name": ["Lambert"],
+            "email": ["jean.lambert@wanadoo.fr"],
+            "member_count": [1],
+        }
+    )
+    xref = pd.DataFrame(
+        {
+            "source": ["inbound"],
+            "source_row": [1],
+            "source_key": [None],
+            "customer_id": ["C1"],
+            "match_score": [None],
+        }
+    )
+    new = _staged([{"first_name": "Max", "last_name": "Mustermann", "email": "max@example.de"}])
+    stored = Stored(customers, xref, pd.DataFrame(columns=["customer_id", "field", "source", "source_row"]))
+    result = dedupe_incremental(standardise(new), stored, standardise)
+    assert result.xref["customer_id"].iloc[0] != "C1"

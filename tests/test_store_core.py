@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 import pandas as pd
 import pytest
 
 from crmmigrate.errors import StoreError
-from crmmigrate.store import golden_checksum, open_store
+from crmmigrate.store import TableCounts, golden_checksum, open_store
 
 GoldenSetFactory = Callable[..., tuple]
 
@@ -158,3 +159,98 @@ def test_the_tables_are_created_once_and_versioned(sqlite_url: str) -> None:
         store.ensure_schema()
     with open_store(sqlite_url) as store:
         assert store.count_customers() == 0
+
+
+def _inbound(keys: list[str | None], customers: list[str], first_row: int = 1) -> pd.DataFrame:
+    """Cross-reference rows of one night's inbound file: rows numbered from `first_row`."""
+    return pd.DataFrame(
+        {
+            "source": "inbound",
+            "source_row": range(first_row, first_row + len(keys)),
+            "source_key": keys,
+            "customer_id": customers,
+            "match_score": 1.0,
+        }
+    )
+
+
+def _links(store) -> dict[str, tuple[int, str]]:
+    """source_key -> (source_row, customer_id) of the stored inbound rows."""
+    xref = store.read_xref()
+    inbound = xref[xref["source"] == "inbound"]
+    return {
+        k: (int(r), c)
+        for k, r, c in zip(inbound["source_key"], inbound["source_row"], inbound["customer_id"], strict=True)
+    }
+
+
+def test_nightly_files_numbered_from_one_again_keep_every_earlier_link(
+    store_url: str, golden_set: GoldenSetFactory
+) -> None:
+    golden, _, _ = golden_set()
+    ids = golden["customer_id"].tolist()
+    with open_store(store_url) as store:
+        load(store, golden.iloc[:4], _inbound(["W-1", "W-2", "W-3", "W-4"], ids[:4]), run_id="night-1")
+        night_2 = load(store, golden.iloc[[4]], _inbound(["W-9"], [ids[4]]), run_id="night-2")
+        assert night_2.plan.counts("customer_sources") == TableCounts(inserts=1)
+        links = _links(store)
+        assert links["W-1"] == (1, ids[0]) and links["W-9"] == (1, ids[4])  # both row 1, both kept
+        assert len(links) == 5
+        assert store.read_xref().set_index("source_key").loc["W-9", "source_id"] == "W-9"
+
+
+def test_a_reexport_with_shifted_rows_moves_the_links_and_rolls_back(
+    store_url: str, golden_set: GoldenSetFactory
+) -> None:
+    golden, _, _ = golden_set()
+    ids = golden["customer_id"].tolist()
+    with open_store(store_url) as store:
+        load(store, golden.iloc[:4], _inbound(["W-1", "W-2", "W-3", "W-4"], ids[:4]), run_id="export-1")
+        before = _links(store)
+        shifted = _inbound(["W-0", "W-1", "W-2", "W-3", "W-4"], [ids[4], *ids[:4]])  # a row on top
+        result = load(store, golden.iloc[:5], shifted, run_id="export-2")
+        assert result.plan.counts("customer_sources") == TableCounts(inserts=1, updates=4)
+        assert _links(store)["W-1"] == (2, ids[0])
+        store.rollback("export-2")
+        assert _links(store) == before
+
+
+def test_rows_without_a_key_are_known_by_row_and_long_keys_by_digest(
+    store_url: str, golden_set: GoldenSetFactory
+) -> None:
+    golden, _, _ = golden_set()
+    ids = golden["customer_id"].tolist()
+    long_key = "K" * 300  # more than an index on MariaDB can hold
+    xref = _inbound([None, long_key, " W-3 "], ids[:3])
+    with open_store(store_url) as store:
+        load(store, golden.iloc[:3], xref)
+        stored = store.read_xref().sort_values("source_row")
+        assert stored["source_id"].tolist() == [
+            "#1",
+            "sha256:" + hashlib.sha256(long_key.encode()).hexdigest(),
+            "W-3",  # trimmed, as dedupe's identities are
+        ]
+        assert stored["source_key"].tolist()[1] == long_key
+        assert load(store, golden.iloc[:3], xref, run_id="run-2").plan.changes == 0
+
+
+def test_a_record_exported_twice_is_linked_once(store_url: str, golden_set: GoldenSetFactory) -> None:
+    golden, _, _ = golden_set()
+    ids = golden["customer_id"].tolist()
+    with open_store(store_url) as store:
+        result = load(store, golden.iloc[:2], _inbound(["W-1", "W-2", "W-1"], [ids[0], ids[1], ids[0]]))
+        assert result.plan.counts("customer_sources").inserts == 2
+        assert _links(store)["W-1"] == (3, ids[0])  # the last row, as dedupe keeps the last link
+
+
+def test_one_legacy_key_on_two_customers_is_refused_before_writing(
+    store_url: str, golden_set: GoldenSetFactory
+) -> None:
+    golden, _, _ = golden_set()
+    ids = golden["customer_id"].tolist()
+    with open_store(store_url) as store:
+        twice = _inbound(["W-5", "W-5"], ids[:2])
+        shared = r"rows 1, 2 of source 'inbound', which share the legacy key 'W-5', to 2 different customers"
+        with pytest.raises(StoreError, match=shared):
+            load(store, golden.iloc[:2], twice)
+        assert store.count_customers() == 0 and len(store.runs()) == 0

@@ -54,3 +54,23 @@ def test_forget_by_customer_id_and_nobody_found(sqlite_url: str, golden_set: Gol
         assert (nobody.customers, nobody.suppressed) == (0, 1)
         with pytest.raises(StoreError, match="say whom to forget"):
             store.forget()
+
+
+def test_forget_also_erases_links_a_later_run_moved_to_someone_else(
+    store_url: str, golden_set: GoldenSetFactory
+) -> None:
+    golden, xref, _ = golden_set()
+    first, second = golden["customer_id"].iloc[0], golden["customer_id"].iloc[1]
+    moved = xref.copy()
+    moved.loc[moved["customer_id"] == first, "customer_id"] = second  # dedupe changed its mind
+    theirs = xref.loc[xref["customer_id"] == first, ["source", "source_key"]]
+    with open_store(store_url) as store:
+        store.load(golden, xref, run_id="run-1")
+        store.load(golden, moved, run_id="run-2")  # its before-images link the rows to `first`
+        store.forget(customer_id=first)
+        assert not suppressed_mask(theirs, store.suppressions()).any()  # the rows are `second`'s now
+        # Undoing run-2 cannot give the rows back to `first`, who is erased: they go with the run.
+        store.rollback("run-2")
+        after = store.read_xref()
+    assert first not in set(after["customer_id"])
+    assert len(after) == len(xref) - len(theirs)

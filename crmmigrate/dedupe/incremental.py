@@ -132,14 +132,20 @@ def _anchor_rows(
 
 
 def _fixed_customers(clean: pd.DataFrame, stored: Stored) -> np.ndarray:
-    """The stored customer id of each input row already in the cross-reference (None for new rows)."""
-    if len(stored.xref) == 0:
+    """The stored customer id of each input row already in the cross-reference (None for new rows).
+
+    Only rows with a legacy key are looked up: a keyless row's identity is its row number, and
+    tonight's row 1 of an inbound file is not last night's row 1. Keyless rows are matched anew."""
+    keyed = text_column(clean, "source_key").notna().to_numpy()
+    if len(stored.xref) == 0 or not keyed.any():
         return np.full(len(clean), None, dtype=object)
     known = pd.Series(
         stored.xref["customer_id"].astype(str).to_numpy(), index=identities(stored.xref).to_numpy()
     )
     known = known[~known.index.duplicated(keep="last")]
-    return identities(clean).map(known).to_numpy(dtype=object)
+    owners = identities(clean).map(known).to_numpy(dtype=object)
+    owners[~keyed] = None
+    return owners
 
 
 def _customer_conflicts(labels: np.ndarray, owner: np.ndarray) -> pd.DataFrame:

@@ -237,9 +237,13 @@ class Store:
         return pd.concat([frame.drop(columns="extra"), extra], axis=1)
 
     def read_xref(self) -> pd.DataFrame:
-        """source, source_row, source_key, customer_id, match_score of every stored source row."""
+        """source, source_row, source_key, customer_id, match_score and source_id (the row's identity,
+        the table's key with source) of every stored source row. One row per identity: source_row is
+        the row's number in the file of the run that last wrote it, so two rows of one source can
+        share a source_row (e.g. row 1 of two nightly files)."""
         frame = self._read(
-            tables.customer_sources, ("source", "source_row", "source_key", "customer_id", "match_score")
+            tables.customer_sources,
+            ("source", "source_row", "source_key", "customer_id", "match_score", "source_id"),
         )
         frame["source_row"] = pd.array(frame["source_row"], dtype="Int64")
         frame["match_score"] = pd.to_numeric(frame["match_score"], errors="coerce").astype(float)

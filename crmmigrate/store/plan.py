@@ -80,10 +80,11 @@ def prepare(golden: pd.DataFrame, xref: pd.DataFrame | None, lineage: pd.DataFra
     _require(golden, ("customer_id",), "the golden set")
     customers = customer_frame(golden, xref)
     _check(customers, tables.customers, "the golden set")
-    xrows = xref_frame(xref) if xref is not None and len(xref.columns) else _empty(tables.customer_sources)
+    xrows = _empty(tables.customer_sources)
     if xref is not None and len(xref.columns):
         _require(xref, ("source", "source_row", "customer_id"), "the cross-reference")
-        _check(xrows, tables.customer_sources, "the cross-reference")
+        xrows = _one_row_per_identity(xref_frame(xref))
+        _check(xrows, tables.customer_sources, "the cross-reference", unique=True)
     lrows = None
     if lineage is not None:
         _require(lineage, ("customer_id", "field", "source", "source_row"), "the field lineage")
@@ -105,21 +106,57 @@ def _require(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
         )
 
 
-def _check(rows: pd.DataFrame, table: sa.Table, what: str, *, check_nulls: bool = True) -> None:
-    """Fail before writing anything on a missing or duplicate key or a value too long for its column.
+def _one_row_per_identity(rows: pd.DataFrame) -> pd.DataFrame:
+    """The cross-reference with one row per (source, source_id), as the store keys it.
+
+    Two rows of one file with the same legacy key are one identity. When they belong to one
+    customer (a record exported twice) the last is kept, as `dedupe.ids` keeps the last link of a
+    repeated identity; the customer keeps its link. When they belong to different customers,
+    keeping either would silently drop the other's link, so the load is refused.
+    """
+    key = ["source", "source_id"]
+    repeated = rows.duplicated(subset=key, keep=False).to_numpy()
+    if not repeated.any():
+        return rows
+    shared = rows.loc[repeated]
+    customers = shared.groupby(key, dropna=False, sort=False)["customer_id"].nunique(dropna=False)
+    conflicts = customers[customers > 1]
+    if len(conflicts):
+        source, source_id = conflicts.index[0]
+        group = shared[(shared["source"] == source) & (shared["source_id"] == source_id)]
+        legacy = group["source_key"].dropna()
+        named = f"the legacy key {legacy.iloc[0]!r}" if len(legacy) else f"the identity {source_id!r}"
+        more = f" (and {len(conflicts) - 1} more keys like it)" if len(conflicts) > 1 else ""
+        raise StoreError(
+            f"the cross-reference links rows {', '.join(map(str, group['source_row']))} of source "
+            f"{source!r}, which share {named}, to {int(conflicts.iloc[0])} different customers{more}; "
+            "the store keeps one link per legacy key, so one of them would be lost",
+            hint="give each record of the source its own key (or remove the duplicates) and run again",
+        )
+    return rows.loc[~rows.duplicated(subset=key, keep="last").to_numpy()].reset_index(drop=True)
+
+
+def _check(
+    rows: pd.DataFrame, table: sa.Table, what: str, *, check_nulls: bool = True, unique: bool = False
+) -> None:
+    """Fail before writing anything on a missing required value, a duplicate key (unless the
+    caller made the keys `unique`) or a value too long for its column.
 
     The database would refuse these too, but only midway through the load and with a message
     naming no row; SQLite would not refuse a long value at all.
     """
     key = [c.name for c in table.primary_key.columns]
     if check_nulls:
-        null_key = rows[key].isna().any(axis=1)
-        if null_key.any():
+        required = [c.name for c in table.columns if not c.nullable and c.name in rows.columns]
+        missing = rows[required].isna().sum()
+        if missing.any():
+            named = ", ".join(f"{int(n)} without {column}" for column, n in missing.items() if n)
             raise StoreError(
-                f"{what} has {int(null_key.sum())} rows without {' / '.join(key)}",
-                hint="every golden record needs a customer_id; run `crmmigrate dedupe` again",
+                f"{what} has rows missing a required value ({named})",
+                hint="every golden record needs a customer_id, every cross-reference row its source, "
+                "source_row and customer_id; run `crmmigrate dedupe` again",
             )
-    dup = rows.duplicated(subset=key, keep=False)
+    dup = rows.duplicated(subset=key, keep=False) if not unique else np.zeros(len(rows), dtype=bool)
     if dup.any():
         first = rows.loc[dup, key].iloc[0].tolist()
         raise StoreError(

@@ -1,14 +1,15 @@
 """Erasing a person (the right to be forgotten) and keeping them out of later runs.
 
 `forget` deletes the person's golden record, cross-reference rows, lineage and every before-image
-that holds their data, in one transaction, and adds digests of their identifiers (email, the
-legacy systems' keys, the customer id) to `suppressions`. Extraction rejects matching rows with
-reason `suppressed` by calling `suppressed_mask`.
+that holds their data or their link to a source row, in one transaction, and adds digests of
+their identifiers (email, the legacy systems' keys, the customer id) to `suppressions`.
+Extraction rejects matching rows with reason `suppressed` by calling `suppressed_mask`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -73,16 +74,17 @@ def forget(conn: sa.Connection, *, email: str | None = None, customer_id: str | 
     ids = found["customer_id"].tolist()
     x = tables.customer_sources
     rows = (
-        _frame(conn, sa.select(x.c.source, x.c.source_row, x.c.source_key).where(x.c.customer_id.in_(ids)))
+        _frame(conn, sa.select(x.c.source, x.c.source_id, x.c.source_key).where(x.c.customer_id.in_(ids)))
         if ids
-        else (pd.DataFrame(columns=["source", "source_row", "source_key"], dtype=object))
+        else (pd.DataFrame(columns=["source", "source_id", "source_key"], dtype=object))
     )
     keys = pd.DataFrame({"customer_id": ids}, dtype=object)
     for table in (tables.customers, tables.golden_lineage):
         delete_rows(conn, table, ["customer_id"], keys)
     delete_rows(conn, tables.customer_history, ["customer_id"], keys)
-    delete_rows(conn, tables.customer_sources, ["source", "source_row"], rows)
-    delete_rows(conn, tables.source_history, ["source", "source_row"], rows)
+    delete_rows(conn, tables.customer_sources, ["source", "source_id"], rows)
+    delete_rows(conn, tables.source_history, ["source", "source_id"], rows)
+    delete_rows(conn, tables.source_history, ["run_id", "source", "source_id"], _former_links(conn, ids))
     digests = _suppressions(email, found, rows, ids)
     existing = set(_frame(conn, sa.select(tables.suppressions.c.value_hash))["value_hash"])
     new = [(kind, h) for kind, h in digests if h not in existing]
@@ -92,6 +94,25 @@ def forget(conn: sa.Connection, *, email: str | None = None, customer_id: str | 
             tables.suppressions.insert(), [{"kind": k, "value_hash": h, "added": now} for k, h in new]
         )
     return ForgetResult(customers=len(ids), source_rows=len(rows), suppressed=len(new))
+
+
+def _former_links(conn: sa.Connection, ids: list[str]) -> pd.DataFrame:
+    """Keys of before-images that link a source row to one of `ids` although the row is no longer
+    theirs: a later run moved it to another customer (or, before schema version 2, overwrote it
+    with another row). They hold the person's link, so they go too; the row's key is not
+    suppressed, as it belongs to someone else now. LIKE finds candidates, the JSON decides."""
+    h = tables.source_history
+    found = []
+    for customer_id in ids:
+        query = sa.select(h.c.run_id, h.c.source, h.c.source_id, h.c.before_image).where(
+            h.c.before_image.contains(customer_id, autoescape=True)
+        )
+        found += [
+            (run_id, source, source_id)
+            for run_id, source, source_id, image in conn.execute(query)
+            if json.loads(image).get("customer_id") == customer_id
+        ]
+    return pd.DataFrame(found, columns=["run_id", "source", "source_id"], dtype=object)
 
 
 def _suppressions(

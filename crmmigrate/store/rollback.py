@@ -4,6 +4,10 @@ A run can only be undone while no later run changed the same customers or source
 it then would silently throw away the later run's work, so the rollback refuses and names them.
 Field lineage of customers the run updated is not versioned; lineage of customers it inserted
 is removed with them.
+
+A before-image is put back whether or not its row is still there: a store upgraded from schema
+version 1 holds images of cross-reference rows that a run overwrote with another source row's link
+(the row numbers were the key then); undoing that run brings the overwritten link back.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import sqlalchemy as sa
 from ..errors import StoreError
 from . import ledger, tables
 from .plan import LoadPlan, TableCounts
-from .write import delete_rows, update_rows
+from .write import bulk_insert, delete_rows
 
 _HISTORY = (
     (tables.customers, tables.customer_history),
@@ -70,12 +74,30 @@ def _refuse_if_depended_on(conn: sa.Connection, run_id: str) -> None:
             )
         )
         blocking.update(conn.execute(query).scalars())
+    blocking.update(_later_writers(conn, run_id))
     if blocking:
         later = ", ".join(sorted(blocking))
         raise StoreError(
             f"run {run_id!r} cannot be rolled back: later runs changed the same records ({later})",
             hint="roll back the later runs first, newest first",
         )
+
+
+def _later_writers(conn: sa.Connection, run_id: str) -> set[str]:
+    """Other runs that last wrote a row this run has a before-image for. After a load that never
+    happens without a before-image naming this run (found above); it does for images converted
+    from schema version 1, whose row a later run may have inserted again under its new key."""
+    writers: set[str] = set()
+    for table, history in _HISTORY:
+        same_row = sa.and_(*(table.c[k] == history.c[k] for k in _key(table)))
+        query = (
+            sa.select(table.c[tables.RUN_COLUMN])
+            .distinct()
+            .join(history, same_row)
+            .where(history.c.run_id == run_id, table.c[tables.RUN_COLUMN] != run_id)
+        )
+        writers.update(w for w in conn.execute(query).scalars() if w is not None)
+    return writers
 
 
 def _frame(conn: sa.Connection, query: sa.Select) -> pd.DataFrame:
@@ -102,6 +124,10 @@ def _restore_updates(conn: sa.Connection, table: sa.Table, history: sa.Table, ru
     )
     if not len(frame):
         return 0
-    before = pd.DataFrame.from_records([json.loads(t) for t in frame["before_image"]], index=frame.index)
-    update_rows(conn, table, pd.concat([frame[key], before], axis=1))
+    # object dtype: integers stay integers next to None (COPY refuses "3.0" for an integer column)
+    before = pd.DataFrame([json.loads(t) for t in frame["before_image"]], index=frame.index, dtype=object)
+    restored = pd.concat([frame[key], before], axis=1).reindex(columns=[c.name for c in table.columns])
+    restored = restored.astype(object).where(restored.notna(), None)
+    delete_rows(conn, table, key, restored)
+    bulk_insert(conn, table, restored)
     return len(frame)

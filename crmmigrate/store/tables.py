@@ -16,7 +16,7 @@ from sqlalchemy.dialects import mysql
 
 from .. import schema
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Timestamps keep microseconds everywhere (MySQL drops them unless asked), so runs sort in order.
 Timestamp = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
@@ -25,6 +25,12 @@ Timestamp = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb"
 _MYSQL = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
 
 ID_LENGTH = 64
+#: A source row's identity (`source_id`): its legacy key, or `#<source_row>` without one, or
+#: `sha256:<hex>` of a key longer than this. Bounded because it is part of primary keys, and
+#: MariaDB/MySQL (3072 bytes per key, 4 per utf8mb4 character) and PostgreSQL (~2700 bytes per
+#: B-tree entry) limit those; 255 keeps source_history's key (run_id, source, source_id) at
+#: 1676 bytes on MariaDB.
+SOURCE_ID_LENGTH = 255
 DEFAULT_LENGTH = schema.DEFAULT_MAX_LENGTH
 FIELD_LENGTHS = schema.FIELD_MAX_LENGTH
 
@@ -54,11 +60,15 @@ customers = sa.Table(
     **_MYSQL,
 )
 
+#: The cross-reference: one row per source row *identity* (see `SOURCE_ID_LENGTH`), not per row
+#: number, so a nightly file whose rows are numbered 1..N again, or a re-export that shifts rows,
+#: adds or moves rows instead of overwriting another row's link (schema version 2).
 customer_sources = sa.Table(
     "customer_sources",
     metadata,
     sa.Column("source", sa.String(100), primary_key=True),
-    sa.Column("source_row", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("source_id", sa.String(SOURCE_ID_LENGTH), primary_key=True),
+    sa.Column("source_row", sa.BigInteger, nullable=False),  # in the file of the run that wrote it
     sa.Column("source_key", sa.Text),  # legacy keys can be of any length
     sa.Column("customer_id", sa.String(ID_LENGTH), nullable=False, index=True),
     sa.Column("match_score", sa.Double),
@@ -66,6 +76,8 @@ customer_sources = sa.Table(
     **_MYSQL,
 )
 
+#: Where each golden value came from: the source row in the file of the run that chose the value
+#: (a row number, like the lineage of staged rows; the cross-reference maps identities).
 golden_lineage = sa.Table(
     "golden_lineage",
     metadata,
@@ -108,7 +120,7 @@ source_history = sa.Table(
     metadata,
     sa.Column("run_id", sa.String(64), primary_key=True),
     sa.Column("source", sa.String(100), primary_key=True),
-    sa.Column("source_row", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("source_id", sa.String(SOURCE_ID_LENGTH), primary_key=True),
     sa.Column("prior_run_id", sa.String(64), index=True),
     sa.Column("before_image", sa.Text),
     **_MYSQL,
@@ -133,8 +145,15 @@ def data_columns(table: sa.Table) -> tuple[str, ...]:
 
 CUSTOMER_COLUMNS = data_columns(customers)
 
+
+def _key_sources_by_identity(conn: sa.Connection) -> None:
+    from .upgrades import key_sources_by_identity
+
+    key_sources_by_identity(conn)
+
+
 #: Upgrade steps: UPGRADES[n] brings a store at version n to n + 1 (run inside the store lock).
-UPGRADES: dict[int, Callable[[sa.Connection], None]] = {}
+UPGRADES: dict[int, Callable[[sa.Connection], None]] = {1: _key_sources_by_identity}
 
 
 def text_limits(table: sa.Table) -> dict[str, int]:

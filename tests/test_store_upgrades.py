@@ -1,0 +1,199 @@
+"""Opening a store written by an older crmmigrate upgrades it in place, keeping every row."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+import pandas as pd
+import sqlalchemy as sa
+
+from crmmigrate.store import open_store, tables
+from crmmigrate.store.engine import create_engine, normalise_url
+from crmmigrate.store.upgrades import _set_aside
+
+#: Schema version 1's cross-reference and its before-images, keyed by row number.
+V1 = sa.MetaData()
+_MYSQL = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
+sa.Table(
+    "customer_sources",
+    V1,
+    sa.Column("source", sa.String(100), primary_key=True),
+    sa.Column("source_row", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("source_key", sa.Text),
+    sa.Column("customer_id", sa.String(64), nullable=False, index=True),
+    sa.Column("match_score", sa.Double),
+    sa.Column("last_run_id", sa.String(64), index=True),
+    **_MYSQL,
+)
+sa.Table(
+    "source_history",
+    V1,
+    sa.Column("run_id", sa.String(64), primary_key=True),
+    sa.Column("source", sa.String(100), primary_key=True),
+    sa.Column("source_row", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("prior_run_id", sa.String(64), index=True),
+    sa.Column("before_image", sa.Text),
+    **_MYSQL,
+)
+#: The tables version 2 did not change, as version 1 had them.
+UNCHANGED = [t for t in tables.metadata.sorted_tables if t.name not in V1.tables]
+
+LONG_KEY = "L" * 300
+
+
+def _image(key: str, customer_id: str, run_id: str) -> str:
+    return json.dumps(
+        {"source_key": key, "customer_id": customer_id, "match_score": 0.9, "last_run_id": run_id}
+    )
+
+
+#: Night 1 loaded W-1..W-4 and two rows of a source without keys. Night 2 (version 1's bug) put
+#: W-9 at row 1 over W-1, moved W-3 to another customer, brought W-2 again at row 5, and a long key.
+SOURCES = [
+    ("inbound", 1, "W-9", "C9", 0.9, "night-2"),
+    ("inbound", 2, "W-2", "C2", 0.9, "night-1"),
+    ("inbound", 3, "W-3", "C4", 0.9, "night-2"),
+    ("inbound", 4, "W-4", "C4", 0.9, "night-1"),
+    ("inbound", 5, "W-2", "C2", 0.9, "night-2"),
+    ("inbound", 6, LONG_KEY, "C6", 0.9, "night-2"),
+    ("erp", 1, None, "C1", 1.0, "night-1"),
+    ("erp", 2, None, "C2", 1.0, "night-1"),
+]
+HISTORY = [
+    ("night-2", "inbound", 1, "night-1", _image("W-1", "C1", "night-1")),
+    ("night-2", "inbound", 3, "night-1", _image("W-3", "C3", "night-1")),
+]
+CUSTOMERS = {
+    "C1": "night-1",
+    "C2": "night-1",
+    "C3": "night-1",
+    "C4": "night-1",
+    "C6": "night-2",
+    "C9": "night-2",
+}
+
+
+def _version_1_store(url: str) -> None:
+    """A store as crmmigrate wrote it before schema version 2, with its rows."""
+    engine = create_engine(normalise_url(url))
+    V1.create_all(engine)
+    tables.metadata.create_all(engine, tables=UNCHANGED)
+    with engine.begin() as conn:
+        conn.execute(tables.meta.insert().values(key="schema_version", value="1"))
+        conn.execute(
+            tables.load_runs.insert(),
+            [
+                {"run_id": run, "started": datetime(2026, 11, day), "status": "succeeded", "forced": False}
+                for day, run in ((20, "night-1"), (21, "night-2"))
+            ],
+        )
+        conn.execute(
+            tables.customers.insert(),
+            [{"customer_id": c, "last_name": f"Name {c}", "last_run_id": r} for c, r in CUSTOMERS.items()],
+        )
+        columns = ["source", "source_row", "source_key", "customer_id", "match_score", "last_run_id"]
+        conn.execute(
+            V1.tables["customer_sources"].insert(), [dict(zip(columns, r, strict=True)) for r in SOURCES]
+        )
+        columns = ["run_id", "source", "source_row", "prior_run_id", "before_image"]
+        conn.execute(
+            V1.tables["source_history"].insert(), [dict(zip(columns, r, strict=True)) for r in HISTORY]
+        )
+    engine.dispose()
+
+
+def _rows(url: str, query: sa.Select) -> list[tuple]:
+    engine = create_engine(normalise_url(url))
+    with engine.connect() as conn:
+        rows = [tuple(r) for r in conn.execute(query)]
+    engine.dispose()
+    return rows
+
+
+def _leftovers(url: str) -> list[str]:
+    """Tables an upgrade set aside and did not drop."""
+    engine = create_engine(normalise_url(url))
+    with engine.connect() as conn:
+        names = sa.inspect(conn).get_table_names()
+    engine.dispose()
+    return [n for n in names if n.endswith("_v1")]
+
+
+def _xref(store) -> list[tuple]:
+    xref = store.read_xref().sort_values(["source", "source_row"])
+    columns = ["source", "source_row", "source_key", "customer_id", "source_id"]
+    return [tuple(r) for r in xref[columns].astype(object).itertuples(index=False)]
+
+
+def test_a_version_1_store_is_upgraded_with_every_row_and_its_identity(store_url: str) -> None:
+    _version_1_store(store_url)
+    with open_store(store_url) as store:
+        xref = _xref(store)
+    digest = "sha256:" + hashlib.sha256(LONG_KEY.encode()).hexdigest()
+    assert xref == [
+        ("erp", 1, None, "C1", "#1"),
+        ("erp", 2, None, "C2", "#2"),
+        ("inbound", 1, "W-9", "C9", "W-9"),
+        ("inbound", 2, "W-2", "C2", "#2"),  # W-2 again at row 5 in a later run: that one keeps the key
+        ("inbound", 3, "W-3", "C4", "W-3"),
+        ("inbound", 4, "W-4", "C4", "W-4"),
+        ("inbound", 5, "W-2", "C2", "W-2"),
+        ("inbound", 6, LONG_KEY, "C6", digest),
+    ]
+    h = tables.source_history
+    history = _rows(store_url, sa.select(h.c.source_id, h.c.before_image).order_by(h.c.source_id))
+    assert [(i, json.loads(image)["source_row"]) for i, image in history] == [("W-1", 1), ("W-3", 3)]
+    assert _leftovers(store_url) == []
+    assert _rows(store_url, sa.select(tables.meta.c.value)) == [("2",)]
+
+
+def test_rolling_back_a_version_1_run_brings_back_the_link_it_overwrote(store_url: str) -> None:
+    _version_1_store(store_url)
+    with open_store(store_url) as store:
+        store.rollback("night-2")
+        assert _xref(store) == [
+            ("erp", 1, None, "C1", "#1"),
+            ("erp", 2, None, "C2", "#2"),
+            ("inbound", 1, "W-1", "C1", "W-1"),
+            ("inbound", 2, "W-2", "C2", "#2"),
+            ("inbound", 3, "W-3", "C3", "W-3"),
+            ("inbound", 4, "W-4", "C4", "W-4"),
+        ]
+        assert sorted(store.read_customers()["customer_id"]) == ["C1", "C2", "C3", "C4"]
+
+
+def test_an_upgrade_cut_short_midway_carries_on_when_the_store_is_opened_again(store_url: str) -> None:
+    """As MariaDB leaves it when the process dies mid-copy: its DDL commits at once."""
+    _version_1_store(store_url)
+    engine = create_engine(normalise_url(store_url))
+    with engine.begin() as conn:
+        _set_aside(conn, "customer_sources", "customer_sources_v1")
+        tables.customer_sources.create(conn)
+        partial = {"source": "erp", "source_id": "#1", "source_row": 1, "customer_id": "C1"}
+        conn.execute(tables.customer_sources.insert().values(**partial))
+    engine.dispose()
+    with open_store(store_url) as store:
+        xref = store.read_xref()
+    assert len(xref) == len(SOURCES) and not xref.duplicated(["source", "source_id"]).any()
+    assert xref.set_index(["source", "source_row"]).loc[("erp", 1), "match_score"] == 1.0
+    assert _leftovers(store_url) == []
+
+
+def test_an_upgraded_store_takes_the_next_nightly_load(store_url: str) -> None:
+    _version_1_store(store_url)
+    golden = pd.DataFrame({"customer_id": ["C1"], "last_name": ["Name C1"], "member_count": [2]})
+    night_3 = pd.DataFrame(
+        {
+            "source": ["inbound"],
+            "source_row": [1],
+            "source_key": ["W-1"],
+            "customer_id": ["C1"],
+            "match_score": [1.0],
+        }
+    )
+    with open_store(store_url) as store:
+        result = store.load(golden, night_3, run_id="night-3")
+        assert result.plan.counts("customer_sources").inserts == 1
+        assert len(store.read_xref()) == len(SOURCES) + 1
