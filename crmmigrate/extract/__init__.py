@@ -17,7 +17,7 @@ import pandas as pd
 from ..errors import MappingError
 from ..mappings import resolve_mapping
 from ..mappings.spec import MappingSpec
-from ..schema import REJECT_COLUMNS, STAGED_COLUMNS
+from ..schema import REJECT_COLUMNS, STAGED_COLUMNS, Reason
 from .checks import check_sources, column_problems
 from .mapper import MappingPlan, apply_mapping, spec_problems
 from .readers import open_reader, source_format
@@ -78,16 +78,56 @@ def _concat(frames: list[pd.DataFrame], columns: tuple[str, ...]) -> pd.DataFram
 
 
 def extract_source(source: SourceConfig, config: RunConfig, chunk_rows: int = CHUNK_ROWS) -> ExtractResult:
-    """The whole source in one result (built on `iter_extract`)."""
+    """The whole source in one result (built on `iter_extract`); a legacy key given twice with
+    other values is rejected the second time (`duplicate_key`)."""
     parts = list(iter_extract(source, config, chunk_rows))
     unmapped = parts[0].unmapped_columns if parts else ()
+    staged, rejects = reject_duplicate_keys(
+        _concat([p.staged for p in parts], STAGED_COLUMNS),
+        _concat([p.rejects for p in parts], REJECT_COLUMNS),
+    )
     return ExtractResult(
         source=source.name,
-        staged=_concat([p.staged for p in parts], STAGED_COLUMNS),
-        rejects=_concat([p.rejects for p in parts], REJECT_COLUMNS),
+        staged=staged,
+        rejects=rejects,
         read=sum(p.read for p in parts),
         unmapped_columns=unmapped,
     )
+
+
+def reject_duplicate_keys(staged: pd.DataFrame, rejects: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows whose legacy key an earlier row of the source already has, with other values, move to
+    the rejects (their values kept) with reason `duplicate_key`: the key is how the store knows a
+    row, so two different rows cannot share it. A row repeated exactly stays (dedupe merges it)."""
+    if "source_key" not in staged.columns or len(staged) < 2:
+        return staged, rejects
+    key = staged["source_key"].astype(object).where(staged["source_key"].notna(), None)
+    key = key.map(lambda v: str(v).strip() or None if v is not None else None)
+    repeated = key.notna() & key.duplicated(keep=False)
+    if not repeated.any():
+        return staged, rejects
+    values = staged.loc[repeated].drop(columns=["source_row"]).astype(object)
+    digest = pd.util.hash_pandas_object(values.where(values.notna(), None), index=False)
+    by_key = key[repeated]
+    first_digest = digest.groupby(by_key.to_numpy()).transform("first")
+    first_row = staged.loc[repeated, "source_row"].groupby(by_key.to_numpy()).transform("first")
+    differs = (digest != first_digest).to_numpy()
+    if not differs.any():
+        return staged, rejects
+    index = values.index[differs]
+    moved = staged.loc[index].reset_index(drop=True)
+    moved.insert(2, "reason", Reason.DUPLICATE_KEY.value)
+    moved.insert(
+        3,
+        "detail",
+        [
+            f"legacy key {k!r} is already on row {int(r)} with other values"
+            for k, r in zip(by_key[differs], first_row[differs], strict=True)
+        ],
+    )
+    kept = staged.drop(index=index).reset_index(drop=True)
+    parts = [p for p in (rejects, moved) if len(p)]
+    return kept, pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
 def extract_file(
