@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -258,3 +259,22 @@ def test_a_keyless_row_is_matched_anew_not_taken_for_last_nights_row_with_its_nu
     stored = Stored(customers, xref, pd.DataFrame(columns=["customer_id", "field", "source", "source_row"]))
     result = dedupe_incremental(standardise(new), stored, standardise)
     assert result.xref["customer_id"].iloc[0] != "C1"
+
+
+def test_leaving_out_stored_customers_that_share_nothing_with_new_rows_loses_no_candidate() -> None:
+    """Every stored customer some blocking key pairs with a new row passes the `nearby` filter."""
+    from crmmigrate.dedupe import blocking
+    from crmmigrate.dedupe.prepare import prepare
+    from crmmigrate.dedupe.synthetic import clean_frame
+
+    frame = clean_frame(600, seed=21).drop(columns=["person_id"])
+    stored_part, new = frame.iloc[:500].reset_index(drop=True), frame.iloc[500:].reset_index(drop=True)
+    customers = stored_part.assign(customer_id=[f"C{i}" for i in range(len(stored_part))])
+    both = pd.concat([new, stored_part], ignore_index=True)
+    keys = blocking.automatic_keys(prepare(both))
+    pairs = blocking.candidate_pairs(keys, len(both), cap=10_000)
+    crossing = (pairs.left < len(new)) & (pairs.right >= len(new))
+    needed = set(pairs.right[crossing] - len(new))
+    kept = set(np.flatnonzero(nearby(customers, new)))
+    assert needed and needed <= kept
+    assert len(kept) < len(customers)  # and the filter does filter
