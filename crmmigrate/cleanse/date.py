@@ -194,8 +194,9 @@ def _iso_in_bulk(texts: pd.Series, out: pd.DataFrame, birth: bool, with_time: bo
         if not todo.any():
             continue
         parsed = pd.to_datetime(texts[todo], format=fmt, errors="coerce")
-        ok = parsed.notna()
-        ok[ok] = parsed[ok].dt.year >= 1  # pandas may take year 0, which no calendar date has
+        # pandas may take year 0, which no calendar date has. One whole-column test, not `ok[ok] =`:
+        # pandas 2 aligns that Series on the index, upcasts `ok` to object and warns.
+        ok = parsed.notna() & (parsed.dt.year >= 1)
         if not ok.any():
             continue
         rows = parsed.index[ok]

@@ -190,6 +190,10 @@ def dedupe_incremental(
     near |= customers["customer_id"].astype(str).isin(set(owner_input[~is_new])).to_numpy()
     anchors_of = customers.loc[near].reset_index(drop=True)
     anchors = _anchor_rows(anchors_of, restandardise) if len(anchors_of) else clean.iloc[0:0]
+    # Anchors' text columns in the input's dtypes: concat then types them the same under pandas 2 and 3.
+    differ = [c for c in anchors.columns if c in clean.columns and anchors[c].dtype != clean[c].dtype]
+    text = {c: clean[c].dtype for c in differ if isinstance(clean[c].dtype, pd.StringDtype)}
+    anchors = anchors.astype(text)
     frame = pd.concat([clean, anchors], ignore_index=True)
     n = len(frame)
     owner = np.concatenate([owner_input, anchors_of["customer_id"].astype(str).to_numpy(dtype=object)])
@@ -368,5 +372,6 @@ def _stored_lineage(lineage: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame
     keyed = keyed.drop_duplicates("_k").set_index("_k")
     wanted = (out["customer_id"].astype(str) + "\x1f" + out["field"].astype(str))[from_anchor]
     out.loc[from_anchor, "source"] = wanted.map(keyed["source"]).fillna(STORE_SOURCE).to_numpy()
-    out.loc[from_anchor, "source_row"] = wanted.map(keyed["source_row"]).fillna(0).to_numpy()
+    stored_rows = pd.to_numeric(wanted.map(keyed["source_row"]), errors="coerce")
+    out.loc[from_anchor, "source_row"] = stored_rows.fillna(0).to_numpy(dtype=np.int64)
     return out

@@ -147,7 +147,7 @@ def stripped_text(series: pd.Series) -> pd.Series:
     """`series` as stripped text with blanks missing, like `text_column`, but an Arrow-backed
     column (pandas 3's default) stays in Arrow: no Python string per value, which at a million
     rows is gigabytes and seconds per column."""
-    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
+    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage in ("pyarrow", "pyarrow_numpy"):
         values = pa.array(series.array)
         trimmed = pc.utf8_trim_whitespace(values)
         blank = pc.equal(trimmed, "")
