@@ -176,7 +176,7 @@ def dedupe_incremental(
     they carry the derived columns matching reads. `model`: a fitted model to use instead of
     fitting one on this run's pairs (few new rows teach EM little; `fit` leans on built-in
     parameters then)."""
-    from .stage import _cluster, _golden, _match_scores, _pairs_frame, _review
+    from .stage import _cluster, _golden, _match_scores, _pairs_frame, _review, run_stats
 
     settings = settings or DedupeSettings()
     survivorship = survivorship or SurvivorshipSettings()
@@ -303,18 +303,7 @@ def dedupe_incremental(
         "anchors_compared": int(len(anchors)),
         "new_rows_joining_stored_customers": int(joined.sum()),
         "candidate_pairs": int(len(left)),
-        "pairs_per_key": candidates.per_key,
-        "blocks_capped": candidates.capped,
-        "blocking_keys": key_names,
-        "comparisons": [c.name for c in model.comparisons],
-        "accepted_links": int(accepted.sum()),
-        "clusters": int(len(golden)),
-        "clusters_split": split,
-        "largest_cluster": largest,
-        "review_pairs": int(len(review)),
-        "households": int(golden["household_id"].nunique()),
-        "em": model.info,
-        "prior": model.prior,
+        **run_stats(candidates, key_names, model, accepted, golden, review, split, largest),
     }
     return DedupeResult(
         golden=golden, xref=xref, review=review, lineage=lineage, pairs=pairs, stats=stats, model=model

@@ -257,20 +257,9 @@ def dedupe(
     stats = {
         "rows": n,
         "candidate_pairs": n_blocked,
-        "pairs_per_key": candidates.per_key,
-        "blocks_capped": candidates.capped,
-        "blocking_keys": key_names,
-        "comparisons": [c.name for c in comparisons],
-        "accepted_links": int(accepted.sum()),
-        "clusters": int(len(golden)),
-        "clusters_split": split,
-        "largest_cluster": largest,
-        "review_pairs": int(len(review)),
-        "households": int(golden["household_id"].nunique()),
+        **run_stats(candidates, key_names, model, accepted, golden, review, split, largest),
         "must_link": int(len(must)),
         "cannot_link": int(len(cannot)),
-        "em": model.info,
-        "prior": model.prior,
     }
     return DedupeResult(
         golden=golden, xref=xref, review=review, lineage=lineage, pairs=pairs, stats=stats, model=model
@@ -292,6 +281,33 @@ def _learn_m_from_labels(
     gamma = compare(mf, model.comparisons, same["i"].to_numpy(), same["j"].to_numpy())
     info = {**model.info, "m_from_labels": {"matches": int(len(same)), "non_matches": int(len(different))}}
     return MatchModel(model.comparisons, labelled_m(model.comparisons, gamma), model.u, model.prior, info)
+
+
+def run_stats(
+    candidates: blocking.Candidates,
+    key_names: list[str],
+    model: MatchModel,
+    accepted: np.ndarray,
+    golden: pd.DataFrame,
+    review: pd.DataFrame,
+    split: int,
+    largest: int,
+) -> dict[str, object]:
+    """The figures every dedupe run reports (`reconciliation.json`, the dedupe command's table)."""
+    return {
+        "pairs_per_key": candidates.per_key,
+        "blocks_capped": candidates.capped,
+        "blocking_keys": key_names,
+        "comparisons": [c.name for c in model.comparisons],
+        "accepted_links": int(accepted.sum()),
+        "clusters": int(len(golden)),
+        "clusters_split": split,
+        "largest_cluster": largest,
+        "review_pairs": int(len(review)),
+        "households": int(golden["household_id"].nunique()),
+        "em": model.info,
+        "prior": model.prior,
+    }
 
 
 def _cluster(
