@@ -3,16 +3,32 @@
 Several keys run at once (a pair is a candidate when any key agrees) so that an error in one field
 does not hide a duplicate. Keys are chosen from the columns that are filled; blocks larger than
 the cap are skipped with a warning naming the key, so one common value cannot make the work
-quadratic. Keys on a region (a postal code, a street) make blocks that grow with the data, since
-the number of regions is fixed; in a block of such a key larger than `SUB_BLOCK` rows, the rows
-are sorted by the key's `order` and each is paired with its nearest neighbours only (a sorted
-neighbourhood), so the pairs per row stay bounded and the work grows about linearly with the
-rows, while small blocks keep every pair. Pairs are generated with pandas merges per key and
-de-duplicated as int64 codes.
+quadratic.
+
+Keys on a region (a postal code, a place, an address) or a birth date make blocks that grow with
+the data: the number of regions and days is fixed while rows grow, and common names repeat in
+every region. Two things bound the pairs per row, so that the work grows about linearly with the
+rows:
+
+- The address and birth-date keys add a word of the name: rows at one address, or born on one
+  day, meet when they share the sound of a name word, in any field and order. A typo, a nickname,
+  a new surname or swapped names leave the other word shared, while the other residents of a
+  building, or people born the same day, do not meet. (Rows at one address also meet on a shared
+  birth date, whatever their names.)
+- In a block of a key with an `order` larger than `SUB_BLOCK` rows, the rows are sorted by the
+  order and each is paired with its `WINDOW` nearest neighbours only (a sorted neighbourhood), so a
+  large block (a common name in a region, a big building) costs about `WINDOW` pairs per row, not
+  one per other row.
+
+The names-in-a-place key takes first and last name in either order, so swapped names meet there.
+A key can hold several values per row (every phone number, every name word): rows meet when any
+of their values agree. Pairs are generated with pandas merges per key and de-duplicated as int64
+codes.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,9 +44,13 @@ log = logging.getLogger(__name__)
 #: Below this share of filled rows a key is not worth building.
 MIN_FILL = 0.01
 
-#: Blocks of a key with an `order` larger than this pair each row with its WINDOW nearest neighbours.
-SUB_BLOCK = 4
-WINDOW = 3
+#: Blocks of a key with an `order` larger than SUB_BLOCK rows pair each row with its WINDOW nearest
+#: neighbours (one pair per row); a block of WINDOW + 1 rows gets every pair from the window anyway.
+WINDOW = 1
+SUB_BLOCK = WINDOW + 1
+
+#: Name words a row is blocked on at most (surname words first).
+MAX_NAME_WORDS = 6
 
 
 def _metaphone(value: str) -> str:
@@ -62,15 +82,67 @@ def _initial(series: pd.Series) -> pd.Series:
     return _head(series, 1)
 
 
+def _either_order(a: pd.Series, b: pd.Series) -> pd.Series:
+    """Two values joined smaller first, so that (a, b) and (b, a) agree; missing when either is."""
+    first = a.where(a.fillna("") <= b.fillna(""), b)
+    second = b.where(a.fillna("") <= b.fillna(""), a)
+    return _join(first.astype(object), second.astype(object))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _sound(word: str) -> str:
+    return jellyfish.metaphone(word) or word
+
+
+def _name_words(d: pd.DataFrame) -> list[pd.Series]:
+    """Each row's name words as sounds: one column per position, missing past a row's last word.
+
+    The words of the surname, of the first name as written and of its canonical form (nicknames
+    resolved); a row without a person's name has its company's words instead. Sounds are computed
+    once per distinct value, words once per distinct combination of the values.
+    """
+    person = d["first_raw"].notna() | d["last"].notna()
+    combination = np.zeros(len(d), dtype=np.int64)
+    parts: list[tuple[np.ndarray, list[list[str]]]] = []
+    for column in (d["last"], d["first_raw"], d["first"], d["company"].where(~person, None)):
+        codes, uniques = pd.factorize(column.to_numpy(dtype=object))
+        sounds = [[_sound(w) for w in str(u).split()] for u in uniques] + [[]]  # the last: missing
+        codes = np.where(codes < 0, len(sounds) - 1, codes)
+        combination = pd.factorize(combination * len(sounds) + codes)[0]
+        parts.append((codes, sounds))
+    _, first_row = np.unique(combination, return_index=True)
+    words = [list(dict.fromkeys(w for codes, sounds in parts for w in sounds[codes[r]])) for r in first_row]
+    columns = []
+    for k in range(min(max((len(w) for w in words), default=0), MAX_NAME_WORDS)):
+        mapped = np.array([w[k] if len(w) > k else None for w in words], dtype=object)
+        columns.append(pd.Series(mapped[combination], index=d.index, dtype=object))
+    return columns
+
+
+def _with_each(base: pd.Series, values: list[pd.Series]) -> tuple[pd.Series, tuple[pd.Series, ...]]:
+    """A key of several values per row: `base` combined with each of `values` (as integer codes)."""
+    if not values:
+        return pd.Series([None] * len(base), index=base.index, dtype=object), ()
+    base_codes, _ = pd.factorize(base.to_numpy(dtype=object))
+    value_codes, _ = pd.factorize(pd.concat(values, ignore_index=True).to_numpy(dtype=object))
+    n_values = int(value_codes.max(initial=-1)) + 1
+    keyed = []
+    for k in range(len(values)):
+        codes = value_codes[k * len(base) : (k + 1) * len(base)]
+        combined = base_codes.astype(np.int64) * n_values + codes
+        missing = (base_codes < 0) | (codes < 0)
+        keyed.append(pd.Series(pd.arrays.IntegerArray(combined, missing), index=base.index))
+    return keyed[0], tuple(keyed[1:])
+
+
 @dataclass(frozen=True)
 class BlockingKey:
-    """One blocking key: rows agree when `left` of one equals `right` of the other."""
+    """One blocking key: rows agree when any of their values (`left`, then `extra`) agree."""
 
     name: str
     left: pd.Series
-    right: pd.Series | None = None  # a cross key (first/last swapped); None: same as left
     uses: tuple[str, ...] = ()  # comparisons the key agrees on (left out when EM learns from its pairs)
-    extra: tuple[pd.Series, ...] = ()  # more values of the same key (a second phone column)
+    extra: tuple[pd.Series, ...] = ()  # more values of the same key (a second phone, more name words)
     order: pd.Series | None = None  # sorts the rows of a large block, paired with near neighbours only
 
 
@@ -98,12 +170,14 @@ def automatic_keys(mf: MatchFrame) -> list[BlockingKey]:
     d = mf.data
     first_meta = _per_distinct(d["first"], _metaphone)
     last_meta = _per_distinct(d["last"], _metaphone)
-    last_i = _initial(d["last"])
     last3 = _head(d["last"], 3)
     # Names alone make blocks that grow with the data (common names); the region keeps them small.
     place = _head(d["postal"], 3).where(d["postal"].notna(), d["city"]).astype(object)
     full_name = (d["last"].fillna("").astype(str) + " " + d["first"].fillna("").astype(str)).astype(object)
     names = ("first_name", "last_name")
+    words = _name_words(d)
+    address, address_words = _with_each(_join(d["street"], d["postal"]), [*words, d["dob"]])
+    born, born_words = _with_each(d["dob"], words)
     candidates = [
         BlockingKey(
             "phone",
@@ -120,31 +194,29 @@ def automatic_keys(mf: MatchFrame) -> list[BlockingKey]:
         ),
         BlockingKey(
             "metaphone(first+last)+place",
-            _join(last_meta, first_meta, place),
+            _join(_either_order(last_meta, first_meta), place),  # swapped first and last names meet too
             uses=names,
             order=d["postal"],
         ),
         BlockingKey(
-            "swapped names+place",
-            _join(last_meta, first_meta, place),
-            _join(first_meta, last_meta, place),
-            uses=names,
-        ),
-        BlockingKey(
-            "metaphone(first)+dob", _join(first_meta, d["dob"]), uses=("first_name", "date_of_birth")
-        ),
-        BlockingKey(
             "dob+last initial",
-            _join(d["dob"], last_i),
+            _join(d["dob"], _initial(d["last"])),
             uses=("date_of_birth", "last_name"),
             order=d["first"],
         ),
-        BlockingKey("street+postal", _join(d["street"], d["postal"]), uses=("address",), order=full_name),
+        BlockingKey("dob+name word", born, uses=("date_of_birth", *names), extra=born_words, order=full_name),
+        BlockingKey(
+            "street+postal+name word or dob",
+            address,
+            uses=("address", *names, "date_of_birth"),
+            extra=address_words,
+            order=full_name,
+        ),
     ]
     for column, kind in mf.custom.items():
         if kind == "id":
             candidates.append(BlockingKey(column, d[f"x_{column}"], uses=(column,)))
-    return [k for k in candidates if _filled(k.left) and (k.right is None or _filled(k.right))]
+    return [k for k in candidates if _filled(k.left) or any(_filled(e) for e in k.extra)]
 
 
 #: Match-frame column -> the comparison that covers it.
@@ -196,42 +268,29 @@ def _window_pairs(codes: np.ndarray, order: pd.Series, window: int) -> tuple[np.
     return np.concatenate(los), np.concatenate(his)
 
 
-def _codes(left: pd.Series, right: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    both = pd.concat([left, right], ignore_index=True)
-    codes, _ = pd.factorize(both)
-    return codes[: len(left)], codes[len(left) :]
-
-
 def _block_pairs(key: BlockingKey, cap: int) -> tuple[np.ndarray, np.ndarray, int]:
-    left = pd.concat([key.left, *key.extra], ignore_index=True) if key.extra else key.left
-    right = left if key.right is None else key.right
-    lc, rc = _codes(left, right)
-    n_codes = int(max(lc.max(initial=-1), rc.max(initial=-1))) + 1
-    sizes = np.bincount(lc[lc >= 0], minlength=n_codes) + (
-        np.bincount(rc[rc >= 0], minlength=n_codes) if key.right is not None else 0
-    )
+    n = len(key.left)
+    values = pd.concat([key.left, *key.extra], ignore_index=True) if key.extra else key.left
+    codes, _ = pd.factorize(values)
+    sizes = np.bincount(codes[codes >= 0], minlength=1)
     usable = (sizes <= cap) & (sizes > 1)
     capped = int((sizes > cap).sum())
+    rows = np.arange(len(codes)) % n if n else np.arange(0)
     windowed = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    if key.order is not None and key.right is None and not key.extra:
+    if key.order is not None:
         large = usable & (sizes > SUB_BLOCK)
-        in_large = (lc >= 0) & large[np.maximum(lc, 0)]
-        windowed = _window_pairs(np.where(in_large, lc, -1), key.order, WINDOW)
+        in_large = (codes >= 0) & large[np.maximum(codes, 0)]
+        order = pd.concat([key.order] * (1 + len(key.extra)), ignore_index=True) if key.extra else key.order
+        near_left, near_right = _window_pairs(np.where(in_large, codes, -1), order, WINDOW)
+        windowed = rows[near_left], rows[near_right]
         usable &= ~large
-    rows = np.arange(len(lc)) % len(key.left) if len(key.left) else np.arange(0)
-    keep_l = (lc >= 0) & usable[np.maximum(lc, 0)]
-    keep_r = (rc >= 0) & usable[np.maximum(rc, 0)]
-    a = pd.DataFrame({"k": lc[keep_l], "i": rows[keep_l]})
-    b = (
-        a.rename(columns={"i": "j"})
-        if key.right is None
-        else pd.DataFrame({"k": rc[keep_r], "j": rows[keep_r]})
-    )
-    pairs = a.merge(b, on="k")
-    i, j = pairs["i"].to_numpy(), pairs["j"].to_numpy()
-    i, j = np.concatenate([i, windowed[0]]), np.concatenate([j, windowed[1]])
+    keep = (codes >= 0) & usable[np.maximum(codes, 0)]
+    a = pd.DataFrame({"k": codes[keep], "i": rows[keep]})
+    pairs = a.merge(a.rename(columns={"i": "j"}), on="k")
+    i = np.concatenate([pairs["i"].to_numpy(), windowed[0]])
+    j = np.concatenate([pairs["j"].to_numpy(), windowed[1]])
     lo, hi = np.minimum(i, j), np.maximum(i, j)
-    keep = lo != hi
+    keep = lo < hi
     return lo[keep], hi[keep], capped
 
 
