@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -584,10 +584,14 @@ def run(
         with _stage(progress, "standardise") as summary:
             clean = standardise_stage(config, extracted.staged, out)
             summary.append(standardise_summary(clean))
+            # The staged rows are in staged.parquet; later stages need only the counts and rejects.
+            extracted = replace(extracted, staged=extracted.staged.iloc[0:0])
         with _stage(progress, "dedupe") as summary:
             matched = dedupe_stage(config, clean, out, known_ids, stored)
             data = Golden(matched.golden, matched.xref, matched.lineage)
             summary.append(dedupe_summary(matched.golden, matched.xref, matched.review))
+            dedupe_stats = matched.stats
+            del matched, known_ids, stored  # the scored pairs alone are hundreds of MiB at scale
         with _stage(progress, "validate") as summary:
             report = validate_stage(config, data.golden, data.xref, out)
             summary.append(validate_summary(report, force))
@@ -616,7 +620,7 @@ def run(
                     "forced": forced,
                     **({"sample": str(size)} if size is not None else {}),
                     "validation_passed": report.passed,
-                    "dedupe": {k: v for k, v in matched.stats.items() if _jsonable(v)},
+                    "dedupe": {k: v for k, v in dedupe_stats.items() if _jsonable(v)},
                 },
             )
             summary.append(reconcile_summary(rec))
