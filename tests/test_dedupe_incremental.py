@@ -278,3 +278,12 @@ def test_leaving_out_stored_customers_that_share_nothing_with_new_rows_loses_no_
     kept = set(np.flatnonzero(nearby(customers, new)))
     assert needed and needed <= kept
     assert len(kept) < len(customers)  # and the filter does filter
+
+
+def test_stored_customers_keep_their_household_ids(migrated) -> None:
+    before, nightly, _, ids = migrated
+    with open_store(nightly.store) as opened:
+        after = opened.read_customers().set_index("customer_id")["household_id"]
+    was = before.set_index("customer_id")["household_id"]
+    for key in ("W-1", "W-2", "W-4"):
+        assert after[ids[key]] == was[ids[key]]
