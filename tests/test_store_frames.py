@@ -74,3 +74,10 @@ def test_text_column_is_idempotent(values: list) -> None:
     once = text_column(pd.Series(values, dtype=object))
     assert text_column(once).tolist() == once.tolist()
     assert all(v is None or (isinstance(v, str) and v) for v in once)
+
+
+def test_a_categorical_column_reads_as_the_same_text_as_an_object_one() -> None:
+    plain = pd.Series(["C1", "", None, "C2", "C1", 7], dtype=object)
+    categorical = plain.astype("category")
+    expected = ["C1", None, None, "C2", "C1", "7"]
+    assert text_column(categorical).tolist() == text_column(plain).tolist() == expected

@@ -54,6 +54,12 @@ def text_column(series: pd.Series) -> pd.Series:
         has_time = bool((s.dropna() != s.dropna().dt.normalize()).any())
         text = series.dt.strftime("%Y-%m-%dT%H:%M:%S" if has_time else "%Y-%m-%d")
         return text.astype(object).where(series.notna(), None)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        # Each category once, then taken by code: converting row by row would make a Python string
+        # per row (9M lineage rows at a million customers: gigabytes).
+        categories = text_column(pd.Series(series.cat.categories.to_numpy(dtype=object), dtype=object))
+        values = np.append(categories.to_numpy(dtype=object), None)[series.cat.codes.to_numpy()]
+        return pd.Series(values, index=series.index, dtype=object)
     values = series.to_numpy(dtype=object, na_value=None)
     if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
         values = _convert_odd(values)
