@@ -18,7 +18,6 @@ its rows in this run; fields the anchor keeps keep their stored lineage.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,11 +35,9 @@ from .decisions import resolve
 from .households import household_ids
 from .ids import assign_ids, identities
 from .model import MatchModel, PairGroup, fit, score, term_frequencies
-from .prepare import _postal, _street, custom_columns, fold, prepare, text_column
+from .prepare import MatchFrame, _postal, _street, custom_columns, fold, prepare, text_column
 from .result import DedupeResult
 from .settings import DedupeSettings, SurvivorshipSettings
-
-log = logging.getLogger(__name__)
 
 #: Lineage of a golden field whose stored lineage is unknown.
 STORE_SOURCE = "crm_store"
@@ -263,10 +260,9 @@ def dedupe_incremental(
     touched = np.isin(labels, np.unique(labels[:n_input]))
     rows = np.flatnonzero(touched)
     sub = frame.iloc[rows].reset_index(drop=True)
-    sub_mf = prepare(sub)
-    golden, lineage = _golden(sub, sub_mf, labels[rows], customer[rows], survivorship)
+    households = _households(mf, customer, customers)
+    golden, lineage = _golden(sub, labels[rows], customer[rows], survivorship, households)
     golden = _member_counts(golden, customer[:n_input], is_new, customers)
-    golden = _households(golden, mf, customer, customers)
     lineage = _stored_lineage(lineage, stored.lineage)
 
     prob = scores.probability.copy()
@@ -331,12 +327,10 @@ def _member_counts(
     return golden.assign(member_count=counts.astype(np.int64))
 
 
-def _households(
-    golden: pd.DataFrame, mf: object, customer: np.ndarray, customers: pd.DataFrame
-) -> pd.DataFrame:
-    """Stored customers keep their household; a new customer joining a stored household takes
-    its id (the smallest, when it joins several), else one of its own."""
-    computed = household_ids(mf, customer)  # type: ignore[arg-type]
+def _households(mf: MatchFrame, customer: np.ndarray, customers: pd.DataFrame) -> pd.Series:
+    """household_id per customer_id: stored customers keep their household; a new customer joining
+    a stored household takes its id (the smallest, when it joins several), else one of its own."""
+    computed = household_ids(mf, customer)
     stored = pd.Series(
         customers["household_id"].to_numpy(dtype=object),
         index=customers["customer_id"].astype(str).to_numpy(),
@@ -346,9 +340,7 @@ def _households(
     )
     inherited = frame.dropna(subset=["stored"]).groupby("computed")["stored"].min()
     final = frame["stored"].where(frame["stored"].notna(), frame["computed"].map(inherited))
-    final = final.where(final.notna(), frame["computed"])
-    ids = golden["customer_id"].astype(str)
-    return golden.assign(household_id=ids.map(final).to_numpy(dtype=object))
+    return final.where(final.notna(), frame["computed"])
 
 
 def _stored_lineage(lineage: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame:

@@ -144,17 +144,17 @@ def _review(
 
 def _golden(
     clean: pd.DataFrame,
-    mf: MatchFrame,
     labels: np.ndarray,
     customer: np.ndarray,
     survivorship: SurvivorshipSettings,
+    households: pd.Series,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Golden records and their lineage; `households` maps customer_id -> household_id."""
     survivors = survive(clean, labels, survivorship)
     by_cluster = pd.Series(customer, index=labels).groupby(level=0).first()
     golden = survivors.golden
     golden.insert(0, "customer_id", by_cluster.reindex(golden.index).to_numpy())
-    households = household_ids(mf, customer)
-    golden.insert(1, "household_id", golden["customer_id"].map(households).to_numpy())
+    golden.insert(1, "household_id", golden["customer_id"].astype(str).map(households).to_numpy())
     sizes = pd.Series(labels).value_counts()
     custom = custom_columns(clean)
     ordered = list(schema.GOLDEN_COLUMNS)
@@ -250,7 +250,7 @@ def dedupe(
             "match_score": match_score,
         }
     )
-    golden, lineage = _golden(clean, mf, labels, customer, survivorship)
+    golden, lineage = _golden(clean, labels, customer, survivorship, household_ids(mf, customer))
     pairs = _pairs_frame(left, right, scores, model)
     decided = must_codes | set(zip(cannot["i"].tolist(), cannot["j"].tolist(), strict=False))
     review = _review(clean, pairs, customer, settings.review_band, decided)
