@@ -98,7 +98,7 @@ class Reason(str, Enum):
     FIELD_COUNT = "field_count"  # wrong number of fields on the line
     ENCODING = "encoding"  # undecodable bytes
     EMPTY_ROW = "empty_row"  # no customer data at all
-    NO_IDENTITY = "no_identity"  # neither a name, a company, an email nor a phone
+    NO_IDENTITY = "no_identity"  # no name, company, email, phone, birth date or street address
     MAPPING_ERROR = "mapping_error"  # a value could not be mapped (bad value map, bad date format)
     DUPLICATE_KEY = "duplicate_key"  # the same source key twice in one source with different data
     SUPPRESSED = "suppressed"  # on the privacy suppression list

@@ -27,10 +27,20 @@ def test_dates(text, day_first, expected):
     assert standardise_date(text, day_first) == expected
 
 
-def test_birth_dates_in_the_future_or_before_1900_are_invalid():
+def test_birth_dates_in_the_future_or_before_the_year_1000_are_invalid():
     assert standardise_date("2090-01-01", birth=True)[1] == "invalid"
-    assert standardise_date("1850-01-01", birth=True)[1] == "invalid"
+    assert standardise_date("0999-12-31", birth=True)[1] == "invalid"
     assert standardise_date("12.05.1980", birth=True) == ("1980-05-12", "fixed")
+
+
+def test_old_birth_dates_are_kept():
+    """Historical records, genealogy, a typo'd century: a rule may flag them, standardising keeps them."""
+    assert standardise_date("1850-01-01", birth=True) == ("1850-01-01", "valid")
+    assert standardise_date("1630-08-01", birth=True) == ("1630-08-01", "valid")
+    assert standardise_date("01.08.1630", birth=True) == ("1630-08-01", "fixed")
+    column = standardise_dates(pd.Series(["1630-08-01", "1850-01-01", "1980-05-12"]), birth=True)
+    assert column["value"].tolist() == ["1630-08-01", "1850-01-01", "1980-05-12"]
+    assert column["status"].tolist() == ["valid"] * 3
 
 
 def test_timestamps():
@@ -51,7 +61,7 @@ def test_never_raises_and_idempotent(text, day_first, with_time):
         assert standardise_date(value, day_first, with_time=with_time) == (value, "valid")
 
 
-@given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2020, 12, 31)))
+@given(st.dates(min_value=dt.date(1000, 1, 1), max_value=dt.date(2020, 12, 31)))
 def test_every_iso_date_is_valid(date):
     assert standardise_date(date.isoformat(), birth=True) == (date.isoformat(), "valid")
 

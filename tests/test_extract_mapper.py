@@ -107,6 +107,20 @@ def test_rows_without_customer_data_are_rejected_with_reason_and_raw_values() ->
     assert rejects["Ort"].tolist() == ["", "Köln"]
 
 
+def test_a_birth_date_or_a_street_is_enough_to_stage_a_row() -> None:
+    """A web form that asked only for a birth date and a city still names someone to match."""
+    staged, rejects = stage(
+        [
+            {"Geb": "1978-05-01", "Strasse": "", "Ort": "Bonn"},
+            {"Geb": "", "Strasse": "Hauptstr. 5", "Ort": "Bonn"},
+            {"Geb": "", "Strasse": "", "Ort": "Bonn"},
+        ],
+        {"columns": {"date_of_birth": "Geb", "address_line1": "Strasse", "city": "Ort"}},
+    )
+    assert staged["source_row"].tolist() == [1, 2]
+    assert rejects["reason"].tolist() == ["no_identity"]
+
+
 @given(
     st.text(alphabet=st.characters(categories=["L"]), min_size=1, max_size=12),
     st.text(alphabet=st.characters(categories=["L"]), min_size=1, max_size=12),

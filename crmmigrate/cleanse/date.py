@@ -2,8 +2,9 @@
 
 `03/04/2021` is ambiguous alone; in a column where another value reads `25/04/2021` it is
 day-first. The order is decided once per (source, column) from the distinct values and then
-every value is parsed with it. Impossible dates and birth dates in the future or before 1900
-are `invalid`.
+every value is parsed with it. Impossible dates and birth dates in the future or before the year
+1000 are `invalid`. An old birth date is kept (genealogy, historical records, a typo'd century):
+a plausibility rule may flag it, but standardising never deletes a real date.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from ..schema import Status
 from .text import as_list, fold
 
 COLUMNS = ["value", "status"]
-MIN_BIRTH_YEAR = 1900
+MIN_BIRTH_YEAR = 1000
 
 MONTHS: dict[str, int] = {}
 for _number, _names in enumerate(
@@ -211,9 +212,7 @@ def _iso_in_bulk(texts: pd.Series, out: pd.DataFrame, birth: bool, with_time: bo
         values = values.astype(object)
         if birth:
             moments = parsed[ok]
-            bad = (moments < pd.Timestamp(MIN_BIRTH_YEAR, 1, 1)) | (
-                moments >= pd.Timestamp(dt.date.today()) + pd.Timedelta(days=1)
-            )
+            bad = moments >= pd.Timestamp(dt.date.today()) + pd.Timedelta(days=1)  # older: not parsed here
             values = values.mask(bad, None)
             status = status.mask(bad, Status.INVALID.value)
         out.loc[rows, "value"] = values

@@ -20,8 +20,19 @@ from .chunk import RawChunk
 from .names import split_name
 from .text import as_text, empty_text, text_dtype
 
-#: A row needs one of these to be a customer.
-IDENTITY_FIELDS = ("first_name", "last_name", "full_name", "company", "email", "phone")
+#: A row needs one of these to be a customer: something that tells one person from another. A birth
+#: date or a street address with a city is enough to match a row to others (a web form that asked
+#: only for them); a city or a country alone is not.
+IDENTITY_FIELDS = (
+    "first_name",
+    "last_name",
+    "full_name",
+    "company",
+    "email",
+    "phone",
+    "date_of_birth",
+    "address_line1",
+)
 #: A value of only white space, control and invisible characters (zero-width, bidi) is blank.
 BLANK = (  # escapes both Python's re and pyarrow's RE2 read; other characters written as they are
     "[\\s\\x00-\\x1f\\x7f-\\x9f" + "\u00a0\u1680\u2000-\u200f\u2028-\u202f\u205f-\u2064\u3000\ufeff" + "]*"
@@ -247,7 +258,7 @@ def apply_mapping(chunk: RawChunk, plan: MappingPlan, source: str) -> tuple[pd.D
     if rejected.any():
         reasons = np.where(empty[rejected], Reason.EMPTY_ROW.value, Reason.NO_IDENTITY.value)
         details = np.where(
-            empty[rejected], "no value in any mapped column", "no name, company, email or phone"
+            empty[rejected], "no value in any mapped column", "no name, company, email, phone, birth date or street"
         )
         bad = raw.loc[rejected].rename(columns=_rename_raw(raw.columns))
         head = pd.DataFrame(
