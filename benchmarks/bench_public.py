@@ -277,7 +277,9 @@ def table(results: list[dict[str, Any]]) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("sets", nargs="*", metavar="SET", help=f"any of {', '.join(SETS)} (default: all)")
     parser.add_argument("--data", type=Path, default=DATA, help=f"the datasets folder (default {DATA})")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # a child process measuring one set

@@ -258,7 +258,9 @@ def apply_mapping(chunk: RawChunk, plan: MappingPlan, source: str) -> tuple[pd.D
     if rejected.any():
         reasons = np.where(empty[rejected], Reason.EMPTY_ROW.value, Reason.NO_IDENTITY.value)
         details = np.where(
-            empty[rejected], "no value in any mapped column", "no name, company, email, phone, birth date or street"
+            empty[rejected],
+            "no value in any mapped column",
+            "no name, company, email, phone, birth date or street",
         )
         bad = raw.loc[rejected].rename(columns=_rename_raw(raw.columns))
         head = pd.DataFrame(
