@@ -35,11 +35,23 @@ def synthesise(rows: int, seed: int = 7) -> pd.DataFrame:
     updated = (pd.Timestamp("2026-06-01") - pd.to_timedelta(days, unit="D")).strftime("%Y-%m-%d")
     df = pd.DataFrame(
         {
-            "customer_id": ids, "household_id": None, "first_name": "Anna", "last_name": last,
-            "full_name": None, "company": company, "email": email, "phone": phone,
-            "address_line1": "Hauptstr. 1", "address_line2": None, "city": "Berlin", "region": None,
-            "postal_code": postal, "country": country, "date_of_birth": "1980-01-01",
-            "created_at": "2020-01-01", "updated_at": updated,
+            "customer_id": ids,
+            "household_id": None,
+            "first_name": "Anna",
+            "last_name": last,
+            "full_name": None,
+            "company": company,
+            "email": email,
+            "phone": phone,
+            "address_line1": "Hauptstr. 1",
+            "address_line2": None,
+            "city": "Berlin",
+            "region": None,
+            "postal_code": postal,
+            "country": country,
+            "date_of_birth": "1980-01-01",
+            "created_at": "2020-01-01",
+            "updated_at": updated,
         }
     )
     bad = rng.choice(rows, size=max(rows // 100, 1), replace=False)

@@ -34,7 +34,13 @@ def test_idempotent_and_never_raises(text, country):
 
 def test_country_guessed_only_from_distinctive_codes():
     assert [guess_country(c) for c in ("SW1A 1AA", "1012 AB", "K1A 0B1", "00-950", "10115", None)] == [
-        "GB", "NL", "CA", "PL", None, None]
+        "GB",
+        "NL",
+        "CA",
+        "PL",
+        None,
+        None,
+    ]
 
 
 def test_default_country_format_is_lenient():

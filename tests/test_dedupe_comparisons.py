@@ -1,100 +1,226 @@
-"""Comparisons: levels per field (null, exact, fuzzy, else), computed on arrays."""
+"""Comparisons: levels per field (null, exact, fuzzy levels with parameters, else), on arrays."""
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from crmmigrate.dedupe.comparisons import (
     NULL,
     AddressComparison,
+    CompanyComparison,
     DateComparison,
     EmailComparison,
     FirstNameComparison,
     IdComparison,
     LastNameComparison,
+    Level,
     PhoneComparison,
     default_comparisons,
+    from_spec,
 )
 from crmmigrate.dedupe.prepare import prepare
+from crmmigrate.errors import ConfigError
 
 
 def level_names(comparison, frame: pd.DataFrame, pairs: list[tuple[int, int]]) -> list[str]:
     mf = prepare(frame)
     i = np.array([p[0] for p in pairs])
     j = np.array([p[1] for p in pairs])
-    levels = comparison.levels(mf, i, j)
+    levels = comparison.gamma(mf, i, j)
     return ["null" if lv == NULL else comparison.levels_list[lv] for lv in levels]
 
 
-def test_first_names_nicknames_initials_typos_swaps_and_conflicts() -> None:
+FIRST = FirstNameComparison("first_name", ("first", "first_raw"))
+LAST = LastNameComparison("last_name", ("last",))
+
+
+def test_first_names_exact_nickname_typo_initial_and_conflict() -> None:
     frame = pd.DataFrame(
         {
-            "first_name": ["Robert", "Bob", "R.", "Rboert", "Anna", "Weber", None],
-            "first_name_match": ["robert", "robert", "r", "rboert", "anna", "weber", None],
-            "last_name": ["Weber", "Weber", "Weber", "Weber", "Weber", "Robert", "Weber"],
+            "first_name": ["Robert", "Bob", "R.", "Rboert", "Anna", "Percival", "Percy", None],
+            "first_name_match": ["robert", "robert", "r", "rboert", "anna", "percival", "percy", None],
+            "last_name": ["Weber"] * 8,
         }
     )
-    comparison = FirstNameComparison("first_name", ("first", "first_raw"))
-    got = level_names(comparison, frame, [(0, 1), (0, 2), (0, 3), (0, 4), (0, 5), (0, 6)])
-    assert got == ["exact", "initial", "jaro_winkler>=0.9", "else", "swapped", "null"]
+    got = level_names(FIRST, frame, [(0, 1), (0, 2), (0, 3), (0, 4), (5, 6), (0, 7)])
+    assert got == ["exact", "initial", "jaro_winkler>=0.9", "else", "nickname", "null"]
 
 
-def test_last_names() -> None:
-    frame = pd.DataFrame({"last_name": ["Schmidt", "Schmitt", "Müller-Lüdenscheidt", "Müller", "Wagner"]})
-    comparison = LastNameComparison("last_name", ("last",))
-    got = level_names(comparison, frame, [(0, 1), (2, 3), (0, 4)])
-    assert got == ["jaro_winkler>=0.92", "jaro_winkler>=0.8 or one part", "else"]
+def test_transliterations_sound_alike() -> None:
+    frame = pd.DataFrame(
+        {"first_name": ["Aleksandr", "Alexander", "Yusuf", "Youssef"], "last_name": ["Ivanov"] * 4}
+    )
+    assert level_names(FIRST, frame, [(0, 1), (2, 3)]) == ["sound", "sound"]
 
 
-def test_email_is_the_whole_address_never_the_local_part() -> None:
-    frame = pd.DataFrame({"email": ["anna.weber@gmail.com", "anna.weber@web.de", "anna.weber@gmail.com"]})
-    got = level_names(EmailComparison("email", ("email",)), frame, [(0, 1), (0, 2)])
-    assert got == ["else", "exact"]
-
-
-def test_phone_across_columns_and_mobile_numbers() -> None:
+def test_names_in_either_order_are_swapped_not_a_conflict() -> None:
     frame = pd.DataFrame(
         {
-            "phone": ["+493012345678", "+493012345678", "+491711234567", None],
-            "phone_type": ["fixed_line", "fixed_line", "mobile", None],
-            "mobile_phone": [None, None, None, "0171 1234567"],
+            "first_name": ["Anna", "Weber", "Payne", "Reuben"],
+            "last_name": ["Weber", "Anna", None, "Payne"],
         }
     )
-    got = level_names(PhoneComparison("phone", ("phone",)), frame, [(0, 1), (2, 3), (0, 2)])
-    assert got == ["same number", "same mobile number", "else"]
+    assert level_names(FIRST, frame, [(0, 1), (2, 3)]) == ["swapped>=0.9", "swapped>=0.9"]
+    assert level_names(LAST, frame, [(0, 1), (2, 3)]) == ["swapped>=0.9", "null"]
 
 
-def test_dates_exact_near_transposed_else() -> None:
-    frame = pd.DataFrame(
-        {"date_of_birth": ["1980-03-04", "1980-03-04", "1980-04-03", "1981-03-04", "1975-11-20"]}
-    )
-    got = level_names(DateComparison("date_of_birth", ("dob",)), frame, [(0, 1), (0, 2), (0, 3), (0, 4)])
-    near = "one component differs or day/month swapped"
-    assert got == ["exact", near, near, "else"]
+@pytest.mark.parametrize(("one", "other"), [("Paul", "Paula"), ("Stefan", "Stefanie"), ("Mario", "Maria")])
+def test_the_female_and_male_form_of_a_name_are_two_people(one: str, other: str) -> None:
+    frame = pd.DataFrame({"first_name": [one, other], "last_name": ["Rossi", "Rossi"]})
+    assert level_names(FIRST, frame, [(0, 1)]) == ["else"]
 
 
-def test_address_levels() -> None:
+def test_last_names_typos_compound_names_and_sounds() -> None:
     frame = pd.DataFrame(
         {
-            "address_line1": ["Hauptstraße 5", "Hauptstr. 5", "Hauptstrasse 7", "Gartenweg 1", None],
-            "postal_code": ["10115", "10115", "10115", "10115", "20095"],
-            "city": ["Berlin", "Berlin", "Berlin", "Berlin", "Hamburg"],
+            "last_name": [
+                "Schmidt",
+                "Schmitt",
+                "García López",
+                "García",
+                "Wagner",
+                "de Teliga",
+                "Deteliga",
+                "Meyer",
+            ],
+        }
+    )
+    got = level_names(LAST, frame, [(0, 1), (2, 3), (0, 4), (5, 6), (4, 7)])
+    assert got == ["jaro_winkler>=0.92", "part", "else", "exact", "else"]
+    transliterated = pd.DataFrame({"last_name": ["Mohammed", "Muhammad"]})
+    assert level_names(LAST, transliterated, [(0, 1)]) == ["sound"]
+
+
+def test_email_exact_personal_or_family_and_typos_never_lookalikes() -> None:
+    frame = pd.DataFrame(
+        {
+            "first_name": ["Anna", "Anna", "Anna", "Jonas", "Anna", "Anna"],
+            "email": [
+                "anna.weber@gmail.com",
+                "anna.weber@gmail.com",
+                "anna.weber@gmial.com",
+                "familie.weber@web.de",
+                "familie.weber@web.de",
+                "anna.weber@web.de",
+            ],
+        }
+    )
+    got = level_names(EmailComparison("email", ("email",)), frame, [(0, 1), (0, 2), (3, 4), (0, 5)])
+    assert got == ["exact_named", "typo<=2", "exact", "else"]  # the same name at two providers: namesakes
+
+
+def test_phone_across_columns_without_area_code_and_one_digit_off() -> None:
+    frame = pd.DataFrame(
+        {
+            "phone": ["+493012345678", "+493012345678", "+491711234567", None, "2345678", "+493012345679"],
+            "phone_type": ["fixed_line", "fixed_line", "mobile", None, None, "fixed_line"],
+            "mobile_phone": [None, None, None, "0171 1234567", None, None],
         }
     )
     got = level_names(
-        AddressComparison("address", ("street", "postal", "city")), frame, [(0, 1), (0, 2), (0, 3), (0, 4)]
+        PhoneComparison("phone", ("p9_phone",)), frame, [(0, 1), (2, 3), (0, 2), (0, 4), (0, 5)]
     )
-    assert got == ["same street and place", "similar street, same place", "same postal code", "else"]
+    assert got == ["exact", "same_mobile", "else", "trailing_digits>=6", "one_digit_off"]
+
+
+def test_dates_typos_swaps_and_distance_any_year_from_1000() -> None:
+    frame = pd.DataFrame(
+        {
+            "date_of_birth": [
+                "1980-03-04",
+                "1980-03-04",
+                "1980-04-03",
+                "1981-03-04",
+                "1980-03-20",
+                "1980-09-20",
+                "1975-11-20",
+                "1630-08-01",
+                "1630-08-01",
+            ]
+        }
+    )
+    comparison = DateComparison("date_of_birth", ("dob",))
+    got = level_names(comparison, frame, [(0, 1), (0, 2), (0, 3), (0, 4), (0, 5), (0, 6), (7, 8)])
+    assert got == ["exact", "typo<=1", "typo<=1", "within_days<=31", "within_days<=366", "else", "exact"]
+
+
+def test_address_levels_compare_only_what_both_records_have() -> None:
+    frame = pd.DataFrame(
+        {
+            "address_line1": [
+                "Hauptstraße 5",
+                "Hauptstr. 5",
+                "Hauptstrasse 7",
+                "Gartenweg 1",
+                None,
+                "Hauptstr. 5",
+            ],
+            "postal_code": ["10115", "10115", "10115", "10115", "20095", None],
+            "city": ["Berlin", "Berlin", "Berlin", "Berlin", "Hamburg", "Berlín"],
+        }
+    )
+    comparison = AddressComparison("address", ("street", "postal", "city"))
+    got = level_names(comparison, frame, [(0, 1), (0, 2), (0, 3), (0, 4), (0, 5)])
+    assert got == [
+        "same_street>=0.95",
+        "similar_street>=0.8",
+        "same_postal_code",
+        "else",
+        "same_street>=0.95",
+    ]
+
+
+def test_a_missing_value_is_no_evidence() -> None:
+    frame = pd.DataFrame({"email": ["anna@example.org", None], "date_of_birth": [None, "1980-01-01"]})
+    mf = prepare(frame)
+    for comparison in (EmailComparison("email", ("email",)), DateComparison("date_of_birth", ("dob",))):
+        assert comparison.gamma(mf, np.array([0]), np.array([1])).tolist() == [NULL]
+
+
+def test_company_names_without_legal_forms_word_order_and_abbreviations() -> None:
+    frame = pd.DataFrame(
+        {
+            "company": [
+                "Müller Bau GmbH",
+                "Müller Bau",
+                "The Arnie Morton's",
+                "Arnie Morton's of Chicago",
+                "IBM",
+                "International Business Machines Corp.",
+                "Schreinerei Koch",
+            ]
+        }
+    )
+    comparison = CompanyComparison("company", ("company",))
+    got = level_names(comparison, frame, [(0, 1), (2, 3), (4, 5), (0, 6)])
+    assert got == ["exact", "same_words>=0.9", "abbreviation", "else"]
+    spelled = pd.DataFrame({"company": ["Müller Bau", "Mueller Bau"]})
+    assert level_names(comparison, spelled, [(0, 1)]) == ["same_words>=0.9"]
 
 
 def test_ids_allow_one_typo() -> None:
     frame = pd.DataFrame({"national_id": ["AB123456", "AB123465", "ZZ999999", "AB123456"]})
-    mf = prepare(frame)
     comparison = IdComparison("national_id", ("x_national_id",))
-    levels = comparison.levels(mf, np.array([0, 0, 0]), np.array([1, 2, 3]))
-    assert [comparison.levels_list[v] for v in levels] == ["one edit", "else", "exact"]
+    assert level_names(comparison, frame, [(0, 1), (0, 2), (0, 3)]) == ["typo<=1", "else", "exact"]
 
 
-def test_every_filled_field_is_compared_custom_columns_included() -> None:
+def test_levels_are_parameters_and_survive_a_round_trip_through_their_spec() -> None:
+    strict = LastNameComparison("last_name", ("last",), (Level("exact"), Level("jaro_winkler", 0.97)))
+    again = from_spec(strict.spec())
+    assert again == strict
+    assert again.levels_list == ("exact", "jaro_winkler>=0.97", "else")
+    frame = pd.DataFrame({"last_name": ["Schmidt", "Schmied"]})
+    assert level_names(again, frame, [(0, 1)]) == ["else"]  # 0.94 < 0.97
+    assert level_names(LAST, frame, [(0, 1)]) == ["jaro_winkler>=0.92"]
+
+
+def test_an_unknown_level_is_refused_naming_the_ones_that_exist() -> None:
+    with pytest.raises(ConfigError, match="no level 'fuzzy'") as caught:
+        LastNameComparison("last_name", ("last",), (Level("fuzzy", 0.8),))
+    assert "jaro_winkler" in str(caught.value.hint)
+
+
+def test_identity_fields_and_identifiers_are_compared_by_default_other_columns_when_asked() -> None:
     frame = pd.DataFrame(
         {
             "first_name": ["A", "B"],
@@ -102,8 +228,11 @@ def test_every_filled_field_is_compared_custom_columns_included() -> None:
             "email": ["a@x.de", "b@x.de"],
             "region": ["DE-BE", "DE-HH"],
             "loyalty_no": ["L-1234", "L-9876"],
+            "lifecycle_stage": ["lead", "customer"],
             "created_at": ["2020-01-01", "2021-01-01"],
         }
     )
-    names = [c.name for c in default_comparisons(prepare(frame))]
-    assert names == ["first_name", "last_name", "email", "region", "loyalty_no"]
+    mf = prepare(frame)
+    assert [c.name for c in default_comparisons(mf)] == ["first_name", "last_name", "email", "loyalty_no"]
+    asked = default_comparisons(mf, ["last_name", "lifecycle_stage", "region"])
+    assert [c.name for c in asked] == ["last_name", "region", "lifecycle_stage"]

@@ -1,16 +1,25 @@
 """The Fellegi-Sunter model: u from random pairs, m by EM without labels, term frequencies."""
 
+import json
+
 import numpy as np
 import pandas as pd
+import pytest
 
 from crmmigrate.dedupe.blocking import automatic_keys, candidate_pairs
-from crmmigrate.dedupe.comparisons import compare, default_comparisons
+from crmmigrate.dedupe.comparisons import (
+    NULL,
+    ExactComparison,
+    LastNameComparison,
+    compare,
+    default_comparisons,
+)
 from crmmigrate.dedupe.model import (
     MatchModel,
     PairGroup,
     expectation_maximisation,
     fit,
-    monotone,
+    isotonic_m,
     score,
     term_frequencies,
 )
@@ -22,9 +31,9 @@ def fitted(people: int = 300, seed: int = 4):
     frame = clean_frame(people, seed=seed)
     mf = prepare(frame)
     comparisons = default_comparisons(mf)
-    found = candidate_pairs(automatic_keys(mf), len(frame), cap=1000)
+    found = candidate_pairs(automatic_keys(mf), len(frame))
     gamma = compare(mf, comparisons, found.left, found.right)
-    groups = [PairGroup(k, m, found.uses[k]) for k, m in found.found_by.items()]
+    groups = [PairGroup(k, m, found.uses[k]) for k, m in found.found_by.items() if found.trains[k]]
     model = fit(mf, comparisons, gamma, groups=groups, seed=1, u_sample=50_000)
     return frame, mf, model, found, gamma
 
@@ -40,17 +49,44 @@ def test_em_learns_that_agreement_is_evidence_for_a_match() -> None:
 
 
 def test_em_separates_two_classes_on_a_toy_matrix() -> None:
-    from crmmigrate.dedupe.comparisons import ExactComparison
-
     comparisons = [ExactComparison(f"c{k}", (f"c{k}",)) for k in range(3)]
     rng = np.random.default_rng(0)
     matches = (rng.random((300, 3)) > 0.9).astype(np.int8)  # level 0 (agree) 90% of the time
     others = (rng.random((700, 3)) > 0.05).astype(np.int8)  # agree 5% of the time
     gamma = np.vstack([matches, others])
     em = expectation_maximisation(gamma, comparisons, [np.array([0.3, 0.7])] * 3)
+    assert em.converged
     assert abs(em.match_share - 0.3) < 0.05
     assert all(abs(m[0] - 0.9) < 0.05 for m in em.m)
     assert all(abs(u[0] - 0.05) < 0.05 for u in em.u)
+
+
+def test_em_cannot_give_a_weak_level_the_match_mass_of_a_strong_one() -> None:
+    """The collapse seen on public data: an unconstrained EM handed the surname's 'swapped' level
+    all of the match mass, so that an exact surname weighed nothing. m is kept monotone in m/u."""
+    last = LastNameComparison("last_name", ("last",))
+    n_levels = len(last.levels_list)
+    u = np.full(n_levels, 1e-4)
+    u[0], u[-1] = 0.005, 1 - 0.005 - 1e-4 * (n_levels - 2)
+    collapsed = np.full(n_levels, 1e-8)
+    collapsed[1], collapsed[-1] = 0.7, 0.3  # the EM fixed point seen on fake_1000
+    m = isotonic_m(collapsed / collapsed.sum(), u)
+    ratio = m / u
+    assert all(ratio[k] >= ratio[k + 1] - 1e-9 for k in range(n_levels - 1))
+    weights = MatchModel([last], [collapsed], [u], prior=1e-3).weights()[0]
+    assert weights[0] >= weights[1] > weights[-1]
+    assert weights[0] > 0
+
+
+def test_convergence_is_reported() -> None:
+    _, _, model, _, _ = fitted(150)
+    info = model.info
+    assert info["em_converged"] is True and info["em_not_converged"] == []
+    assert all("converged" in run for run in info["per_key"].values())
+    comparisons = [ExactComparison("c0", ("c0",))]
+    gamma = np.array([[0], [1]] * 50, dtype=np.int8)
+    em = expectation_maximisation(gamma, comparisons, [np.array([0.5, 0.5])], max_iter=1, tol=0.0)
+    assert not em.converged and em.iterations == 1
 
 
 def test_matches_score_higher_than_non_matches() -> None:
@@ -60,6 +96,14 @@ def test_matches_score_higher_than_non_matches() -> None:
     same = person[found.left] == person[found.right]
     assert np.median(scores.probability[same]) > 0.9
     assert np.median(scores.probability[~same]) < 0.1
+
+
+def test_a_missing_value_weighs_exactly_nothing() -> None:
+    _, mf, model, found, gamma = fitted()
+    scores = score(mf, model, found.left, found.right, term_frequencies(mf, model), gamma=gamma)
+    missing = scores.gamma == NULL
+    assert missing.any()
+    assert (scores.weights[missing] == 0).all()
 
 
 def test_a_rare_surname_weighs_more_than_a_common_one() -> None:
@@ -72,11 +116,9 @@ def test_a_rare_surname_weighs_more_than_a_common_one() -> None:
     )
     _, mf, model, _, _ = fitted()
     toy = prepare(frame)
+    last = [c.name for c in model.comparisons].index("last_name")
     model = MatchModel(
-        comparisons=[c for c in model.comparisons if c.name == "last_name"],
-        m=[model.m[1]],
-        u=[model.u[1]],
-        prior=1e-3,
+        comparisons=[model.comparisons[last]], m=[model.m[last]], u=[model.u[last]], prior=1e-3
     )
     tf = term_frequencies(toy, model)
     scores = score(toy, model, np.array([0, 2]), np.array([1, 3]), tf)
@@ -87,14 +129,7 @@ def test_a_phone_used_by_several_people_is_weak_evidence() -> None:
     frame = pd.DataFrame(
         {
             "first_name": ["Anna", "Anna", "Jonas", "Jonas", "Petra", "Felix"],
-            "phone": [
-                "+491711111111",
-                "+491711111111",
-                "+493022222222",
-                "+493022222222",
-                "+493022222222",
-                "+493022222222",
-            ],
+            "phone": ["+491711111111"] * 2 + ["+493022222222"] * 4,
         }
     )
     _, _, model, _, _ = fitted()
@@ -127,11 +162,20 @@ def test_household_guard_different_first_name_outweighs_shared_contact_points() 
     assert scores.probability[0] < 0.01
 
 
-def test_weights_are_monotone_and_the_model_round_trips(tmp_path) -> None:
-    assert list(monotone(np.array([1.0, 3.0, -2.0]))) == [3.0, 3.0, -2.0]
+def test_the_model_round_trips_with_its_levels(tmp_path) -> None:
     _, _, model, _, _ = fitted(120)
     path = model.save(tmp_path / "match_model.json")
+    saved = json.loads(path.read_text())
+    assert saved["version"] == 2
+    assert saved["comparisons"][0]["levels"][0] == {"test": "exact"}
     again = MatchModel.load(path)
     assert [c.spec() for c in again.comparisons] == [c.spec() for c in model.comparisons]
     assert all(np.allclose(a, b) for a, b in zip(again.weights(), model.weights(), strict=False))
     assert again.prior_weight == model.prior_weight
+
+
+def test_a_model_saved_before_levels_were_recorded_is_refused(tmp_path) -> None:
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps({"version": 1, "prior": 0.001, "comparisons": []}))
+    with pytest.raises(ValueError, match="fit a new model"):
+        MatchModel.load(path)

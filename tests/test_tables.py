@@ -12,7 +12,7 @@ from crmmigrate.tables import neutralise_formulas, read_table, write_table
 
 
 def test_formulas_are_neutralised_in_csv(tmp_path: Path) -> None:
-    df = pd.DataFrame({"name": ["=HYPERLINK(\"http://x\")", "+49 30 123", "-5", "@SUM(A1)", "Anna"]})
+    df = pd.DataFrame({"name": ['=HYPERLINK("http://x")', "+49 30 123", "-5", "@SUM(A1)", "Anna"]})
     path = write_table(df, tmp_path / "out.csv")
     text = path.read_text(encoding="utf-8")
     assert "'=HYPERLINK" in text

@@ -98,7 +98,7 @@ def _parse(text: str, country: str | None) -> Address | None:
 
 
 def _without_postal_code(parts: list[str], country: str | None) -> Address | None:
-    """"Via della Repubblica 4, Torino": a numbered street, then a city without digits."""
+    """ "Via della Repubblica 4, Torino": a numbered street, then a city without digits."""
     if len(parts) < 2 or _DIGIT.search(parts[-1]) or not _DIGIT.search(parts[0]):
         return None
     if _LINE2_WORDS.search(parts[-1]):

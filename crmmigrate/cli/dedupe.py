@@ -76,14 +76,16 @@ def dedupe_command(
         table.add_row("new rows", str(stats["new_rows"]))
         table.add_row("new rows joining stored customers", str(stats["new_rows_joining_stored_customers"]))
         table.add_row("stored customers compared", str(stats["anchors_compared"]))
-    table.add_row("candidate pairs", str(stats["candidate_pairs"]))
+    pairs = f"{stats['candidate_pairs']} ({stats['pairs_per_row']} per row)"
+    table.add_row("candidate pairs compared", pairs)
     table.add_row("golden records", str(stats["clusters"]))
     table.add_row("merged customers", str(int((result.golden["member_count"] > 1).sum())))
     table.add_row("households", str(stats["households"]))
     table.add_row("clusters split by the chaining guard", str(stats["clusters_split"]))
     table.add_row("pairs to review", str(stats["review_pairs"]))
-    for key, blocks in stats["blocks_capped"].items():
-        table.add_row(f"blocks skipped (key {escape(key)})", str(blocks))
+    em = stats.get("em", {})
+    converged = "yes" if em.get("em_converged", True) else "no: " + ", ".join(em.get("em_not_converged", []))
+    table.add_row("match model converged", escape(converged))
     console.print(table)
     console.print(f"outputs in {escape(out_dir)}: golden.csv, xref.csv, review.csv, golden_lineage.csv")
     return 0

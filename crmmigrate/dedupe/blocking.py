@@ -1,36 +1,33 @@
 """Blocking: which record pairs are worth comparing at all.
 
-Several keys run at once (a pair is a candidate when any key agrees) so that an error in one field
-does not hide a duplicate. Keys are chosen from the columns that are filled; blocks larger than
-the cap are skipped with a warning naming the key, so one common value cannot make the work
-quadratic.
+A pair is a candidate when the two rows agree on any one of several keys, so that an error in one
+field never hides a duplicate: the same email, phone or identifier; the sounds of both names (in
+either order); the surname; the birth date; a name word in the same place or birth year; the same
+street; the same company. A key may hold several values per row (every phone number, every word
+of the name): rows meet when any of their values agree. Keys are built from whichever identity
+fields are filled, so a list of organisations blocks on company words and an export without birth
+dates simply has no birth-date key.
 
-Keys on a region (a postal code, a place, an address) or a birth date make blocks that grow with
-the data: the number of regions and days is fixed while rows grow, and common names repeat in
-every region. Two things bound the pairs per row, so that the work grows about linearly with the
-rows:
+Each key's blocks are handled by size, so that the work per row stays bounded whatever the data:
 
-- The address and birth-date keys add a word of the name: rows at one address, or born on one
-  day, meet when they share the sound of a name word, in any field and order. A typo, a nickname,
-  a new surname or swapped names leave the other word shared, while the other residents of a
-  building, or people born the same day, do not meet. (Rows at one address also meet on a shared
-  birth date, whatever their names.)
-- In a block of a key with an `order` larger than `SUB_BLOCK` rows, the rows are sorted by the
-  order and each is paired with its `WINDOW` nearest neighbours only (a sorted neighbourhood), so a
-  large block (a common name in a region, a big building) costs about `WINDOW` pairs per row, not
-  one per other row.
+- a block of up to `max_block_size` rows is compared in full (every pair);
+- a larger block (a common surname, a big city, a placeholder birth date) is sorted by a second
+  value (the full name, the place) and each row is paired with its `window` nearest neighbours:
+  a sorted neighbourhood. Rows whose sort values are alike, the likely duplicates, stay
+  neighbours; nothing is skipped.
 
-The names-in-a-place key takes first and last name in either order, so swapped names meet there.
-A key can hold several values per row (every phone number, every name word): rows meet when any
-of their values agree. Pairs are generated with pandas merges per key and de-duplicated as int64
-codes.
+Three sorted passes over all rows (names first-last, last-first, and each written backwards) catch
+typos that change every key, as in the classic multi-pass sorted-neighbourhood method.
+
+Everything runs on integer codes in numpy: a key value is a code per row, a block is a run of
+equal codes in sorted order, and a pair is the int64 `lo * n + hi`, de-duplicated across keys.
 """
 
 from __future__ import annotations
 
 import functools
-import logging
-from collections.abc import Callable
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import jellyfish
@@ -39,111 +36,106 @@ import pandas as pd
 
 from .prepare import MatchFrame
 
-log = logging.getLogger(__name__)
-
-#: Below this share of filled rows a key is not worth building.
-MIN_FILL = 0.01
-
-#: Blocks of a key with an `order` larger than SUB_BLOCK rows pair each row with its WINDOW nearest
-#: neighbours (one pair per row); a block of WINDOW + 1 rows gets every pair from the window anyway.
-WINDOW = 1
-SUB_BLOCK = WINDOW + 1
-
+#: Blocks of at most this many rows are compared in full.
+MAX_BLOCK_SIZE = 30
+#: In larger blocks (and in the sorted passes) each row meets this many neighbours on each side.
+WINDOW = 5
 #: Name words a row is blocked on at most (surname words first).
 MAX_NAME_WORDS = 6
+#: The keys an incremental run finds stored customers by (`incremental.nearby` mirrors them).
+ANCHOR_KEYS = ("email", "email name", "phone", "first and last name", "birth date", "street", "company")
+#: Below this share of filled rows a key is not worth building.
+MIN_FILL = 0.005
+
+Codes = np.ndarray  # int64 per row, -1 where the row has no value
 
 
-def _metaphone(value: str) -> str:
-    return jellyfish.metaphone(value.replace(" ", "")) or value
-
-
-def _per_distinct(series: pd.Series, func: Callable[[str], str]) -> pd.Series:
-    codes, uniques = pd.factorize(series.to_numpy(dtype=object))
-    mapped = np.array([func(str(u)) for u in uniques] + [None], dtype=object)
-    return pd.Series(mapped[codes], index=series.index, dtype=object)
-
-
-def _head(series: pd.Series, n: int) -> pd.Series:
-    return _per_distinct(series, lambda v: v[:n])
-
-
-def _join(*parts: pd.Series) -> pd.Series:
-    """Key parts joined with '|'; missing when any part is missing."""
-    out = parts[0].astype(object)
-    missing = out.isna()
-    text = out.fillna("").astype(str)
-    for part in parts[1:]:
-        missing |= part.isna()
-        text = text + "|" + part.fillna("").astype(str)
-    return text.where(~missing, None).astype(object)
-
-
-def _initial(series: pd.Series) -> pd.Series:
-    return _head(series, 1)
-
-
-def _either_order(a: pd.Series, b: pd.Series) -> pd.Series:
-    """Two values joined smaller first, so that (a, b) and (b, a) agree; missing when either is."""
-    first = a.where(a.fillna("") <= b.fillna(""), b)
-    second = b.where(a.fillna("") <= b.fillna(""), a)
-    return _join(first.astype(object), second.astype(object))
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _sound(word: str) -> str:
+@functools.lru_cache(maxsize=1 << 17)
+def sound(word: str) -> str:
+    """A word's sound (metaphone), so that Meyer/Maier and Smith/Smyth share a key; scripts
+    metaphone does not read keep the word itself."""
     return jellyfish.metaphone(word) or word
 
 
-def _name_words(d: pd.DataFrame) -> list[pd.Series]:
-    """Each row's name words as sounds: one column per position, missing past a row's last word.
-
-    The words of the surname, of the first name as written and of its canonical form (nicknames
-    resolved); a row without a person's name has its company's words instead. Sounds are computed
-    once per distinct value, words once per distinct combination of the values.
-    """
-    person = d["first_raw"].notna() | d["last"].notna()
-    combination = np.zeros(len(d), dtype=np.int64)
-    parts: list[tuple[np.ndarray, list[list[str]]]] = []
-    for column in (d["last"], d["first_raw"], d["first"], d["company"].where(~person, None)):
-        codes, uniques = pd.factorize(column.to_numpy(dtype=object))
-        sounds = [[_sound(w) for w in str(u).split()] for u in uniques] + [[]]  # the last: missing
-        codes = np.where(codes < 0, len(sounds) - 1, codes)
-        combination = pd.factorize(combination * len(sounds) + codes)[0]
-        parts.append((codes, sounds))
-    _, first_row = np.unique(combination, return_index=True)
-    words = [list(dict.fromkeys(w for codes, sounds in parts for w in sounds[codes[r]])) for r in first_row]
-    columns = []
-    for k in range(min(max((len(w) for w in words), default=0), MAX_NAME_WORDS)):
-        mapped = np.array([w[k] if len(w) > k else None for w in words], dtype=object)
-        columns.append(pd.Series(mapped[combination], index=d.index, dtype=object))
-    return columns
+def codes_of(values: pd.Series | np.ndarray) -> Codes:
+    """Integer code per row, -1 for a missing value."""
+    return jointly(values)[0]
 
 
-def _with_each(base: pd.Series, values: list[pd.Series]) -> tuple[pd.Series, tuple[pd.Series, ...]]:
-    """A key of several values per row: `base` combined with each of `values` (as integer codes)."""
-    if not values:
-        return pd.Series([None] * len(base), index=base.index, dtype=object), ()
-    base_codes, _ = pd.factorize(base.to_numpy(dtype=object))
-    value_codes, _ = pd.factorize(pd.concat(values, ignore_index=True).to_numpy(dtype=object))
-    n_values = int(value_codes.max(initial=-1)) + 1
-    keyed = []
-    for k in range(len(values)):
-        codes = value_codes[k * len(base) : (k + 1) * len(base)]
-        combined = base_codes.astype(np.int64) * n_values + codes
-        missing = (base_codes < 0) | (codes < 0)
-        keyed.append(pd.Series(pd.arrays.IntegerArray(combined, missing), index=base.index))
-    return keyed[0], tuple(keyed[1:])
+def jointly(*columns: pd.Series | np.ndarray) -> list[Codes]:
+    """Codes of several columns from one table, so that equal values get equal codes across them
+    (a number in the phone column and the same number in the mobile column)."""
+    arrays = [
+        c.to_numpy(dtype=object) if isinstance(c, pd.Series) else np.asarray(c, dtype=object) for c in columns
+    ]
+    codes = pd.factorize(np.concatenate(arrays) if arrays else np.empty(0, dtype=object))[0].astype(np.int64)
+    bounds = np.cumsum([0] + [len(a) for a in arrays])
+    return [codes[bounds[k] : bounds[k + 1]] for k in range(len(arrays))]
+
+
+def alternatives(*combos: tuple[Codes, ...], either: bool = False) -> tuple[Codes, ...]:
+    """Several values per row of one key, each a combination of parts, coded in one table (parts
+    at one position must share a table: a name word with any name word). `either`: a combination
+    of two parts in either order, so that (a, b) and (b, a) agree (swapped names)."""
+    if either:
+        combos = tuple((np.minimum(a, b), np.maximum(a, b)) for a, b in combos)  # -1 stays missing
+    n = len(combos[0][0])
+    stacked = [np.concatenate([combo[k] for combo in combos]) for k in range(len(combos[0]))]
+    joint = combine(*stacked)
+    return tuple(joint[k * n : (k + 1) * n] for k in range(len(combos)))
+
+
+def combine(*parts: Codes) -> Codes:
+    """One code per distinct combination of the parts; -1 when any part is missing."""
+    out = parts[0].copy()
+    missing = out < 0
+    for part in parts[1:]:
+        missing |= part < 0
+        out = out * (int(part.max(initial=0)) + 1) + np.maximum(part, 0)
+        out = pd.factorize(np.where(missing, -1, out))[0].astype(np.int64)
+    out[missing] = -1
+    return out
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """np.unique for int64 codes, by one sort (numpy's own can take a slower hashing path)."""
+    values = np.sort(values, kind="stable")
+    if len(values) < 2:
+        return values
+    return values[np.concatenate(([True], values[1:] != values[:-1]))]
+
+
+def _per_distinct(values: np.ndarray, func: object) -> np.ndarray:
+    codes, uniques = pd.factorize(values)
+    mapped = np.array([func(str(u)) for u in uniques] + [None], dtype=object)  # type: ignore[operator]
+    return mapped[codes]
 
 
 @dataclass(frozen=True)
 class BlockingKey:
-    """One blocking key: rows agree when any of their values (`left`, then `extra`) agree."""
+    """One key: rows agree when any of their `values` agree. `order` sorts a large block.
+
+    `uses`: the comparisons the key's agreement implies; EM fitted on the key's pairs leaves them
+    out (as Splink trains per blocking rule), since those pairs agree on them by construction.
+    `trains`: whether EM learns from the key's pairs at all. A broad key (a surname, a name word
+    in a city) pairs mostly different people who agree on little else, and EM on such pairs can
+    settle on "they are all the same person"; a tight key (an email, both names, a birth date)
+    pairs mostly duplicates, whose other fields show what a match looks like."""
 
     name: str
-    left: pd.Series
-    uses: tuple[str, ...] = ()  # comparisons the key agrees on (left out when EM learns from its pairs)
-    extra: tuple[pd.Series, ...] = ()  # more values of the same key (a second phone, more name words)
-    order: pd.Series | None = None  # sorts the rows of a large block, paired with near neighbours only
+    values: tuple[Codes, ...]
+    order: Codes | None = None
+    uses: tuple[str, ...] = ()
+    trains: bool = True  # its pairs teach EM what a match looks like (False: a broad key)
+
+    def filled(self) -> float:
+        n = len(self.values[0]) if self.values else 0
+        if n == 0:
+            return 0.0
+        present = np.zeros(n, dtype=bool)
+        for value in self.values:
+            present |= value >= 0
+        return float(present.mean())
 
 
 @dataclass
@@ -152,86 +144,205 @@ class Candidates:
 
     left: np.ndarray
     right: np.ndarray
-    per_key: dict[str, int] = field(default_factory=dict)
-    capped: dict[str, int] = field(default_factory=dict)  # key name -> blocks skipped
+    per_key: dict[str, int] = field(default_factory=dict)  # key name -> pairs it found
     found_by: dict[str, np.ndarray] = field(default_factory=dict)  # key name -> mask over the pairs
     uses: dict[str, tuple[str, ...]] = field(default_factory=dict)  # key name -> comparisons it agrees on
+    trains: dict[str, bool] = field(default_factory=dict)  # key name -> EM learns from its pairs
+    windowed: dict[str, int] = field(default_factory=dict)  # key name -> blocks sorted, not compared in full
 
     def __len__(self) -> int:
         return len(self.left)
 
 
-def _filled(series: pd.Series) -> bool:
-    return len(series) > 0 and series.notna().mean() >= MIN_FILL
+# -- keys ----------------------------------------------------------------------------------------
 
 
-def automatic_keys(mf: MatchFrame) -> list[BlockingKey]:
-    """The default keys, from whichever columns are filled."""
+@dataclass(frozen=True)
+class _Names:
+    """Per row: the sounds of its name words (surname first), and orders for sorting blocks."""
+
+    words: list[Codes]  # code per row of the k-th name word's sound, -1 past the row's last word
+    first: Codes  # sound of the (canonical) first name
+    first_raw: Codes  # sound of the first name as written
+    last: Codes  # sound of the whole surname
+    named: np.ndarray  # the row has a first or last name
+    full: Codes  # rank of "last first" as text (for sorting)
+    full_first: Codes  # rank of "first last"
+    reversed_full: Codes  # rank of the name written backwards
+
+
+def _rank(values: np.ndarray) -> Codes:
+    """Sort rank of text values (missing last)."""
+    text = np.where(pd.isna(values), "\uffff", values).astype(str)
+    return pd.factorize(text, sort=True)[0].astype(np.int64)
+
+
+def _joined(*columns: np.ndarray) -> np.ndarray:
+    out = np.full(len(columns[0]), "", dtype=object)
+    for column in columns:
+        filled = ~pd.isna(column)
+        out[filled] = out[filled] + " " + column[filled].astype(str)
+    out = np.array([v.strip() for v in out], dtype=object)
+    out[out == ""] = None
+    return out
+
+
+def _names(mf: MatchFrame) -> _Names:
     d = mf.data
-    first_meta = _per_distinct(d["first"], _metaphone)
-    last_meta = _per_distinct(d["last"], _metaphone)
-    last3 = _head(d["last"], 3)
-    # Names alone make blocks that grow with the data (common names); the region keeps them small.
-    place = _head(d["postal"], 3).where(d["postal"].notna(), d["city"]).astype(object)
-    full_name = (d["last"].fillna("").astype(str) + " " + d["first"].fillna("").astype(str)).astype(object)
-    names = ("first_name", "last_name")
-    words = _name_words(d)
-    address, address_words = _with_each(_join(d["street"], d["postal"]), [*words, d["dob"]])
-    born, born_words = _with_each(d["dob"], words)
-    candidates = [
+    last, first_raw, first = (d[c].to_numpy(dtype=object) for c in ("last", "first_raw", "first"))
+    person = ~(pd.isna(first_raw) & pd.isna(last))
+    company = np.where(person, None, d["company"].to_numpy(dtype=object))  # a company names itself
+    sounds: dict[str, int] = {}  # one code table for every name sound, so that fields compare
+    # Words once per distinct combination of the four values, not once per row.
+    combination = pd.factorize(_joined(last, first_raw, first, company))[0]
+    distinct_rows = np.unique(combination, return_index=True)[1]
+    word_lists = []
+    for r in distinct_rows:
+        words: list[int] = []
+        for value in (last[r], first_raw[r], first[r], company[r]):
+            if isinstance(value, str):
+                for word in value.split():
+                    code = sounds.setdefault(sound(word), len(sounds))
+                    if code not in words:
+                        words.append(code)
+        word_lists.append(words[:MAX_NAME_WORDS])
+    position = np.searchsorted(combination[distinct_rows], combination)
+    words_by_position = []
+    for k in range(max((len(w) for w in word_lists), default=0)):
+        kth = np.array([w[k] if len(w) > k else -1 for w in word_lists], dtype=np.int64)
+        words_by_position.append(kth[position])
+
+    def whole(values: np.ndarray) -> Codes:
+        spoken = _per_distinct(values, lambda v: sound(v.replace(" ", "")))
+        return np.array([sounds.setdefault(s, len(sounds)) if s else -1 for s in spoken], dtype=np.int64)
+
+    full_text = _joined(last, first_raw)
+    backwards = np.array([v[::-1] if isinstance(v, str) else None for v in full_text], dtype=object)
+    return _Names(
+        words=words_by_position,
+        first=whole(first),
+        first_raw=whole(first_raw),
+        last=whole(last),
+        named=~pd.isna(full_text),
+        full=_rank(full_text),
+        full_first=_rank(_joined(first_raw, last)),
+        reversed_full=_rank(backwards),
+    )
+
+
+_LOCAL_PART = re.compile(r"^([^@]+)@")
+
+
+def _email_local(email: np.ndarray) -> np.ndarray:
+    """The mailbox name before the @ when it is distinctive (4+ characters, not a role word)."""
+
+    def local(value: str) -> str | None:
+        match = _LOCAL_PART.match(value)
+        name = match.group(1) if match else ""
+        return name if len(name) >= 4 else None
+
+    return _per_distinct(email, local)
+
+
+def automatic_keys(mf: MatchFrame, custom: Sequence[str] = ()) -> list[BlockingKey]:
+    """The default keys, from whichever identity fields are filled; `custom`: custom columns
+    that are compared (identifiers), each a key of its own."""
+    d = mf.data
+    names = _names(mf)
+    column = {c: d[c].to_numpy(dtype=object) for c in ("email", "street", "postal", "city", "dob", "company")}
+    postal, city = jointly(column["postal"], column["city"])
+    street = codes_of(column["street"])
+    dob = codes_of(column["dob"])
+    year = codes_of(np.array([v[:4] if isinstance(v, str) else None for v in column["dob"]], dtype=object))
+    place_rank = _rank(np.where(pd.isna(column["postal"]), column["city"], column["postal"]))
+    person_names = ("first_name", "last_name")
+    phones = tuple(jointly(*(d[c] for c in mf.phone_columns())))
+    keys = [
+        BlockingKey("email", (codes_of(column["email"]),), names.full, ("email",)),
+        BlockingKey("email name", (codes_of(_email_local(column["email"])),), names.full, ("email",)),
+        BlockingKey("phone", phones, names.full, ("phone",)) if phones else None,
         BlockingKey(
-            "phone",
-            d["p9_phone"],
-            uses=("phone",),
-            extra=tuple(d[c] for c in mf.phone_columns() if c != "p9_phone"),
-        ),
-        BlockingKey("email", d["email"], uses=("email",)),
-        BlockingKey(
-            "postal+last3+initial",
-            _join(d["postal"], last3, _head(d["first_raw"], 2)),  # 2 letters: a postal code may cover a town
-            uses=("address", *names),
-            order=full_name,
+            "first and last name",
+            alternatives((names.first, names.last), (names.first_raw, names.last), either=True),
+            place_rank,
+            person_names,
+            trains=False,  # at scale namesakes all over the country
         ),
         BlockingKey(
-            "metaphone(first+last)+place",
-            _join(_either_order(last_meta, first_meta), place),  # swapped first and last names meet too
-            uses=names,
-            order=d["postal"],
+            "first and last name + place",
+            alternatives(
+                *(
+                    (p, *pair)
+                    for p in (postal, city)
+                    for pair in ((names.first, names.last), (names.first_raw, names.last))
+                )
+            ),
+            names.full,
+            ("address", *person_names),
+        ),
+        BlockingKey("surname", (names.last,), names.full_first, ("last_name",), trains=False),
+        BlockingKey("birth date", (dob,), names.full, ("date_of_birth",)),
+        BlockingKey(
+            "birth year + name word",
+            alternatives(*((year, w) for w in names.words)) if names.words else (),
+            names.full,
+            ("date_of_birth", *person_names),
+            trains=False,
         ),
         BlockingKey(
-            "dob+last initial",
-            _join(d["dob"], _initial(d["last"])),
-            uses=("date_of_birth", "last_name"),
-            order=d["first"],
+            "place + name word",
+            alternatives(*((p, w) for p in (postal, city) for w in names.words)) if names.words else (),
+            names.full,
+            ("address", *person_names),
+            trains=False,
         ),
-        BlockingKey("dob+name word", born, uses=("date_of_birth", *names), extra=born_words, order=full_name),
-        BlockingKey(
-            "street+postal+name word or dob",
-            address,
-            uses=("address", *names, "date_of_birth"),
-            extra=address_words,
-            order=full_name,
-        ),
+        BlockingKey("street", alternatives((street, postal), (street, city)), names.full, ("address",)),
+        BlockingKey("company", (codes_of(column["company"]),), place_rank, ("company",)),
     ]
-    for column, kind in mf.custom.items():
-        if kind == "id":
-            candidates.append(BlockingKey(column, d[f"x_{column}"], uses=(column,)))
-    return [k for k in candidates if _filled(k.left) or any(_filled(e) for e in k.extra)]
+    for name in custom:
+        values = d.get(f"x_{name}")
+        if values is not None:
+            keys.append(BlockingKey(name, (codes_of(values),), names.full, (name,)))
+    keys = [k for k in keys if k is not None and k.values and k.filled() >= MIN_FILL]
+    if names.named.any():
+        everyone_named = np.where(names.named, 0, -1).astype(np.int64)
+        keys += [
+            BlockingKey("sorted: last, first name", (everyone_named,), names.full, person_names, False),
+            BlockingKey("sorted: first, last name", (everyone_named,), names.full_first, person_names, False),
+            BlockingKey(
+                "sorted: name backwards", (everyone_named,), names.reversed_full, person_names, False
+            ),
+        ]
+    return keys
 
 
-#: Match-frame column -> the comparison that covers it.
-COLUMN_COMPARISON = {
-    "first": "first_name",
-    "first_raw": "first_name",
-    "last": "last_name",
+#: Canonical field -> the match-frame columns a configured blocking rule on it agrees on.
+FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "first_name": ("first",),
+    "last_name": ("last",),
+    "email": ("email",),
+    "phone": ("p9_phone",),
+    "address_line1": ("street",),
+    "address_line2": ("line2",),
+    "postal_code": ("postal",),
+    "city": ("city",),
+    "region": ("region",),
+    "country": ("country",),
+    "date_of_birth": ("dob",),
+    "company": ("company",),
+}
+
+#: Canonical field -> the comparison whose evidence agreeing on it implies.
+FIELD_COMPARISON = {
+    "first_name": "first_name",
+    "last_name": "last_name",
     "email": "email",
     "phone": "phone",
-    "p9_phone": "phone",
-    "street": "address",
-    "postal": "address",
+    "address_line1": "address",
+    "postal_code": "address",
     "city": "address",
-    "dob": "date_of_birth",
-    "line2": "address_line2",
+    "address_line2": "address_line2",
+    "date_of_birth": "date_of_birth",
     "company": "company",
     "country": "country",
     "region": "region",
@@ -239,88 +350,86 @@ COLUMN_COMPARISON = {
 
 
 def configured_keys(mf: MatchFrame, rules: list[list[str]]) -> list[BlockingKey]:
-    """Keys from the config: each rule a list of match-frame columns that must all agree."""
+    """Keys from the config: each rule a list of fields (canonical or custom) that must all agree.
+    Names are checked when the config loads; a field this input lacks makes its rule find nothing."""
+    names = _names(mf)
     keys = []
     for rule in rules:
-        parts = [mf.data[c] if c in mf.data.columns else mf.data.get(f"x_{c}") for c in rule]
-        if any(p is None for p in parts):
-            continue
-        uses = tuple(sorted({COLUMN_COMPARISON.get(c, c) for c in rule}))
-        keys.append(BlockingKey("+".join(rule), _join(*parts), uses=uses))  # type: ignore[arg-type]
+        parts = []
+        for name in rule:
+            columns = FIELD_COLUMNS.get(name, (f"x_{name}",))
+            column = mf.data.get(columns[0])
+            parts.append(codes_of(column) if column is not None else np.full(len(mf), -1, dtype=np.int64))
+        uses = tuple(sorted({FIELD_COMPARISON.get(c, c) for c in rule}))
+        keys.append(BlockingKey("+".join(rule), (combine(*parts),), names.full, uses))
     return keys
 
 
-def _window_pairs(codes: np.ndarray, order: pd.Series, window: int) -> tuple[np.ndarray, np.ndarray]:
-    """Within each block, rows sorted by `order`, each paired with its next `window` neighbours.
-
-    Bounds the pairs per row of a large block (a sorted neighbourhood) while rows whose `order`
-    values are alike, the likely duplicates, stay neighbours.
-    """
-    rows = np.flatnonzero(codes >= 0)
-    rank = pd.factorize(order.iloc[rows].fillna("").astype(str).to_numpy(dtype=object), sort=True)[0]
-    sorted_rows = rows[np.lexsort((rank, codes[rows]))]
-    block = codes[sorted_rows]
-    los, his = [], []
-    for step in range(1, window + 1):
-        same = block[step:] == block[:-step]
-        los.append(sorted_rows[:-step][same])
-        his.append(sorted_rows[step:][same])
-    return np.concatenate(los), np.concatenate(his)
+# -- pairs ---------------------------------------------------------------------------------------
 
 
-def _block_pairs(key: BlockingKey, cap: int) -> tuple[np.ndarray, np.ndarray, int]:
-    n = len(key.left)
-    values = pd.concat([key.left, *key.extra], ignore_index=True) if key.extra else key.left
-    codes, _ = pd.factorize(values)
-    sizes = np.bincount(codes[codes >= 0], minlength=1)
-    usable = (sizes <= cap) & (sizes > 1)
-    capped = int((sizes > cap).sum())
-    rows = np.arange(len(codes)) % n if n else np.arange(0)
-    windowed = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    if key.order is not None:
-        large = usable & (sizes > SUB_BLOCK)
-        in_large = (codes >= 0) & large[np.maximum(codes, 0)]
-        order = pd.concat([key.order] * (1 + len(key.extra)), ignore_index=True) if key.extra else key.order
-        near_left, near_right = _window_pairs(np.where(in_large, codes, -1), order, WINDOW)
-        windowed = rows[near_left], rows[near_right]
-        usable &= ~large
-    keep = (codes >= 0) & usable[np.maximum(codes, 0)]
-    a = pd.DataFrame({"k": codes[keep], "i": rows[keep]})
-    pairs = a.merge(a.rename(columns={"i": "j"}), on="k")
-    i = np.concatenate([pairs["i"].to_numpy(), windowed[0]])
-    j = np.concatenate([pairs["j"].to_numpy(), windowed[1]])
-    lo, hi = np.minimum(i, j), np.maximum(i, j)
-    keep = lo < hi
-    return lo[keep], hi[keep], capped
+def _key_pairs(key: BlockingKey, n: int, max_block: int, window: int) -> tuple[np.ndarray, int]:
+    """Sorted unique pair codes (lo * n + hi) of one key, and how many blocks were windowed."""
+    rows = np.concatenate([np.arange(n, dtype=np.int64)] * len(key.values))
+    codes = np.concatenate(key.values)
+    keep = codes >= 0
+    rows, codes = rows[keep], codes[keep]
+    if len(codes) < 2:
+        return np.empty(0, dtype=np.int64), 0
+    sizes = np.bincount(codes)
+    entry_size = sizes[codes]
+    keep = entry_size > 1
+    rows, codes, entry_size = rows[keep], codes[keep], entry_size[keep]
+    order = key.order[rows] if key.order is not None else rows
+    sort = np.lexsort((rows, order, codes))
+    rows, codes, entry_size = rows[sort], codes[sort], entry_size[sort]
+    small = entry_size <= max_block
+    largest_small = int(entry_size[small].max(initial=1))
+    largest = int(entry_size.max(initial=1))
+    steps = max(min(window, largest - 1), largest_small - 1)
+    found = []
+    for step in range(1, steps + 1):
+        same = codes[step:] == codes[:-step]
+        if step > window:
+            same &= small[step:]
+        a, b = rows[:-step][same], rows[step:][same]
+        found.append(np.minimum(a, b) * n + np.maximum(a, b))
+    windowed = int((sizes > max_block).sum())
+    if not found:
+        return np.empty(0, dtype=np.int64), windowed
+    pairs = sorted_unique(np.concatenate(found))
+    lo, hi = pairs // n, pairs % n
+    return pairs[lo != hi], windowed
 
 
-def candidate_pairs(keys: list[BlockingKey], n_rows: int, cap: int) -> Candidates:
-    """Every pair that agrees on at least one key, each pair once."""
-    codes: list[np.ndarray] = []
+def candidate_pairs(
+    keys: list[BlockingKey], n_rows: int, max_block: int = MAX_BLOCK_SIZE, window: int = WINDOW
+) -> Candidates:
+    """Every pair that agrees on at least one key (or meets in a sorted pass), each pair once."""
     per_key: dict[str, int] = {}
-    capped: dict[str, int] = {}
+    windowed: dict[str, int] = {}
+    found: list[np.ndarray] = []
     for key in keys:
-        lo, hi, n_capped = _block_pairs(key, cap)
-        code = np.unique(lo.astype(np.int64) * n_rows + hi)
-        per_key[key.name] = len(code)
-        codes.append(code)
-        if n_capped:
-            capped[key.name] = n_capped
-            log.warning(
-                "blocking key %r: %d block(s) larger than %d rows skipped (max_block_size)",
-                key.name,
-                n_capped,
-                cap,
-            )
-    merged = np.unique(np.concatenate(codes)) if codes else np.empty(0, dtype=np.int64)
-    found_by = {key.name: np.isin(merged, code) for key, code in zip(keys, codes, strict=False)}
+        codes, n_windowed = _key_pairs(key, n_rows, max_block, window)
+        per_key[key.name] = len(codes)
+        if n_windowed:
+            windowed[key.name] = n_windowed
+        found.append(codes)
+    merged = sorted_unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
+    found_by = {}
+    for key, codes in zip(keys, found, strict=True):
+        mask = np.zeros(len(merged), dtype=bool)
+        mask[np.searchsorted(merged, codes)] = True
+        found_by[key.name] = mask
+    width = max(n_rows, 1)
     return Candidates(
-        left=(merged // max(n_rows, 1)).astype(np.int64),
-        right=(merged % max(n_rows, 1)).astype(np.int64),
+        left=merged // width,
+        right=merged % width,
         per_key=per_key,
-        capped=capped,
         found_by=found_by,
         uses={key.name: key.uses for key in keys},
+        trains={key.name: key.trains for key in keys},
+        windowed=windowed,
     )
 
 
@@ -329,15 +438,20 @@ def extra_pairs(candidates: Candidates, left: np.ndarray, right: np.ndarray, n_r
     if len(left) == 0:
         return candidates
     lo, hi = np.minimum(left, right), np.maximum(left, right)
-    codes = np.concatenate([candidates.left * n_rows + candidates.right, lo.astype(np.int64) * n_rows + hi])
-    merged = np.unique(codes)
     old = candidates.left * n_rows + candidates.right
-    found_by = {name: np.isin(merged, old[mask]) for name, mask in candidates.found_by.items()}
+    merged = sorted_unique(np.concatenate([old, lo.astype(np.int64) * n_rows + hi]))
+    found_by = {}
+    for name, mask in candidates.found_by.items():
+        moved = np.zeros(len(merged), dtype=bool)
+        moved[np.searchsorted(merged, old[mask])] = True
+        found_by[name] = moved
+    width = max(n_rows, 1)
     return Candidates(
-        left=merged // max(n_rows, 1),
-        right=merged % max(n_rows, 1),
+        left=merged // width,
+        right=merged % width,
         per_key=candidates.per_key,
-        capped=candidates.capped,
         found_by=found_by,
         uses=candidates.uses,
+        trains=candidates.trains,
+        windowed=candidates.windowed,
     )

@@ -1,10 +1,17 @@
 """Clustering: accepted links -> connected components, with a guard against chaining.
 
 Connected components alone let one bad link merge two whole clusters, and at scale a chain of
-plausible links can merge hundreds of people. The guard looks for *conflicts* inside every
-component (cannot-link decisions, first-name conflicts, pairs whose evidence says "different") and
-rebuilds such a component greedily from its strongest links, refusing any link that would put two
-conflicting records together: the component is split at its weakest links.
+plausible links can merge hundreds of people. So every component that holds a pair the evidence
+speaks against (a scored pair below even odds, a cannot-link decision) is rebuilt greedily from
+its strongest links, and two groups of records are joined only when, on balance, the evidence
+between them says "same person": the log-odds of every scored pair between the two groups add up
+to more than zero (each pair's evidence counted without the prior, and the prior once). One
+strongly contradicting pair can outweigh a weak link; a few strong links
+outweigh one contradicting pair (two copies of one person, each corrupted in other fields).
+Cannot-link decisions are absolute.
+
+Components of up to `MAX_CHECKED_COMPONENT` members have every member pair scored (pairs blocking
+did not compare are scored by `check`); larger ones `SAMPLED_PARTNERS` random partners per member.
 """
 
 from __future__ import annotations
@@ -17,12 +24,13 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-#: Components up to this size have all their member pairs checked for conflicts.
+#: Components up to this size have all their member pairs scored.
 MAX_CHECKED_COMPONENT = 60
-#: Random partners checked per member of a larger component.
+#: Random partners scored per member of a larger component.
 SAMPLED_PARTNERS = 30
 
-ConflictCheck = Callable[[np.ndarray, np.ndarray], np.ndarray]
+#: Scores member pairs blocking never compared: evidence in bits per pair (i, j).
+PairCheck = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -40,8 +48,8 @@ def components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return labels.astype(np.int64)
 
 
-def _intra_pairs(labels: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Member pairs to check: all of them in components of 3..MAX_CHECKED_COMPONENT members, and
+def _member_pairs(labels: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Member pairs to score: all of them in components of 3..MAX_CHECKED_COMPONENT members, and
     SAMPLED_PARTNERS random partners per member in larger ones (seeded: same input, same result)."""
     checked = (sizes[labels] >= 3) & (sizes[labels] <= MAX_CHECKED_COMPONENT)
     frame = pd.DataFrame({"c": labels[checked], "r": np.flatnonzero(checked)})
@@ -65,11 +73,14 @@ def _intra_pairs(labels: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.
 
 
 class _Sets:
-    """Union-find whose sets remember their members, for checking conflicts before a union."""
+    """Union-find whose sets remember their members, so that a union can weigh the evidence
+    between the two sets first."""
 
-    def __init__(self, nodes: list[int]) -> None:
+    def __init__(self, nodes: list[int], evidence: dict[int, dict[int, float]], prior: float) -> None:
         self.parent = {v: v for v in nodes}
         self.members = {v: {v} for v in nodes}
+        self.evidence = evidence
+        self.prior = prior
 
     def find(self, v: int) -> int:
         while self.parent[v] != v:
@@ -77,70 +88,109 @@ class _Sets:
             v = self.parent[v]
         return v
 
-    def union_unless(self, a: int, b: int, conflicts: dict[int, set[int]]) -> None:
+    def balance(self, small: int, big: int) -> float:
+        """Log-odds that two sets are one person: the prior once, plus the evidence (Bayes factor
+        in bits) of every scored pair between them (-inf: a cannot-link)."""
+        big_members = self.members[big]
+        total = self.prior
+        for v in self.members[small]:
+            for u, weight in self.evidence.get(v, {}).items():
+                if u in big_members:
+                    total += weight
+        return total
+
+    def union_if_balanced(self, a: int, b: int) -> None:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return
         small, big = sorted((ra, rb), key=lambda r: len(self.members[r]))
-        big_members = self.members[big]
-        if any(conflicts.get(v, set()) & big_members for v in self.members[small]):
+        if not self.balance(small, big) > 0:
             return
         self.parent[small] = big
-        big_members |= self.members.pop(small)
+        self.members[big] |= self.members.pop(small)
 
 
-def _split(nodes: list[int], edges: pd.DataFrame, conflicts: dict[int, set[int]]) -> dict[int, int]:
-    sets = _Sets(nodes)
-    for a, b in zip(edges["i"].to_numpy(), edges["j"].to_numpy(), strict=False):
-        sets.union_unless(int(a), int(b), conflicts)
-    return {v: sets.find(v) for v in nodes}
+def _evidence_table(pairs: pd.DataFrame) -> dict[int, dict[int, float]]:
+    """node -> {other node: log-odds}, both directions; a pair given twice keeps the lower (a
+    cannot-link's -inf over a score)."""
+    table: dict[int, dict[int, float]] = {}
+    for a, b, w in zip(
+        pairs["i"].to_numpy().tolist(),
+        pairs["j"].to_numpy().tolist(),
+        pairs["weight"].to_numpy().tolist(),
+        strict=True,
+    ):
+        if a == b:
+            continue
+        old = table.setdefault(a, {}).get(b)
+        value = w if old is None else min(old, w)
+        table[a][b] = value
+        table.setdefault(b, {})[a] = value
+    return table
 
 
 def cluster(
     n: int,
     links: pd.DataFrame,
-    conflicts: pd.DataFrame,
-    check: ConflictCheck | None = None,
+    scored: pd.DataFrame,
+    cannot: pd.DataFrame | None = None,
+    check: PairCheck | None = None,
+    prior: float = 0.0,
 ) -> Clusters:
     """Cluster rows 0..n-1.
 
-    `links`: accepted links (columns i, j, weight; must-links carry weight inf). `conflicts`:
-    pairs (i, j) that must not end up together. `check(i, j)` flags further conflicts among the
-    member pairs of larger components (pairs that were never candidates).
-    """
+    `links`: accepted links (columns i, j, weight: the evidence in bits, prior excluded; must-links
+    carry weight inf). `scored`: every other scored pair (i, j, weight), the evidence the guard
+    weighs. `cannot`: pairs (i, j) that must never share a cluster. `check(i, j)`: the evidence of
+    member pairs of larger components that blocking never compared. `prior`: the prior log-odds
+    of a match, in bits."""
     labels = components(n, links["i"].to_numpy(), links["j"].to_numpy())
     if n == 0:
         return Clusters(labels=labels, split=0, largest=0)
     sizes = np.bincount(labels)
-    found = [conflicts[["i", "j"]]]
+    known = [links[["i", "j", "weight"]], scored[["i", "j", "weight"]]]
+    if cannot is not None:
+        known.append(cannot[["i", "j"]].assign(weight=-np.inf))
+    known = [k.astype({"i": np.int64, "j": np.int64, "weight": float}) for k in known if len(k)]
+    evidence = pd.concat(known, ignore_index=True) if known else scored[["i", "j", "weight"]].iloc[0:0]
     if check is not None:
-        ci, cj = _intra_pairs(labels, sizes)
+        ci, cj = _member_pairs(labels, sizes)
         if len(ci):
-            flagged = check(ci, cj)
-            found.append(pd.DataFrame({"i": ci[flagged], "j": cj[flagged]}))
-    conflict = pd.concat(found, ignore_index=True)
-    conflict = conflict[labels[conflict["i"].to_numpy()] == labels[conflict["j"].to_numpy()]]
-    troubled = np.unique(labels[conflict["i"].to_numpy()])
+            codes = np.minimum(ci, cj).astype(np.int64) * n + np.maximum(ci, cj)
+            have = evidence["i"].to_numpy(dtype=np.int64) * n + evidence["j"].to_numpy(dtype=np.int64)
+            have = np.concatenate(
+                [have, evidence["j"].to_numpy(dtype=np.int64) * n + evidence["i"].to_numpy()]
+            )
+            new = ~np.isin(codes, have)
+            if new.any():
+                weights = check(ci[new], cj[new])
+                evidence = pd.concat(
+                    [evidence, pd.DataFrame({"i": ci[new], "j": cj[new], "weight": weights})],
+                    ignore_index=True,
+                )
+    inside = labels[evidence["i"].to_numpy()] == labels[evidence["j"].to_numpy()]
+    doubts = evidence[inside & ~(evidence["weight"].to_numpy() + prior > 0)]
+    troubled = np.unique(labels[doubts["i"].to_numpy()])
     if len(troubled) == 0:
         return Clusters(labels=labels, split=0, largest=int(sizes.max()))
     new_labels = labels.copy()
     next_label = int(labels.max()) + 1
+    in_troubled = np.isin(labels[evidence["i"].to_numpy()], troubled) & inside
+    local = evidence[in_troubled].assign(c=labels[evidence["i"].to_numpy()[in_troubled]])
     link_comp = labels[links["i"].to_numpy()]
-    inner = links[np.isin(link_comp, troubled)].assign(c=link_comp[np.isin(link_comp, troubled)])
-    inner = inner.sort_values(["weight", "i", "j"], ascending=[False, True, True], kind="mergesort")
-    conflict = conflict.assign(c=labels[conflict["i"].to_numpy()])
-    by_comp_conflicts = {c: g for c, g in conflict.groupby("c")}
+    edges = links[np.isin(link_comp, troubled)].assign(c=link_comp[np.isin(link_comp, troubled)])
+    edges = edges.sort_values(["weight", "i", "j"], ascending=[False, True, True], kind="mergesort")
     rows = np.flatnonzero(np.isin(labels, troubled))
     members = {c: g.tolist() for c, g in pd.Series(rows).groupby(labels[rows])}
+    by_comp = dict(tuple(local.groupby("c")))
     split = 0
-    for comp, edges in inner.groupby("c", sort=True):
-        nodes = members[comp]
-        pairs = by_comp_conflicts[comp]
-        table: dict[int, set[int]] = {}
-        for a, b in zip(pairs["i"].to_numpy(), pairs["j"].to_numpy(), strict=False):
-            table.setdefault(int(a), set()).add(int(b))
-            table.setdefault(int(b), set()).add(int(a))
-        roots = _split(nodes, edges, table)
+    for comp, comp_edges in edges.groupby("c", sort=True):
+        sets = _Sets(members[comp], _evidence_table(by_comp[comp]), prior)
+        for a, b in zip(
+            comp_edges["i"].to_numpy().tolist(), comp_edges["j"].to_numpy().tolist(), strict=True
+        ):
+            sets.union_if_balanced(a, b)
+        roots = {v: sets.find(v) for v in members[comp]}
         distinct = sorted(set(roots.values()))
         if len(distinct) > 1:
             split += 1

@@ -1,85 +1,297 @@
 """Comparisons: per field, which level of agreement two records reach (Splink-style).
 
-A comparison is a short class with named levels, best first; `levels(mf, i, j)` returns one level
-index per pair (NULL = -1 when either side is missing), computed on arrays with rapidfuzz's
-`cpdist` (pairwise, in C, all cores). Each comparison says whether its evidence is something a
-household shares (an address, a phone, a surname, a family mailbox): under a first-name conflict
-that evidence stops counting towards identity.
+A comparison is a short class holding a list of levels, best first, each a named test with its
+parameter (`jaro_winkler` at 0.92, `within_days` at 366). `gamma(mf, i, j)` returns one level
+index per pair: the first level whose test the pair passes, `len(levels)` (else) when none does,
+and NULL (-1) when either side lacks the value, so that a missing value is no evidence at all.
+Tests run as a cascade, cheap ones first, each only on the pairs no earlier level took, on arrays
+with rapidfuzz's `cpdist` (pairwise, in C).
+
+The levels, thresholds included, are written into `match_model.json` (`spec`), and `from_spec`
+rebuilds exactly those levels, so a saved model means the same thing after an upgrade.
+
+Each comparison says whether its evidence is something a household shares (an address, a phone,
+a surname, a family mailbox): under a first-name conflict that evidence stops counting towards
+identity.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import jellyfish
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler, Prefix
 from rapidfuzz.process import cpdist
 
+from ..errors import ConfigError
+from .names import name_groups, share_a_group
 from .prepare import MatchFrame
 
 NULL = -1
 #: Pairs compared at a time, to bound memory at millions of pairs.
 CHUNK = 1_000_000
+#: Threads rapidfuzz uses per comparison (-1: every core). An engine that runs several tasks per
+#: machine (Spark) sets 1.
+WORKERS = -1
+
+Test = Callable[["Pairs", np.ndarray, Any], np.ndarray]
 
 
-def _pick(mf: MatchFrame, column: str, idx: np.ndarray) -> np.ndarray:
-    return mf.array(column)[idx]
+# -- pairs and string helpers ---------------------------------------------------------------------
 
 
-def _present(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return ~(pd.isna(a) | pd.isna(b))
+class Pairs:
+    """The pairs (i, j) being compared, with each match-frame column picked for both sides once."""
+
+    def __init__(self, mf: MatchFrame, i: np.ndarray, j: np.ndarray) -> None:
+        self.mf, self.i, self.j = mf, i, j
+        self._sides: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def __len__(self) -> int:
+        return len(self.i)
+
+    def sides(self, column: str) -> tuple[np.ndarray, np.ndarray]:
+        if column not in self._sides:
+            values = self.mf.array(column)
+            self._sides[column] = values[self.i], values[self.j]
+        return self._sides[column]
+
+    def codes(self, column: str, k: np.ndarray, derived: str = "") -> tuple[np.ndarray, np.ndarray]:
+        """Integer codes of both sides (-1 where missing): equal codes, equal values."""
+        if derived:
+            self.at(column, k[:0], derived)  # make sure the derived form exists
+        codes = self.mf.codes(column, derived)
+        return codes[self.i[k]], codes[self.j[k]]
+
+    def known(self, column: str) -> np.ndarray:
+        """Both sides have a value, for every pair."""
+        codes = self.mf.codes(column)
+        return (codes[self.i] >= 0) & (codes[self.j] >= 0)
+
+    def same(self, column: str, k: np.ndarray, derived: str = "") -> np.ndarray:
+        """Both sides have the value and it is the same."""
+        a, b = self.codes(column, k, derived)
+        return (a == b) & (a >= 0)
+
+    def at(self, column: str, k: np.ndarray, derived: str = "") -> tuple[np.ndarray, np.ndarray]:
+        """Both sides of the pairs `k` for `column`, or for one of its `DERIVED` forms."""
+        if not derived:
+            a, b = self.sides(column)
+            return a[k], b[k]
+        func, fill, dtype = DERIVED[derived]
+        values = self.mf.derived(column, derived, func, fill=fill, dtype=dtype)
+        return values[self.i[k]], values[self.j[k]]
+
+    def matrix(self, column: str, name: str, func: Callable[[str], list[int]], k: np.ndarray) -> tuple:
+        table = self.mf.derived_matrix(column, name, func)
+        return table[self.i[k]], table[self.j[k]]
+
+
+def present(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Both values there (match-frame values are None where missing)."""
+    return np.not_equal(a, None) & np.not_equal(b, None)
+
+
+def equal(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.equal(a, b).astype(bool) & np.not_equal(a, None)
 
 
 def similarity(a: np.ndarray, b: np.ndarray, scorer: Any = JaroWinkler.normalized_similarity) -> np.ndarray:
     """Element-wise similarity of aligned string arrays in [0, 1]; 0 where either is missing."""
     out = np.zeros(len(a), dtype=np.float32)
-    ok = _present(a, b)
+    ok = present(a, b)
     if ok.any():
-        scores = cpdist(list(a[ok]), list(b[ok]), scorer=scorer, workers=-1)
-        out[ok] = scores / (100.0 if scorer in (fuzz.token_set_ratio, fuzz.token_sort_ratio) else 1.0)
+        scores = cpdist(list(a[ok]), list(b[ok]), scorer=scorer, workers=WORKERS)
+        out[ok] = scores / (
+            100.0 if scorer in (fuzz.token_set_ratio, fuzz.token_sort_ratio, fuzz.ratio) else 1.0
+        )
     return out
 
 
-def _equal(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    ok = _present(a, b)
+def distance(a: np.ndarray, b: np.ndarray, scorer: Any = DamerauLevenshtein.distance) -> np.ndarray:
+    """Element-wise edit distance; a large number where either is missing."""
+    out = np.full(len(a), 1 << 20, dtype=np.int64)
+    ok = present(a, b)
+    if ok.any():
+        out[ok] = cpdist(list(a[ok]), list(b[ok]), scorer=scorer, workers=WORKERS)
+    return out
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _sound(text: str) -> str:
+    return jellyfish.metaphone(text.replace(" ", "").replace("-", "")) or text
+
+
+def _date_digits(value: str) -> str:
+    return value.replace("-", "")
+
+
+def _year_day_month(value: str) -> str:
+    """A date's digits with day and month swapped: equal to another's digits when they swapped."""
+    return value[:4] + value[8:10] + value[5:7]
+
+
+def _day_number(value: str) -> float:
+    """Days since 1970 of an ISO date (approximate months for a typo'd date such as 1775-09-31)."""
+    try:
+        year, month, day = int(value[:4]), int(value[5:7]), int(value[8:10])
+    except ValueError:
+        return np.nan
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return np.nan
+    return (year - 1970) * 365.2425 + (month - 1) * 30.44 + day
+
+
+def _acronym(words: str) -> str:
+    return "".join(w[0] for w in words.split() if w)
+
+
+#: Forms of a value that comparisons need, computed once per distinct value (name: function,
+#: value where missing, dtype).
+DERIVED: dict[str, tuple[Callable[[str], Any], Any, Any]] = {
+    "length": (len, 0, np.int64),
+    "sound": (_sound, None, object),
+    "squashed": (lambda v: re.sub(r"[\s'-]", "", v), None, object),  # "de teliga" = "deteliga"
+    "words": (lambda v: " " in v, False, bool),
+    "mailbox": (lambda v: v.split("@", 1)[0] if "@" in v else None, None, object),
+    "domain": (lambda v: v.split("@", 1)[1] if "@" in v else None, None, object),
+    "numbered": (lambda v: any(c.isdigit() for c in v.split("@", 1)[0]), False, bool),
+    "digits": (_date_digits, None, object),
+    "ydm": (_year_day_month, None, object),
+    "days": (_day_number, np.nan, float),
+    "acronym": (_acronym, None, object),
+    "compact": (lambda v: v.replace(".", "").replace(" ", ""), None, object),
+}
+
+
+def _shares_a_part(a: np.ndarray, b: np.ndarray, several: np.ndarray) -> np.ndarray:
+    """The names share a whole word ("garcia" in "garcia lopez"); `several`: either has words."""
     out = np.zeros(len(a), dtype=bool)
-    out[ok] = a[ok] == b[ok]
+    for k in np.flatnonzero(several & present(a, b)):
+        out[k] = bool(set(a[k].split()) & set(b[k].split()))
     return out
 
 
-def _assign(n: int, present: np.ndarray, conditions: list[np.ndarray]) -> np.ndarray:
-    """Level = index of the first true condition; the last level (else) otherwise."""
-    levels = np.full(n, len(conditions), dtype=np.int8)
-    for index in range(len(conditions) - 1, -1, -1):
-        levels[conditions[index]] = index
-    levels[~present] = NULL
-    return levels
+def initials(a: np.ndarray, b: np.ndarray, shortest: np.ndarray) -> np.ndarray:
+    """One side is an initial or a short form (a prefix of three letters or more) of the other;
+    `shortest`: the shorter of the two lengths."""
+    out = np.zeros(len(a), dtype=bool)
+    ok = present(a, b)
+    if ok.any():
+        common = cpdist(list(a[ok]), list(b[ok]), scorer=Prefix.similarity, workers=WORKERS)
+        short = shortest[ok]
+        out[ok] = ((short <= 2) & (common >= 1)) | ((short >= 3) & (common >= short))
+    return out
+
+
+def _shortest(p: Pairs, column: str, k: np.ndarray) -> np.ndarray:
+    return np.minimum(*p.at(column, k, "length"))
+
+
+# -- levels and comparisons -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Level:
+    """One level of a comparison: a named test and its parameter (a threshold, days, edits)."""
+
+    test: str
+    threshold: float | None = None
+
+    @property
+    def label(self) -> str:
+        if self.threshold is None:
+            return self.test
+        value = f"{self.threshold:g}"
+        return f"{self.test}<={value}" if self.test in DISTANCE_TESTS else f"{self.test}>={value}"
+
+    def spec(self) -> dict[str, Any]:
+        return (
+            {"test": self.test}
+            if self.threshold is None
+            else {"test": self.test, "threshold": self.threshold}
+        )
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any] | str) -> Level:
+        if isinstance(spec, str):
+            return cls(spec)
+        threshold = spec.get("threshold")
+        return cls(str(spec["test"]), None if threshold is None else float(threshold))
+
+
+#: Tests whose parameter is an upper bound (edits, days) rather than a lower one (similarity).
+DISTANCE_TESTS = {"typo", "within_days", "one_digit_off", "edits"}
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """Base: a named comparison of one or more match-frame columns."""
+    """Base: a named comparison of one or more match-frame columns, with its levels best first."""
 
     name: str
     columns: tuple[str, ...]
-    shared_by_households: bool = False
+    levels: tuple[Level, ...] = ()
     kind: ClassVar[str] = "base"
+    DEFAULT_LEVELS: ClassVar[tuple[Level, ...]] = (Level("exact"),)
+    shared_by_households: ClassVar[bool] = False
     only_against: ClassVar[bool] = False  # agreement weighs nothing, disagreement counts
-    tf_levels: ClassVar[tuple[int, ...]] = (0,)  # levels whose weight the value's frequency adjusts
-    personal_levels: ClassVar[tuple[int, ...]] = ()  # levels a household does not share
-    level_names: ClassVar[tuple[str, ...]] = ("exact", "else")
+    TF_TESTS: ClassVar[tuple[str, ...]] = ("exact",)  # levels whose weight the value's frequency adjusts
+    PERSONAL_TESTS: ClassVar[tuple[str, ...]] = ()  # levels a household does not share
+
+    def __post_init__(self) -> None:
+        if not self.levels:
+            object.__setattr__(self, "levels", self.DEFAULT_LEVELS)
+        unknown = [lv.test for lv in self.levels if not hasattr(self, f"test_{lv.test}")]
+        if unknown:
+            raise ConfigError(
+                f"comparison {self.name!r} ({self.kind}) has no level {', '.join(map(repr, unknown))}",
+                hint=f"its levels are: {', '.join(self.tests())}",
+            )
+
+    @classmethod
+    def tests(cls) -> list[str]:
+        return sorted(name[5:] for name in dir(cls) if name.startswith("test_"))
 
     @property
     def levels_list(self) -> tuple[str, ...]:
-        return self.level_names
+        return (*(lv.label for lv in self.levels), "else")
 
-    def levels(self, mf: MatchFrame, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        a, b = _pick(mf, self.columns[0], i), _pick(mf, self.columns[0], j)
-        return _assign(len(i), _present(a, b), [_equal(a, b)])
+    @property
+    def tf_levels(self) -> tuple[int, ...]:
+        return tuple(k for k, lv in enumerate(self.levels) if lv.test in self.TF_TESTS)
+
+    @property
+    def personal_levels(self) -> tuple[int, ...]:
+        return tuple(k for k, lv in enumerate(self.levels) if lv.test in self.PERSONAL_TESTS)
+
+    def present(self, p: Pairs) -> np.ndarray:
+        return p.known(self.columns[0])
+
+    def gamma(self, mf: MatchFrame, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Level per pair: tried best first, each test only on the pairs no earlier level took."""
+        p = Pairs(mf, i, j)
+        n_levels = len(self.levels)
+        levels = np.full(len(i), n_levels, dtype=np.int8)
+        known = self.present(p)
+        todo = np.flatnonzero(known)
+        for index, level in enumerate(self.levels):
+            if len(todo) == 0:
+                break
+            hit = np.asarray(getattr(self, f"test_{level.test}")(p, todo, level.threshold), dtype=bool)
+            levels[todo[hit]] = index
+            todo = todo[~hit]
+        levels[~known] = NULL
+        return levels
+
+    def test_exact(self, p: Pairs, k: np.ndarray, _: Any) -> np.ndarray:
+        return p.same(self.columns[0], k)
 
     def exact_key(self, mf: MatchFrame) -> np.ndarray | None:
         """The value whose frequency adjusts the exact level (term frequency), if any."""
@@ -90,13 +302,13 @@ class Comparison:
             "kind": self.kind,
             "name": self.name,
             "columns": list(self.columns),
-            "shared_by_households": self.shared_by_households,
+            "levels": [lv.spec() for lv in self.levels],
         }
 
 
 @dataclass(frozen=True)
 class ExactComparison(Comparison):
-    """Exact or not: countries, categories."""
+    """Exact or not: categories (a gender, a customer segment) when asked for."""
 
     kind: ClassVar[str] = "exact"
 
@@ -106,126 +318,153 @@ class CountryComparison(Comparison):
     """A different country is evidence against; the same one is not evidence for (it is implied by
     the address, the phone's country code and often the name)."""
 
-    shared_by_households: bool = True
     kind: ClassVar[str] = "country"
+    shared_by_households: ClassVar[bool] = True
     only_against: ClassVar[bool] = True
 
 
-def swapped(mf: MatchFrame, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """First and last name written the other way round in one of the two records."""
-    fa, la = _pick(mf, "first_raw", i), _pick(mf, "last", i)
-    fb, lb = _pick(mf, "first_raw", j), _pick(mf, "last", j)
-    return (similarity(fa, lb) >= 0.9) & (similarity(la, fb) >= 0.9) & ~_equal(fa, fb)
+#: Endings that turn a name into its female (or male) form: Paul/Paula, Stefan/Stefanie, Louis/Louise.
+_GENDER_ENDINGS = ("a", "e", "ie", "ine", "ina", "ette", "elle", "ia")
+#: Final vowels that swap between the two forms: Mario/Maria, Francesco/Francesca.
+_GENDER_VOWELS = {frozenset("oa"), frozenset("ae"), frozenset("oe")}
+
+
+def _gendered(x: str, y: str) -> bool:
+    short, long = sorted((x, y), key=len)
+    if len(short) < 3:
+        return False
+    if long.startswith(short) and long[len(short) :] in _GENDER_ENDINGS:
+        return True
+    return len(x) == len(y) and x[:-1] == y[:-1] and frozenset((x[-1], y[-1])) in _GENDER_VOWELS
+
+
+def gendered_forms(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per pair: the two first names are a female and a male form of one name."""
+    return np.array(
+        [isinstance(x, str) and isinstance(y, str) and _gendered(x, y) for x, y in zip(a, b, strict=True)],
+        dtype=bool,
+    )
+
+
+def swapped(p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
+    """First and last name written the other way round in one of the two records: each record's
+    first name is the other's surname (or one crossing agrees exactly and the other is missing: a
+    surname typed into the first-name field of a record without a surname)."""
+    fa, fb = p.at("first_raw", k)
+    la, lb = p.at("last", k)
+    close_one, close_two = similarity(fa, lb) >= threshold, similarity(la, fb) >= threshold
+    exact_one, exact_two = equal(fa, lb), equal(la, fb)
+    crossed = close_one & close_two
+    crossed |= exact_one & (pd.isna(la) | pd.isna(fb))
+    crossed |= exact_two & (pd.isna(fa) | pd.isna(lb))
+    return crossed & ~equal(fa, fb)
 
 
 @dataclass(frozen=True)
 class FirstNameComparison(Comparison):
-    """Canonical first name (nicknames resolved), Jaro-Winkler, initials, swapped names.
-
-    Its `else` level is a first-name conflict: two different people (a household, twins).
-    """
+    """First names: exact (nicknames resolved), swapped with the surname, a known nickname, a typo,
+    the same sound (transliterations), an initial or short form, similar. `else` is a first-name
+    conflict: two different people (a household, twins)."""
 
     kind: ClassVar[str] = "first_name"
-    tf_levels: ClassVar[tuple[int, ...]] = (0, 1)
-    level_names: ClassVar[tuple[str, ...]] = ("exact", "swapped", "jaro_winkler>=0.9", "initial", "else")
+    DEFAULT_LEVELS: ClassVar[tuple[Level, ...]] = (
+        Level("exact"),
+        Level("swapped", 0.9),
+        Level("nickname"),
+        Level("jaro_winkler", 0.9),
+        Level("sound"),
+        Level("initial"),
+        Level("similar", 0.75),
+    )
+    #: (a swapped name is not frequency-adjusted: its value's frequency is that of the other field)
+    #: Levels that a female and a male form of one name (Paul/Paula) must not reach.
+    FUZZY_TESTS: ClassVar[tuple[str, ...]] = ("jaro_winkler", "sound", "initial", "similar")
 
-    def levels(self, mf: MatchFrame, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        a, b = _pick(mf, "first", i), _pick(mf, "first", j)
-        ra, rb = _pick(mf, "first_raw", i), _pick(mf, "first_raw", j)
-
-        def fuzzy(k: np.ndarray) -> np.ndarray:
-            close = np.maximum(similarity(a[k], b[k]), similarity(ra[k], rb[k])) >= 0.9
-            close |= _one_typo(ra[k], rb[k])
-            return close | (similarity(ra[k], rb[k], fuzz.token_set_ratio) >= 0.9)
-
-        return cascade(
-            len(i),
-            _present(ra, rb),
-            [
-                lambda k: _equal(a[k], b[k]) | _equal(ra[k], rb[k]),
-                lambda k: swapped(mf, i[k], j[k]),
-                fuzzy,
-                lambda k: _initials(ra[k], rb[k]),
-            ],
+    def gamma(self, mf: MatchFrame, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """As for every comparison, except that a pair of gendered forms of one name (Stefan and
+        Stefanie, Mario and Maria) is a conflict, however alike the letters: in a family they
+        are two people."""
+        levels = super().gamma(mf, i, j)
+        fuzzy = np.flatnonzero(
+            np.isin(levels, [k for k, lv in enumerate(self.levels) if lv.test in self.FUZZY_TESTS])
         )
+        if len(fuzzy):
+            first = mf.array("first_raw")
+            variant = gendered_forms(first[i[fuzzy]], first[j[fuzzy]])
+            levels[fuzzy[variant]] = len(self.levels)
+        return levels
+
+    def present(self, p: Pairs) -> np.ndarray:
+        """Both have a first name, or one has none but its surname is the other's first name."""
+        fa, fb = p.sides("first_raw")
+        la, lb = p.sides("last")
+        crossed = (np.equal(fa, None) & equal(la, fb)) | (np.equal(fb, None) & equal(fa, lb))
+        return p.known("first_raw") | crossed
+
+    def test_similar(self, p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
+        return similarity(*p.at("first_raw", k)) >= threshold
+
+    def test_exact(self, p: Pairs, k: np.ndarray, _: Any) -> np.ndarray:
+        return p.same("first", k) | p.same("first_raw", k)
+
+    def test_swapped(self, p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
+        return swapped(p, k, threshold)
+
+    def test_nickname(self, p: Pairs, k: np.ndarray, _: Any) -> np.ndarray:
+        return share_a_group(*p.matrix("first_raw", "name groups", name_groups, k))
+
+    def test_jaro_winkler(self, p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
+        a, b = p.at("first_raw", k)
+        close = similarity(a, b) >= threshold
+        close |= (distance(a, b) <= 1) & (_shortest(p, "first_raw", k) >= 3)
+        several = np.logical_or(*p.at("first_raw", k, "words"))
+        close[several] |= similarity(a[several], b[several], fuzz.token_set_ratio) >= 0.999  # Anna Maria/Anna
+        return close
+
+    def test_sound(self, p: Pairs, k: np.ndarray, _: Any) -> np.ndarray:
+        return p.same("first_raw", k, "sound")
+
+    def test_initial(self, p: Pairs, k: np.ndarray, _: Any) -> np.ndarray:
+        return initials(*p.at("first_raw", k), _shortest(p, "first_raw", k))
 
     def exact_key(self, mf: MatchFrame) -> np.ndarray | None:
         return mf.array("first")
 
 
-def _lengths(values: np.ndarray) -> np.ndarray:
-    return np.fromiter((len(v) for v in values), dtype=np.int64, count=len(values))
-
-
-def _one_typo(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """One edit apart (short names: Lea/Lsa, Nils/Nuls) with both at least three letters long."""
-    out = np.zeros(len(a), dtype=bool)
-    ok = _present(a, b)
-    if ok.any():
-        sa, sb = a[ok], b[ok]
-        edits = cpdist(list(sa), list(sb), scorer=DamerauLevenshtein.distance, workers=-1)
-        out[ok] = (edits <= 1) & (np.minimum(_lengths(sa), _lengths(sb)) >= 3)
-    return out
-
-
-def _initials(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """One side is an initial or a short form (a prefix of three letters or more) of the other."""
-    out = np.zeros(len(a), dtype=bool)
-    ok = _present(a, b)
-    if ok.any():
-        sa, sb = a[ok], b[ok]
-        shortest = np.minimum(_lengths(sa), _lengths(sb))
-        common = cpdist(list(sa), list(sb), scorer=Prefix.similarity, workers=-1)
-        out[ok] = ((shortest <= 2) & (common >= 1)) | ((shortest >= 3) & (common >= shortest))
-    return out
-
-
-def cascade(n: int, present: np.ndarray, steps: list[Callable[[np.ndarray], np.ndarray]]) -> np.ndarray:
-    """Levels from conditions tried in order, each only on the pairs no earlier one matched.
-
-    Cheap conditions (equality) come first, so the costly fuzzy ones run on few pairs.
-    """
-    levels = np.full(n, len(steps), dtype=np.int8)
-    todo = np.flatnonzero(present)
-    for level, step in enumerate(steps):
-        if len(todo) == 0:
-            break
-        hit = np.asarray(step(todo), dtype=bool)
-        levels[todo[hit]] = level
-        todo = todo[~hit]
-    levels[~present] = NULL
-    return levels
-
-
 @dataclass(frozen=True)
 class LastNameComparison(Comparison):
-    """Surname: exact (term-frequency adjusted), Jaro-Winkler, double-barrelled, swapped."""
+    """Surnames: exact (term-frequency adjusted), swapped with the first name, a typo, one part of
+    a compound or double-barrelled name, the same sound (transliterations), similar."""
 
-    shared_by_households: bool = True
     kind: ClassVar[str] = "last_name"
-    tf_levels: ClassVar[tuple[int, ...]] = (0, 1)  # a swapped name is an exact one written the other way
-    level_names: ClassVar[tuple[str, ...]] = (
-        "exact",
-        "swapped",
-        "jaro_winkler>=0.92",
-        "jaro_winkler>=0.8 or one part",
-        "else",
+    shared_by_households: ClassVar[bool] = True
+    DEFAULT_LEVELS: ClassVar[tuple[Level, ...]] = (
+        Level("exact"),
+        Level("swapped", 0.9),
+        Level("jaro_winkler", 0.92),
+        Level("part"),
+        Level("sound"),
+        Level("similar", 0.8),
     )
 
-    def levels(self, mf: MatchFrame, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        a, b = _pick(mf, "last", i), _pick(mf, "last", j)
-        return cascade(
-            len(i),
-            _present(a, b),
-            [
-                lambda k: _equal(a[k], b[k]),
-                lambda k: swapped(mf, i[k], j[k]),
-                lambda k: similarity(a[k], b[k]) >= 0.92,
-                lambda k: (
-                    (similarity(a[k], b[k]) >= 0.8) | (similarity(a[k], b[k], fuzz.token_set_ratio) >= 0.999)
-                ),
-            ],
-        )
+    def test_exact(self, p: Pairs, k: np.ndarray, _: Any) -> np.ndarray:
+        return p.same("last", k) | p.same("last", k, "squashed")
+
+    def test_swapped(self, p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
+        return swapped(p, k, threshold)
+
+    def test_jaro_winkler(self, p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
+        a, b = p.at("last", k)
+        return (similarity(a, b) >= threshold) | ((distance(a, b) <= 1) & (_shortest(p, "last", k) >= 4))
+
+    def test_part(self, p: Pairs, k: np.ndarray, _: Any) -> np.ndarray:
+        return _shares_a_part(*p.at("last", k), np.logical_or(*p.at("last", k, "words")))
+
+    def test_sound(self, p: Pairs, k: np.ndarray, _: Any) -> np.ndarray:
+        return p.same("last", k, "sound")
+
+    def test_similar(self, p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
+        return similarity(*p.at("last", k)) >= threshold
 
     def exact_key(self, mf: MatchFrame) -> np.ndarray | None:
         return mf.array("last")
@@ -233,10 +472,44 @@ class LastNameComparison(Comparison):
 
 @dataclass(frozen=True)
 class EmailComparison(Comparison):
-    """The whole address or nothing: a fuzzy local part would double-count the name."""
+    """Email: the same address, first when its mailbox name holds the person's first name (a
+    personal address rather than a family's); a typo (the same mailbox at a misspelt domain, or a
+    numbered mailbox one keystroke off). Two addresses that merely look alike are no evidence:
+    firstname.lastname@ at two providers is what two namesakes have, and the names already count."""
 
-    shared_by_households: bool = True
     kind: ClassVar[str] = "email"
+    shared_by_households: ClassVar[bool] = True
+    DEFAULT_LEVELS: ClassVar[tuple[Level, ...]] = (Level("exact_named"), Level("exact"), Level("typo", 2))
+    TF_TESTS: ClassVar[tuple[str, ...]] = ("exact_named", "exact")
+    PERSONAL_TESTS: ClassVar[tuple[str, ...]] = ("exact_named",)
+
+    def test_exact_named(self, p: Pairs, k: np.ndarray, _: Any) -> np.ndarray:
+        """The same address, and its mailbox name holds the first name of one of the two records
+        (anna.weber@…): a personal address, not a family's (familie.weber@…)."""
+        a, b = p.at(self.columns[0], k)
+        same = equal(a, b)
+        out = np.zeros(len(k), dtype=bool)
+        firsts = [p.at(c, k) for c in ("first_raw", "first")]
+        for n in np.flatnonzero(same):
+            box = a[n].split("@", 1)[0]
+            names = {
+                v for pair in firsts for v in (pair[0][n], pair[1][n]) if isinstance(v, str) and len(v) >= 3
+            }
+            out[n] = any(name.replace(" ", "") in box for name in names)
+        return out
+
+    def test_typo(self, p: Pairs, k: np.ndarray, edits: float) -> np.ndarray:
+        """The same mailbox name at a domain a few keystrokes off (gmial.com), or at one domain a
+        mailbox with digits one keystroke off (jb88 / jb89)."""
+        column = self.columns[0]
+        box_a, box_b = p.at(column, k, "mailbox")
+        domain_a, domain_b = p.at(column, k, "domain")
+        same_box = p.same(column, k, "mailbox")
+        typo = np.zeros(len(k), dtype=bool)
+        typo[same_box] = distance(domain_a[same_box], domain_b[same_box]) <= edits
+        numbered = p.same(column, k, "domain") & p.at(column, k, "numbered")[0] & ~same_box
+        typo[numbered] = distance(box_a[numbered], box_b[numbered]) <= 1
+        return typo
 
     def exact_key(self, mf: MatchFrame) -> np.ndarray | None:
         return mf.array(self.columns[0])
@@ -244,42 +517,65 @@ class EmailComparison(Comparison):
 
 @dataclass(frozen=True)
 class PhoneComparison(Comparison):
-    """Phone numbers across every phone column (a mobile in one system, the main number in another).
+    """Phone numbers across every phone column (a mobile in one system, the main number in another),
+    compared on their last nine digits; a number written without its area code agrees on its
+    trailing digits; one digit off is a typo. A shared mobile is personal evidence, a shared
+    landline what a household shares."""
 
-    A shared mobile number is personal evidence; a shared landline is what a household shares.
-    """
-
-    shared_by_households: bool = True
     kind: ClassVar[str] = "phone"
-    tf_levels: ClassVar[tuple[int, ...]] = (0, 1)
-    personal_levels: ClassVar[tuple[int, ...]] = (0,)
-    level_names: ClassVar[tuple[str, ...]] = (
-        "same mobile number",
-        "same number",
-        "same number in another phone column",
-        "else",
+    shared_by_households: ClassVar[bool] = True
+    DEFAULT_LEVELS: ClassVar[tuple[Level, ...]] = (
+        Level("same_mobile"),
+        Level("exact"),
+        Level("any_column"),
+        Level("trailing_digits", 6),
+        Level("one_digit_off"),
     )
+    TF_TESTS: ClassVar[tuple[str, ...]] = ("same_mobile", "exact")
+    PERSONAL_TESTS: ClassVar[tuple[str, ...]] = ("same_mobile",)
 
-    def levels(self, mf: MatchFrame, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        a, b = _pick(mf, "phone", i), _pick(mf, "phone", j)
-        numbers, mobiles = mf.phone_columns(), mf.mobile_columns()
-        any_a = np.zeros(len(i), dtype=bool)
-        any_b = np.zeros(len(i), dtype=bool)
-        same = np.zeros(len(i), dtype=bool)
-        same_mobile = np.zeros(len(i), dtype=bool)
-        for x in numbers:
-            xa, xb = _pick(mf, x, i), _pick(mf, x, j)
-            any_a |= ~pd.isna(xa)
-            any_b |= ~pd.isna(xb)
-            for y in numbers:
-                same |= _equal(xa, _pick(mf, y, j))
-            for y in mobiles:
-                same_mobile |= _equal(xa, _pick(mf, y, j)) | _equal(_pick(mf, y, i), xb)
-        exact = _equal(a, b)
-        return _assign(len(i), any_a & any_b, [same_mobile, exact, same])
+    def present(self, p: Pairs) -> np.ndarray:
+        any_a = np.zeros(len(p), dtype=bool)
+        any_b = np.zeros(len(p), dtype=bool)
+        for column in p.mf.phone_columns():
+            a, b = p.sides(column)
+            any_a |= ~pd.isna(a)
+            any_b |= ~pd.isna(b)
+        return any_a & any_b
+
+    def test_same_mobile(self, p: Pairs, k: np.ndarray, _: Any) -> np.ndarray:
+        out = np.zeros(len(k), dtype=bool)
+        for x in p.mf.phone_columns():
+            xa, xb = p.at(x, k)
+            for y in p.mf.mobile_columns():
+                ya, yb = p.at(y, k)
+                out |= equal(xa, yb) | equal(ya, xb)
+        return out
+
+    def test_exact(self, p: Pairs, k: np.ndarray, _: Any) -> np.ndarray:
+        return p.same("p9_phone", k)
+
+    def test_any_column(self, p: Pairs, k: np.ndarray, _: Any) -> np.ndarray:
+        out = np.zeros(len(k), dtype=bool)
+        for x in p.mf.phone_columns():
+            xa, _xb = p.at(x, k)
+            for y in p.mf.phone_columns():
+                out |= equal(xa, p.at(y, k)[1])
+        return out
+
+    def test_trailing_digits(self, p: Pairs, k: np.ndarray, digits: float) -> np.ndarray:
+        a, b = p.at("p9_phone", k)
+        length_a, length_b = p.at("p9_phone", k, "length")
+        ok = present(a, b) & (np.minimum(length_a, length_b) >= int(digits)) & (length_a != length_b)
+        out = np.zeros(len(k), dtype=bool)
+        out[ok] = [x.endswith(y) or y.endswith(x) for x, y in zip(a[ok], b[ok], strict=True)]
+        return out
+
+    def test_one_digit_off(self, p: Pairs, k: np.ndarray, _: Any) -> np.ndarray:
+        return (distance(*p.at("p9_phone", k)) <= 1) & (_shortest(p, "p9_phone", k) >= 7)
 
     def exact_key(self, mf: MatchFrame) -> np.ndarray | None:
-        return mf.array("phone")
+        return mf.array("p9_phone")
 
 
 def address_key(mf: MatchFrame) -> np.ndarray:
@@ -291,33 +587,55 @@ def address_key(mf: MatchFrame) -> np.ndarray:
 
 @dataclass(frozen=True)
 class AddressComparison(Comparison):
-    """Street, postal code and city together, since they are not independent evidence."""
+    """Street, postal code and city together, since they are not independent evidence.
 
-    shared_by_households: bool = True
+    Only what both records have is compared: a street that agrees counts whether or not the other
+    record gives the postal code, and a city spelled another way (or missing) does not undo it. The
+    place contradicts only when both give it and it differs."""
+
     kind: ClassVar[str] = "address"
-    level_names: ClassVar[tuple[str, ...]] = (
-        "same street and place",
-        "similar street, same place",
-        "same postal code",
-        "same city",
-        "else",
+    shared_by_households: ClassVar[bool] = True
+    DEFAULT_LEVELS: ClassVar[tuple[Level, ...]] = (
+        Level("same_street", 0.95),
+        Level("similar_street", 0.8),
+        Level("same_postal_code"),
+        Level("same_city", 0.85),
     )
 
-    def levels(self, mf: MatchFrame, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        sa, sb = _pick(mf, "street", i), _pick(mf, "street", j)
-        pa, pb = _pick(mf, "postal", i), _pick(mf, "postal", j)
-        ca, cb = _pick(mf, "city", i), _pick(mf, "city", j)
-        same_postal = _equal(pa, pb)
-        same_city = _equal(ca, cb)
-        maybe = ~same_city & _present(ca, cb)
-        same_city[maybe] = similarity(ca[maybe], cb[maybe]) >= 0.92
-        postal_known = _present(pa, pb)
-        same_place = same_postal | (~postal_known & same_city)
-        street = np.zeros(len(i), dtype=np.float32)
-        street[same_place] = similarity(sa[same_place], sb[same_place], fuzz.token_sort_ratio)
-        present = _present(sa, sb) | postal_known | _present(ca, cb)
-        conditions = [(street >= 0.95) & same_place, (street >= 0.8) & same_place, same_postal, same_city]
-        return _assign(len(i), present, conditions)
+    def present(self, p: Pairs) -> np.ndarray:
+        return p.known("street") | p.known("postal") | p.known("city")
+
+    def _place(self, p: Pairs, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(place agrees, place contradicts) for pairs k: by postal code where both give one,
+        else by city."""
+        pa, pb = p.at("postal", k)
+        ca, cb = p.at("city", k)
+        postal_known = present(pa, pb)
+        same_postal = equal(pa, pb)
+        city_known = present(ca, cb)
+        same_city = similarity(ca, cb) >= 0.85
+        agrees = np.where(postal_known, same_postal, city_known & same_city)
+        contradicts = np.where(
+            postal_known, ~same_postal & ~(city_known & same_city), city_known & ~same_city
+        )
+        return agrees, contradicts
+
+    def _street(self, p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
+        sa, sb = p.at("street", k)
+        _, contradicts = self._place(p, k)
+        return (similarity(sa, sb, fuzz.token_sort_ratio) >= threshold) & ~contradicts
+
+    def test_same_street(self, p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
+        return self._street(p, k, threshold)
+
+    def test_similar_street(self, p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
+        return self._street(p, k, threshold)
+
+    def test_same_postal_code(self, p: Pairs, k: np.ndarray, _: Any) -> np.ndarray:
+        return p.same("postal", k)
+
+    def test_same_city(self, p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
+        return similarity(*p.at("city", k)) >= threshold
 
     def exact_key(self, mf: MatchFrame) -> np.ndarray | None:
         return address_key(mf)
@@ -328,24 +646,54 @@ class FuzzyTextComparison(Comparison):
     """Free text (a second address line, a text custom column): exact, similar, else."""
 
     kind: ClassVar[str] = "text"
-    level_names: ClassVar[tuple[str, ...]] = ("exact", "jaro_winkler>=0.9", "else")
+    DEFAULT_LEVELS: ClassVar[tuple[Level, ...]] = (Level("exact"), Level("jaro_winkler", 0.9))
 
-    def levels(self, mf: MatchFrame, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        a, b = _pick(mf, self.columns[0], i), _pick(mf, self.columns[0], j)
-        return _assign(len(i), _present(a, b), [_equal(a, b), similarity(a, b) >= 0.9])
+    def test_jaro_winkler(self, p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
+        return similarity(*p.at(self.columns[0], k)) >= threshold
+
+
+@dataclass(frozen=True)
+class AddressLineComparison(FuzzyTextComparison):
+    """A second address line (flat, building): what a household shares."""
+
+    kind: ClassVar[str] = "address_line2"
+    shared_by_households: ClassVar[bool] = True
 
 
 @dataclass(frozen=True)
 class CompanyComparison(Comparison):
-    """Company names compared as token sets (word order and legal forms do not matter)."""
+    """Organisation names, compared after legal forms, "the", "and" and punctuation are gone:
+    exact; the same words in any order or one name inside the other ("Arnie Morton's" / "Arnie
+    Morton's of Chicago"); an abbreviation ("IBM" / "International Business Machines"); similar."""
 
-    shared_by_households: bool = True  # colleagues share it
     kind: ClassVar[str] = "company"
-    level_names: ClassVar[tuple[str, ...]] = ("exact", "token_set>=0.85", "else")
+    shared_by_households: ClassVar[bool] = True  # colleagues share it
+    DEFAULT_LEVELS: ClassVar[tuple[Level, ...]] = (
+        Level("exact"),
+        Level("same_words", 0.9),
+        Level("abbreviation"),
+        Level("similar", 0.8),
+    )
 
-    def levels(self, mf: MatchFrame, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        a, b = _pick(mf, "company", i), _pick(mf, "company", j)
-        return _assign(len(i), _present(a, b), [_equal(a, b), similarity(a, b, fuzz.token_set_ratio) >= 0.85])
+    def test_same_words(self, p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
+        return similarity(*p.at("company", k), scorer=fuzz.token_set_ratio) >= threshold
+
+    def test_abbreviation(self, p: Pairs, k: np.ndarray, _: Any) -> np.ndarray:
+        words_a, words_b = p.at("company", k, "words")
+        acronym_a, acronym_b = p.at("company", k, "acronym")
+        compact_a, compact_b = p.at("company", k, "compact")
+        one = ~words_a & words_b & equal(compact_a, acronym_b)
+        other = ~words_b & words_a & equal(compact_b, acronym_a)
+        return (one | other) & (_shortest(p, "company", k) >= 2)
+
+    def test_similar(self, p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
+        a, b = p.at("company", k)
+        return (similarity(a, b) >= max(threshold, 0.88)) | (
+            similarity(a, b, fuzz.token_sort_ratio) >= threshold
+        )
+
+    def exact_key(self, mf: MatchFrame) -> np.ndarray | None:
+        return mf.array("company")
 
 
 @dataclass(frozen=True)
@@ -353,15 +701,10 @@ class IdComparison(Comparison):
     """Identifiers (a national id, a loyalty number): exact, one typo, else."""
 
     kind: ClassVar[str] = "id"
-    level_names: ClassVar[tuple[str, ...]] = ("exact", "one edit", "else")
+    DEFAULT_LEVELS: ClassVar[tuple[Level, ...]] = (Level("exact"), Level("typo", 1))
 
-    def levels(self, mf: MatchFrame, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        a, b = _pick(mf, self.columns[0], i), _pick(mf, self.columns[0], j)
-        edits = np.full(len(i), 99.0, dtype=np.float32)
-        ok = _present(a, b)
-        if ok.any():
-            edits[ok] = cpdist(list(a[ok]), list(b[ok]), scorer=DamerauLevenshtein.distance, workers=-1)
-        return _assign(len(i), ok, [_equal(a, b), edits <= 1])
+    def test_typo(self, p: Pairs, k: np.ndarray, edits: float) -> np.ndarray:
+        return distance(*p.at(self.columns[0], k)) <= edits
 
     def exact_key(self, mf: MatchFrame) -> np.ndarray | None:
         return mf.array(self.columns[0])
@@ -369,24 +712,26 @@ class IdComparison(Comparison):
 
 @dataclass(frozen=True)
 class DateComparison(Comparison):
-    """Dates: exact, day and month transposed or one component off, else."""
+    """Dates (a birth date): exact; a typo (one digit, or day and month swapped); within a month;
+    within a year; else. Any year from 1000 on is compared."""
 
     kind: ClassVar[str] = "date"
-    level_names: ClassVar[tuple[str, ...]] = ("exact", "one component differs or day/month swapped", "else")
+    DEFAULT_LEVELS: ClassVar[tuple[Level, ...]] = (
+        Level("exact"),
+        Level("typo", 1),
+        Level("within_days", 31),
+        Level("within_days", 366),
+    )
 
-    def levels(self, mf: MatchFrame, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        a, b = _pick(mf, self.columns[0], i), _pick(mf, self.columns[0], j)
-        ok = _present(a, b)
-        near = np.zeros(len(i), dtype=bool)
-        if ok.any():
-            sa = pd.Series(a[ok], dtype=object).astype(str)
-            sb = pd.Series(b[ok], dtype=object).astype(str)
-            ya, ma, da = sa.str[:4], sa.str[5:7], sa.str[8:10]
-            yb, mb, db = sb.str[:4], sb.str[5:7], sb.str[8:10]
-            same = (ya == yb).astype(int) + (ma == mb).astype(int) + (da == db).astype(int)
-            transposed = (ya == yb) & (ma == db) & (da == mb)
-            near[ok] = ((same == 2) | transposed).to_numpy()
-        return _assign(len(i), ok, [_equal(a, b), near])
+    def test_typo(self, p: Pairs, k: np.ndarray, edits: float) -> np.ndarray:
+        column = self.columns[0]
+        digits_a, digits_b = p.at(column, k, "digits")
+        swapped_a, _ = p.at(column, k, "ydm")
+        return (distance(digits_a, digits_b) <= edits) | equal(swapped_a, digits_b)
+
+    def test_within_days(self, p: Pairs, k: np.ndarray, days: float) -> np.ndarray:
+        a, b = p.at(self.columns[0], k, "days")
+        return np.nan_to_num(np.abs(a - b), nan=np.inf) <= days
 
 
 KINDS: dict[str, type[Comparison]] = {
@@ -399,6 +744,7 @@ KINDS: dict[str, type[Comparison]] = {
         EmailComparison,
         PhoneComparison,
         AddressComparison,
+        AddressLineComparison,
         FuzzyTextComparison,
         CompanyComparison,
         IdComparison,
@@ -410,6 +756,7 @@ KINDS: dict[str, type[Comparison]] = {
 #: Custom column content -> its comparison (timestamps are record metadata: not compared).
 CUSTOM_KINDS: dict[str, type[Comparison]] = {
     "id": IdComparison,
+    "phone": PhoneComparison,
     "text": FuzzyTextComparison,
     "category": ExactComparison,
     "date": DateComparison,
@@ -417,12 +764,55 @@ CUSTOM_KINDS: dict[str, type[Comparison]] = {
 
 
 def from_spec(spec: dict[str, Any]) -> Comparison:
-    cls = KINDS[spec["kind"]]
-    return cls(
-        name=spec["name"],
-        columns=tuple(spec["columns"]),
-        shared_by_households=bool(spec.get("shared_by_households", False)),
-    )
+    """A comparison from its `spec()`; a model saved before levels were written gets the defaults
+    of its kind."""
+    cls = KINDS.get(spec["kind"])
+    if cls is None:
+        raise ConfigError(
+            f"the match model has a comparison of unknown kind {spec['kind']!r}",
+            hint="it was written by a newer crmmigrate; upgrade, or fit a new model",
+        )
+    levels = tuple(Level.from_spec(lv) for lv in spec.get("levels", ()))
+    return cls(name=spec["name"], columns=tuple(spec["columns"]), levels=levels)
+
+
+#: Canonical identity field -> (the comparison that covers it, the match-frame column it needs).
+IDENTITY_COMPARISONS: dict[str, tuple[str, str]] = {
+    "first_name": ("first_name", "first_raw"),
+    "full_name": ("first_name", "first_raw"),
+    "last_name": ("last_name", "last"),
+    "email": ("email", "email"),
+    "phone": ("phone", "p9_phone"),
+    "address_line1": ("address", "street"),
+    "postal_code": ("address", "postal"),
+    "city": ("address", "city"),
+    "company": ("company", "company"),
+    "date_of_birth": ("date_of_birth", "dob"),
+    "country": ("country", "country"),
+}
+#: Fields compared only when `dedupe.compare` names them.
+OPTIONAL_COMPARISONS: dict[str, tuple[str, str]] = {
+    "address_line2": ("address_line2", "line2"),
+    "region": ("region", "region"),
+}
+#: Every comparison name the canonical fields give, for checking `dedupe.compare`.
+FIELD_COMPARISONS = {f: name for f, (name, _) in {**IDENTITY_COMPARISONS, **OPTIONAL_COMPARISONS}.items()}
+
+
+def _build(name: str, levels: tuple[Level, ...] = ()) -> Comparison:
+    builders: dict[str, Callable[[], Comparison]] = {
+        "first_name": lambda: FirstNameComparison("first_name", ("first", "first_raw"), levels),
+        "last_name": lambda: LastNameComparison("last_name", ("last",), levels),
+        "email": lambda: EmailComparison("email", ("email",), levels),
+        "phone": lambda: PhoneComparison("phone", ("p9_phone",), levels),
+        "address": lambda: AddressComparison("address", ("street", "postal", "city"), levels),
+        "company": lambda: CompanyComparison("company", ("company",), levels),
+        "date_of_birth": lambda: DateComparison("date_of_birth", ("dob",), levels),
+        "country": lambda: CountryComparison("country", ("country",), levels),
+        "address_line2": lambda: AddressLineComparison("address_line2", ("line2",), levels),
+        "region": lambda: CountryComparison("region", ("region",), levels),
+    }
+    return builders[name]()
 
 
 def _filled(mf: MatchFrame, column: str, varied: bool = True) -> bool:
@@ -432,59 +822,40 @@ def _filled(mf: MatchFrame, column: str, varied: bool = True) -> bool:
     return values is not None and values.notna().any() and (not varied or values.nunique() > 1)
 
 
-#: Canonical field -> the comparison that covers it (several fields can share one).
-FIELD_COMPARISONS: dict[str, str] = {
-    "first_name": "first_name",
-    "full_name": "first_name",
-    "last_name": "last_name",
-    "email": "email",
-    "phone": "phone",
-    "address_line1": "address",
-    "postal_code": "address",
-    "city": "address",
-    "address_line2": "address_line2",
-    "company": "company",
-    "date_of_birth": "date_of_birth",
-    "country": "country",
-    "region": "region",
-}
-
-
 def default_comparisons(
-    mf: MatchFrame, fields: list[str] | None = None, *, varied: bool = True
+    mf: MatchFrame,
+    fields: list[str] | None = None,
+    *,
+    varied: bool = True,
+    levels: dict[str, tuple[Level, ...]] | None = None,
 ) -> list[Comparison]:
-    """A comparison for every filled field (or for the `fields` asked for), custom ones included;
-    with `varied`, only fields with more than one distinct value."""
-    options: list[tuple[str, Comparison]] = [
-        ("first_raw", FirstNameComparison("first_name", ("first", "first_raw"))),
-        ("last", LastNameComparison("last_name", ("last",))),
-        ("email", EmailComparison("email", ("email",))),
-        ("p9_phone", PhoneComparison("phone", ("phone",))),
-        ("street", AddressComparison("address", ("street", "postal", "city"))),
-        ("postal", AddressComparison("address", ("street", "postal", "city"))),
-        ("city", AddressComparison("address", ("street", "postal", "city"))),
-        ("line2", FuzzyTextComparison("address_line2", ("line2",), shared_by_households=True)),
-        ("company", CompanyComparison("company", ("company",))),
-        ("dob", DateComparison("date_of_birth", ("dob",))),
-        ("country", CountryComparison("country", ("country",))),
-        ("region", CountryComparison("region", ("region",))),
-    ]
-    wanted = None if fields is None else {FIELD_COMPARISONS.get(f, f) for f in fields}
+    """A comparison for every filled identity field, or for the `fields` asked for (canonical
+    fields or custom columns). Custom columns are compared by default only when they hold
+    identifiers (a national id, a loyalty number); categories and free text (a lifecycle stage, a
+    lead status) only when named. With `varied`, only fields with more than one distinct value."""
+    levels = levels or {}
+    wanted = None if fields is None else set(fields)
     chosen: dict[str, Comparison] = {}
-    for column, comparison in options:
-        if comparison.name in chosen or not _filled(mf, column, varied):
+    table = IDENTITY_COMPARISONS if wanted is None else {**IDENTITY_COMPARISONS, **OPTIONAL_COMPARISONS}
+    for name_of_field, (name, column) in table.items():
+        if name in chosen or not _filled(mf, column, varied):
             continue
-        if wanted is None or comparison.name in wanted:
-            chosen[comparison.name] = comparison
+        if wanted is None or name_of_field in wanted or name in wanted:
+            chosen[name] = _build(name, levels.get(name, ()))
     if "address" in chosen:
         chosen.pop("region", None)  # implied by the postal code: would count the same evidence twice
     for column, kind in mf.custom.items():
-        if (wanted is not None and column not in wanted) or not _filled(mf, f"x_{column}", varied):
+        asked = wanted is not None and column in wanted
+        if wanted is not None and not asked:
             continue
+        if wanted is None and kind != "id":
+            continue
+        if kind == "phone":
+            continue  # compared with `phone`, as another phone column
         cls = CUSTOM_KINDS.get(kind)
-        if cls is None:
+        if cls is None or not _filled(mf, f"x_{column}", varied):
             continue
-        chosen[column] = cls(column, (f"x_{column}",))
+        chosen[column] = cls(column, (f"x_{column}",), levels.get(column, ()))
     return list(chosen.values())
 
 
@@ -494,5 +865,5 @@ def compare(mf: MatchFrame, comparisons: list[Comparison], i: np.ndarray, j: np.
     for start in range(0, len(i), CHUNK):
         a, b = i[start : start + CHUNK], j[start : start + CHUNK]
         for column, comparison in enumerate(comparisons):
-            gamma[start : start + CHUNK, column] = comparison.levels(mf, a, b)
+            gamma[start : start + CHUNK, column] = comparison.gamma(mf, a, b)
     return gamma

@@ -9,9 +9,10 @@ the customer it links to, or starts a new one with other new rows. Two stored cu
 merged here (that is a full run's decision): the clustering guard treats them as a conflict, so a
 new row that links to both joins the one it links to more strongly.
 
-Only anchors that could be a candidate of a new row for some blocking key (they share an email, a
-phone, a birth date, a street at a postal code, a custom id, or the sounds of both names in a
-place) are read into the match, so the work grows with the new rows, not with the store. The
+Only anchors that could be a candidate of a new row on a tight blocking key (they share an email
+or a mailbox name, a phone, a birth date, a street in a place, both names, a company or a custom
+id) are read into the match, so the work grows with the new rows, not with the store. Matching
+itself is the full run's path (`linking.link`) with the anchors as fixed rows. The
 golden record of each customer that gained rows is rebuilt by survivorship over its anchor and
 its rows in this run; fields the anchor keeps keep their stored lineage.
 """
@@ -22,22 +23,20 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import jellyfish
 import numpy as np
 import pandas as pd
 
 from .. import schema
 from ..cleanse.name import match_first_name
-from . import blocking
-from .clustering import components
-from .comparisons import compare, default_comparisons
-from .decisions import resolve
+from .blocking import sound
 from .households import household_ids
 from .ids import assign_ids, identities
-from .model import MatchModel, PairGroup, fit, score, term_frequencies
-from .prepare import MatchFrame, _postal, _street, custom_columns, fold, prepare, text_column
+from .linking import link
+from .model import MatchModel
+from .prepare import MatchFrame, _company, _postal, _street, custom_columns, fold, text_column
 from .result import DedupeResult
 from .settings import DedupeSettings, SurvivorshipSettings
+from .stage import cross_reference, decided_pairs, golden_records, review_pairs, run_stats, scored_pairs
 
 #: Lineage of a golden field whose stored lineage is unknown.
 STORE_SOURCE = "crm_store"
@@ -70,39 +69,51 @@ def _by_value(frame: pd.DataFrame, column: str, func: Callable[[str], str | None
 
 
 def _sound(name: str) -> str:
-    """The first letter of a name's metaphone code, as the name keys compute it."""
+    """A whole name's sound, as the name keys compute it (`blocking.sound` of the folded name)."""
     folded = fold(name).replace(" ", "")
-    return (jellyfish.metaphone(folded) or folded)[:1]
+    return sound(folded) if folded else ""
 
 
 def _pair(a: pd.Series, b: pd.Series) -> pd.Series:
     """Two values in either order (missing when either is)."""
     both = pd.concat([a, b], axis=1)
-    return (both.min(axis=1) + both.max(axis=1)).where(a.notna() & b.notna(), None)
+    return (both.min(axis=1) + "|" + both.max(axis=1)).where(a.notna() & b.notna(), None)
 
 
 def _anchor_keys(frame: pd.DataFrame) -> list[pd.Series]:
     """Keys on golden values, computed as matching computes its blocking keys (folded, canonical
-    first names), that every blocking key implies: a stored record sharing none of them with a new
-    row can never be that row's candidate."""
+    first names), for the keys listed in `blocking.ANCHOR_KEYS`: a stored record sharing none of
+    them with a new row is never that row's candidate on those keys."""
     postal = _by_value(frame, "postal_code", _postal)
-    place = postal.str[:3].where(postal.notna(), _by_value(frame, "city", fold))
+    city = _by_value(frame, "city", fold)
+    street = _by_value(frame, "address_line1", _street)
     last = _by_value(frame, "last_name", _sound)
     first_raw = _by_value(frame, "first_name", _sound)
-    first = _by_value(frame, "first_name", lambda v: _sound(match_first_name(v) or v))
+    if "first_name_match" in frame.columns:  # standardised rows carry the canonical first name
+        first = _by_value(frame, "first_name_match", _sound).where(lambda v: v.notna(), first_raw)
+    else:
+        first = _by_value(frame, "first_name", lambda v: _sound(match_first_name(v) or v))
+    email = _by_value(frame, "email", str.lower)
     return [
-        _by_value(frame, "email", str.lower),
+        email,
+        email.map(
+            lambda v: v.split("@", 1)[0] if isinstance(v, str) and len(v.split("@", 1)[0]) >= 4 else None
+        ),
         _by_value(frame, "phone", lambda v: re.sub(r"\D", "", v)[-9:]),
         _by_value(frame, "date_of_birth", lambda v: v[:10]),
-        postal + "|" + _by_value(frame, "address_line1", _street),
-        place + "|" + _pair(first, last),  # metaphone(first+last)+place, and swapped
-        place + "|" + _pair(first_raw, last),  # postal+last3+initial (raw first name)
+        postal + "|" + street,
+        city + "|" + street,
+        _pair(first, last),  # both names, in either order, anywhere
+        _pair(first_raw, last),
+        _by_value(frame, "company", _company),
     ]
 
 
 def nearby(customers: pd.DataFrame, new: pd.DataFrame) -> np.ndarray:
-    """Which stored customers can be a candidate of a new row: they share an email, a phone, a
-    birth date, a street at a postal code, a custom id, or the sounds of both names in a place."""
+    """Which stored customers can be a candidate of a new row on a tight key: they share an email
+    or a mailbox name, a phone, a birth date, a street in a place, both names, a company or a
+    custom id. (Broad keys, a surname or a name word in a place, would bring in every namesake of
+    the store for a few new rows; an incremental run does without them.)"""
     keep = np.zeros(len(customers), dtype=bool)
     pairs = list(zip(_anchor_keys(customers), _anchor_keys(new), strict=True))
     for field in custom_columns(new):
@@ -145,18 +156,6 @@ def _fixed_customers(clean: pd.DataFrame, stored: Stored) -> np.ndarray:
     return owners
 
 
-def _customer_conflicts(labels: np.ndarray, owner: np.ndarray) -> pd.DataFrame:
-    """Pairs of rows of different stored customers that the links would put in one component:
-    one representative row per customer, every pair of customers sharing a component."""
-    fixed = np.flatnonzero(pd.notna(owner))
-    frame = pd.DataFrame({"c": labels[fixed], "owner": owner[fixed], "row": fixed})
-    reps = frame.drop_duplicates("owner")
-    shared = reps[reps.groupby("c")["owner"].transform("size") > 1]
-    pairs = shared.merge(shared, on="c")
-    pairs = pairs[pairs["row_x"] < pairs["row_y"]]
-    return pd.DataFrame({"i": pairs["row_x"].to_numpy(), "j": pairs["row_y"].to_numpy()})
-
-
 def dedupe_incremental(
     clean: pd.DataFrame,
     stored: Stored,
@@ -173,8 +172,6 @@ def dedupe_incremental(
     they carry the derived columns matching reads. `model`: a fitted model to use instead of
     fitting one on this run's pairs (few new rows teach EM little; `fit` leans on built-in
     parameters then)."""
-    from .stage import _cluster, _golden, _match_scores, _pairs_frame, _review, run_stats
-
     settings = settings or DedupeSettings()
     survivorship = survivorship or SurvivorshipSettings()
     clean = clean.reset_index(drop=True)
@@ -192,60 +189,11 @@ def dedupe_incremental(
     text = {c: clean[c].dtype for c in differ if isinstance(clean[c].dtype, pd.StringDtype)}
     anchors = anchors.astype(text)
     frame = pd.concat([clean, anchors], ignore_index=True)
-    n = len(frame)
     owner = np.concatenate([owner_input, anchors_of["customer_id"].astype(str).to_numpy(dtype=object)])
     new = np.concatenate([is_new, np.zeros(len(anchors), dtype=bool)])
 
-    mf = prepare(frame)
-    member_ids = identities(frame)
-    must, cannot = resolve(decisions, member_ids)
-    comparisons = default_comparisons(mf, settings.compare, varied=False)
-    keys = (
-        blocking.configured_keys(mf, settings.blocking) if settings.blocking else blocking.automatic_keys(mf)
-    )
-    candidates = blocking.candidate_pairs(keys, n, settings.max_block_size)
-    key_names = [k.name for k in keys]
-    del keys
-    wanted = new[candidates.left] | new[candidates.right]
-    left, right = candidates.left[wanted], candidates.right[wanted]
-    if model is not None:
-        comparisons = model.comparisons
-    gamma = compare(mf, comparisons, left, right)
-    if model is None:
-        groups = [
-            PairGroup(name, mask[wanted], candidates.uses.get(name, ()))
-            for name, mask in candidates.found_by.items()
-        ]
-        n_new = int(new.sum())
-        model = fit(
-            mf,
-            comparisons,
-            gamma,
-            groups=groups,
-            seed=settings.seed,
-            u_sample=settings.u_sample,
-            pair_space=max(n_new * (n - 1) - n_new * (n_new - 1) / 2, 1.0),
-        )
-    tf = term_frequencies(mf, model)
-    scores = score(mf, model, left, right, tf, gamma=gamma)
-
-    # Rows of one stored customer stay together (must-links to its first row); rows of two stored
-    # customers never come together (conflicts between their first rows).
+    linked = link(frame, settings, decisions=decisions, model=model, new=new, owners=owner)
     fixed = np.flatnonzero(pd.notna(owner))
-    first_row = pd.Series(fixed).groupby(owner[fixed]).transform("min").to_numpy()
-    together = fixed != first_row
-    must = pd.concat(
-        [must, pd.DataFrame({"i": first_row[together], "j": fixed[together]})], ignore_index=True
-    )
-    accepted = scores.probability >= settings.threshold
-    initial = components(
-        n,
-        np.concatenate([left[accepted], must["i"].to_numpy()]),
-        np.concatenate([right[accepted], must["j"].to_numpy()]),
-    )
-    cannot = pd.concat([cannot, _customer_conflicts(initial, owner)], ignore_index=True)
-    labels, split, largest = _cluster(n, left, right, scores, model, settings, must, cannot, mf, tf)
-
     known = pd.DataFrame(
         {
             "source": text_column(frame, "source").fillna("").to_numpy(dtype=object)[fixed],
@@ -254,20 +202,19 @@ def dedupe_incremental(
             "customer_id": owner[fixed],
         }
     )
-    customer = assign_ids(labels, member_ids, known)
+    labels = linked.labels
+    customer = assign_ids(labels, linked.ids, known)
 
     # Golden records for the customers this run touches: their anchor and their rows in this run.
     touched = np.isin(labels, np.unique(labels[:n_input]))
     rows = np.flatnonzero(touched)
     sub = frame.iloc[rows].reset_index(drop=True)
-    households = _households(mf, customer, customers)
-    golden, lineage = _golden(sub, labels[rows], customer[rows], survivorship, households)
+    households = _households(linked.mf, customer, customers)
+    golden, lineage = golden_records(sub, labels[rows], customer[rows], survivorship, households)
     golden = _member_counts(golden, customer[:n_input], is_new, customers)
     lineage = _stored_lineage(lineage, stored.lineage)
 
-    prob = scores.probability.copy()
-    accepted = prob >= settings.threshold
-    match_score = _match_scores(labels, left[accepted], right[accepted], prob[accepted], n)[:n_input]
+    xref, accepted = cross_reference(clean, linked, customer, settings)
     if len(stored.xref) and (~is_new).any():
         stored_scores = pd.Series(
             pd.to_numeric(stored.xref["match_score"], errors="coerce").to_numpy(),
@@ -275,20 +222,11 @@ def dedupe_incremental(
         )
         stored_scores = stored_scores[~stored_scores.index.duplicated(keep="last")]
         known_rows = np.flatnonzero(~is_new)
-        match_score[known_rows] = member_ids.iloc[known_rows].map(stored_scores).to_numpy(dtype=float)
-    xref = pd.DataFrame(
-        {
-            "source": text_column(clean, "source").to_numpy(dtype=object),
-            "source_row": clean["source_row"].to_numpy()
-            if "source_row" in clean
-            else np.arange(1, n_input + 1),
-            "source_key": text_column(clean, "source_key").to_numpy(dtype=object),
-            "customer_id": customer[:n_input],
-            "match_score": match_score,
-        }
-    )
-    pairs = _pairs_frame(left, right, scores, model)
-    review = _review(frame, pairs, customer, settings.review_band, set())
+        xref.loc[known_rows, "match_score"] = (
+            linked.ids.iloc[known_rows].map(stored_scores).to_numpy(dtype=float)
+        )
+    pairs = scored_pairs(linked.left, linked.right, linked.scores, linked.model)
+    review = review_pairs(frame, pairs, customer, settings.review_band, decided_pairs(linked))
     joined = is_new & np.isin(customer[:n_input], customers["customer_id"].astype(str).to_numpy())
     stats = {
         "mode": "incremental",
@@ -298,11 +236,10 @@ def dedupe_incremental(
         "stored_customers": int(len(customers)),
         "anchors_compared": int(len(anchors)),
         "new_rows_joining_stored_customers": int(joined.sum()),
-        "candidate_pairs": int(len(left)),
-        **run_stats(candidates, key_names, model, accepted, golden, review, split, largest),
+        **run_stats(linked, accepted, golden, review),
     }
     return DedupeResult(
-        golden=golden, xref=xref, review=review, lineage=lineage, pairs=pairs, stats=stats, model=model
+        golden=golden, xref=xref, review=review, lineage=lineage, pairs=pairs, stats=stats, model=linked.model
     )
 
 

@@ -23,12 +23,17 @@ import pandas as pd
 from .comparisons import NULL, Comparison, compare, from_spec
 from .prepare import MatchFrame
 
+#: The layout of match_model.json; 2 records each comparison's levels and their parameters.
+MODEL_VERSION = 2
 #: Floor for probabilities, so that no level is ever infinitely strong evidence.
 EPS = 1e-6
 #: Contact points whose term frequency counts distinct people rather than records.
 CONTACT_KINDS = ("email", "phone", "address", "company")
 NAME_KINDS = ("first_name", "last_name")
 MAX_TF_BITS = 10.0
+#: A rare value adds at most this many bits to its level: the rarest values are often typos, and
+#: two records with the same typo are not the more alike for it.
+MAX_TF_BONUS = 5.0
 #: Pseudo-records pulling a country's name frequencies towards the overall ones.
 SHRINK = 100.0
 
@@ -95,34 +100,58 @@ def default_u(comparison: Comparison) -> np.ndarray:
     )
 
 
-#: Built-in chance that the same person's two records reach each level, by comparison kind
-#: (people have several phones and emails and move house; names and birth dates rarely change).
-DEFAULT_M = {
-    "first_name": (0.85, 0.02, 0.08, 0.02, 0.03),
-    "last_name": (0.85, 0.02, 0.07, 0.03, 0.03),
-    "email": (0.6, 0.4),
-    "phone": (0.3, 0.35, 0.05, 0.3),
-    "address": (0.6, 0.05, 0.05, 0.05, 0.25),
-    "date": (0.93, 0.04, 0.03),
-    "id": (0.9, 0.05, 0.05),
-    "company": (0.6, 0.2, 0.2),
-    "text": (0.7, 0.15, 0.15),
-    "country": (0.95, 0.05),
+#: Built-in chance that the same person's two records disagree completely, by comparison kind:
+#: people have several phones and emails and move house; names and birth dates rarely change.
+DEFAULT_M_ELSE = {
+    "first_name": 0.05,
+    "last_name": 0.05,
+    "email": 0.4,
+    "phone": 0.3,
+    "address": 0.25,
+    "address_line2": 0.3,
+    "date": 0.05,
+    "id": 0.05,
+    "company": 0.15,
+    "text": 0.15,
+    "exact": 0.1,
+    "country": 0.05,
 }
+#: Pseudo-pairs of the built-in m that every EM estimate starts from (a Dirichlet prior): a level
+#: seen in few matching pairs stays near its built-in value instead of swinging to 0 or 1.
+PRIOR_PAIRS = 20.0
 
 
 def default_m(comparison: Comparison) -> np.ndarray:
-    values = DEFAULT_M.get(comparison.kind)
-    if values is None or len(values) != len(comparison.levels_list):
-        return _initial_m(len(comparison.levels_list))
-    return np.array(values, dtype=float)
+    """Built-in m: most matching pairs at the best level, fewer at each weaker one."""
+    n_levels = len(comparison.levels_list)
+    if n_levels == 1:
+        return np.ones(1)
+    rest = DEFAULT_M_ELSE.get(comparison.kind, 0.1)
+    agree = 0.5 ** np.arange(n_levels - 1)
+    agree = agree / agree.sum() * (1 - rest)
+    return np.append(agree, rest)
 
 
-def _initial_m(n_levels: int) -> np.ndarray:
-    if n_levels == 2:
-        return np.array([0.9, 0.1])
-    middle = [0.15 / (n_levels - 2)] * (n_levels - 2)
-    return np.array([0.8, *middle, 0.05])
+def isotonic_m(m: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """m adjusted so that the likelihood ratio m/u never rises from a better level to a worse one
+    (levels are listed best first): adjacent levels that violate it are pooled at their joint
+    ratio (pool-adjacent-violators, weighted by u). Total m is kept. Without this, EM can hand a
+    weak level (a swapped name) all the match mass and make the exact level evidence against."""
+    u = np.clip(u, EPS, 1.0)
+    blocks: list[list[float]] = []  # [sum m, sum u, count]
+    for mk, uk in zip(m, u, strict=True):
+        blocks.append([float(mk), float(uk), 1])
+        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] < blocks[-1][0] / blocks[-1][1]:
+            last = blocks.pop()
+            blocks[-1][0] += last[0]
+            blocks[-1][1] += last[1]
+            blocks[-1][2] += last[2]
+    out = np.empty(len(m))
+    start = 0
+    for total_m, total_u, count in blocks:
+        out[start : start + count] = total_m / total_u * u[start : start + count]
+        start += count
+    return out
 
 
 @dataclass
@@ -133,6 +162,7 @@ class EMResult:
     iterations: int
     converged: bool
     posterior: np.ndarray  # per input pair: the chance it is a match
+    change: float = 0.0  # largest parameter change in the last iteration
 
 
 def expectation_maximisation(
@@ -140,28 +170,36 @@ def expectation_maximisation(
     comparisons: list[Comparison],
     u_start: list[np.ndarray],
     *,
-    max_iter: int = 60,
-    tol: float = 1e-5,
+    max_iter: int = 200,
+    tol: float = 1e-4,
     fixed_m: list[np.ndarray] | None = None,
+    fix_u: bool = False,
 ) -> EMResult:
-    """Fit m, u and the match share on candidate pairs, over distinct comparison patterns."""
+    """Fit m (and the match share) on candidate pairs, over their distinct comparison patterns.
+
+    m starts from, and is pulled towards, the built-in values by `PRIOR_PAIRS` pseudo-pairs, and is
+    kept monotone in the likelihood ratio (`isotonic_m`). `fix_u`: u stays as given (random pairs),
+    as when EM runs on the pairs of one blocking key with that key's fields left out."""
+    prior_m = [default_m(c) for c in comparisons]
     if len(gamma) == 0:
-        m0 = fixed_m or [default_m(c) for c in comparisons]
+        m0 = fixed_m or prior_m
         return EMResult(m=m0, u=u_start, match_share=0.0, iterations=0, converged=True, posterior=np.zeros(0))
     patterns, inverse, weights = np.unique(gamma, axis=0, return_inverse=True, return_counts=True)
     weights = weights.astype(float)
-    m = [p.copy() for p in fixed_m] if fixed_m else [default_m(c) for c in comparisons]
-    u = [p.copy() for p in u_start]
+    m = [p.copy() for p in fixed_m] if fixed_m else [p.copy() for p in prior_m]
+    u = [np.clip(p.copy(), EPS, 1.0) for p in u_start]
     share = 0.1
     converged = False
     iteration = 0
+    change = np.inf
+    posterior = np.zeros(len(patterns))
     for iteration in range(1, max_iter + 1):  # noqa: B007
         log_m = np.zeros(len(patterns))
         log_u = np.zeros(len(patterns))
         for c in range(len(comparisons)):
             levels = patterns[:, c]
             known = levels != NULL
-            log_m[known] += np.log(m[c][levels[known]])
+            log_m[known] += np.log(np.clip(m[c][levels[known]], EPS, 1.0))
             log_u[known] += np.log(u[c][levels[known]])
         odds = np.log(share / (1 - share)) + log_m - log_u
         posterior = 1.0 / (1.0 + np.exp(-np.clip(odds, -700, 700)))
@@ -171,15 +209,22 @@ def expectation_maximisation(
             levels = patterns[:, c]
             known = levels != NULL
             n_levels = len(m[c])
-            pm = np.bincount(levels[known], weights=(weights * posterior)[known], minlength=n_levels) + EPS
-            pu = (
-                np.bincount(levels[known], weights=(weights * (1 - posterior))[known], minlength=n_levels)
-                + EPS
-            )
-            new_m, new_u = _normalise(pm), _normalise(pu)
-            change = max(change, float(np.abs(new_m - m[c]).max()))
-            m[c] = new_m if not fixed_m else m[c]
-            u[c] = new_u
+            pm = np.bincount(levels[known], weights=(weights * posterior)[known], minlength=n_levels)
+            if not fixed_m:
+                new_m = _normalise(pm + PRIOR_PAIRS * prior_m[c])
+                if fix_u:
+                    new_m = isotonic_m(new_m, u[c])
+                change = max(change, float(np.abs(new_m - m[c]).max()))
+                m[c] = new_m
+            if not fix_u:
+                pu = np.bincount(
+                    levels[known], weights=(weights * (1 - posterior))[known], minlength=n_levels
+                )
+                new_u = np.clip(_normalise(pu + EPS), EPS, 1.0)
+                change = max(change, float(np.abs(new_u - u[c]).max()))
+                u[c] = new_u
+            if not fixed_m and not fix_u:
+                m[c] = isotonic_m(m[c], u[c])
         share = new_share
         if change < tol:
             converged = True
@@ -191,6 +236,7 @@ def expectation_maximisation(
         iterations=iteration,
         converged=converged,
         posterior=posterior[inverse.reshape(-1)],
+        change=float(change),
     )
 
 
@@ -213,12 +259,12 @@ class MatchModel:
     info: dict[str, Any] = field(default_factory=dict)
 
     def weights(self) -> list[np.ndarray]:
+        """Bits per level: log2(m/u), never more for a weaker level than for a better one."""
         out = []
         for comparison, m, u in zip(self.comparisons, self.m, self.u, strict=False):
-            raw = np.log2(np.clip(m, EPS, 1) / np.clip(u, EPS, 1))
-            if comparison.kind in NAME_KINDS:
-                raw[1] = raw[0]  # swapped counts as exact (random pairs almost never show it)
-            table = monotone(raw)
+            u = np.clip(u, EPS, 1)
+            table = np.log2(np.clip(isotonic_m(np.clip(m, EPS, 1), u), EPS, 1) / u)
+            table = monotone(table)  # rounding aside, isotonic m already is
             out.append(np.minimum(table, 0.0) if comparison.only_against else table)
         return out
 
@@ -228,19 +274,21 @@ class MatchModel:
         return float(np.log2(p / (1 - p)))
 
     def to_dict(self) -> dict[str, Any]:
+        """The model as JSON data: every comparison with its levels (tests and thresholds), m, u
+        and weights per level (an `else` level last), the prior, and how EM went."""
         comps = []
         for comparison, m, u, w in zip(self.comparisons, self.m, self.u, self.weights(), strict=False):
             comps.append(
                 {
                     **comparison.spec(),
-                    "levels": list(comparison.levels_list),
+                    "level_names": list(comparison.levels_list),
                     "m": [float(x) for x in m],
                     "u": [float(x) for x in u],
                     "weights": [float(x) for x in w],
                 }
             )
         return {
-            "version": 1,
+            "version": MODEL_VERSION,
             "prior": self.prior,
             "prior_weight": self.prior_weight,
             "comparisons": comps,
@@ -249,13 +297,21 @@ class MatchModel:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MatchModel:
+        version = data.get("version")
+        if version != MODEL_VERSION:
+            raise ValueError(
+                f"match model version {version!r}; this crmmigrate reads version {MODEL_VERSION} "
+                "(models before it did not record their comparison levels): fit a new model"
+            )
         comps = data["comparisons"]
+        comparisons = [from_spec(c) for c in comps]
+        m = [np.array(c["m"], dtype=float) for c in comps]
+        u = [np.array(c["u"], dtype=float) for c in comps]
+        for comparison, mc, uc in zip(comparisons, m, u, strict=True):
+            if not len(mc) == len(uc) == len(comparison.levels_list):
+                raise ValueError(f"comparison {comparison.name!r}: m and u do not match its levels")
         return cls(
-            comparisons=[from_spec(c) for c in comps],
-            m=[np.array(c["m"], dtype=float) for c in comps],
-            u=[np.array(c["u"], dtype=float) for c in comps],
-            prior=float(data["prior"]),
-            info=dict(data.get("info", {})),
+            comparisons=comparisons, m=m, u=u, prior=float(data["prior"]), info=dict(data.get("info", {}))
         )
 
     def save(self, path: str | Path) -> Path:
@@ -278,6 +334,10 @@ class PairGroup:
     uses: tuple[str, ...]
 
 
+#: A blocking key with fewer candidate pairs than this teaches EM too little to be fitted alone.
+MIN_GROUP_PAIRS = 20
+
+
 def _per_key_em(
     gamma: np.ndarray,
     comparisons: list[Comparison],
@@ -293,17 +353,18 @@ def _per_key_em(
     best = np.zeros(len(gamma))
     info: dict[str, Any] = {}
     for group in groups:
-        if group.mask.sum() < 20:
+        if group.mask.sum() < MIN_GROUP_PAIRS:
             continue
         sub = gamma[group.mask].copy()
-        excluded = [c for c, comp in enumerate(comparisons) if comp.name in group.uses]
+        excluded = [c for c, comp in enumerate(comparisons) if comp.name in group.uses or comp.only_against]
         sub[:, excluded] = NULL
-        em = expectation_maximisation(sub, comparisons, u_random)
+        em = expectation_maximisation(sub, comparisons, u_random, fix_u=True)
         best[group.mask] = np.maximum(best[group.mask], em.posterior)
         info[group.name] = {
             "pairs": int(group.mask.sum()),
             "match_share": round(em.match_share, 4),
             "iterations": em.iterations,
+            "converged": em.converged,
         }
         for c in range(n_comp):
             if c in excluded:
@@ -330,12 +391,22 @@ def fit(
     `pair_space`: how many pairs the candidates were drawn from, for the prior (default all pairs
     of the rows; incremental matching compares only pairs with a new row)."""
     u_random = estimate_u(mf, comparisons, sample=u_sample, seed=seed)
-    em = expectation_maximisation(gamma, comparisons, u_random)
-    m, posterior, per_key = (em.m, em.posterior, {})
+    runs: dict[str, dict[str, Any]] = {}
     if groups:
-        key_m, key_posterior, per_key = _per_key_em(gamma, comparisons, u_random, groups)
-        m = [km if not np.isnan(km).any() else gm for km, gm in zip(key_m, em.m, strict=False)]
-        posterior = key_posterior
+        key_m, posterior, runs = _per_key_em(gamma, comparisons, u_random, groups)
+        m = [default_m(c) if np.isnan(km).any() else km for km, c in zip(key_m, comparisons, strict=True)]
+    else:
+        em = expectation_maximisation(gamma, comparisons, u_random, fix_u=True)
+        m, posterior = em.m, em.posterior
+        runs["all candidate pairs"] = {
+            "pairs": int(len(gamma)),
+            "iterations": em.iterations,
+            "converged": em.converged,
+        }
+    m = [default_m(c) if c.only_against else mc for mc, c in zip(m, comparisons, strict=True)]
+    # Expected matches: each pair's chance of being one, from the EM of the keys that found it.
+    # Pairs only broad keys found count nothing: an undercount, so the prior errs on the side of
+    # caution (a merge needs a little more evidence), never on the side of merging strangers.
     n = len(mf)
     all_pairs = pair_space if pair_space is not None else max(n * (n - 1) / 2, 1.0)
     expected_matches = float(posterior.sum()) if len(posterior) else 0.0
@@ -347,13 +418,15 @@ def fit(
         trust_u * uc + (1 - trust_u) * default_u(c) for uc, c in zip(u_random, comparisons, strict=False)
     ]
     prior = float(np.exp2(trust_u * np.log2(prior) + (1 - trust_u) * np.log2(DEFAULT_PRIOR)))
+    not_converged = [name for name, run in runs.items() if not run["converged"]]
     info = {
-        "em_iterations": em.iterations,
-        "em_converged": em.converged,
-        "em_match_share": em.match_share,
+        "em_iterations": max((int(r["iterations"]) for r in runs.values()), default=0),
+        "em_converged": not not_converged,
+        "em_not_converged": not_converged,
+        "em_match_share": expected_matches / max(len(gamma), 1),
         "expected_matching_pairs": expected_matches,
         "candidate_pairs": int(len(gamma)),
-        "per_key": per_key,
+        "per_key": runs,
     }
     return MatchModel(comparisons=comparisons, m=m, u=u_random, prior=prior, info=info)
 
@@ -394,7 +467,6 @@ class TermFrequencies:
     """Per record: bits added to an exact agreement on each comparison (0 where not adjusted)."""
 
     adjustments: dict[str, np.ndarray]
-    full_name_share: np.ndarray | None = None  # per record: share of records with its first+last name
 
 
 def term_frequencies(mf: MatchFrame, model: MatchModel) -> TermFrequencies:
@@ -413,7 +485,7 @@ def term_frequencies(mf: MatchFrame, model: MatchModel) -> TermFrequencies:
             share = _share_within_country(values, country)
             row_adjust = np.zeros(len(codes))
             row_adjust[present] = np.clip(
-                np.log2(np.clip(u[0], EPS, 1) / np.clip(share[present], EPS, 1)), -MAX_TF_BITS, MAX_TF_BITS
+                np.log2(np.clip(u[0], EPS, 1) / np.clip(share[present], EPS, 1)), -MAX_TF_BITS, MAX_TF_BONUS
             )
             out[comparison.name] = row_adjust * trust  # a few hundred rows say little about frequencies
             continue
@@ -426,64 +498,32 @@ def term_frequencies(mf: MatchFrame, model: MatchModel) -> TermFrequencies:
         row_adjust = np.zeros(len(codes))
         row_adjust[present] = adjust[codes[present]]
         out[comparison.name] = row_adjust
-    pairs = zip(mf.array("first_raw"), mf.array("last"), strict=False)
-    full = pd.Series(
-        [
-            "|".join(sorted((f, la))) if isinstance(f, str) and isinstance(la, str) else None
-            for f, la in pairs
-        ],
-        dtype=object,
-    )  # order-free: a swapped name is the same name
-    share = _share_within_country(full, country, exclude_self=True) if full.notna().any() else None
-    return TermFrequencies(out, share)
+    return TermFrequencies(out)
 
 
-def _share_within_country(values: pd.Series, country: pd.Series, *, exclude_self: bool = False) -> np.ndarray:
+def _share_within_country(values: pd.Series, country: pd.Series) -> np.ndarray:
     """Per record: the share of records from the same country that carry its value.
 
     Names follow origin, and so do addresses: a name common in Sweden is rare in the whole set
     but weak evidence between two Swedish records, so frequencies are taken within the country.
     """
-    frame = pd.DataFrame({"v": values.to_numpy(dtype=object), "c": country.fillna("").to_numpy(dtype=object)})
+    frame = pd.DataFrame({"v": values.to_numpy(dtype=object), "c": country.to_numpy(dtype=object)})
     present = frame["v"].notna().to_numpy()
     share = np.ones(len(frame))
     if not present.any():
         return share
     known = frame[present]
-    per_value = known.groupby(["c", "v"])["v"].transform("size").to_numpy()
-    per_country = known.groupby("c")["v"].transform("size").to_numpy()
-    if exclude_self:
-        # Only a value held by three or more records can reveal namesakes; for those, the share of
-        # the other records. Elsewhere NaN: no cap.
-        share[:] = np.nan
-        share[present] = np.where(per_value >= 3, (per_value - 1) / per_country, np.nan)
-        return share
     overall = known.groupby("v")["v"].transform("size").to_numpy() / len(known)
-    # Shrunk towards the overall share: a small country's counts alone are too noisy.
-    share[present] = (per_value + SHRINK * overall) / (per_country + SHRINK)
+    with_country = known["c"].notna().to_numpy()
+    counted = known[with_country]
+    per_value = counted.groupby(["c", "v"])["v"].transform("size").to_numpy()
+    per_country = counted.groupby("c")["v"].transform("size").to_numpy()
+    # Shrunk towards the overall share: a small country's counts alone are too noisy. A record
+    # without a country takes the overall share.
+    local = overall.copy()
+    local[with_country] = (per_value + SHRINK * overall[with_country]) / (per_country + SHRINK)
+    share[present] = local
     return share
-
-
-def _cap_full_name(
-    model: MatchModel, gamma: np.ndarray, weights: np.ndarray, tf: TermFrequencies, i: np.ndarray
-) -> None:
-    """First and last name agreeing together weigh no more than the whole name's own frequency says.
-
-    First and last names are not independent (both follow a person's origin), so adding their
-    separate weights overstates a full-name agreement; the last name gives back the excess.
-    """
-    kinds = [c.kind for c in model.comparisons]
-    if tf.full_name_share is None or "first_name" not in kinds or "last_name" not in kinds:
-        return
-    f, la = kinds.index("first_name"), kinds.index("last_name")
-    both = (gamma[:, f] <= 1) & (gamma[:, la] <= 1) & (gamma[:, f] != NULL) & (gamma[:, la] != NULL)
-    both &= ~np.isnan(tf.full_name_share[i])
-    if not both.any():
-        return
-    m_both = float(np.clip(model.m[f][0], EPS, 1) * np.clip(model.m[la][0], EPS, 1))
-    cap = np.log2(m_both / np.clip(tf.full_name_share[i[both]], EPS, 1))
-    excess = np.maximum(weights[both, f] + weights[both, la] - cap, 0.0)
-    weights[both, la] = np.maximum(weights[both, la] - excess, 0.0)  # never evidence against
 
 
 def household_conflict(model: MatchModel, gamma: np.ndarray) -> np.ndarray:
@@ -494,7 +534,9 @@ def household_conflict(model: MatchModel, gamma: np.ndarray) -> np.ndarray:
     return np.zeros(len(gamma), dtype=bool)
 
 
-def pair_weights(model: MatchModel, gamma: np.ndarray, tf: TermFrequencies, i: np.ndarray) -> np.ndarray:
+def pair_weights(
+    model: MatchModel, gamma: np.ndarray, tf: TermFrequencies, i: np.ndarray, j: np.ndarray
+) -> np.ndarray:
     """Per pair and comparison, the weight in bits (term frequency and household guard applied)."""
     weights = np.zeros(gamma.shape, dtype=np.float32)
     conflict = household_conflict(model, gamma)
@@ -507,12 +549,13 @@ def pair_weights(model: MatchModel, gamma: np.ndarray, tf: TermFrequencies, i: n
         if adjust is not None:
             exact = np.isin(levels, comparison.tf_levels)
             base = table[levels[exact]]
-            column[exact] = np.maximum(base + adjust[i[exact]], np.minimum(base, 1.0))
+            # The rarer-looking side could be a typo or lack a country: the commoner reading counts.
+            pair_adjust = np.minimum(adjust[i[exact]], adjust[j[exact]])
+            column[exact] = np.maximum(base + pair_adjust, np.minimum(base, 1.0))
         if comparison.shared_by_households:
             guarded = conflict & ~np.isin(levels, comparison.personal_levels)
             column[guarded] = np.minimum(column[guarded], 0.0)
         weights[:, c] = column
-    _cap_full_name(model, gamma, weights, tf, i)
     return weights
 
 
@@ -539,7 +582,7 @@ def score(
 ) -> Scores:
     if gamma is None:
         gamma = compare(mf, model.comparisons, i, j)
-    weights = pair_weights(model, gamma, tf, i)
+    weights = pair_weights(model, gamma, tf, i, j)
     total = weights.sum(axis=1, dtype=np.float64) + model.prior_weight
     return Scores(
         gamma=gamma,

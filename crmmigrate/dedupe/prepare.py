@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -221,9 +221,28 @@ class MatchFrame:
 
     data: pd.DataFrame
     custom: dict[str, str]
+    _arrays: dict[tuple[str, str], np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.data)
+
+    def derived(
+        self,
+        column: str,
+        name: str,
+        func: Callable[[str], object],
+        *,
+        fill: object = None,
+        dtype: object = object,
+    ) -> np.ndarray:
+        """`func` of each value of `column` (`fill` where missing), computed once per distinct value
+        and kept: comparisons index it per pair instead of calling Python per pair."""
+        key = (column, name)
+        if key not in self._arrays:
+            codes, uniques = pd.factorize(self.array(column))
+            mapped = np.array([func(str(u)) for u in uniques] + [fill], dtype=dtype)
+            self._arrays[key] = mapped[codes]  # code -1 (missing) picks the final `fill`
+        return self._arrays[key]
 
     def phone_columns(self) -> list[str]:
         """Every phone number column, as last-nine-digit strings (`phone` first)."""
@@ -233,10 +252,36 @@ class MatchFrame:
         """Phone columns holding mobile numbers (personal, unlike a household's landline)."""
         return [c for c in self.data.columns if c.startswith("m9_")]
 
+    def derived_matrix(self, column: str, name: str, func: Callable[[str], Sequence[int]]) -> np.ndarray:
+        """Like `derived`, for a function giving several integers per value (-1 padded): one row
+        per record, as wide as the longest result."""
+        key = (column, name)
+        if key not in self._arrays:
+            codes, uniques = pd.factorize(self.array(column))
+            results = [list(func(str(u))) for u in uniques] + [[]]
+            width = max(1, max(len(r) for r in results))
+            table = np.full((len(results), width), -1, dtype=np.int64)
+            for r, values in enumerate(results):
+                table[r, : len(values)] = values
+            self._arrays[key] = table[codes]
+        return self._arrays[key]
+
+    def codes(self, column: str, name: str = "") -> np.ndarray:
+        """Integer code per row of `column` (or of its derived form `name`), -1 where missing:
+        equal codes are equal values, so pairs compare as integers."""
+        key = (column, f"{name}#codes")
+        if key not in self._arrays:
+            values = self.array(column) if not name else self._arrays[(column, name)]
+            self._arrays[key] = pd.factorize(values)[0].astype(np.int64)
+        return self._arrays[key]
+
     def array(self, column: str) -> np.ndarray:
         if column not in self.data.columns:
             return np.full(len(self.data), None, dtype=object)
-        return self.data[column].to_numpy(dtype=object)
+        key = (column, "")
+        if key not in self._arrays:
+            self._arrays[key] = self.data[column].to_numpy(dtype=object)
+        return self._arrays[key]
 
 
 def _split_full_name(full: pd.Series) -> tuple[pd.Series, pd.Series]:

@@ -1,30 +1,112 @@
 """Settings of the dedupe stage (`dedupe:` and `survivorship:` in the config).
 
-Defaults are meant to be good with no configuration at all.
+Defaults are meant to be good with no configuration at all. Every name the settings use (fields
+to compare, levels, blocking rules) is checked when the config loads, against the canonical
+fields, the comparisons and their levels, and the custom columns the sources' mappings declare.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .comparisons import FIELD_COMPARISONS, KINDS, Comparison, Level
+
+#: A level in the config: a test name (`exact`), or a test with its parameter (`{jaro_winkler: 0.92}`).
+LevelSetting = str | dict[str, float]
 
 
 class DedupeSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    threshold: float = 0.6  # match probability at or above which two records are merged (measured best F1)
+    threshold: float = Field(0.6, gt=0, lt=1)  # match probability at or above which records merge
     review_band: tuple[float, float] = (0.2, 0.6)  # pairs in this band go to review.csv
-    max_block_size: int = 1000  # larger blocks are skipped with a warning naming the key
-    blocking: list[list[str]] | None = None  # None: chosen automatically from filled columns
-    compare: list[str] | None = None  # None: every mapped field
+    max_block_size: int = Field(30, ge=2)  # blocks up to this size are compared in full
+    window: int = Field(5, ge=1)  # neighbours met on each side in a larger block and in sorted passes
+    blocking: list[list[str]] | None = None  # rules of fields that must all agree; None: automatic keys
+    compare: list[str] | None = None  # fields (canonical or custom) to compare; None: identity fields
+    levels: dict[str, list[LevelSetting]] = Field(default_factory=dict)  # comparison -> its levels
     decisions: str | None = None  # path to decisions.csv (must-link / cannot-link)
-    conflict_weight: float = (
-        -4.0
-    )  # a non-link whose evidence (bits, prior excluded) is below this splits clusters
-    u_sample: int = 300_000  # random pairs drawn to estimate u probabilities
+    u_sample: int = Field(300_000, ge=1000)  # random pairs drawn to estimate u probabilities
     seed: int = 42  # for the random pairs: same data, same model
     incremental: bool = False  # match new rows against the store's golden records (nightly runs)
     model: str | None = None  # a match_model.json to use instead of fitting one
     training: str | None = None  # labelled pairs (CSV) to learn m from instead of EM
+
+    @field_validator("levels")
+    @classmethod
+    def _levels_are_tests(cls, value: dict[str, list[LevelSetting]]) -> dict[str, list[LevelSetting]]:
+        for name, levels in value.items():
+            for level in levels:
+                if isinstance(level, dict) and len(level) != 1:
+                    raise ValueError(f"{name}: a level is a test name or {{test: parameter}}, got {level}")
+        return value
+
+    def level_overrides(self) -> dict[str, tuple[Level, ...]]:
+        """`levels` as Level objects per comparison name."""
+        return {name: tuple(to_level(lv) for lv in levels) for name, levels in self.levels.items()}
+
+
+def to_level(setting: LevelSetting) -> Level:
+    if isinstance(setting, str):
+        return Level(setting)
+    ((test, parameter),) = setting.items()
+    return Level(str(test), float(parameter))
+
+
+#: Canonical comparison name -> its class (custom columns get theirs from their content).
+CANONICAL_KINDS: dict[str, type[Comparison]] = {
+    "first_name": KINDS["first_name"],
+    "last_name": KINDS["last_name"],
+    "email": KINDS["email"],
+    "phone": KINDS["phone"],
+    "address": KINDS["address"],
+    "company": KINDS["company"],
+    "date_of_birth": KINDS["date"],
+    "country": KINDS["country"],
+    "region": KINDS["country"],
+    "address_line2": KINDS["address_line2"],
+}
+#: Tests a custom column's comparison may have, whatever its content turns out to be.
+CUSTOM_TESTS = sorted({t for kind in ("id", "text", "exact", "date") for t in KINDS[kind].tests()})
+
+
+def name_problems(settings: DedupeSettings, custom: set[str]) -> list[str]:
+    """Every unknown name in the dedupe settings, each with the names that exist. `custom`: the
+    custom columns the sources' mappings declare."""
+    problems = []
+    fields = sorted(set(FIELD_COMPARISONS) | set(CANONICAL_KINDS))
+    known = set(fields) | custom
+
+    def listing(names: set[str] | list[str]) -> str:
+        return ", ".join(sorted(names))
+
+    for name in settings.compare or []:
+        if name not in known:
+            problems.append(
+                f"dedupe.compare: unknown field {name!r}; fields: {listing(fields)}"
+                + (f"; custom columns: {listing(custom)}" if custom else "")
+            )
+    for rule in settings.blocking or []:
+        for name in rule:
+            if name not in set(FIELD_COMPARISONS) | custom:
+                problems.append(
+                    f"dedupe.blocking: unknown field {name!r}; fields: {listing(FIELD_COMPARISONS)}"
+                    + (f"; custom columns: {listing(custom)}" if custom else "")
+                )
+    for name, levels in settings.levels.items():
+        cls = CANONICAL_KINDS.get(name)
+        if cls is None and name not in custom:
+            problems.append(
+                f"dedupe.levels: unknown comparison {name!r}; comparisons: {listing(CANONICAL_KINDS)}"
+                + (f"; custom columns: {listing(custom)}" if custom else "")
+            )
+            continue
+        tests = cls.tests() if cls is not None else CUSTOM_TESTS
+        for level in levels:
+            test = to_level(level).test
+            if test not in tests:
+                problems.append(f"dedupe.levels.{name}: unknown level {test!r}; levels: {', '.join(tests)}")
+    return problems
 
 
 class SurvivorshipSettings(BaseModel):

@@ -126,9 +126,7 @@ def _sort_keys(
     for rule in chain:
         if rule == "valid_only":
             status = columns.text(schema.status_column(anchor), rows)
-            keys.append(
-                _per_distinct(status, lambda s: STATUS_RANK.get(s, 2) if isinstance(s, str) else 0)
-            )
+            keys.append(_per_distinct(status, lambda s: STATUS_RANK.get(s, 2) if isinstance(s, str) else 0))
         elif rule == "most_recent":
             keys.append(-_rank(columns.text("updated_at", rows), ""))
         elif rule == "earliest":
@@ -197,9 +195,7 @@ def survive(clean: pd.DataFrame, clusters: np.ndarray, settings: SurvivorshipSet
     groups = list(GROUPS) + [(f,) for f in fields if f not in grouped]
     field_names = [f for g in groups for f in g]
     for group in groups:
-        won_cluster, won_row = _winners(
-            columns, position, shared, group, settings, completeness, tie_break
-        )
+        won_cluster, won_row = _winners(columns, position, shared, group, settings, completeness, tie_break)
         slots = np.full(len(cluster_index), -1, dtype=np.int64)
         slots[won_cluster] = won_row
         for field in group:

@@ -67,8 +67,13 @@ def to_junit(report: ValidationReport) -> str:
     for suite_name, results in suites.items():
         failed = [r for r in results if not r.success and r.severity == "error"]
         suite = ET.SubElement(
-            root, "testsuite", name=suite_name, tests=str(len(results)), failures=str(len(failed)),
-            errors="0", skipped="0",
+            root,
+            "testsuite",
+            name=suite_name,
+            tests=str(len(results)),
+            failures=str(len(failed)),
+            errors="0",
+            skipped="0",
         )
         for r in results:
             case = ET.SubElement(suite, "testcase", classname=f"crmmigrate.rules.{suite_name}", name=r.name)
@@ -140,8 +145,12 @@ def render_table(report: ValidationReport) -> Table:
         mark = "✓" if r.success else "✗"
         sample = ", ".join(r.sample) if r.sample else ("" if r.success else r.message)
         table.add_row(
-            f"[{style}]{mark}[/] {escape(r.name)}", r.severity, escape(r.column), str(r.unexpected_count),
-            f"{r.unexpected_percent:.2f}", escape(sample),
+            f"[{style}]{mark}[/] {escape(r.name)}",
+            r.severity,
+            escape(r.column),
+            str(r.unexpected_count),
+            f"{r.unexpected_percent:.2f}",
+            escape(sample),
         )
     return table
 

@@ -147,9 +147,7 @@ def _targets(spec: KindSpec, raw: Mapping[str, Any]) -> tuple[tuple[str, ...], l
         if isinstance(columns, list) and columns and all(isinstance(c, str) and c for c in columns):
             return tuple(columns), []
         return (), ["'columns' must be a non-empty list of column names"]
-    wanted = {"column": "'column'", "columns": "'columns' (a list)"}.get(
-        spec.target, "'column' or 'columns'"
-    )
+    wanted = {"column": "'column'", "columns": "'columns' (a list)"}.get(spec.target, "'column' or 'columns'")
     return (), [f"needs {wanted}"]
 
 

@@ -1,0 +1,230 @@
+"""The matching path, as public steps over row positions: prepare -> block -> compare -> fit ->
+score -> cluster. `link` chains them; a full run and an incremental (nightly) run are the same
+path with different inputs:
+
+- a full run links every row with every other;
+- an incremental run adds the stored customers as fixed *anchor* rows (`owners`: the customer id a
+  row already belongs to), compares only pairs with at least one `new` row, keeps each stored
+  customer's rows together and never merges two stored customers.
+
+Each step is a function of arrays and frames, so that the same code can run on one chunk, on the
+whole set, or inside a Spark task.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigError
+from . import blocking
+from .blocking import Candidates
+from .clustering import cluster, components
+from .comparisons import Comparison, compare, default_comparisons
+from .decisions import resolve
+from .ids import identities
+from .model import MatchModel, PairGroup, Scores, TermFrequencies, fit, labelled_m, score, term_frequencies
+from .prepare import MatchFrame, prepare
+from .settings import DedupeSettings
+
+#: Fewest labelled matching pairs `dedupe.training` must name to learn m from.
+MIN_LABELLED_MATCHES = 20
+
+
+@dataclass(frozen=True)
+class Linked:
+    """What matching found: the compared pairs with their scores, and a cluster label per row."""
+
+    mf: MatchFrame
+    ids: pd.Series  # identity of each row (source|key)
+    candidates: Candidates  # every pair blocking found (before an incremental run's filter)
+    left: np.ndarray  # the compared pairs (positions)
+    right: np.ndarray
+    scores: Scores
+    model: MatchModel
+    tf: TermFrequencies
+    labels: np.ndarray  # cluster number per row
+    split: int  # components the chaining guard split
+    largest: int
+    must: pd.DataFrame  # forced pairs (i < j)
+    cannot: pd.DataFrame  # forbidden pairs (i < j)
+
+
+def in_pairs(i: np.ndarray, j: np.ndarray, pairs: pd.DataFrame, n: int) -> np.ndarray:
+    """Which of the pairs (i, j) are among `pairs` (columns i, j in either order)."""
+    if pairs.empty or len(i) == 0:
+        return np.zeros(len(i), dtype=bool)
+    codes = np.minimum(i, j).astype(np.int64) * n + np.maximum(i, j)
+    a, b = pairs["i"].to_numpy(dtype=np.int64), pairs["j"].to_numpy(dtype=np.int64)
+    return np.isin(codes, np.minimum(a, b) * n + np.maximum(a, b))
+
+
+def choose_comparisons(mf: MatchFrame, settings: DedupeSettings, *, varied: bool = True) -> list[Comparison]:
+    """The comparisons of this run: `dedupe.compare`, or every filled identity field."""
+    return default_comparisons(mf, settings.compare, varied=varied, levels=settings.level_overrides())
+
+
+def block(mf: MatchFrame, settings: DedupeSettings, comparisons: list[Comparison]) -> Candidates:
+    """Candidate pairs from the configured blocking rules, or from the automatic keys (with a key
+    for every custom identifier that is compared)."""
+    if settings.blocking:
+        keys = blocking.configured_keys(mf, settings.blocking)
+    else:
+        identifiers = [c.name for c in comparisons if c.kind == "id"]
+        keys = blocking.automatic_keys(mf, identifiers)
+    return blocking.candidate_pairs(keys, len(mf), settings.max_block_size, settings.window)
+
+
+def fit_model(
+    mf: MatchFrame,
+    comparisons: list[Comparison],
+    gamma: np.ndarray,
+    candidates: Candidates,
+    wanted: np.ndarray,
+    settings: DedupeSettings,
+    *,
+    pair_space: float | None = None,
+) -> MatchModel:
+    """EM per training key on the compared pairs (`wanted`: which candidates were compared)."""
+    groups = [
+        PairGroup(name, mask[wanted], candidates.uses.get(name, ()))
+        for name, mask in candidates.found_by.items()
+        if candidates.trains.get(name, True)
+    ]
+    return fit(
+        mf,
+        comparisons,
+        gamma,
+        groups=groups,
+        seed=settings.seed,
+        u_sample=settings.u_sample,
+        pair_space=pair_space,
+    )
+
+
+def learn_m_from_labels(
+    model: MatchModel, mf: MatchFrame, ids: pd.Series, training: pd.DataFrame
+) -> MatchModel:
+    """The model with m learnt from labelled matching pairs (must_link rows of a decisions-format
+    file) instead of by EM; u (random pairs) and the prior (EM's match share) stay as fitted."""
+    same, different = resolve(training, ids)
+    if len(same) < MIN_LABELLED_MATCHES:
+        raise ConfigError(
+            f"dedupe.training names {len(same)} matching pair(s) among this run's rows; "
+            f"at least {MIN_LABELLED_MATCHES} are needed to learn from",
+            hint="label more pairs as must_link, or leave dedupe.training out to learn by EM",
+        )
+    gamma = compare(mf, model.comparisons, same["i"].to_numpy(), same["j"].to_numpy())
+    info = {**model.info, "m_from_labels": {"matches": int(len(same)), "non_matches": int(len(different))}}
+    return MatchModel(model.comparisons, labelled_m(model.comparisons, gamma), model.u, model.prior, info)
+
+
+def cluster_rows(
+    n: int,
+    left: np.ndarray,
+    right: np.ndarray,
+    scores: Scores,
+    model: MatchModel,
+    settings: DedupeSettings,
+    must: pd.DataFrame,
+    cannot: pd.DataFrame,
+    mf: MatchFrame,
+    tf: TermFrequencies,
+) -> tuple[np.ndarray, int, int]:
+    """Cluster labels per row, components split by the guard, the largest cluster. Links are the
+    pairs at or above the threshold (and must-links); the guard weighs every scored pair."""
+    accepted = (scores.probability >= settings.threshold) & ~in_pairs(left, right, cannot, n)
+    forced = in_pairs(left, right, must, n)
+    evidence = scores.total - model.prior_weight
+    links = pd.concat(
+        [
+            pd.DataFrame({"i": left[accepted], "j": right[accepted], "weight": evidence[accepted]}),
+            must.assign(weight=np.inf),
+        ],
+        ignore_index=True,
+    )
+    rest = ~accepted & ~forced
+    scored = pd.DataFrame({"i": left[rest], "j": right[rest], "weight": evidence[rest]})
+
+    def check(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        return score(mf, model, i, j, tf).total - model.prior_weight
+
+    clusters = cluster(n, links, scored, cannot[["i", "j"]], check, prior=model.prior_weight)
+    return clusters.labels, clusters.split, clusters.largest
+
+
+def _owner_constraints(owners: np.ndarray) -> pd.DataFrame:
+    """Must-links that keep each stored customer's rows together (to its first row)."""
+    fixed = np.flatnonzero(pd.notna(owners))
+    first_row = pd.Series(fixed).groupby(owners[fixed]).transform("min").to_numpy()
+    together = fixed != first_row
+    return pd.DataFrame({"i": first_row[together], "j": fixed[together]})
+
+
+def _customer_conflicts(labels: np.ndarray, owners: np.ndarray) -> pd.DataFrame:
+    """Pairs of rows of different stored customers that the links would put in one component:
+    one representative row per customer, every pair of customers sharing a component."""
+    fixed = np.flatnonzero(pd.notna(owners))
+    frame = pd.DataFrame({"c": labels[fixed], "owner": owners[fixed], "row": fixed})
+    reps = frame.drop_duplicates("owner")
+    shared = reps[reps.groupby("c")["owner"].transform("size") > 1]
+    pairs = shared.merge(shared, on="c")
+    pairs = pairs[pairs["row_x"] < pairs["row_y"]]
+    return pd.DataFrame({"i": pairs["row_x"].to_numpy(), "j": pairs["row_y"].to_numpy()})
+
+
+def link(
+    frame: pd.DataFrame,
+    settings: DedupeSettings,
+    *,
+    decisions: pd.DataFrame | None = None,
+    model: MatchModel | None = None,
+    training: pd.DataFrame | None = None,
+    new: np.ndarray | None = None,
+    owners: np.ndarray | None = None,
+) -> Linked:
+    """Match the rows of `frame` (clean rows, positional).
+
+    `model`: a fitted model used as it is; `training`: labelled pairs to learn m from. `new`: only
+    pairs with at least one new row are compared (None: all). `owners`: the stored customer each
+    row already belongs to (None for free rows): its rows stay together, two stored customers
+    never merge."""
+    frame = frame.reset_index(drop=True)
+    n = len(frame)
+    mf = prepare(frame)
+    ids = identities(frame)
+    must, cannot = resolve(decisions, ids)
+    if owners is not None:
+        must = pd.concat([must, _owner_constraints(owners)], ignore_index=True)
+    comparisons = (
+        model.comparisons if model is not None else choose_comparisons(mf, settings, varied=new is None)
+    )
+    found = block(mf, settings, comparisons)
+    candidates = blocking.extra_pairs(found, must["i"].to_numpy(), must["j"].to_numpy(), n)
+    wanted = (
+        np.ones(len(candidates), dtype=bool) if new is None else new[candidates.left] | new[candidates.right]
+    )
+    left, right = candidates.left[wanted], candidates.right[wanted]
+    gamma = compare(mf, comparisons, left, right)
+    if model is None:
+        pair_space = None
+        if new is not None:
+            n_new = int(new.sum())
+            pair_space = max(n_new * (n - 1) - n_new * (n_new - 1) / 2, 1.0)
+        model = fit_model(mf, comparisons, gamma, candidates, wanted, settings, pair_space=pair_space)
+        if training is not None:
+            model = learn_m_from_labels(model, mf, ids, training)
+    tf = term_frequencies(mf, model)
+    scores = score(mf, model, left, right, tf, gamma=gamma)
+    if owners is not None:
+        accepted = scores.probability >= settings.threshold
+        initial = components(
+            n,
+            np.concatenate([left[accepted], must["i"].to_numpy()]),
+            np.concatenate([right[accepted], must["j"].to_numpy()]),
+        )
+        cannot = pd.concat([cannot, _customer_conflicts(initial, owners)], ignore_index=True)
+    labels, split, largest = cluster_rows(n, left, right, scores, model, settings, must, cannot, mf, tf)
+    return Linked(mf, ids, found, left, right, scores, model, tf, labels, split, largest, must, cannot)
