@@ -319,3 +319,12 @@ def test_accents_are_dropped_the_german_way_or_plainly() -> None:
     assert german_fold("Müller-Lüdenscheidt") == "Mueller-Luedenscheidt"
     assert strip_accents("Łukasz Wiśniewski") == "Lukasz Wisniewski"
     assert cp1252_safe("Łódź") == "Lódz" and cp1252_safe("MÜLLER") == "MÜLLER"
+
+
+def test_region_codes_are_text_not_yaml_booleans() -> None:
+    """YAML 1.1 reads Ontario's ON (and Norway's NO) as booleans; they must stay codes."""
+    from crmmigrate.samples.locales import reference
+
+    regions = {city.region for locale in reference().locales.values() for city in locale.cities}
+    assert "ON" in regions
+    assert not regions & {"True", "False"}

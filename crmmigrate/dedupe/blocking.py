@@ -41,7 +41,7 @@ MAX_BLOCK_SIZE = 30
 #: In larger blocks (and in the sorted passes) each row meets this many neighbours on each side.
 WINDOW = 5
 #: Name words a row is blocked on at most (surname words first).
-MAX_NAME_WORDS = 6
+MAX_NAME_WORDS = 4
 #: The keys an incremental run finds stored customers by (`incremental.nearby` mirrors them).
 ANCHOR_KEYS = ("email", "email name", "phone", "first and last name", "birth date", "street", "company")
 #: Below this share of filled rows a key is not worth building.
@@ -410,7 +410,11 @@ def candidate_pairs(
     windowed: dict[str, int] = {}
     found: list[np.ndarray] = []
     for key in keys:
-        codes, n_windowed = _key_pairs(key, n_rows, max_block, window)
+        # A broad key's blocks are mostly different people: compared in full only while small,
+        # and fewer neighbours in larger ones.
+        cap = max_block if key.trains else min(max_block, 2 * window)
+        reach = window if key.trains else max(1, (window + 1) // 2)
+        codes, n_windowed = _key_pairs(key, n_rows, cap, reach)
         per_key[key.name] = len(codes)
         if n_windowed:
             windowed[key.name] = n_windowed

@@ -31,7 +31,7 @@ from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler, Prefix
 from rapidfuzz.process import cpdist
 
 from ..errors import ConfigError
-from .names import name_groups, share_a_group
+from .names import name_group, name_groups, share_a_group
 from .prepare import MatchFrame
 
 NULL = -1
@@ -323,8 +323,11 @@ class CountryComparison(Comparison):
     only_against: ClassVar[bool] = True
 
 
-#: Endings that turn a name into its female (or male) form: Paul/Paula, Stefan/Stefanie, Louis/Louise.
-_GENDER_ENDINGS = ("a", "e", "ie", "ine", "ina", "ette", "elle", "ia")
+#: Endings that turn a name into its female form: Stefan/Stefanie, Louis/Louise, Bernard/Bernadette.
+_GENDER_ENDINGS = ("ie", "ine", "ina", "ette", "elle", "ia")
+#: One-letter endings that do the same (Paul/Paula, Jan/Jana), but are also the commonest typo
+#: (Mari/Maria, Annaa/Anna): a female form only when both names are known names.
+_SHORT_ENDINGS = ("a", "e")
 #: Final vowels that swap between the two forms: Mario/Maria, Francesco/Francesca.
 _GENDER_VOWELS = {frozenset("oa"), frozenset("ae"), frozenset("oe")}
 
@@ -333,9 +336,12 @@ def _gendered(x: str, y: str) -> bool:
     short, long = sorted((x, y), key=len)
     if len(short) < 3:
         return False
-    if long.startswith(short) and long[len(short) :] in _GENDER_ENDINGS:
-        return True
-    return len(x) == len(y) and x[:-1] == y[:-1] and frozenset((x[-1], y[-1])) in _GENDER_VOWELS
+    if long.startswith(short):
+        ending = long[len(short) :]
+        if ending in _GENDER_ENDINGS:
+            return True
+        return ending in _SHORT_ENDINGS and bool(name_group(short)) and bool(name_group(long))
+    return len(x) == len(y) >= 4 and x[:-1] == y[:-1] and frozenset((x[-1], y[-1])) in _GENDER_VOWELS
 
 
 def gendered_forms(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -621,9 +627,14 @@ class AddressComparison(Comparison):
         return agrees, contradicts
 
     def _street(self, p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
+        """The street agrees (word order free; one written with a flat or a building added is
+        the same street) and the place does not contradict it."""
         sa, sb = p.at("street", k)
         _, contradicts = self._place(p, k)
-        return (similarity(sa, sb, fuzz.token_sort_ratio) >= threshold) & ~contradicts
+        alike = np.maximum(
+            similarity(sa, sb, fuzz.token_sort_ratio), similarity(sa, sb, fuzz.token_set_ratio)
+        )
+        return (alike >= threshold) & ~contradicts
 
     def test_same_street(self, p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
         return self._street(p, k, threshold)

@@ -527,11 +527,17 @@ def _share_within_country(values: pd.Series, country: pd.Series) -> np.ndarray:
 
 
 def household_conflict(model: MatchModel, gamma: np.ndarray) -> np.ndarray:
-    """Pairs whose first names conflict (not equal, not a nickname, initial, typo or swap)."""
+    """Pairs whose first names conflict (not equal, not a nickname, initial, typo or swap) and
+    whom no personal identifier (a national id, a customer number) joins: two people of one
+    household. An identifier that agrees says one person whose first name was mistyped."""
+    conflict = np.zeros(len(gamma), dtype=bool)
     for c, comparison in enumerate(model.comparisons):
         if comparison.kind == "first_name":
-            return gamma[:, c] == len(comparison.levels_list) - 1
-    return np.zeros(len(gamma), dtype=bool)
+            conflict = gamma[:, c] == len(comparison.levels_list) - 1
+    for c, comparison in enumerate(model.comparisons):
+        if comparison.kind == "id":
+            conflict &= ~((gamma[:, c] != NULL) & (gamma[:, c] < len(comparison.levels_list) - 1))
+    return conflict
 
 
 def pair_weights(

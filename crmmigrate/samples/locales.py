@@ -64,6 +64,13 @@ class Reference:
     nicknames: dict[str, tuple[str, ...]]
 
 
+def _text(value: Any, where: str) -> str:
+    """A code written in the YAML file: refuses what YAML 1.1 reads as a boolean (ON, NO, Y)."""
+    if isinstance(value, bool):
+        raise TypeError(f'{where}: {value} is a YAML boolean; quote the code ("ON", "NO")')
+    return str(value)
+
+
 def _locale(code: str, raw: dict[str, Any]) -> Locale:
     phone = raw["phone"]
     return Locale(
@@ -76,7 +83,8 @@ def _locale(code: str, raw: dict[str, Any]) -> Locale:
         streets=tuple(raw["streets"]),
         line2=tuple(str(x) for x in raw.get("line2") or ()),
         cities=tuple(
-            City(str(c[0]), str(c[1]), str(c[2]), tuple(str(p) for p in c[3])) for c in raw["cities"]
+            City(str(c[0]), _text(c[1], f"{code} {c[0]}"), str(c[2]), tuple(str(p) for p in c[3]))
+            for c in raw["cities"]
         ),
         postcode_letters=raw.get("postcode_letters", "ABCDEFGHJKLMNPRSTUVWXYZ"),
         address=raw["address"],
@@ -103,7 +111,9 @@ def reference() -> Reference:
     """The reference tables, parsed once per process."""
     try:
         raw = yaml.safe_load(DATA_FILE.read_text(encoding="utf-8"))
-        locales = {code: _locale(code, spec) for code, spec in raw["countries"].items()}
+        locales = {
+            _text(code, "country code"): _locale(code, spec) for code, spec in raw["countries"].items()
+        }
     except (OSError, KeyError, TypeError, IndexError, yaml.YAMLError) as exc:
         raise ConfigError(f"the sample reference data is broken ({exc})", file=str(DATA_FILE)) from exc
     nicknames = {name: tuple(alts) for name, alts in (raw.get("nicknames") or {}).items()}
