@@ -92,3 +92,10 @@ def test_rows_never_raise_and_are_idempotent(first, last, full):
     )
     for column in ("first_name", "last_name", "full_name"):
         assert again[column].iloc[0] == row[column]
+
+
+@pytest.mark.parametrize("typed", ["Sir", "Maj. Gen.", "1st", "Dr", "Mr."])
+def test_a_title_alone_in_the_name_field_is_not_a_name(typed: str) -> None:
+    """A CRM's first-name field holding only "Sir" or "Dr": no name, kept raw, marked invalid."""
+    assert standardise_name_part(typed) == (None, "invalid")
+    assert standardise_name_part(f"{typed} John") == ("John", "fixed")

@@ -64,11 +64,34 @@ TITLES = frozenset(
         "dhr",
         "mevr",
         "hon",
+        "rt",
         "capt",
+        "cpt",
         "col",
         "gen",
+        "general",
+        "maj",
+        "major",
+        "lt",
+        "lieut",
+        "sgt",
+        "adm",
+        "cdr",
+        "brig",
+        "revd",
+        "baron",
+        "baroness",
+        "viscount",
+        "earl",
+        "countess",
+        "duke",
+        "duchess",
+        "marquess",
+        "marchioness",
     ]
 )
+#: A regnal or peerage number ("1st", "3rd"): part of a title, not of a name.
+_ORDINAL = re.compile(r"^\d+(st|nd|rd|th)\.?$", re.IGNORECASE)
 #: Without "ma", "ba" and "v": Ma is a surname and V an initial far more often than degrees or "the fifth".
 SUFFIXES = frozenset(
     ["jr", "jnr", "sr", "snr", "ii", "iii", "iv", "phd", "md", "dds", "esq", "mba", "msc", "bsc", "cpa"]
@@ -125,9 +148,10 @@ _TOKEN = re.compile(r"[.\s]")
 
 
 def _is_title(word: str) -> bool:
-    """Dr, Prof., Herr...; a one-letter title only with its dot ("M." for Monsieur, not the initial M)."""
+    """Dr, Prof., Herr, Maj. Gen., 1st...; a one-letter title only with its dot ("M." for Monsieur,
+    not the initial M)."""
     key = _token_key(word)
-    return key in TITLES and (len(key) > 1 or word.endswith("."))
+    return (key in TITLES and (len(key) > 1 or word.endswith("."))) or bool(_ORDINAL.match(word))
 
 
 def _token_key(word: str) -> str:
@@ -233,6 +257,8 @@ def standardise_name_part(value: str | None) -> tuple[str | None, str]:
     """
     if value is None:
         return None, Status.MISSING.value
+    if all(_is_title(w) for w in value.replace(",", " ").split()):
+        return None, Status.INVALID.value  # "Sir", "Maj. Gen.": a title typed where the name goes
     name, _ = strip_affixes(value)
     # Dashes standing alone are noise ("Anna -"); dashes inside a word are the value's own.
     words = [w for w in name.replace(",", " ").split() if w.strip("-")]

@@ -604,6 +604,7 @@ class AddressComparison(Comparison):
     DEFAULT_LEVELS: ClassVar[tuple[Level, ...]] = (
         Level("same_street", 0.95),
         Level("similar_street", 0.8),
+        Level("same_street_elsewhere", 0.95),
         Level("same_postal_code"),
         Level("same_city", 0.85),
     )
@@ -641,6 +642,15 @@ class AddressComparison(Comparison):
 
     def test_similar_street(self, p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
         return self._street(p, k, threshold)
+
+    def test_same_street_elsewhere(self, p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
+        """The same street and number under another place name (a district and its city, a
+        neighbourhood), or in another town with a street of that name."""
+        sa, sb = p.at("street", k)
+        return (
+            np.maximum(similarity(sa, sb, fuzz.token_sort_ratio), similarity(sa, sb, fuzz.token_set_ratio))
+            >= threshold
+        )
 
     def test_same_postal_code(self, p: Pairs, k: np.ndarray, _: Any) -> np.ndarray:
         return p.same("postal", k)

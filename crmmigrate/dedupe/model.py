@@ -527,13 +527,24 @@ def _share_within_country(values: pd.Series, country: pd.Series) -> np.ndarray:
 
 
 def household_conflict(model: MatchModel, gamma: np.ndarray) -> np.ndarray:
-    """Pairs whose first names conflict (not equal, not a nickname, initial, typo or swap) and
-    whom no personal identifier (a national id, a customer number) joins: two people of one
-    household. An identifier that agrees says one person whose first name was mistyped."""
+    """Pairs of two people of one household, or two businesses at one address: their names
+    conflict (first names: not equal, a nickname, an initial, a typo or swapped; or, between two
+    records that name no person, the company names), and no personal identifier (a national id, a
+    customer number) joins them. An identifier that agrees says one person whose name was mistyped.
+
+    What such a pair shares (an address, a landline, a surname, a hotel's switchboard) is what a
+    household or a building shares, not evidence of one identity."""
+    kinds = [c.kind for c in model.comparisons]
     conflict = np.zeros(len(gamma), dtype=bool)
+    nameless = np.ones(len(gamma), dtype=bool)
     for c, comparison in enumerate(model.comparisons):
         if comparison.kind == "first_name":
-            conflict = gamma[:, c] == len(comparison.levels_list) - 1
+            conflict |= gamma[:, c] == len(comparison.levels_list) - 1
+        if comparison.kind in NAME_KINDS:
+            nameless &= gamma[:, c] == NULL
+    if "company" in kinds:
+        c = kinds.index("company")
+        conflict |= nameless & (gamma[:, c] == len(model.comparisons[c].levels_list) - 1)
     for c, comparison in enumerate(model.comparisons):
         if comparison.kind == "id":
             conflict &= ~((gamma[:, c] != NULL) & (gamma[:, c] < len(comparison.levels_list) - 1))
