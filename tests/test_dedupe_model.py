@@ -179,3 +179,25 @@ def test_a_model_saved_before_levels_were_recorded_is_refused(tmp_path) -> None:
     path.write_text(json.dumps({"version": 1, "prior": 0.001, "comparisons": []}))
     with pytest.raises(ValueError, match="fit a new model"):
         MatchModel.load(path)
+
+
+def test_names_merely_alike_at_one_address_are_two_people_unless_born_the_same_day() -> None:
+    """Sabine and Stefanie Lang share a flat and a landline: that is a household. Marie and Maria
+    born on one day at one address: one person, one name misspelt (twins are named apart)."""
+    frame = pd.DataFrame(
+        {
+            "first_name": ["Sabine", "Stefanie", "Marie", "Maria"],
+            "last_name": ["Lang"] * 4,
+            "phone": ["+4961311234567"] * 2 + ["+4961317654321"] * 2,
+            "phone_type": ["fixed_line"] * 4,
+            "address_line1": ["Am Markt 20"] * 2 + ["Am Markt 22"] * 2,
+            "postal_code": ["55118"] * 4,
+            "city": ["Mainz"] * 4,
+            "date_of_birth": [None, None, "1975-04-02", "1975-04-02"],
+        }
+    )
+    _, _, model, _, _ = fitted()
+    toy = prepare(frame)
+    scores = score(toy, model, np.array([0, 2]), np.array([1, 3]), term_frequencies(toy, model))
+    assert scores.conflict.tolist() == [True, False]
+    assert scores.probability[0] < 0.5 < scores.probability[1]

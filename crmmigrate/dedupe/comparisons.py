@@ -268,6 +268,12 @@ class Comparison:
         return tuple(k for k, lv in enumerate(self.levels) if lv.test in self.TF_TESTS)
 
     @property
+    def conflict_levels(self) -> tuple[int, ...]:
+        """Levels (else included) at which the names say two different people."""
+        tests = getattr(self, "CONFLICT_TESTS", ())
+        return (*(k for k, lv in enumerate(self.levels) if lv.test in tests), len(self.levels))
+
+    @property
     def personal_levels(self) -> tuple[int, ...]:
         return tuple(k for k, lv in enumerate(self.levels) if lv.test in self.PERSONAL_TESTS)
 
@@ -369,8 +375,8 @@ def swapped(p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
 @dataclass(frozen=True)
 class FirstNameComparison(Comparison):
     """First names: exact (nicknames resolved), swapped with the surname, a known nickname, a typo,
-    the same sound (transliterations), an initial or short form, similar. `else` is a first-name
-    conflict: two different people (a household, twins)."""
+    the same sound (transliterations), an initial or short form, similar. `similar` and `else` are
+    a first-name conflict: two different people (a household, twins), whatever else they share."""
 
     kind: ClassVar[str] = "first_name"
     DEFAULT_LEVELS: ClassVar[tuple[Level, ...]] = (
@@ -383,6 +389,8 @@ class FirstNameComparison(Comparison):
         Level("similar", 0.75),
     )
     #: (a swapped name is not frequency-adjusted: its value's frequency is that of the other field)
+    #: Levels at which the two names are different people's (the household guard's conflict).
+    CONFLICT_TESTS: ClassVar[tuple[str, ...]] = ("similar",)
     #: Levels that a female and a male form of one name (Paul/Paula) must not reach.
     FUZZY_TESTS: ClassVar[tuple[str, ...]] = ("jaro_winkler", "sound", "initial", "similar")
 

@@ -526,29 +526,50 @@ def _share_within_country(values: pd.Series, country: pd.Series) -> np.ndarray:
     return share
 
 
-def household_conflict(model: MatchModel, gamma: np.ndarray) -> np.ndarray:
-    """Pairs of two people of one household, or two businesses at one address: their names
-    conflict (first names: not equal, a nickname, an initial, a typo or swapped; or, between two
-    records that name no person, the company names), and no personal identifier (a national id, a
-    customer number) joins them. An identifier that agrees says one person whose name was mistyped.
+#: Household guard: the names say two people (all shared evidence stops counting), or are merely
+#: alike (the contact points a household shares stop counting; the surname still counts).
+DIFFERENT, ALIKE = 2, 1
 
-    What such a pair shares (an address, a landline, a surname, a hotel's switchboard) is what a
-    household or a building shares, not evidence of one identity."""
+
+def household_guard(model: MatchModel, gamma: np.ndarray) -> np.ndarray:
+    """Per pair: whether it looks like two people of one household, or two businesses at one
+    address, whatever else they share (0: no; ALIKE; DIFFERENT).
+
+    DIFFERENT: the first names conflict (not equal, a nickname, a typo, an initial, swapped), or,
+    between two records that name no person, the company names do. ALIKE: the first names are
+    merely alike (Marie/Maria, Sabine/Stefanie) and the two were not born the same day (then one
+    name is a misspelling: twins are named apart). A personal identifier that agrees (a national
+    id, a customer number) lifts either: one person whose name was mistyped.
+
+    What such a pair shares (an address, a landline, a family mailbox, a hotel's switchboard) is
+    what a household or a building shares, not evidence of one identity."""
     kinds = [c.kind for c in model.comparisons]
-    conflict = np.zeros(len(gamma), dtype=bool)
+    guard = np.zeros(len(gamma), dtype=np.int8)
     nameless = np.ones(len(gamma), dtype=bool)
+    born_same_day = np.zeros(len(gamma), dtype=bool)
     for c, comparison in enumerate(model.comparisons):
-        if comparison.kind == "first_name":
-            conflict |= gamma[:, c] == len(comparison.levels_list) - 1
+        if comparison.kind == "date" and comparison.name == "date_of_birth":
+            born_same_day = gamma[:, c] == 0
         if comparison.kind in NAME_KINDS:
             nameless &= gamma[:, c] == NULL
+    for c, comparison in enumerate(model.comparisons):
+        if comparison.kind == "first_name":
+            different = gamma[:, c] == len(comparison.levels_list) - 1
+            alike = np.isin(gamma[:, c], comparison.conflict_levels) & ~different & ~born_same_day
+            guard[alike] = ALIKE
+            guard[different] = DIFFERENT
     if "company" in kinds:
         c = kinds.index("company")
-        conflict |= nameless & (gamma[:, c] == len(model.comparisons[c].levels_list) - 1)
+        guard[nameless & (gamma[:, c] == len(model.comparisons[c].levels_list) - 1)] = DIFFERENT
     for c, comparison in enumerate(model.comparisons):
         if comparison.kind == "id":
-            conflict &= ~((gamma[:, c] != NULL) & (gamma[:, c] < len(comparison.levels_list) - 1))
-    return conflict
+            guard[(gamma[:, c] != NULL) & (gamma[:, c] < len(comparison.levels_list) - 1)] = 0
+    return guard
+
+
+def household_conflict(model: MatchModel, gamma: np.ndarray) -> np.ndarray:
+    """Pairs the household guard holds apart in any degree."""
+    return household_guard(model, gamma) > 0
 
 
 def pair_weights(
@@ -556,7 +577,7 @@ def pair_weights(
 ) -> np.ndarray:
     """Per pair and comparison, the weight in bits (term frequency and household guard applied)."""
     weights = np.zeros(gamma.shape, dtype=np.float32)
-    conflict = household_conflict(model, gamma)
+    guard = household_guard(model, gamma)
     for c, (comparison, table) in enumerate(zip(model.comparisons, model.weights(), strict=False)):
         levels = gamma[:, c]
         known = levels != NULL
@@ -570,7 +591,8 @@ def pair_weights(
             pair_adjust = np.minimum(adjust[i[exact]], adjust[j[exact]])
             column[exact] = np.maximum(base + pair_adjust, np.minimum(base, 1.0))
         if comparison.shared_by_households:
-            guarded = conflict & ~np.isin(levels, comparison.personal_levels)
+            held = guard >= (ALIKE if comparison.kind in CONTACT_KINDS else DIFFERENT)
+            guarded = held & ~np.isin(levels, comparison.personal_levels)
             column[guarded] = np.minimum(column[guarded], 0.0)
         weights[:, c] = column
     return weights
