@@ -108,3 +108,51 @@ def test_a_yaml_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="YAML aliases"):
         load_config(path)
+
+
+INLINE = {
+    "sources": [
+        {
+            "name": "shop",
+            "path": "shop.csv",
+            "mapping": {"columns": {"last_name": "Name", "loyalty_no": "KartenNr"}, "keep": ["Segment"]},
+        }
+    ]
+}
+
+
+def test_dedupe_settings_name_fields_comparisons_and_levels_that_exist(tmp_path: Path) -> None:
+    config = parse_config(
+        {
+            **INLINE,
+            "dedupe": {
+                "compare": ["last_name", "date_of_birth", "loyalty_no", "Segment"],
+                "blocking": [["last_name", "postal_code"], ["loyalty_no"]],
+                "levels": {"last_name": ["exact", {"jaro_winkler": 0.95}], "loyalty_no": ["exact"]},
+            },
+        },
+        base_dir=tmp_path,
+    )
+    assert config.dedupe.level_overrides()["last_name"][1].threshold == 0.95
+
+
+def test_unknown_names_in_the_dedupe_settings_are_all_reported_with_the_names_that_exist(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(
+            {
+                **INLINE,
+                "dedupe": {
+                    "compare": ["last_name", "lifecycle"],
+                    "blocking": [["postcode"]],
+                    "levels": {"surname": ["exact"], "last_name": [{"fuzzy": 0.8}]},
+                },
+            },
+            base_dir=tmp_path,
+        )
+    text = str(caught.value)
+    assert "dedupe.compare: unknown field 'lifecycle'" in text and "loyalty_no" in text and "Segment" in text
+    assert "dedupe.blocking: unknown field 'postcode'" in text and "postal_code" in text
+    assert "dedupe.levels: unknown comparison 'surname'" in text
+    assert "dedupe.levels.last_name: unknown level 'fuzzy'" in text and "jaro_winkler" in text

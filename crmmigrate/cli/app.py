@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "load",
     "reconcile",
     "explain",
+    "evaluate",
     "profile",
     "mappings",
     "samples",

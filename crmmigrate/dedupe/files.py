@@ -10,6 +10,7 @@ import pandas as pd
 from ..errors import InputError
 from ..tables import read_table, write_table
 from .decisions import load_decisions
+from .evaluate import Evaluation, evaluate, labelled_positions, labels_from_truth, read_labels
 from .explain import Explanation, PairExplanation, explain_cluster, explain_pair
 from .model import MatchModel
 from .result import DedupeResult, save_model
@@ -75,3 +76,33 @@ def explain_from_dir(
         raise InputError("give a CUSTOMER_ID or --pair A B", hint="copy a customer_id from golden.csv")
     xref = read_table(_need(out / XREF, "cross-reference"))
     return explain_cluster(clean, model, customer_id, xref)
+
+
+def evaluate_from_dir(
+    out_dir: str | Path,
+    labels_path: str | Path | None = None,
+    *,
+    truth_column: str | None = None,
+    threshold: float = 0.6,
+    settings: DedupeSettings | None = None,
+) -> Evaluation:
+    """Evaluate a run's matching (OUT/clean.parquet, match_model.json, xref.csv) on labelled
+    pairs from `labels_path`, or on a column of true ids of the clean rows (`truth_column`: every
+    true pair and every candidate pair blocking finds are scored)."""
+    from .linking import block, choose_comparisons
+    from .prepare import prepare
+
+    out = Path(out_dir)
+    clean = read_table(_need(out / CLEAN, "clean rows"))
+    model = MatchModel.load(_need(out / MODEL, "match model"))
+    xref = read_table(out / XREF) if (out / XREF).exists() else None
+    if (labels_path is None) == (truth_column is None):
+        raise InputError("give a labels file or --truth-column, not both or neither")
+    if labels_path is not None:
+        pairs, not_found = labelled_positions(clean, read_labels(labels_path))
+    else:
+        settings = settings or DedupeSettings()
+        mf = prepare(clean)
+        found = block(mf, settings, choose_comparisons(mf, settings))
+        pairs, not_found = labels_from_truth(clean, str(truth_column), (found.left, found.right)), 0
+    return evaluate(clean, model, pairs, xref=xref, run_threshold=threshold, not_found=not_found)

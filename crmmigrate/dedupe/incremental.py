@@ -286,6 +286,7 @@ def _stored_lineage(lineage: pd.DataFrame, stored: pd.DataFrame) -> pd.DataFrame
     from_anchor = pd.isna(out["source"]).to_numpy()
     if not from_anchor.any():
         return out
+    stored = stored.astype({"source": object})  # a categorical cannot take the store's own name
     keyed = stored.assign(_k=stored["customer_id"].astype(str) + "\x1f" + stored["field"].astype(str))
     keyed = keyed.drop_duplicates("_k").set_index("_k")
     wanted = (out["customer_id"].astype(str) + "\x1f" + out["field"].astype(str))[from_anchor]
