@@ -31,7 +31,7 @@ from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler, Prefix
 from rapidfuzz.process import cpdist
 
 from ..errors import ConfigError
-from .names import name_group, name_groups, share_a_group
+from .names import known_name, name_groups, share_a_group
 from .prepare import MatchFrame
 
 NULL = -1
@@ -350,7 +350,7 @@ _GENDER_ENDINGS = ("ie", "ine", "ina", "ette", "elle", "ia")
 #: (Mari/Maria, Annaa/Anna): a female form only when both names are known names.
 _SHORT_ENDINGS = ("a", "e")
 #: Final vowels that swap between the two forms: Mario/Maria, Francesco/Francesca, Giovanni/Giovanna.
-_GENDER_VOWELS = {frozenset("oa"), frozenset("ae"), frozenset("oe"), frozenset("ia")}
+_GENDER_VOWELS = {frozenset("oa"), frozenset("ia")}  # not e/a: Marie and Maria, Anne and Anna
 
 
 def _gendered(x: str, y: str) -> bool:
@@ -361,7 +361,7 @@ def _gendered(x: str, y: str) -> bool:
         ending = long[len(short) :]
         if ending in _GENDER_ENDINGS:
             return True
-        return ending in _SHORT_ENDINGS and bool(name_group(short)) and bool(name_group(long))
+        return ending in _SHORT_ENDINGS and known_name(short) and known_name(long)
     return len(x) == len(y) >= 4 and x[:-1] == y[:-1] and frozenset((x[-1], y[-1])) in _GENDER_VOWELS
 
 

@@ -17,43 +17,55 @@ from ..cleanse.name import nicknames
 from ..cleanse.text import fold
 
 
+def _derived(nick: str, canonical: str) -> bool:
+    """The nickname is visibly made from the name (Percy/Percival, Reggie/Reginald, Tina/Christina).
+    The `nicknames` data also lists old English customs (Hannah for Susan, Polly for Mary): too
+    loose to tell one customer from another. The classic ones (Bob, Bill, Jack) are in our table."""
+    return nick[:1] == canonical[:1] or nick[:2] in canonical or nick[-3:] in canonical
+
+
 @functools.lru_cache(maxsize=1)
-def _groups() -> dict[str, frozenset[int]]:
-    """Name -> the ids of the canonical names it is or stands for."""
+def _related() -> tuple[dict[str, int], dict[str, frozenset[int]]]:
+    """Every known name's id, and the ids of the names it is a nickname of."""
     canonical_of: dict[str, set[str]] = {}
     for canonical, nicks in NickNamer().nickname_lookup.items():
-        canonical_of.setdefault(fold(canonical), set()).add(fold(canonical))
+        canonical_of.setdefault(fold(canonical), set())
         for nick in nicks:
-            canonical_of.setdefault(fold(nick), set()).add(fold(canonical))
+            if _derived(fold(nick), fold(canonical)):
+                canonical_of.setdefault(fold(nick), set()).add(fold(canonical))
     for nick, canonical in nicknames().items():
         canonical_of.setdefault(nick, set()).add(canonical)
-        canonical_of.setdefault(canonical, set()).add(canonical)
+        canonical_of.setdefault(canonical, set())
     ids: dict[str, int] = {}
-    return {
-        name: frozenset(ids.setdefault(c, len(ids)) for c in canonicals)
-        for name, canonicals in canonical_of.items()
-    }
+    for name, canonicals in canonical_of.items():
+        ids.setdefault(name, len(ids))
+        for canonical in canonicals:
+            ids.setdefault(canonical, len(ids))
+    return ids, {name: frozenset(ids[c] for c in canonicals) for name, canonicals in canonical_of.items()}
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def name_group(name: str) -> frozenset[int]:
-    return _groups().get(fold(name), frozenset())
-
-
 def name_groups(name: str) -> list[int]:
-    """The ids of the canonical names `name` is or stands for (empty for a name nobody lists)."""
-    return sorted(name_group(name))
+    """The name's own id, then the ids of the names it is a nickname of; empty for a name nobody
+    lists. Two names are one when either is a nickname of the other (Percy of Percival), not
+    merely when both shorten one long name (Susan and Hannah both stand for Susannah)."""
+    ids, canonicals = _related()
+    key = fold(name)
+    if key not in ids:
+        return []
+    return [ids[key], *sorted(canonicals.get(key, ()))]
+
+
+def known_name(name: str) -> bool:
+    return bool(name_groups(name))
 
 
 def share_a_group(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Per pair (rows of two `name_groups` matrices, -1 padded): the names share a canonical name."""
+    """Per pair (rows of two `name_groups` matrices, -1 padded): one name is a nickname of the
+    other (the first column of one is among the other's)."""
     if len(a) == 0:
         return np.zeros(0, dtype=bool)
-    width = int(max(a.max(initial=0), b.max(initial=0))) + 1
-    pair = np.arange(len(a), dtype=np.int64)[:, None]
-    codes_a = (pair * width + a)[a >= 0]
-    codes_b = (pair * width + b)[b >= 0]
-    shared = codes_a[np.isin(codes_a, codes_b)] // width
     out = np.zeros(len(a), dtype=bool)
-    out[shared] = True
+    for own, others in ((a[:, :1], b[:, 1:]), (b[:, :1], a[:, 1:])):
+        out |= ((others == own) & (own >= 0)).any(axis=1)
     return out
