@@ -3,14 +3,14 @@
 import numpy as np
 import pandas as pd
 
-from crmmigrate.dedupe.clustering import cluster
+from crmmigrate.dedupe.clustering import Edges, cluster
 
 PRIOR = -10.0  # bits: a match is rare among random pairs
 
 
-def pairs(edges: list[tuple[int, int, float]]) -> pd.DataFrame:
+def pairs(edges: list[tuple[int, int, float]]) -> Edges:
     """Pairs with their evidence in bits (the prior left out)."""
-    return pd.DataFrame(edges, columns=["i", "j", "weight"]).astype({"i": np.int64, "j": np.int64})
+    return Edges.of(pd.DataFrame(edges, columns=["i", "j", "weight"]).astype({"i": np.int64, "j": np.int64}))
 
 
 NOTHING = pairs([])
@@ -54,7 +54,7 @@ def test_a_long_chain_does_not_merge_hundreds() -> None:
 
 def test_must_links_hold_and_cannot_links_split() -> None:
     links = pairs([(0, 1, np.inf), (1, 2, 22.0)])
-    result = cluster(3, links, NOTHING, pd.DataFrame({"i": [0], "j": [2]}), prior=PRIOR)
+    result = cluster(3, links, NOTHING, Edges.of(pd.DataFrame({"i": [0], "j": [2]})), prior=PRIOR)
     assert result.labels[0] == result.labels[1] != result.labels[2]
 
 

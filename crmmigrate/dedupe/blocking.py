@@ -145,7 +145,7 @@ class Candidates:
     left: np.ndarray
     right: np.ndarray
     per_key: dict[str, int] = field(default_factory=dict)  # key name -> pairs it found
-    found_by: dict[str, np.ndarray] = field(default_factory=dict)  # key name -> mask over the pairs
+    found_by: dict[str, np.ndarray] = field(default_factory=dict)  # training key -> mask over the pairs
     uses: dict[str, tuple[str, ...]] = field(default_factory=dict)  # key name -> comparisons it agrees on
     trains: dict[str, bool] = field(default_factory=dict)  # key name -> EM learns from its pairs
     windowed: dict[str, int] = field(default_factory=dict)  # key name -> blocks sorted, not compared in full
@@ -422,6 +422,8 @@ def candidate_pairs(
     merged = sorted_unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
     found_by = {}
     for key, codes in zip(keys, found, strict=True):
+        if not key.trains:
+            continue  # only the keys EM learns from need to know their pairs
         mask = np.zeros(len(merged), dtype=bool)
         mask[np.searchsorted(merged, codes)] = True
         found_by[key.name] = mask

@@ -110,16 +110,39 @@ class _Sets:
         self.members[big] |= self.members.pop(small)
 
 
-def _evidence_table(pairs: pd.DataFrame) -> dict[int, dict[int, float]]:
-    """node -> {other node: log-odds}, both directions; a pair given twice keeps the lower (a
+@dataclass(frozen=True)
+class Edges:
+    """Pairs of rows (i, j) with a weight each: evidence in bits, the prior left out."""
+
+    i: np.ndarray
+    j: np.ndarray
+    weight: np.ndarray
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> Edges:
+        weight = frame["weight"] if "weight" in frame.columns else pd.Series(-np.inf, index=frame.index)
+        return cls(
+            frame["i"].to_numpy(dtype=np.int64),
+            frame["j"].to_numpy(dtype=np.int64),
+            weight.to_numpy(dtype=float),
+        )
+
+    def __len__(self) -> int:
+        return len(self.i)
+
+    def take(self, mask: np.ndarray) -> Edges:
+        return Edges(self.i[mask], self.j[mask], self.weight[mask])
+
+    @staticmethod
+    def join(*parts: Edges) -> Edges:
+        return Edges(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("i", "j", "weight")))
+
+
+def _evidence_table(edges: Edges) -> dict[int, dict[int, float]]:
+    """node -> {other node: evidence}, both directions; a pair given twice keeps the lower (a
     cannot-link's -inf over a score)."""
     table: dict[int, dict[int, float]] = {}
-    for a, b, w in zip(
-        pairs["i"].to_numpy().tolist(),
-        pairs["j"].to_numpy().tolist(),
-        pairs["weight"].to_numpy().tolist(),
-        strict=True,
-    ):
+    for a, b, w in zip(edges.i.tolist(), edges.j.tolist(), edges.weight.tolist(), strict=True):
         if a == b:
             continue
         old = table.setdefault(a, {}).get(b)
@@ -131,64 +154,57 @@ def _evidence_table(pairs: pd.DataFrame) -> dict[int, dict[int, float]]:
 
 def cluster(
     n: int,
-    links: pd.DataFrame,
-    scored: pd.DataFrame,
-    cannot: pd.DataFrame | None = None,
+    links: Edges,
+    scored: Edges,
+    cannot: Edges | None = None,
     check: PairCheck | None = None,
     prior: float = 0.0,
 ) -> Clusters:
     """Cluster rows 0..n-1.
 
-    `links`: accepted links (columns i, j, weight: the evidence in bits, prior excluded; must-links
-    carry weight inf). `scored`: every other scored pair (i, j, weight), the evidence the guard
-    weighs. `cannot`: pairs (i, j) that must never share a cluster. `check(i, j)`: the evidence of
-    member pairs of larger components that blocking never compared. `prior`: the prior log-odds
-    of a match, in bits."""
-    labels = components(n, links["i"].to_numpy(), links["j"].to_numpy())
+    `links`: accepted links (weight: the evidence in bits, prior excluded; must-links carry weight
+    inf). `scored`: every other scored pair, the evidence the guard weighs. `cannot`: pairs that
+    must never share a cluster. `check(i, j)`: the evidence of member pairs of larger components
+    that blocking never compared. `prior`: the prior log-odds of a match, in bits."""
+    labels = components(n, links.i, links.j)
     if n == 0:
         return Clusters(labels=labels, split=0, largest=0)
     sizes = np.bincount(labels)
-    known = [links[["i", "j", "weight"]], scored[["i", "j", "weight"]]]
-    if cannot is not None:
-        known.append(cannot[["i", "j"]].assign(weight=-np.inf))
-    known = [k.astype({"i": np.int64, "j": np.int64, "weight": float}) for k in known if len(k)]
-    evidence = pd.concat(known, ignore_index=True) if known else scored[["i", "j", "weight"]].iloc[0:0]
+    # Only pairs inside one component can speak against it; at scale that is a small share.
+    parts = [links, scored.take(labels[scored.i] == labels[scored.j])]
+    if cannot is not None and len(cannot):
+        never = Edges(cannot.i, cannot.j, np.full(len(cannot), -np.inf))
+        parts.append(never.take(labels[never.i] == labels[never.j]))
+    evidence = Edges.join(*parts)
     if check is not None:
         ci, cj = _member_pairs(labels, sizes)
         if len(ci):
             codes = np.minimum(ci, cj).astype(np.int64) * n + np.maximum(ci, cj)
-            have = evidence["i"].to_numpy(dtype=np.int64) * n + evidence["j"].to_numpy(dtype=np.int64)
-            have = np.concatenate(
-                [have, evidence["j"].to_numpy(dtype=np.int64) * n + evidence["i"].to_numpy()]
-            )
-            new = ~np.isin(codes, have)
+            lo, hi = np.minimum(evidence.i, evidence.j), np.maximum(evidence.i, evidence.j)
+            new = ~np.isin(codes, lo.astype(np.int64) * n + hi)
             if new.any():
-                weights = check(ci[new], cj[new])
-                evidence = pd.concat(
-                    [evidence, pd.DataFrame({"i": ci[new], "j": cj[new], "weight": weights})],
-                    ignore_index=True,
+                evidence = Edges.join(
+                    evidence, Edges(ci[new], cj[new], check(ci[new], cj[new]).astype(float))
                 )
-    inside = labels[evidence["i"].to_numpy()] == labels[evidence["j"].to_numpy()]
-    doubts = evidence[inside & ~(evidence["weight"].to_numpy() + prior > 0)]
-    troubled = np.unique(labels[doubts["i"].to_numpy()])
+    doubts = ~(evidence.weight + prior > 0)
+    troubled = np.unique(labels[evidence.i[doubts]])
     if len(troubled) == 0:
         return Clusters(labels=labels, split=0, largest=int(sizes.max()))
     new_labels = labels.copy()
     next_label = int(labels.max()) + 1
-    in_troubled = np.isin(labels[evidence["i"].to_numpy()], troubled) & inside
-    local = evidence[in_troubled].assign(c=labels[evidence["i"].to_numpy()[in_troubled]])
-    link_comp = labels[links["i"].to_numpy()]
-    edges = links[np.isin(link_comp, troubled)].assign(c=link_comp[np.isin(link_comp, troubled)])
-    edges = edges.sort_values(["weight", "i", "j"], ascending=[False, True, True], kind="mergesort")
+    local = evidence.take(np.isin(labels[evidence.i], troubled))
+    local_comp = labels[local.i]
+    strong = links.take(np.isin(labels[links.i], troubled))
+    order = np.lexsort((strong.j, strong.i, -strong.weight))  # strongest first; ties by position
+    strong = strong.take(order)
+    strong_comp = labels[strong.i]
     rows = np.flatnonzero(np.isin(labels, troubled))
     members = {c: g.tolist() for c, g in pd.Series(rows).groupby(labels[rows])}
-    by_comp = dict(tuple(local.groupby("c")))
     split = 0
-    for comp, comp_edges in edges.groupby("c", sort=True):
-        sets = _Sets(members[comp], _evidence_table(by_comp[comp]), prior)
-        for a, b in zip(
-            comp_edges["i"].to_numpy().tolist(), comp_edges["j"].to_numpy().tolist(), strict=True
-        ):
+    for comp in troubled.tolist():
+        sets = _Sets(members[comp], _evidence_table(local.take(local_comp == comp)), prior)
+        comp_links = strong.take(strong_comp == comp)
+        for a, b in zip(comp_links.i.tolist(), comp_links.j.tolist(), strict=True):
             sets.union_if_balanced(a, b)
         roots = {v: sets.find(v) for v in members[comp]}
         distinct = sorted(set(roots.values()))

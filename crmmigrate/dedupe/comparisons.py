@@ -36,7 +36,7 @@ from .prepare import MatchFrame
 
 NULL = -1
 #: Pairs compared at a time, to bound memory at millions of pairs.
-CHUNK = 1_000_000
+CHUNK = 500_000
 #: Threads rapidfuzz uses per comparison (-1: every core). An engine that runs several tasks per
 #: machine (Spark) sets 1.
 WORKERS = -1
@@ -53,6 +53,13 @@ class Pairs:
     def __init__(self, mf: MatchFrame, i: np.ndarray, j: np.ndarray) -> None:
         self.mf, self.i, self.j = mf, i, j
         self._sides: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._memo: dict[str, Any] = {}
+
+    def memo(self, name: str, compute: Callable[[], Any]) -> Any:
+        """A result over all the pairs, computed once however many levels need it."""
+        if name not in self._memo:
+            self._memo[name] = compute()
+        return self._memo[name]
 
     def __len__(self) -> int:
         return len(self.i)
@@ -636,36 +643,45 @@ class AddressComparison(Comparison):
     def present(self, p: Pairs) -> np.ndarray:
         return p.known("street") | p.known("postal") | p.known("city")
 
-    def _place(self, p: Pairs, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(place agrees, place contradicts) for pairs k: by postal code where both give one,
-        else by city."""
-        pa, pb = p.at("postal", k)
-        ca, cb = p.at("city", k)
-        postal_known = present(pa, pb)
-        same_postal = equal(pa, pb)
-        city_known = present(ca, cb)
-        same_city = similarity(ca, cb) >= 0.85
-        agrees = np.where(postal_known, same_postal, city_known & same_city)
-        contradicts = np.where(
-            postal_known, ~same_postal & ~(city_known & same_city), city_known & ~same_city
-        )
-        return agrees, contradicts
+    def _contradicts(self, p: Pairs) -> np.ndarray:
+        """Per pair: the place contradicts, by postal code where both give one (unless the city
+        agrees: a postal code typo), else by city."""
+
+        def compute() -> np.ndarray:
+            every = np.arange(len(p))
+            postal_known = p.known("postal")
+            same_postal = p.same("postal", every)
+            city_known = p.known("city")
+            same_city = np.zeros(len(p), dtype=bool)
+            same_city[city_known] = similarity(*p.at("city", every[city_known])) >= 0.85
+            return np.where(postal_known, ~same_postal & ~(city_known & same_city), city_known & ~same_city)
+
+        return p.memo("place contradicts", compute)
+
+    def _street_similarity(self, p: Pairs) -> np.ndarray:
+        """Per pair: how alike the street lines are, words in any order, a flat or a building
+        added (0 where either is missing, or the house numbers differ: 12 and 21 Main St)."""
+
+        def compute() -> np.ndarray:
+            both = np.flatnonzero(p.known("street"))
+            sa, sb = p.at("street", both)
+            alike = np.maximum(
+                similarity(sa, sb, fuzz.token_sort_ratio), similarity(sa, sb, fuzz.token_set_ratio)
+            )
+            close = np.flatnonzero(alike >= 0.5)  # the numbers matter only where the words agree
+            alike[close[~_numbers_agree(*p.at("street", both[close], "numbers"))]] = 0.0
+            out = np.zeros(len(p), dtype=np.float32)
+            out[both] = alike
+            return out
+
+        return p.memo("street similarity", compute)
 
     def _street_alike(self, p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
-        """The street lines agree: words in any order, a flat or a building added, but the same
-        house number (12 and 21 Main St are two houses)."""
-        sa, sb = p.at("street", k)
-        alike = np.maximum(
-            similarity(sa, sb, fuzz.token_sort_ratio), similarity(sa, sb, fuzz.token_set_ratio)
-        )
-        alike = alike >= threshold
-        alike[alike] &= _numbers_agree(*p.at("street", k[alike], "numbers"))
-        return alike
+        return self._street_similarity(p)[k] >= threshold
 
     def _street(self, p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
         """The street agrees and the place does not contradict it."""
-        _, contradicts = self._place(p, k)
-        return self._street_alike(p, k, threshold) & ~contradicts
+        return self._street_alike(p, k, threshold) & ~self._contradicts(p)[k]
 
     def test_same_street(self, p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
         return self._street(p, k, threshold)

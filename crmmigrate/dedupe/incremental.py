@@ -225,7 +225,7 @@ def dedupe_incremental(
         xref.loc[known_rows, "match_score"] = (
             linked.ids.iloc[known_rows].map(stored_scores).to_numpy(dtype=float)
         )
-    pairs = scored_pairs(linked.left, linked.right, linked.scores, linked.model)
+    pairs = scored_pairs(linked.left, linked.right, linked.scores)
     review = review_pairs(frame, pairs, customer, settings.review_band, decided_pairs(linked))
     joined = is_new & np.isin(customer[:n_input], customers["customer_id"].astype(str).to_numpy())
     stats = {

@@ -21,7 +21,7 @@ import pandas as pd
 from ..errors import ConfigError
 from . import blocking
 from .blocking import Candidates
-from .clustering import cluster, components
+from .clustering import Edges, cluster, components
 from .comparisons import Comparison, compare, default_comparisons
 from .decisions import resolve
 from .ids import identities
@@ -138,20 +138,19 @@ def cluster_rows(
     accepted = (scores.probability >= settings.threshold) & ~in_pairs(left, right, cannot, n)
     forced = in_pairs(left, right, must, n)
     evidence = scores.total - model.prior_weight
-    links = pd.concat(
-        [
-            pd.DataFrame({"i": left[accepted], "j": right[accepted], "weight": evidence[accepted]}),
-            must.assign(weight=np.inf),
-        ],
-        ignore_index=True,
+    links = Edges.join(
+        Edges(left[accepted], right[accepted], evidence[accepted]),
+        Edges(
+            must["i"].to_numpy(dtype=np.int64), must["j"].to_numpy(dtype=np.int64), np.full(len(must), np.inf)
+        ),
     )
     rest = ~accepted & ~forced
-    scored = pd.DataFrame({"i": left[rest], "j": right[rest], "weight": evidence[rest]})
+    scored = Edges(left[rest], right[rest], evidence[rest])
 
     def check(i: np.ndarray, j: np.ndarray) -> np.ndarray:
         return score(mf, model, i, j, tf).total - model.prior_weight
 
-    clusters = cluster(n, links, scored, cannot[["i", "j"]], check, prior=model.prior_weight)
+    clusters = cluster(n, links, scored, Edges.of(cannot), check, prior=model.prior_weight)
     return clusters.labels, clusters.split, clusters.largest
 
 
@@ -217,7 +216,7 @@ def link(
         if training is not None:
             model = learn_m_from_labels(model, mf, ids, training)
     tf = term_frequencies(mf, model)
-    scores = score(mf, model, left, right, tf, gamma=gamma)
+    scores = score(mf, model, left, right, tf, gamma=gamma, keep_weights=False)
     if owners is not None:
         accepted = scores.probability >= settings.threshold
         initial = components(

@@ -573,10 +573,18 @@ def household_conflict(model: MatchModel, gamma: np.ndarray) -> np.ndarray:
 
 
 def pair_weights(
-    model: MatchModel, gamma: np.ndarray, tf: TermFrequencies, i: np.ndarray, j: np.ndarray
-) -> np.ndarray:
-    """Per pair and comparison, the weight in bits (term frequency and household guard applied)."""
-    weights = np.zeros(gamma.shape, dtype=np.float32)
+    model: MatchModel,
+    gamma: np.ndarray,
+    tf: TermFrequencies,
+    i: np.ndarray,
+    j: np.ndarray,
+    *,
+    keep: bool = True,
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """Per pair and comparison, the weight in bits (term frequency and household guard applied),
+    and per pair their sum. `keep=False` sums without keeping the table (millions of pairs)."""
+    weights = np.zeros(gamma.shape, dtype=np.float32) if keep else None
+    total = np.zeros(len(gamma), dtype=np.float64)
     guard = household_guard(model, gamma)
     for c, (comparison, table) in enumerate(zip(model.comparisons, model.weights(), strict=False)):
         levels = gamma[:, c]
@@ -594,8 +602,10 @@ def pair_weights(
             held = guard >= (ALIKE if comparison.kind in CONTACT_KINDS else DIFFERENT)
             guarded = held & ~np.isin(levels, comparison.personal_levels)
             column[guarded] = np.minimum(column[guarded], 0.0)
-        weights[:, c] = column
-    return weights
+        total += column.astype(np.float32)
+        if weights is not None:
+            weights[:, c] = column
+    return weights, total
 
 
 def probability(total_bits: np.ndarray) -> np.ndarray:
@@ -605,7 +615,7 @@ def probability(total_bits: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class Scores:
     gamma: np.ndarray
-    weights: np.ndarray
+    weights: np.ndarray | None  # per pair and comparison (None when not kept)
     total: np.ndarray  # bits, prior included
     probability: np.ndarray
     conflict: np.ndarray  # first-name conflict (household guard applied)
@@ -618,11 +628,15 @@ def score(
     j: np.ndarray,
     tf: TermFrequencies,
     gamma: np.ndarray | None = None,
+    *,
+    keep_weights: bool = True,
 ) -> Scores:
+    """Weights, total and match probability of the pairs (i, j); `keep_weights=False` keeps only
+    the totals (a run's millions of pairs need no per-field table)."""
     if gamma is None:
         gamma = compare(mf, model.comparisons, i, j)
-    weights = pair_weights(model, gamma, tf, i, j)
-    total = weights.sum(axis=1, dtype=np.float64) + model.prior_weight
+    weights, total = pair_weights(model, gamma, tf, i, j, keep=keep_weights)
+    total += model.prior_weight
     return Scores(
         gamma=gamma,
         weights=weights,

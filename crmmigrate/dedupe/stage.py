@@ -63,14 +63,17 @@ def match_scores(
     return best
 
 
-def scored_pairs(left: np.ndarray, right: np.ndarray, scores: Scores, model: MatchModel) -> pd.DataFrame:
-    data: dict[str, object] = {"left": left, "right": right}
-    for c, comparison in enumerate(model.comparisons):
-        data[comparison.name] = scores.gamma[:, c]
-        data[f"{comparison.name}_weight"] = scores.weights[:, c]
-    data["total_weight"] = scores.total
-    data["probability"] = scores.probability
-    return pd.DataFrame(data)
+def scored_pairs(left: np.ndarray, right: np.ndarray, scores: Scores) -> pd.DataFrame:
+    """Every compared pair (row positions) with its total weight and match probability. The
+    per-field weights of any pair are one `explain` away; at millions of pairs they are not kept."""
+    return pd.DataFrame(
+        {
+            "left": left,
+            "right": right,
+            "total_weight": scores.total.astype(np.float32),
+            "probability": scores.probability.astype(np.float32),
+        }
+    )
 
 
 def review_pairs(
@@ -179,7 +182,7 @@ def dedupe(
     golden, lineage = golden_records(
         clean, linked.labels, customer, survivorship, household_ids(linked.mf, customer)
     )
-    pairs = scored_pairs(linked.left, linked.right, linked.scores, linked.model)
+    pairs = scored_pairs(linked.left, linked.right, linked.scores)
     review = review_pairs(clean, pairs, customer, settings.review_band, decided_pairs(linked))
     stats = {"rows": len(clean), **run_stats(linked, accepted, golden, review)}
     return DedupeResult(
