@@ -37,7 +37,7 @@ import pandas as pd
 from .prepare import MatchFrame
 
 #: Blocks of at most this many rows are compared in full.
-MAX_BLOCK_SIZE = 30
+MAX_BLOCK_SIZE = 12
 #: In larger blocks (and in the sorted passes) each row meets this many neighbours on each side.
 WINDOW = 5
 #: Name words a row is blocked on at most (surname words first).

@@ -20,7 +20,7 @@ class DedupeSettings(BaseModel):
 
     threshold: float = Field(0.6, gt=0, lt=1)  # match probability at or above which records merge
     review_band: tuple[float, float] = (0.2, 0.6)  # pairs in this band go to review.csv
-    max_block_size: int = Field(30, ge=2)  # blocks up to this size are compared in full
+    max_block_size: int = Field(12, ge=2)  # blocks up to this size are compared in full
     window: int = Field(5, ge=1)  # neighbours met on each side in a larger block and in sorted passes
     blocking: list[list[str]] | None = None  # rules of fields that must all agree; None: automatic keys
     compare: list[str] | None = None  # fields (canonical or custom) to compare; None: identity fields
