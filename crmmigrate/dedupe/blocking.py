@@ -413,7 +413,7 @@ def candidate_pairs(
         # A broad key's blocks are mostly different people: compared in full only while small,
         # and fewer neighbours in larger ones.
         cap = max_block if key.trains else min(max_block, 2 * window)
-        reach = window if key.trains else max(1, (window + 1) // 2)
+        reach = window if key.trains else max(1, (window + 1) // 3)
         codes, n_windowed = _key_pairs(key, n_rows, cap, reach)
         per_key[key.name] = len(codes)
         if n_windowed:

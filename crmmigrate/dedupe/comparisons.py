@@ -189,6 +189,7 @@ DERIVED: dict[str, tuple[Callable[[str], Any], Any, Any]] = {
     "days": (_day_number, np.nan, float),
     "acronym": (_acronym, None, object),
     "numbers": (_house_numbers, None, object),
+    "sorted words": (lambda v: " ".join(sorted(v.split())), None, object),
     "compact": (lambda v: v.replace(".", "").replace(" ", ""), None, object),
 }
 
@@ -384,14 +385,19 @@ def swapped(p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
     """First and last name written the other way round in one of the two records: each record's
     first name is the other's surname (or one crossing agrees exactly and the other is missing: a
     surname typed into the first-name field of a record without a surname)."""
-    fa, fb = p.at("first_raw", k)
-    la, lb = p.at("last", k)
-    close_one, close_two = similarity(fa, lb) >= threshold, similarity(la, fb) >= threshold
-    exact_one, exact_two = equal(fa, lb), equal(la, fb)
-    crossed = close_one & close_two
-    crossed |= exact_one & (pd.isna(la) | pd.isna(fb))
-    crossed |= exact_two & (pd.isna(fa) | pd.isna(lb))
-    return crossed & ~equal(fa, fb)
+    codes = p.mf.joint_codes(["first_raw", "last"])
+    i, j = p.i[k], p.j[k]
+    fa, fb, la, lb = codes["first_raw"][i], codes["first_raw"][j], codes["last"][i], codes["last"][j]
+    exact_one, exact_two = (fa == lb) & (fa >= 0), (la == fb) & (la >= 0)
+    crossed = (exact_one & ((la < 0) | (fb < 0))) | (exact_two & ((fa < 0) | (lb < 0)))
+    # Both crossings close: only worth the string work where each crossing is at least present.
+    both = np.flatnonzero((fa >= 0) & (lb >= 0) & (la >= 0) & (fb >= 0) & (fa != fb))
+    if len(both):
+        first_a, first_b = p.at("first_raw", k[both])
+        last_a, last_b = p.at("last", k[both])
+        close = (similarity(first_a, last_b) >= threshold) & (similarity(last_a, first_b) >= threshold)
+        crossed[both] |= close
+    return crossed & ~((fa == fb) & (fa >= 0))
 
 
 @dataclass(frozen=True)
@@ -574,31 +580,33 @@ class PhoneComparison(Comparison):
     def present(self, p: Pairs) -> np.ndarray:
         any_a = np.zeros(len(p), dtype=bool)
         any_b = np.zeros(len(p), dtype=bool)
-        for column in p.mf.phone_columns():
-            a, b = p.sides(column)
-            any_a |= ~pd.isna(a)
-            any_b |= ~pd.isna(b)
+        for codes in self._phone_codes(p).values():
+            any_a |= codes[p.i] >= 0
+            any_b |= codes[p.j] >= 0
         return any_a & any_b
 
-    def test_same_mobile(self, p: Pairs, k: np.ndarray, _: Any) -> np.ndarray:
+    def _phone_codes(self, p: Pairs) -> dict[str, np.ndarray]:
+        return p.mf.joint_codes([*p.mf.phone_columns(), *p.mf.mobile_columns()])
+
+    def _crossed(self, p: Pairs, k: np.ndarray, left: list[str], right: list[str]) -> np.ndarray:
+        """Some number of `left` columns on one side is some number of `right` columns on the other."""
+        codes = self._phone_codes(p)
+        i, j = p.i[k], p.j[k]
         out = np.zeros(len(k), dtype=bool)
-        for x in p.mf.phone_columns():
-            xa, xb = p.at(x, k)
-            for y in p.mf.mobile_columns():
-                ya, yb = p.at(y, k)
-                out |= equal(xa, yb) | equal(ya, xb)
+        for x in left:
+            for y in right:
+                for a, b in ((codes[x][i], codes[y][j]), (codes[y][i], codes[x][j])):
+                    out |= (a == b) & (a >= 0)
         return out
+
+    def test_same_mobile(self, p: Pairs, k: np.ndarray, _: Any) -> np.ndarray:
+        return self._crossed(p, k, p.mf.phone_columns(), p.mf.mobile_columns())
 
     def test_exact(self, p: Pairs, k: np.ndarray, _: Any) -> np.ndarray:
         return p.same("p9_phone", k)
 
     def test_any_column(self, p: Pairs, k: np.ndarray, _: Any) -> np.ndarray:
-        out = np.zeros(len(k), dtype=bool)
-        for x in p.mf.phone_columns():
-            xa, _xb = p.at(x, k)
-            for y in p.mf.phone_columns():
-                out |= equal(xa, p.at(y, k)[1])
-        return out
+        return self._crossed(p, k, p.mf.phone_columns(), p.mf.phone_columns())
 
     def test_trailing_digits(self, p: Pairs, k: np.ndarray, digits: float) -> np.ndarray:
         a, b = p.at("p9_phone", k)
@@ -665,8 +673,10 @@ class AddressComparison(Comparison):
         def compute() -> np.ndarray:
             both = np.flatnonzero(p.known("street"))
             sa, sb = p.at("street", both)
-            alike = np.maximum(
-                similarity(sa, sb, fuzz.token_sort_ratio), similarity(sa, sb, fuzz.token_set_ratio)
+            alike = similarity(*p.at("street", both, "sorted words"), scorer=fuzz.ratio)  # = token sort
+            partly = np.flatnonzero((alike >= 0.5) & (alike < 0.95))  # one may add a flat or a building
+            alike[partly] = np.maximum(
+                alike[partly], similarity(sa[partly], sb[partly], fuzz.token_set_ratio)
             )
             close = np.flatnonzero(alike >= 0.5)  # the numbers matter only where the words agree
             alike[close[~_numbers_agree(*p.at("street", both[close], "numbers"))]] = 0.0

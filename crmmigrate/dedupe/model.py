@@ -165,6 +165,22 @@ class EMResult:
     change: float = 0.0  # largest parameter change in the last iteration
 
 
+def distinct_patterns(gamma: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """np.unique(gamma, axis=0) with inverse and counts, by packing each row into one integer
+    (levels -1..14 in four bits each): a sort of int64 instead of a sort of rows."""
+    if gamma.shape[1] > 15 or len(gamma) == 0:
+        return np.unique(gamma, axis=0, return_inverse=True, return_counts=True)
+    packed = np.zeros(len(gamma), dtype=np.int64)
+    for c in range(gamma.shape[1]):
+        packed = (packed << 4) | (gamma[:, c].astype(np.int64) + 1)
+    codes, inverse, counts = np.unique(packed, return_inverse=True, return_counts=True)
+    patterns = np.empty((len(codes), gamma.shape[1]), dtype=gamma.dtype)
+    for c in range(gamma.shape[1] - 1, -1, -1):
+        patterns[:, c] = (codes & 15) - 1
+        codes = codes >> 4
+    return patterns, inverse.reshape(-1), counts
+
+
 def expectation_maximisation(
     gamma: np.ndarray,
     comparisons: list[Comparison],
@@ -184,7 +200,7 @@ def expectation_maximisation(
     if len(gamma) == 0:
         m0 = fixed_m or prior_m
         return EMResult(m=m0, u=u_start, match_share=0.0, iterations=0, converged=True, posterior=np.zeros(0))
-    patterns, inverse, weights = np.unique(gamma, axis=0, return_inverse=True, return_counts=True)
+    patterns, inverse, weights = distinct_patterns(gamma)
     weights = weights.astype(float)
     m = [p.copy() for p in fixed_m] if fixed_m else [p.copy() for p in prior_m]
     u = [np.clip(p.copy(), EPS, 1.0) for p in u_start]

@@ -266,6 +266,18 @@ class MatchFrame:
             self._arrays[key] = table[codes]
         return self._arrays[key]
 
+    def joint_codes(self, columns: Sequence[str]) -> dict[str, np.ndarray]:
+        """Integer codes of several columns from one table (-1 where missing), so that a value
+        in one column and the same value in another get the same code."""
+        key = ("|".join(columns), "#joint")
+        if key not in self._arrays:
+            arrays = [self.array(c) for c in columns]
+            codes = pd.factorize(np.concatenate(arrays) if arrays else np.empty(0, dtype=object))[0]
+            self._arrays[key] = codes.astype(np.int64)
+        codes = self._arrays[key]
+        n = len(self.data)
+        return {c: codes[k * n : (k + 1) * n] for k, c in enumerate(columns)}
+
     def codes(self, column: str, name: str = "") -> np.ndarray:
         """Integer code per row of `column` (or of its derived form `name`), -1 where missing:
         equal codes are equal values, so pairs compare as integers."""
