@@ -652,17 +652,19 @@ class AddressComparison(Comparison):
         return p.known("street") | p.known("postal") | p.known("city")
 
     def _contradicts(self, p: Pairs) -> np.ndarray:
-        """Per pair: the place contradicts, by postal code where both give one (unless the city
-        agrees: a postal code typo), else by city."""
+        """Per pair: the place contradicts, by postal code where both give one (one keystroke off
+        is a typo, not another place), else by city."""
 
         def compute() -> np.ndarray:
             every = np.arange(len(p))
             postal_known = p.known("postal")
-            same_postal = p.same("postal", every)
+            near_postal = p.same("postal", every)
+            differ = np.flatnonzero(postal_known & ~near_postal)
+            near_postal[differ] = distance(*p.at("postal", differ)) <= 1
             city_known = p.known("city")
             same_city = np.zeros(len(p), dtype=bool)
             same_city[city_known] = similarity(*p.at("city", every[city_known])) >= 0.85
-            return np.where(postal_known, ~same_postal & ~(city_known & same_city), city_known & ~same_city)
+            return np.where(postal_known, ~near_postal, city_known & ~same_city)
 
         return p.memo("place contradicts", compute)
 
