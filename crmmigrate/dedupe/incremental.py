@@ -36,7 +36,15 @@ from .model import MatchModel
 from .prepare import MatchFrame, _company, _postal, _street, custom_columns, fold, text_column
 from .result import DedupeResult
 from .settings import DedupeSettings, SurvivorshipSettings
-from .stage import cross_reference, decided_pairs, golden_records, review_pairs, run_stats, scored_pairs
+from .stage import (
+    cross_reference,
+    decided_pairs,
+    golden_records,
+    golden_stats,
+    review_pairs,
+    run_stats,
+    scored_pairs,
+)
 
 #: Lineage of a golden field whose stored lineage is unknown.
 STORE_SOURCE = "crm_store"
@@ -236,7 +244,8 @@ def dedupe_incremental(
         "stored_customers": int(len(customers)),
         "anchors_compared": int(len(anchors)),
         "new_rows_joining_stored_customers": int(joined.sum()),
-        **run_stats(linked, accepted, golden, review),
+        **run_stats(linked, accepted, review),
+        **golden_stats(golden),
     }
     return DedupeResult(
         golden=golden, xref=xref, review=review, lineage=lineage, pairs=pairs, stats=stats, model=linked.model

@@ -13,7 +13,7 @@ whole set, or inside a Spark task.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -205,7 +205,8 @@ def link(
     wanted = (
         np.ones(len(candidates), dtype=bool) if new is None else new[candidates.left] | new[candidates.right]
     )
-    left, right = candidates.left[wanted], candidates.right[wanted]
+    positions = np.int32 if n < 2**31 else np.int64  # at millions of pairs, half the memory
+    left, right = candidates.left[wanted].astype(positions), candidates.right[wanted].astype(positions)
     gamma = compare(mf, comparisons, left, right)
     if model is None:
         pair_space = None
@@ -215,8 +216,13 @@ def link(
         model = fit_model(mf, comparisons, gamma, candidates, wanted, settings, pair_space=pair_space)
         if training is not None:
             model = learn_m_from_labels(model, mf, ids, training)
+    # The pairs per key are counted; which key found which pair is no longer needed.
+    found = replace(found, left=found.left[:0], right=found.right[:0], found_by={})
+    del candidates, wanted
     tf = term_frequencies(mf, model)
     scores = score(mf, model, left, right, tf, gamma=gamma, keep_weights=False)
+    del gamma
+    scores = replace(scores, gamma=scores.gamma[:0])  # the levels are in the totals now
     if owners is not None:
         accepted = scores.probability >= settings.threshold
         initial = components(

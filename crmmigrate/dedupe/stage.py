@@ -98,11 +98,11 @@ def review_pairs(
         out[f"{side}_source_key"] = keys.take(idx).to_numpy(dtype=object)
         out[f"{side}_customer_id"] = customer[idx]
     out["match_probability"] = picked["probability"].to_numpy()
+    shown = {side: clean.iloc[picked[side].to_numpy()] for side in ("left", "right")}  # only these rows
     for field in REVIEW_FIELDS:
         if field in clean.columns:
-            values = text_column(clean, field).to_numpy(dtype=object)
-            out[f"left_{field}"] = values[picked["left"].to_numpy()]
-            out[f"right_{field}"] = values[picked["right"].to_numpy()]
+            for side, rows_shown in shown.items():
+                out[f"{side}_{field}"] = text_column(rows_shown, field).to_numpy(dtype=object)
     return (
         pd.DataFrame(out)
         .sort_values("match_probability", ascending=False, kind="mergesort")
@@ -179,14 +179,16 @@ def dedupe(
     linked = link(clean, settings, decisions=decisions, model=model, training=training)
     customer = assign_ids(linked.labels, linked.ids, known_ids)
     xref, accepted = cross_reference(clean, linked, customer, settings)
-    golden, lineage = golden_records(
-        clean, linked.labels, customer, survivorship, household_ids(linked.mf, customer)
-    )
+    households = household_ids(linked.mf, customer)
     pairs = scored_pairs(linked.left, linked.right, linked.scores)
     review = review_pairs(clean, pairs, customer, settings.review_band, decided_pairs(linked))
-    stats = {"rows": len(clean), **run_stats(linked, accepted, golden, review)}
+    stats = {"rows": len(clean), **run_stats(linked, accepted, review)}
+    labels, model = linked.labels, linked.model
+    del linked, accepted  # the match frame and the pair arrays: gigabytes at a million rows
+    golden, lineage = golden_records(clean, labels, customer, survivorship, households)
+    stats.update(golden_stats(golden))
     return DedupeResult(
-        golden=golden, xref=xref, review=review, lineage=lineage, pairs=pairs, stats=stats, model=linked.model
+        golden=golden, xref=xref, review=review, lineage=lineage, pairs=pairs, stats=stats, model=model
     )
 
 
@@ -220,9 +222,12 @@ def cross_reference(
     return xref, accepted
 
 
-def run_stats(
-    linked: Linked, accepted: np.ndarray, golden: pd.DataFrame, review: pd.DataFrame
-) -> dict[str, object]:
+def golden_stats(golden: pd.DataFrame) -> dict[str, object]:
+    """The figures of the golden records (with `run_stats`, every dedupe run reports them)."""
+    return {"clusters": int(len(golden)), "households": int(golden["household_id"].nunique())}
+
+
+def run_stats(linked: Linked, accepted: np.ndarray, review: pd.DataFrame) -> dict[str, object]:
     """The figures every dedupe run reports (`reconciliation.json`, the dedupe command's table)."""
     candidates, model = linked.candidates, linked.model
     rows = max(len(linked.labels), 1)
@@ -234,11 +239,9 @@ def run_stats(
         "blocking_keys": list(candidates.per_key),
         "comparisons": [c.name for c in model.comparisons],
         "accepted_links": int(accepted.sum()),
-        "clusters": int(len(golden)),
         "clusters_split": linked.split,
         "largest_cluster": linked.largest,
         "review_pairs": int(len(review)),
-        "households": int(golden["household_id"].nunique()),
         "em": model.info,
         "prior": model.prior,
         "must_link": int(len(linked.must)),
