@@ -144,7 +144,9 @@ def cluster_rows(
             must["i"].to_numpy(dtype=np.int64), must["j"].to_numpy(dtype=np.int64), np.full(len(must), np.inf)
         ),
     )
-    rest = ~accepted & ~forced
+    # Only pairs inside one component of the links can speak against it: most pairs are not.
+    labels = components(n, links.i, links.j)
+    rest = ~accepted & ~forced & (labels[left] == labels[right])
     scored = Edges(left[rest], right[rest], evidence[rest])
 
     def check(i: np.ndarray, j: np.ndarray) -> np.ndarray:
