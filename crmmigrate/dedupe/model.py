@@ -602,6 +602,15 @@ def pair_weights(
     weights = np.zeros(gamma.shape, dtype=np.float32) if keep else None
     total = np.zeros(len(gamma), dtype=np.float64)
     guard = household_guard(model, gamma)
+    # A swapped name is as common as its commonest reading: the smallest name adjustment of the
+    # two records in either field, never a bonus.
+    name_adjusts = [
+        tf.adjustments[c.name] for c in model.comparisons if c.kind in NAME_KINDS and c.name in tf.adjustments
+    ]
+    swapped_adjust = None
+    if name_adjusts:
+        swapped_adjust = np.minimum.reduce([np.minimum(a[i], a[j]) for a in name_adjusts])
+        swapped_adjust = np.minimum(swapped_adjust, 0.0)
     for c, (comparison, table) in enumerate(zip(model.comparisons, model.weights(), strict=False)):
         levels = gamma[:, c]
         known = levels != NULL
@@ -614,6 +623,9 @@ def pair_weights(
             # The rarer-looking side could be a typo or lack a country: the commoner reading counts.
             pair_adjust = np.minimum(adjust[i[exact]], adjust[j[exact]])
             column[exact] = np.maximum(base + pair_adjust, np.minimum(base, 1.0))
+        if swapped_adjust is not None and comparison.kind in NAME_KINDS:
+            crossed = np.isin(levels, [k for k, lv in enumerate(comparison.levels) if lv.test == "swapped"])
+            column[crossed] = table[levels[crossed]] + swapped_adjust[crossed]
         if comparison.shared_by_households:
             held = guard >= (ALIKE if comparison.kind in CONTACT_KINDS else DIFFERENT)
             guarded = held & ~np.isin(levels, comparison.personal_levels)
