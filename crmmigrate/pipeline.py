@@ -119,19 +119,50 @@ def extract_all(config: RunConfig, suppressions: pd.DataFrame | None = _UNSET) -
     extracted = Extracted(staged=staged, rejects=rejects, counts=counts)
     if suppressions is _UNSET:
         suppressions = load_suppressions(config.store_url())
-    return suppress(extracted, suppressions)
+    return suppress(extracted, suppressions, config.standardise)
 
 
-def suppress(extracted: Extracted, suppressions: pd.DataFrame | None) -> Extracted:
-    """Reject the rows of people erased with `crmmigrate forget`. Their values are not copied to
-    rejects.csv: erasure means the person's data must not reappear in the outputs."""
-    from .store import suppressed_mask
+#: The fields standardised to recognise a suppressed person (identity, not everything).
+SUPPRESSION_FIELDS = (
+    "first_name",
+    "last_name",
+    "full_name",
+    "email",
+    "phone",
+    "address_line1",
+    "postal_code",
+    "city",
+    "country",
+    "date_of_birth",
+)
+
+
+def suppress(extracted: Extracted, suppressions: pd.DataFrame | None, options: Any = None) -> Extracted:
+    """Reject the rows of people erased with `crmmigrate forget`, recognised by their legacy keys
+    and by their standardised identifiers (however a row writes the email or the phone). Their
+    values are not copied to rejects.csv, nor are those of rows the reader or the mapping already
+    rejected: erasure means the person's data must not reappear in the outputs."""
+    from .cleanse import standardise
+    from .store import suppressed_mask, suppressed_rejects
 
     if suppressions is None or not len(suppressions):
         return extracted
-    mask = suppressed_mask(extracted.staged, suppressions)
+    staged = extracted.staged
+    identity = staged[[c for c in (*schema.LINEAGE, *SUPPRESSION_FIELDS) if c in staged.columns]]
+    clean = standardise(identity, options) if len(identity) else identity
+    mask = suppressed_mask(staged, suppressions, clean)
     detail = "on the privacy suppression list (erased with `crmmigrate forget`)"
-    return set_aside(extracted, mask, schema.Reason.SUPPRESSED, detail, keep=())
+    result = set_aside(extracted, mask, schema.Reason.SUPPRESSED, detail, keep=())
+    rejects = result.rejects
+    if len(rejects):
+        hit = suppressed_rejects(rejects, suppressions)
+        if hit.any():
+            kept = [c for c in schema.REJECT_COLUMNS if c in rejects.columns]
+            scrubbed = rejects.loc[hit, kept].assign(detail=detail)
+            rejects = pd.concat([rejects.loc[~hit], scrubbed], ignore_index=True)
+            rejects = rejects.sort_values(["source", "source_row"], kind="stable", ignore_index=True)
+            result = replace(result, rejects=rejects)
+    return result
 
 
 def take_sample(extracted: Extracted, size: Any) -> Extracted:

@@ -99,3 +99,96 @@ def test_exactly_one_of_email_or_customer_id(args: list[str], tmp_path: Path) ->
     result = runner.invoke(app, ["forget", *args, "--store", f"sqlite:///{tmp_path / 'x.db'}"])
     assert result.exit_code == 2
     assert "exactly one of --email or --customer-id" in result.output
+
+
+INBOUND = """\
+id,first_name,last_name,email,phone,zip,street,dob,country
+N-1,{first},{last},mailto:{shout},,,,,DE
+N-2,{first},{last},{typo},,,,,DE
+N-3,{first},{last},someone.else@example.org,,{zip},{street},{dob},DE
+N-4,Erika,Musterfrau,erika@example.org,,10115,Hauptstraße 1,1970-01-01,DE
+N-4,{first},{last},{email},,,,,DE
+"""
+NIGHTLY = """\
+sources:
+  - name: inbound
+    path: inbound.csv
+    mapping:
+      key: id
+      columns: {first_name: first_name, last_name: last_name, email: email, phone: phone,
+                postal_code: zip, address_line1: street, date_of_birth: dob, country: country}
+"""
+
+
+def test_a_forgotten_person_is_recognised_however_their_rows_are_written(tmp_path: Path) -> None:
+    """The email in capitals behind mailto:, with a typo in the domain, another email with the
+    same names and address, a rejected row holding the email: all kept out, values not copied."""
+    config = sample_config(tmp_path)
+    assert run(config).exit_code == 0
+    with open_store(config.store) as store:
+        customers = store.read_customers()
+    fields = ["first_name", "last_name", "email", "date_of_birth", "postal_code", "address_line1"]
+    person = customers.dropna(subset=fields).sort_values("customer_id").iloc[0]
+    email = str(person["email"])
+    local, domain = email.split("@")
+    typo = f"{local}@{domain.replace('gmail', 'gmial').replace('web.de', 'wbe.de')}"
+    (tmp_path / "inbound.csv").write_text(
+        INBOUND.format(
+            first=person["first_name"],
+            last=person["last_name"],
+            shout=email.upper(),
+            typo=typo,
+            email=email,
+            zip=person["postal_code"],
+            street=person["address_line1"],
+            dob=person["date_of_birth"],
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / "nightly.yml").write_text(NIGHTLY, encoding="utf-8")
+    nightly = load_config(tmp_path / "nightly.yml")
+    nightly.out, nightly.store = str(tmp_path / "nightly_out"), config.store
+
+    assert runner.invoke(
+        app, ["forget", "--customer-id", str(person["customer_id"]), "--store", config.store]
+    )
+    result = run(nightly)
+    rejects = pd.read_csv(Path(nightly.out) / "rejects.csv", dtype=str)
+    assert set(rejects.loc[rejects["reason"] == "suppressed", "source_row"]) == {"1", "2", "3"}
+    duplicate = rejects[rejects["source_row"] == "5"]
+    assert duplicate["reason"].tolist() == ["duplicate_key"]  # the second N-4: the key was taken
+    text = (Path(nightly.out) / "rejects.csv").read_text(encoding="utf-8").lower()
+    assert local.lower() not in text  # no row of theirs copies the email out
+    assert result.exit_code == 0 and result.balanced
+    with open_store(config.store) as store:
+        assert person["customer_id"] not in set(store.read_customers()["customer_id"])
+
+
+def test_loading_outputs_written_before_the_person_was_forgotten_refuses_them(loaded, tmp_path: Path) -> None:
+    """The stage-by-stage workflow: `crmmigrate load` of last week's outputs checks the list too."""
+    config, *_ = loaded
+    stale = sample_config(tmp_path, out="stale")
+    stale.store = f"sqlite:///{tmp_path / 'other.db'}"
+    assert run(stale, dry_run=True).exit_code == 0  # outputs in tmp/stale, nothing loaded
+    golden = pd.read_parquet(Path(stale.out) / "golden.parquet")
+    someone = golden.dropna(subset=["email"]).sort_values("customer_id").iloc[-1]
+    with open_store(stale.store) as store:
+        store.forget(customer_id=str(someone["customer_id"]))
+    out = Path(stale.out)
+    result = runner.invoke(
+        app,
+        [
+            "load",
+            "--in",
+            str(out / "golden.parquet"),
+            "--xref",
+            str(out / "xref.csv"),
+            "--store",
+            stale.store,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    with open_store(stale.store) as store:
+        stored = store.read_customers()
+    assert someone["customer_id"] not in set(stored["customer_id"])
+    assert len(stored) == len(golden) - 1

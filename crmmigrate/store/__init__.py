@@ -12,7 +12,7 @@ from .core import LoadResult, Store, open_store
 from .engine import mask_url
 from .frames import golden_checksum
 from .plan import LoadPlan, TableCounts
-from .privacy import ForgetResult, suppressed_mask
+from .privacy import ForgetResult, suppressed_mask, suppressed_rejects
 
 __all__ = [
     "ForgetResult",
@@ -24,4 +24,5 @@ __all__ = [
     "mask_url",
     "open_store",
     "suppressed_mask",
+    "suppressed_rejects",
 ]

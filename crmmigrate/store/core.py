@@ -17,7 +17,7 @@ from .engine import check_connection, create_engine, describe, mask_url, normali
 from .frames import CHECKSUM_COLUMNS, frame_checksum, text_column
 from .lock import Lock, busy_error, lock_for
 from .plan import LoadPlan, TableCounts, plan_diffs, plan_of, prepare, read_rows
-from .privacy import ForgetResult, forget
+from .privacy import ForgetResult, forget, without_suppressed
 from .write import apply
 
 DEFAULT_LOCK_TIMEOUT_S = 10.0
@@ -32,6 +32,7 @@ class LoadResult:
     dry_run: bool
     store: str  # the store URL, password masked
     seconds: float = 0.0
+    suppressed: int = 0  # customers refused: erased with `forget` since the outputs were written
 
     @property
     def customers(self) -> TableCounts:
@@ -191,12 +192,15 @@ class Store:
     ) -> LoadResult:
         """Upsert the golden set, its cross-reference and lineage in ONE transaction.
 
-        A dry run computes the plan and writes nothing at all, not even a ledger row.
+        A dry run computes the plan and writes nothing at all, not even a ledger row. Customers
+        on the suppression list (erased with `forget`, perhaps after these outputs were written)
+        are refused, with their source rows and lineage.
         """
         started = time.perf_counter()
+        golden, xref, lineage, suppressed = without_suppressed(golden, xref, lineage, self.suppressions())
         if dry_run:
             plan = self.plan(golden, xref, lineage)
-            return LoadResult(run_id, plan, True, self.url, time.perf_counter() - started)
+            return LoadResult(run_id, plan, True, self.url, time.perf_counter() - started, suppressed)
         prepared = prepare(golden, xref, lineage)
         with self.lock():
             ledger.start(self._engine, run_id, config_hash=config_hash, forced=forced)
@@ -215,7 +219,7 @@ class Store:
                     self._engine, run_id, f"the load failed and was rolled back: {type(exc).__name__}"
                 )
                 raise
-        return LoadResult(run_id, plan, False, self.url, time.perf_counter() - started)
+        return LoadResult(run_id, plan, False, self.url, time.perf_counter() - started, suppressed)
 
     # -- reading back -----------------------------------------------------------------------
 

@@ -2,8 +2,10 @@
 
 `forget` deletes the person's golden record, cross-reference rows, lineage and every before-image
 that holds their data or their link to a source row, in one transaction, and adds digests of
-their identifiers (email, the legacy systems' keys, the customer id) to `suppressions`.
-Extraction rejects matching rows with reason `suppressed` by calling `suppressed_mask`.
+everything they are recognised by to `suppressions`: their email and phone as standardised,
+their names with their birth date and with their address, the legacy systems' keys, the customer
+id. Extraction rejects matching rows with reason `suppressed` (`suppressed_mask`, on standardised
+values, so that however a row writes the email it is recognised), and a load refuses them.
 """
 
 from __future__ import annotations
@@ -41,8 +43,43 @@ def _hashes(kind: str, values: pd.Series) -> pd.Series:
     return values.map(digests)
 
 
-def suppressed_mask(staged: pd.DataFrame, suppressions: pd.DataFrame) -> np.ndarray:
-    """True for staged rows whose email or (source, source_key) is on the suppression list."""
+def _text(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame.columns:
+        return pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    return frame[column].astype(object).map(lambda v: None if pd.isna(v) else (str(v).strip() or None))
+
+
+def identity_keys(clean: pd.DataFrame) -> dict[str, pd.Series]:
+    """The identifiers a person is recognised by, per row of standardised values, by kind: the
+    email, the phone (E.164), and the matcher's own evidence: both names with the birth date, and
+    both names with the street and postal code (names folded, first names to their canonical
+    form, as matching compares them). Missing where a part is missing."""
+    from ..cleanse.name import match_first_name
+    from ..dedupe.prepare import _postal, _street, fold
+
+    first = _text(clean, "first_name").map(lambda v: match_first_name(v) if isinstance(v, str) else None)
+    last = _text(clean, "last_name").map(lambda v: fold(v) if isinstance(v, str) else None)
+    names = (first + "|" + last).where(first.notna() & last.notna(), None)
+    dob = _text(clean, "date_of_birth").map(lambda v: v[:10] if isinstance(v, str) else None)
+    street = _text(clean, "address_line1").map(lambda v: _street(v) if isinstance(v, str) else None)
+    postal = _text(clean, "postal_code").map(lambda v: _postal(v) if isinstance(v, str) else None)
+    return {
+        "email": _text(clean, "email").map(lambda v: v.lower() if isinstance(v, str) else None),
+        "phone": _text(clean, "phone"),
+        "name_dob": (names + "|" + dob).where(names.notna() & dob.notna(), None),
+        "name_address": (names + "|" + postal + "|" + street).where(
+            names.notna() & postal.notna() & street.notna(), None
+        ),
+    }
+
+
+def suppressed_mask(
+    staged: pd.DataFrame, suppressions: pd.DataFrame, clean: pd.DataFrame | None = None
+) -> np.ndarray:
+    """True for rows of a person on the suppression list: their legacy key (source, source_key),
+    or, in their standardised values (`clean`, the same rows; `staged` itself when not given),
+    their email, phone, names with birth date, or names with address. The raw email is checked
+    too, as suppression lists written before standardised digests hold it."""
     mask = np.zeros(len(staged), dtype=bool)
     if not len(suppressions) or not len(staged):
         return mask
@@ -54,6 +91,10 @@ def suppressed_mask(staged: pd.DataFrame, suppressions: pd.DataFrame) -> np.ndar
         keys = pd.Series(None, index=staged.index, dtype=object)
         keys[keyed] = staged["source"][keyed].astype(str) + "|" + staged["source_key"][keyed].astype(str)
         mask |= _hashes("source_key", keys).isin(by_kind["source_key"]).to_numpy(dtype=bool)
+    standard = identity_keys((clean if clean is not None else staged).reset_index(drop=True))
+    for kind, values in standard.items():
+        if by_kind.get(kind):
+            mask |= _hashes(kind, values).isin(by_kind[kind]).to_numpy(dtype=bool)
     return mask
 
 
@@ -70,7 +111,8 @@ def forget(conn: sa.Connection, *, email: str | None = None, customer_id: str | 
     condition = (
         c.c.customer_id == customer_id if customer_id else sa.func.lower(c.c.email) == email.strip().lower()
     )
-    found = _frame(conn, sa.select(c.c.customer_id, c.c.email).where(condition))
+    columns = [c.c.customer_id, *(c.c[name] for name in IDENTITY_COLUMNS)]
+    found = _frame(conn, sa.select(*columns).where(condition))
     ids = found["customer_id"].tolist()
     x = tables.customer_sources
     rows = (
@@ -85,7 +127,7 @@ def forget(conn: sa.Connection, *, email: str | None = None, customer_id: str | 
     delete_rows(conn, tables.customer_sources, ["source", "source_id"], rows)
     delete_rows(conn, tables.source_history, ["source", "source_id"], rows)
     delete_rows(conn, tables.source_history, ["run_id", "source", "source_id"], _former_links(conn, ids))
-    digests = _suppressions(email, found, rows, ids)
+    digests = _suppressions(email, found, rows, [*ids, *([customer_id] if customer_id else [])])
     existing = set(_frame(conn, sa.select(tables.suppressions.c.value_hash))["value_hash"])
     new = [(kind, h) for kind, h in digests if h not in existing]
     now = datetime.now(timezone.utc).replace(tzinfo=None)
@@ -115,11 +157,30 @@ def _former_links(conn: sa.Connection, ids: list[str]) -> pd.DataFrame:
     return pd.DataFrame(found, columns=["run_id", "source", "source_id"], dtype=object)
 
 
+#: The golden columns a person's identity digests are taken from.
+IDENTITY_COLUMNS = (
+    "email",
+    "phone",
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "postal_code",
+    "address_line1",
+)
+
+
 def _suppressions(
     email: str | None, found: pd.DataFrame, rows: pd.DataFrame, ids: list[str]
 ) -> set[tuple[str, str]]:
-    emails = {e for e in [email, *found["email"].tolist()] if e}
+    """Digests of everything the person is recognised by: the email asked for (as written and
+    standardised), every identifier of their golden records, their legacy keys, their ids."""
+    from ..cleanse.email import standardise_email
+
+    asked = [email, standardise_email(email)[0]] if email else []
+    emails = {e for e in [*asked, *found["email"].tolist()] if isinstance(e, str) and e}
     digests = {("email", suppression_hash("email", e)) for e in emails}
+    for kind, values in identity_keys(found).items():
+        digests |= {(kind, suppression_hash(kind, v)) for v in values.dropna()}
     digests |= {("customer_id", suppression_hash("customer_id", i)) for i in ids}
     keyed = rows[rows["source_key"].notna()]
     digests |= {
@@ -127,3 +188,68 @@ def _suppressions(
         for s, k in zip(keyed["source"], keyed["source_key"], strict=True)
     }
     return digests
+
+
+def suppressed_rejects(rejects: pd.DataFrame, suppressions: pd.DataFrame) -> np.ndarray:
+    """True for rejected rows (raw values, any columns) that hold a suppressed person's email,
+    phone or legacy key in any cell: a row the reader could not split or the mapping refused is
+    still theirs, and its values must not be copied out again."""
+    from ..cleanse.email import standardise_email
+    from ..cleanse.phone import standardise_phone
+
+    by_kind = suppressions.groupby("kind")["value_hash"].apply(set).to_dict()
+    raw = rejects.drop(
+        columns=[c for c in ("source", "source_row", "reason", "detail") if c in rejects.columns]
+    )
+    hit = np.zeros(len(rejects), dtype=bool)
+    if raw.empty:
+        return hit
+    cells = raw.astype(object).where(raw.notna(), None)
+    emails, phones = by_kind.get("email", set()), by_kind.get("phone", set())
+    seen: dict[str, bool] = {}
+
+    def personal(text: str) -> bool:
+        if text not in seen:
+            found = suppression_hash("email", text) in emails
+            if not found and "@" in text:
+                standard = standardise_email(text)[0]
+                found = bool(standard) and suppression_hash("email", standard) in emails
+            if not found and phones and any(ch.isdigit() for ch in text):
+                number = standardise_phone(text, None, None)[0]
+                found = bool(number) and suppression_hash("phone", number) in phones
+            seen[text] = found
+        return seen[text]
+
+    keys = by_kind.get("source_key", set())
+    sources = rejects["source"].astype(str).to_numpy() if "source" in rejects.columns else [""] * len(rejects)
+    for row, values in enumerate(cells.itertuples(index=False, name=None)):
+        texts = [str(v).strip() for v in values if v is not None and str(v).strip()]
+        hit[row] = any(personal(t) for t in texts) or any(
+            suppression_hash("source_key", f"{sources[row]}|{t}") in keys for t in texts
+        )
+    return hit
+
+
+def without_suppressed(
+    golden: pd.DataFrame, xref: pd.DataFrame | None, lineage: pd.DataFrame | None, suppressions: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None, int]:
+    """The golden set without the customers a `forget` erased (by customer id or identifiers) and
+    without source rows of theirs (by legacy key): every path into the store checks this, also a
+    load of outputs written before the person was forgotten. Returns how many customers went."""
+    if not len(suppressions) or not len(golden):
+        return golden, xref, lineage, 0
+    by_kind = suppressions.groupby("kind")["value_hash"].apply(set).to_dict()
+    gone = suppressed_mask(golden, suppressions)
+    if by_kind.get("customer_id"):
+        ids = golden["customer_id"].astype(str)
+        gone |= _hashes("customer_id", ids).isin(by_kind["customer_id"]).to_numpy(dtype=bool)
+    erased = set(golden.loc[gone, "customer_id"].astype(str))
+    if xref is not None and len(xref):
+        rows_gone = xref["customer_id"].astype(str).isin(erased).to_numpy(dtype=bool)
+        rows_gone |= suppressed_mask(xref[["source", "source_key"]], suppressions)
+        erased |= set(xref.loc[rows_gone, "customer_id"].astype(str))
+        xref = xref.loc[~xref["customer_id"].astype(str).isin(erased)]
+    golden = golden.loc[~golden["customer_id"].astype(str).isin(erased)]
+    if lineage is not None and len(lineage):
+        lineage = lineage.loc[~lineage["customer_id"].astype(str).isin(erased)]
+    return golden, xref, lineage, len(erased)
