@@ -34,6 +34,8 @@ def test_mysql_urls_talk_utf8mb4() -> None:
         "postgresql://crm:s3cr%40t@db.example.com:5432/crm",
         "mysql://crm:s3cr@t@db.example.com/crm",
         "postgresql://crm@db.example.com/crm?password=s3cr@t",
+        "postgresql://crm:p@ss@s3cr@db.example.com/crm",  # an unencoded @: its tail is no host
+        "postgresql://crm:s3cr/t@db.example.com:5432/crm",
     ],
 )
 def test_mask_url_hides_the_password(url: str) -> None:
@@ -72,3 +74,13 @@ def test_a_relative_sqlite_path_is_relative_to_the_working_directory(tmp_path, m
     with open_store("sqlite:///crm.db") as store:
         assert store.count_customers() == 0
     assert (tmp_path / "crm.db").exists()
+
+
+def test_a_sql_source_reads_its_url_as_the_store_does_and_never_shows_the_password() -> None:
+    from crmmigrate.errors import InputError
+    from crmmigrate.extract.sqlsource import SqlReader
+
+    assert SqlReader("mysql://u@h/db", table="t")._engine().url.drivername == "mysql+pymysql"
+    with pytest.raises(InputError) as caught:
+        SqlReader("postgresql://crm:Sup3rSecret@127.0.0.1:1/crm?password=Sup3rSecret", table="t").columns()
+    assert "Sup3rSecret" not in str(caught.value) + str(caught.value.file)

@@ -10,7 +10,9 @@ from rich.table import Table
 from .common import console, escape, handle_errors
 
 
-def render_pair(pair: object) -> None:
+def render_pair(pair: object, show_pii: bool = False) -> None:
+    from ..dedupe.explain import shown
+
     table = Table(title=f"{escape(pair.left)}  vs  {escape(pair.right)}")  # type: ignore[attr-defined]
     for column in ("comparison", "left", "right", "level"):
         table.add_column(column)
@@ -19,8 +21,8 @@ def render_pair(pair: object) -> None:
         colour = "green" if row.weight > 0 else "red" if row.weight < 0 else "dim"
         table.add_row(
             escape(row.comparison),
-            escape(row.left),
-            escape(row.right),
+            escape(shown(row.left, row.comparison, show_pii)),
+            escape(shown(row.right, row.comparison, show_pii)),
             escape(row.level),
             f"[{colour}]{row.weight:+.2f}[/]",
         )
@@ -39,6 +41,9 @@ def explain_command(
         None, "--pair", help="Two records by source key (or SOURCE:KEY)."
     ),
     clean: Path | None = typer.Option(None, "--clean", help="Clean rows, if not OUT/clean.parquet."),
+    show_pii: bool = typer.Option(
+        False, "--show-pii", help="Show names, emails, phones and birth dates unmasked."
+    ),
 ) -> int:
     """Show why records were merged: per-field comparison, weight and total.
 
@@ -59,9 +64,9 @@ def explain_command(
             members.add_row(*("" if v is None or v != v else escape(v) for v in row))
         console.print(members)
         for explained in found.pairs:
-            render_pair(explained)
+            render_pair(explained, show_pii)
     else:
-        render_pair(found)
+        render_pair(found, show_pii)
     return 0
 
 

@@ -6,20 +6,10 @@ from __future__ import annotations
 
 from html import escape
 
-from ..validate.masking import mask_value
 from .evaluate import Evaluation
-from .explain import PairExplanation
+from .explain import PairExplanation, shown
 
 WIDTH, HEIGHT, PAD = 560, 300, 44
-#: Comparison -> the canonical column whose masking its displayed values get.
-_SHOWN_AS = {
-    "first_name": "first_name",
-    "last_name": "last_name",
-    "email": "email",
-    "phone": "phone",
-    "address": "address_line1",
-    "date_of_birth": "date_of_birth",
-}
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:70em}
 table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.25em .6em}
@@ -73,18 +63,11 @@ def chart(evaluation: Evaluation) -> str:
     return "".join(parts)
 
 
-def _shown(pair_value: str, comparison: str, show_pii: bool) -> str:
-    if show_pii or not pair_value or comparison not in _SHOWN_AS:
-        return pair_value
-    column = _SHOWN_AS[comparison]
-    return " / ".join(mask_value(part, column) or "" for part in pair_value.split(" / "))
-
-
 def _pair(pair: PairExplanation, show_pii: bool) -> str:
     rows = []
     for row in pair.rows.itertuples(index=False):
         css = "pos" if row.weight > 0 else "neg" if row.weight < 0 else ""
-        left, right = (escape(_shown(v, row.comparison, show_pii)) for v in (row.left, row.right))
+        left, right = (escape(shown(v, row.comparison, show_pii)) for v in (row.left, row.right))
         rows.append(
             f"<tr><td>{escape(row.comparison)}</td><td>{left}</td><td>{right}</td>"
             f'<td>{escape(row.level)}</td><td class="n {css}">{row.weight:+.2f}</td></tr>'

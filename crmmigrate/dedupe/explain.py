@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..validate.masking import mask_value
 from .comparisons import NULL
 from .ids import identities
 from .model import MatchModel, score, term_frequencies
@@ -38,6 +39,26 @@ class Explanation:
     customer_id: str
     members: pd.DataFrame  # source, source_row, source_key, match_score
     pairs: tuple[PairExplanation, ...]
+
+
+#: Comparison -> the canonical column whose masking its displayed values get.
+_SHOWN_AS = {
+    "first_name": "first_name",
+    "last_name": "last_name",
+    "email": "email",
+    "phone": "phone",
+    "address": "address_line1",
+    "date_of_birth": "date_of_birth",
+}
+
+
+def shown(value: str, comparison: str, show_pii: bool = False) -> str:
+    """A compared value as a person may see it: masked as terminal output is elsewhere (the
+    shape kept, a first letter, an email's domain), unless `show_pii`."""
+    if show_pii or not value or comparison not in _SHOWN_AS:
+        return value
+    column = _SHOWN_AS[comparison]
+    return " / ".join(mask_value(part, column) or "" for part in value.split(" / "))
 
 
 def _display(mf: MatchFrame, columns: tuple[str, ...], row: int) -> str:

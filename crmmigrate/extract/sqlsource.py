@@ -19,13 +19,10 @@ from .text import dedupe_names, frame_text
 
 
 def redact(url: str) -> str:
-    """The URL without its password, for messages."""
-    try:
-        from sqlalchemy.engine import make_url
+    """The URL without its password or secret query values, for messages."""
+    from ..store.engine import mask_url
 
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url.split("@")[-1]
+    return mask_url(url)
 
 
 @dataclass
@@ -35,14 +32,22 @@ class SqlReader:
     query: str | None = None
 
     def _engine(self) -> Any:
+        """An engine for the source, its URL read as the store's is (`mysql://` takes the
+        shipped PyMySQL driver, `postgresql://` psycopg 3)."""
         import sqlalchemy as sa
 
+        from ..errors import StoreError
+        from ..store.engine import normalise_url, scrub
+
         try:
-            return sa.create_engine(self.url)
+            url = normalise_url(self.url)
+        except StoreError as exc:
+            raise InputError(exc.message, file=redact(self.url), hint=exc.hint) from None
+        try:
+            return sa.create_engine(url)
         except Exception as exc:
-            raise InputError(
-                f"not a usable database URL ({type(exc).__name__}: {exc})", file=redact(self.url)
-            ) from None
+            message = scrub(f"{type(exc).__name__}: {exc}", url)
+            raise InputError(f"not a usable database URL ({message})", file=redact(self.url)) from None
 
     def _statement(self, engine: Any) -> Any:
         import sqlalchemy as sa
@@ -87,7 +92,9 @@ class SqlReader:
             engine.dispose()
 
     def _query_failed(self, exc: Exception) -> InputError:
-        first_line = (str(exc).splitlines() or [""])[0]
+        from ..store.engine import normalise_url, scrub
+
+        first_line = scrub((str(exc).splitlines() or [""])[0], normalise_url(self.url))
         return InputError(
             f"the database query failed ({type(exc).__name__}: {first_line})", file=redact(self.url)
         )

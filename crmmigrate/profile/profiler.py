@@ -166,9 +166,14 @@ def profile_file(
             break
     df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     df = df.reindex(columns=reader.columns()) if not len(df.columns) else df
+    shown = location
+    if "://" in location:  # a database URL: never its password
+        from ..store.engine import mask_url
+
+        shown = mask_url(location)
     profile = profile_frame(
         df.head(max_rows),
-        path=location,
+        path=shown,
         fmt=source_format(location, None),
         rejected=rejected,
         truncated=truncated,

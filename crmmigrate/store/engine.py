@@ -6,7 +6,6 @@ through `mask_url`, and driver messages are scrubbed of the password before they
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,19 +22,43 @@ DRIVERS = {
     "mariadb": "mariadb+pymysql",
 }
 SECRET_QUERY_KEYS = ("password", "passwd", "secret", "token", "sslpassword")
-_USERINFO = re.compile(r"(?P<head>://[^:/@]*):(?P<pw>[^@]*)@")
 SQLITE_BUSY_TIMEOUT_S = 30.0
 SQLITE_CACHE_KIB = 64 * 1024
 
 
+def _mask_userinfo(url: str) -> str:
+    """`scheme://user:***@host...`: everything between the user's colon and the LAST @ before
+    the path is the password, so an unencoded @ in it does not leak its tail as a host."""
+    head, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority_end = len(rest)
+    for stop in ("/", "?", "#"):
+        found = rest.find(stop, rest.rfind("@") + 1 if "@" in rest else 0)
+        if found >= 0:
+            authority_end = min(authority_end, found)
+    at = rest.rfind("@", 0, authority_end)
+    if at < 0 or ":" not in rest[:at]:
+        return url
+    user = rest[:at].split(":", 1)[0]
+    return f"{head}://{user}:***{rest[at:]}"
+
+
+def _mask_query(url: str) -> str:
+    base, sep, query = url.partition("?")
+    if not sep:
+        return url
+    parts = []
+    for item in query.split("&"):
+        key, eq, _ = item.partition("=")
+        parts.append(f"{key}=***" if eq and key.lower() in SECRET_QUERY_KEYS else item)
+    return base + "?" + "&".join(parts)
+
+
 def mask_url(url: str | URL) -> str:
     """The URL with its password (and any secret query value) replaced by `***`."""
-    try:
-        parsed = make_url(url) if isinstance(url, str) else url
-    except ArgumentError:
-        return _USERINFO.sub(r"\g<head>:***@", str(url))
-    query = {k: ("***" if k.lower() in SECRET_QUERY_KEYS else v) for k, v in parsed.query.items()}
-    return parsed.set(query=query).render_as_string(hide_password=True)
+    text = url.render_as_string(hide_password=False) if isinstance(url, URL) else str(url)
+    return _mask_query(_mask_userinfo(text))
 
 
 def normalise_url(url: str) -> URL:
@@ -66,8 +89,10 @@ def describe(url: URL) -> str:
 
 def scrub(message: str, url: URL) -> str:
     """A driver message with the password (if any) removed, shortened to its first lines."""
-    if url.password:
-        message = message.replace(str(url.password), "***")
+    secrets = [str(url.password)] if url.password else []
+    secrets += [str(v) for k, v in url.query.items() if k.lower() in SECRET_QUERY_KEYS and v]
+    for secret in secrets:
+        message = message.replace(secret, "***")
     lines = [line for line in message.strip().splitlines() if line.strip()][:3]
     text = " ".join(line.strip() for line in lines)
     return text if len(text) <= 400 else text[:397] + "..."
