@@ -1,13 +1,15 @@
 """Reading and writing the tool's own tabular files (CSV or Parquet, by extension).
 
-Every CSV the tool writes is safe to open in a spreadsheet: a value that a spreadsheet would
-run as a formula (starting with = + - @, tab or carriage return) is prefixed with a single
+Every CSV the tool writes is safe to open in a spreadsheet: a value or a column name that a
+spreadsheet would run as a formula (starting with = @, tab or carriage return, or with + or -
+unless it is a plain number or phone number such as +49 30 1234567) is prefixed with a single
 quote, following OWASP's CSV-injection advice; `read_table` takes the quote off again, so the
 tool's own CSV files round-trip. Parquet keeps values exactly.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -15,38 +17,56 @@ import pandas as pd
 from .errors import InputError
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: A value starting with + or - that a spreadsheet reads as a number, not a formula: a signed
+#: number or a phone number (digits, spaces, brackets, dots, dashes, slashes).
+PLAIN_NUMBER = r"[+-][\d\s().\-/]*\d[\d\s().\-/]*"
 SUFFIXES = (".csv", ".parquet")
 
 
+def _risky(text: pd.Series) -> pd.Series:
+    starts = text.str.startswith(FORMULA_PREFIXES).fillna(False).astype(bool)
+    plain = text.str.fullmatch(PLAIN_NUMBER).fillna(False).astype(bool)
+    return starts & ~plain
+
+
+def _guarded_name(name: object) -> object:
+    text = str(name)
+    return "'" + text if _risky(pd.Series([text], dtype="string")).iloc[0] else name
+
+
 def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of `df` whose text values cannot run as spreadsheet formulas."""
+    """A copy of `df` whose text values and column names cannot run as spreadsheet formulas."""
     out = df.copy()
     for column in out.columns:
         series = out[column]
         if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
             continue
         text = series.astype("string")
-        risky = text.str.startswith(FORMULA_PREFIXES).fillna(False).astype(bool)
+        risky = _risky(text)
         if risky.any():
             values = series.astype(object).copy()
             values[risky] = "'" + text[risky].astype(str)
             out[column] = values
-    return out
+    return out.rename(columns=_guarded_name)
 
 
 def restore_formulas(df: pd.DataFrame) -> pd.DataFrame:
-    """Undo `neutralise_formulas` on a CSV read back: `'+4930…` is `+4930…` again."""
+    """Undo `neutralise_formulas` on a CSV read back: `'=SUM(…)` is `=SUM(…)` again."""
+    df = df.rename(columns=lambda c: c[1:] if isinstance(c, str) and _QUOTED.match(c) else c)
     for column in df.columns:
         series = df[column]
         if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
             continue
         text = series.astype("string")
-        quoted = text.str.match(r"'[=+\-@\t\r]").fillna(False).astype(bool)
+        quoted = text.str.match(_QUOTED.pattern).fillna(False).astype(bool)
         if quoted.any():
             values = series.astype(object).copy()
             values[quoted] = text[quoted].str.slice(1).astype(object)
             df[column] = values
     return df
+
+
+_QUOTED = re.compile(r"'[=+\-@\t\r]")
 
 
 def _check_suffix(path: Path) -> str:

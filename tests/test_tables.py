@@ -12,13 +12,30 @@ from crmmigrate.tables import neutralise_formulas, read_table, write_table
 
 
 def test_formulas_are_neutralised_in_csv(tmp_path: Path) -> None:
-    df = pd.DataFrame({"name": ['=HYPERLINK("http://x")', "+49 30 123", "-5", "@SUM(A1)", "Anna"]})
+    df = pd.DataFrame({"name": ['=HYPERLINK("http://x")', "+SUM(A1)", "-2+3", "@SUM(A1)", "Anna"]})
     path = write_table(df, tmp_path / "out.csv")
     text = path.read_text(encoding="utf-8")
     assert "'=HYPERLINK" in text
-    assert "'+49 30 123" in text
+    assert "'+SUM(A1)" in text and "'-2+3" in text
     assert "'@SUM(A1)" in text
     assert "\nAnna" in text
+    assert read_table(path)["name"].tolist() == df["name"].tolist()
+
+
+def test_numbers_and_phone_numbers_are_written_as_they_are(tmp_path: Path) -> None:
+    """Other tools read a quote as data: only what a spreadsheet would run is guarded."""
+    df = pd.DataFrame({"phone": ["+4930123456", "+49 (0)30 123-456", "-5", "+1.5"]})
+    text = write_table(df, tmp_path / "out.csv").read_text(encoding="utf-8")
+    assert "'" not in text
+
+
+def test_column_names_are_guarded_too(tmp_path: Path) -> None:
+    """A legacy file's header or a `keep:` name becomes a CSV header: it is a cell like any other."""
+    df = pd.DataFrame({'=HYPERLINK("http://evil")': ["a"], "@SUM(1+1)": ["b"], "Kundengruppe": ["c"]})
+    path = write_table(df, tmp_path / "out.csv")
+    header = path.read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("\"'=HYPERLINK") and ",'@SUM(1+1)," in header
+    assert list(read_table(path).columns) == list(df.columns)
 
 
 def test_parquet_keeps_values_exactly(tmp_path: Path) -> None:
