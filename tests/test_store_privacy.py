@@ -74,3 +74,26 @@ def test_forget_also_erases_links_a_later_run_moved_to_someone_else(
         after = store.read_xref()
     assert first not in set(after["customer_id"])
     assert len(after) == len(xref) - len(theirs)
+
+
+def test_a_forgotten_person_is_scrubbed_from_other_before_images_and_no_rollback_brings_them_back(
+    store_url: str, golden_set: GoldenSetFactory
+) -> None:
+    """P absorbed Q (run-2 took Q's email and phone into P's record), run-3 split them again.
+    Forgetting Q must clear Q's values from P's before-image, so that undoing run-3 cannot write
+    them back; and undoing a run never restores Q's own record."""
+    golden, xref, lineage = golden_set()
+    p, q = golden.iloc[1], golden.iloc[2]
+    merged = golden.copy()
+    merged.loc[merged["customer_id"] == p["customer_id"], ["email", "phone"]] = [q["email"], q["phone"]]
+    with open_store(store_url) as store:
+        store.load(golden, xref, lineage, run_id="run-1")
+        store.load(merged, xref, lineage, run_id="run-2")  # P holds Q's contact points
+        store.load(golden, xref, lineage, run_id="run-3")  # split: P's before-image holds them
+        store.forget(customer_id=str(q["customer_id"]))
+        store.rollback("run-3")
+        customers = store.read_customers().set_index("customer_id")
+    assert q["customer_id"] not in customers.index
+    assert q["email"] not in set(customers["email"].dropna())
+    assert q["phone"] not in set(customers["phone"].dropna())
+    assert p["customer_id"] in customers.index  # P itself is rolled back, without Q's data

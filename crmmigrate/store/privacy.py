@@ -127,6 +127,7 @@ def forget(conn: sa.Connection, *, email: str | None = None, customer_id: str | 
     delete_rows(conn, tables.customer_sources, ["source", "source_id"], rows)
     delete_rows(conn, tables.source_history, ["source", "source_id"], rows)
     delete_rows(conn, tables.source_history, ["run_id", "source", "source_id"], _former_links(conn, ids))
+    _redact_other_images(conn, found, email)
     digests = _suppressions(email, found, rows, [*ids, *([customer_id] if customer_id else [])])
     existing = set(_frame(conn, sa.select(tables.suppressions.c.value_hash))["value_hash"])
     new = [(kind, h) for kind, h in digests if h not in existing]
@@ -136,6 +137,55 @@ def forget(conn: sa.Connection, *, email: str | None = None, customer_id: str | 
             tables.suppressions.insert(), [{"kind": k, "value_hash": h, "added": now} for k, h in new]
         )
     return ForgetResult(customers=len(ids), source_rows=len(rows), suppressed=len(new))
+
+
+#: Fields of a before-image cleared when they hold a forgotten person's value.
+_REDACTED = ("email", "phone", "date_of_birth", "address_line1", "address_line2", "postal_code")
+
+
+def _redact_other_images(conn: sa.Connection, found: pd.DataFrame, email: str | None) -> int:
+    """Before-images of OTHER customers that hold the person's data (a merge took their email or
+    phone into someone else's record, and a later split left it in that record's before-image):
+    the person's values are cleared from them, and their names where both names are theirs, so
+    that no rollback can write them back. Returns the images changed."""
+    values: set[str] = {
+        str(v) for col in ("email", "phone") for v in found.get(col, []) if isinstance(v, str) and v
+    }
+    if email:
+        values.add(email.strip())
+    if not values:
+        return 0
+    h = tables.customer_history
+    pattern = sa.or_(*(h.c.before_image.contains(v, autoescape=True) for v in values))
+    rows = conn.execute(sa.select(h.c.run_id, h.c.customer_id, h.c.before_image).where(pattern)).all()
+    theirs = {
+        col: {str(v).strip().lower() for v in found.get(col, []) if isinstance(v, str) and v}
+        for col in (*_REDACTED, "first_name", "last_name")
+    }
+    theirs["email"] |= {v.lower() for v in values if "@" in v}
+    names = {
+        (str(f).lower(), str(la).lower())
+        for f, la in zip(found.get("first_name", []), found.get("last_name", []), strict=False)
+        if isinstance(f, str) and isinstance(la, str)
+    }
+    changed = 0
+    for run_id, customer_id, text in rows:
+        image = json.loads(text)
+        before = dict(image)
+        for col in _REDACTED:
+            if isinstance(image.get(col), str) and image[col].strip().lower() in theirs[col]:
+                image[col] = None
+        pair = (str(image.get("first_name", "")).lower(), str(image.get("last_name", "")).lower())
+        if pair in names:
+            image["first_name"] = image["last_name"] = None
+        if image != before:
+            conn.execute(
+                h.update()
+                .where(h.c.run_id == run_id, h.c.customer_id == customer_id)
+                .values(before_image=json.dumps(image, default=str))
+            )
+            changed += 1
+    return changed
 
 
 def _former_links(conn: sa.Connection, ids: list[str]) -> pd.DataFrame:

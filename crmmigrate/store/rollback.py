@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from ..errors import StoreError
 from . import ledger, tables
 from .plan import LoadPlan, TableCounts
+from .privacy import suppressed_mask, suppression_hash
 from .write import bulk_insert, delete_rows
 
 _HISTORY = (
@@ -128,6 +129,20 @@ def _restore_updates(conn: sa.Connection, table: sa.Table, history: sa.Table, ru
     before = pd.DataFrame([json.loads(t) for t in frame["before_image"]], index=frame.index, dtype=object)
     restored = pd.concat([frame[key], before], axis=1).reindex(columns=[c.name for c in table.columns])
     restored = restored.astype(object).where(restored.notna(), None)
+    forgotten = _forgotten(conn, table, restored)
     delete_rows(conn, table, key, restored)
-    bulk_insert(conn, table, restored)
-    return len(frame)
+    bulk_insert(conn, table, restored.loc[~forgotten])
+    return int((~forgotten).sum())
+
+
+def _forgotten(conn: sa.Connection, table: sa.Table, rows: pd.DataFrame) -> pd.Series:
+    """Rows a restore must not bring back: a customer erased with `forget` since (by customer
+    id or identifiers), or a source row of theirs (by legacy key or customer id)."""
+    suppressions = _frame(conn, sa.select(tables.suppressions.c.kind, tables.suppressions.c.value_hash))
+    if not len(suppressions) or not len(rows):
+        return pd.Series(False, index=rows.index)
+    by_kind = suppressions.groupby("kind")["value_hash"].apply(set).to_dict()
+    ids = rows["customer_id"].astype(str)
+    gone = ids.map(lambda v: suppression_hash("customer_id", v) in by_kind.get("customer_id", set()))
+    gone |= pd.Series(suppressed_mask(rows.reset_index(drop=True), suppressions), index=rows.index)
+    return gone.astype(bool)
