@@ -53,3 +53,17 @@ def test_a_wrong_password_is_never_printed() -> None:
     result = runner.invoke(app, ["runs", "--store", "postgresql://crm:Sup3rSecret@127.0.0.1:1/crm"])
     assert result.exit_code == 2
     assert "127.0.0.1:1" in result.output and "Sup3rSecret" not in result.output
+
+
+def test_runs_lists_a_ledger_with_empty_notes_after_a_rollback_and_a_new_run(
+    tmp_path: Path, store_url: str, golden_set: GoldenSetFactory
+) -> None:
+    golden, xref = _files(tmp_path, golden_set)
+    for run_id in ("r1", "r2"):
+        args = ["load", "--in", str(golden), "--xref", str(xref), "--store", store_url, "--run-id", run_id]
+        assert runner.invoke(app, args).exit_code == 0
+        if run_id == "r1":
+            assert runner.invoke(app, ["rollback", "r1", "--store", store_url]).exit_code == 0
+    listed = runner.invoke(app, ["runs", "--store", store_url], env={"COLUMNS": "200"})
+    assert listed.exit_code == 0, listed.output
+    assert "rolled_back" in listed.output and "r2" in listed.output

@@ -54,18 +54,23 @@ class RunInfo:
     detail: str
 
 
+def _text(value: object) -> str:
+    """A ledger value as text: "" for NULL (None, or NaN as pandas may give it)."""
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+
+
 def list_runs(url: str) -> tuple[RunInfo, ...]:
     with open_store(url) as store:
         frame = store.runs()
     return tuple(
         RunInfo(
-            run_id=str(r["run_id"]),
-            started=str(r["started"])[:19],
-            finished="" if r["finished"] is None else str(r["finished"])[:19],
-            status=str(r["status"]),
-            customers=json.loads(r["counts"]).get("customers", {}) if r["counts"] else {},
-            forced=bool(r["forced"]),
-            detail=r["detail"] or "",
+            run_id=_text(r["run_id"]),
+            started=_text(r["started"])[:19],
+            finished=_text(r["finished"])[:19],
+            status=_text(r["status"]),
+            customers=json.loads(r["counts"]).get("customers", {}) if _text(r["counts"]) else {},
+            forced=bool(r["forced"]) if _text(r["forced"]) else False,
+            detail=_text(r["detail"]),
         )
         for r in frame.to_dict("records")
     )

@@ -73,7 +73,9 @@ def fail(engine: sa.Engine, run_id: str, detail: str) -> None:
 def runs(conn: sa.Connection) -> pd.DataFrame:
     columns = [c.name for c in load_runs.columns]
     rows = conn.execute(sa.select(load_runs).order_by(load_runs.c.started, load_runs.c.run_id)).all()
-    frame = pd.DataFrame.from_records([tuple(r) for r in rows], columns=columns)
+    # object dtype: a NULL stays None (pandas 3 would make a text column of NULLs NaN)
+    frame = pd.DataFrame.from_records([tuple(r) for r in rows], columns=columns).astype(object)
+    frame = frame.where(frame.notna(), None)
     if len(frame):
         frame["forced"] = frame["forced"].astype(bool)
     return frame
