@@ -156,3 +156,26 @@ def test_a_load_killed_midway_leaves_the_store_as_before(
         runs = store.runs().set_index("run_id")
         assert runs.loc["killed", "status"] == "failed"
         assert "interrupted" in runs.loc["killed", "detail"]
+
+
+def test_a_symlinked_sqlite_path_finds_the_same_lock(tmp_path) -> None:
+    """Two runs naming one database by two paths must still take turns."""
+    from crmmigrate.store import open_store
+
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real", target_is_directory=True)
+    from crmmigrate.store.lock import lock_for
+
+    with (
+        open_store(f"sqlite:///{tmp_path / 'real' / 'crm.db'}") as one,
+        open_store(f"sqlite:///{tmp_path / 'link' / 'crm.db'}") as two,
+    ):
+        assert lock_for(one._engine)._path == lock_for(two._engine)._path
+
+
+def test_a_sqlite_store_in_a_folder_not_made_yet_is_created(tmp_path) -> None:
+    from crmmigrate.store import open_store
+
+    with open_store(f"sqlite:///{tmp_path / 'new' / 'deeper' / 'crm.db'}") as store:
+        assert store.count_customers() == 0
+    assert (tmp_path / "new" / "deeper" / "crm.db").exists()

@@ -6,6 +6,7 @@ through `mask_url`, and driver messages are scrubbed of the password before they
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -103,6 +104,9 @@ def create_engine(url: URL) -> sa.Engine:
     kwargs: dict[str, Any] = {"future": True}
     if url.get_backend_name() == "sqlite":
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S}
+        database = url.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)  # as `out:` is
     try:
         engine = sa.create_engine(url, **kwargs)
     except (NoSuchModuleError, ModuleNotFoundError, ArgumentError) as exc:

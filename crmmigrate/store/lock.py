@@ -230,5 +230,6 @@ def lock_for(engine: sa.Engine) -> Lock:
         and database != ":memory:"
         and not database.startswith("file::memory")
     ):
-        return FileLock(Path(os.path.abspath(database) + ".lock"))
+        # the real path: a symlink or another spelling of the path must find the same lock
+        return FileLock(Path(os.path.realpath(database) + ".lock"))
     return ThreadLock()
