@@ -6,6 +6,8 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_GATE = 1
 EXIT_USAGE = 2
+#: Anything that is not one of ours is a bug: its own code (EX_SOFTWARE), never 1 ("the gate failed").
+EXIT_INTERNAL = 70
 
 
 class CrmMigrateError(Exception):

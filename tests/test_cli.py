@@ -53,3 +53,29 @@ def test_a_config_typo_is_exit_2_naming_the_nearest_key(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", str(path)])
     assert result.exit_code == 2
     assert "did you mean 'standardise'" in result.output
+
+
+def test_an_error_naming_text_like_markup_is_printed_as_it_is(tmp_path: Path) -> None:
+    """A column `revenue [/year]` or `[vip]` in a message: shown verbatim, never parsed as markup."""
+    (tmp_path / "crmmigrate.yml").write_text(
+        "sources:\n  - {name: shop, path: shop.csv, mapping: {columns: {last_name: 'revenue [/year]'}}}\n"
+        "  - {name: vip, path: vip.csv, mapping: {columns: {last_name: '[vip]'}}}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "shop.csv").write_text("Name\nAnna\n", encoding="utf-8")
+    (tmp_path / "vip.csv").write_text("Name\nBen\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["extract", str(tmp_path / "crmmigrate.yml")])
+    assert result.exit_code == 2
+    assert "revenue [/year]" in result.output and "[vip]" in result.output
+
+
+def test_a_bug_is_an_internal_error_with_its_own_exit_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    import crmmigrate.store.actions as actions
+
+    def broken(url: str) -> tuple:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(actions, "list_runs", broken)
+    result = CliRunner().invoke(app, ["runs", "--store", "sqlite://"])
+    assert result.exit_code == 70
+    assert "internal error" in result.output and "--debug" in result.output

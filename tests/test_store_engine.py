@@ -59,9 +59,10 @@ def test_a_mariadb_store_that_cannot_connect_names_host_and_port() -> None:
     assert "Sup3rSecret" not in str(caught.value)
 
 
-def test_a_sqlite_store_in_a_missing_directory_is_a_store_error(tmp_path) -> None:
-    with pytest.raises(StoreError, match="cannot connect"):
-        open_store(f"sqlite:///{tmp_path / 'missing' / 'crm.db'}")
+def test_a_sqlite_store_that_cannot_be_created_is_a_store_error(tmp_path) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    with pytest.raises(StoreError, match="cannot"):
+        open_store(f"sqlite:///{tmp_path / 'a-file' / 'crm.db'}")
 
 
 def test_an_unknown_scheme_is_a_store_error() -> None:

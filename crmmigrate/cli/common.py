@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from ..config import DEFAULT_CONFIG, RunConfig, load_config
-from ..errors import EXIT_USAGE, ConfigError, CrmMigrateError
+from ..errors import EXIT_INTERNAL, EXIT_USAGE, ConfigError, CrmMigrateError
 
 console = Console(stderr=False, highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -27,9 +27,9 @@ def debug_enabled() -> bool:
 
 def report_error(exc: CrmMigrateError) -> None:
     """One or two lines a person can act on: where, what, and what to do."""
-    err_console.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True, emoji=False)
+    err_console.print(f"[bold red]error:[/] {escape(exc)}", markup=True, soft_wrap=True, emoji=False)
     if exc.hint:
-        err_console.print(f"[dim]hint:[/] {exc.hint}", soft_wrap=True, emoji=False)
+        err_console.print(f"[dim]hint:[/] {escape(exc.hint)}", soft_wrap=True, emoji=False)
 
 
 def handle_errors(func: F) -> F:
@@ -51,8 +51,21 @@ def handle_errors(func: F) -> F:
             if debug_enabled():
                 raise
             where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
-            err_console.print(f"[bold red]error:[/] {where}{exc.strerror or exc}", soft_wrap=True)
+            err_console.print(
+                f"[bold red]error:[/] {escape(where)}{escape(exc.strerror or exc)}", soft_wrap=True
+            )
             raise typer.Exit(EXIT_USAGE) from None
+        except (typer.Exit, typer.Abort, getattr(typer, "TyperException", typer.Exit)):
+            raise
+        except Exception as exc:  # a bug: say so, never pass it off as a failed gate (exit 1)
+            if debug_enabled():
+                raise
+            err_console.print(
+                f"[bold red]internal error:[/] {escape(type(exc).__name__)}: {escape(exc)}\n"
+                "rerun with --debug for the traceback, and report it",
+                soft_wrap=True,
+            )
+            raise typer.Exit(EXIT_INTERNAL) from None
 
     return wrapper  # type: ignore[return-value]
 

@@ -106,7 +106,14 @@ def create_engine(url: URL) -> sa.Engine:
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S}
         database = url.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)  # as `out:` is
+            folder = Path(database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)  # as `out:` is
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create the folder of the SQLite store {database}: {exc.strerror or exc}",
+                    hint="check the path in `store:` (or --store)",
+                ) from None
     try:
         engine = sa.create_engine(url, **kwargs)
     except (NoSuchModuleError, ModuleNotFoundError, ArgumentError) as exc:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -49,6 +50,15 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     return frame[column].astype(object).map(lambda v: None if pd.isna(v) else (str(v).strip() or None))
 
 
+def _each(values: pd.Series, func: Callable[[str], str | None]) -> list[str | None]:
+    return [func(v) if isinstance(v, str) else None for v in values.tolist()]
+
+
+def _joined(*parts: list[str | None]) -> list[str | None]:
+    """Parts joined with '|' per row; None where any part is missing."""
+    return ["|".join(row) if all(p is not None for p in row) else None for row in zip(*parts, strict=True)]
+
+
 def identity_keys(clean: pd.DataFrame) -> dict[str, pd.Series]:
     """The identifiers a person is recognised by, per row of standardised values, by kind: the
     email, the phone (E.164), and the matcher's own evidence: both names with the birth date, and
@@ -57,20 +67,19 @@ def identity_keys(clean: pd.DataFrame) -> dict[str, pd.Series]:
     from ..cleanse.name import match_first_name
     from ..dedupe.prepare import _postal, _street, fold
 
-    first = _text(clean, "first_name").map(lambda v: match_first_name(v) if isinstance(v, str) else None)
-    last = _text(clean, "last_name").map(lambda v: fold(v) if isinstance(v, str) else None)
-    names = (first + "|" + last).where(first.notna() & last.notna(), None)
-    dob = _text(clean, "date_of_birth").map(lambda v: v[:10] if isinstance(v, str) else None)
-    street = _text(clean, "address_line1").map(lambda v: _street(v) if isinstance(v, str) else None)
-    postal = _text(clean, "postal_code").map(lambda v: _postal(v) if isinstance(v, str) else None)
-    return {
-        "email": _text(clean, "email").map(lambda v: v.lower() if isinstance(v, str) else None),
-        "phone": _text(clean, "phone"),
-        "name_dob": (names + "|" + dob).where(names.notna() & dob.notna(), None),
-        "name_address": (names + "|" + postal + "|" + street).where(
-            names.notna() & postal.notna() & street.notna(), None
-        ),
+    first = _each(_text(clean, "first_name"), match_first_name)
+    last = _each(_text(clean, "last_name"), fold)
+    names = _joined(first, last)
+    dob = _each(_text(clean, "date_of_birth"), lambda v: v[:10])
+    street = _each(_text(clean, "address_line1"), _street)
+    postal = _each(_text(clean, "postal_code"), _postal)
+    keys = {
+        "email": _each(_text(clean, "email"), str.lower),
+        "phone": _each(_text(clean, "phone"), lambda v: v),
+        "name_dob": _joined(names, dob),
+        "name_address": _joined(names, postal, street),
     }
+    return {kind: pd.Series(values, index=clean.index, dtype=object) for kind, values in keys.items()}
 
 
 def suppressed_mask(
@@ -295,7 +304,7 @@ def without_suppressed(
         gone |= _hashes("customer_id", ids).isin(by_kind["customer_id"]).to_numpy(dtype=bool)
     erased = set(golden.loc[gone, "customer_id"].astype(str))
     if xref is not None and len(xref):
-        rows_gone = xref["customer_id"].astype(str).isin(erased).to_numpy(dtype=bool)
+        rows_gone = xref["customer_id"].astype(str).isin(erased).to_numpy(dtype=bool, copy=True)
         rows_gone |= suppressed_mask(xref[["source", "source_key"]], suppressions)
         erased |= set(xref.loc[rows_gone, "customer_id"].astype(str))
         xref = xref.loc[~xref["customer_id"].astype(str).isin(erased)]
