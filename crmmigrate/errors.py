@@ -63,6 +63,10 @@ class StoreError(CrmMigrateError):
     """The CRM store cannot be reached or used (messages never contain a password)."""
 
 
+class OutputError(CrmMigrateError):
+    """An output file could not be written (a full disk, a read-only folder)."""
+
+
 class GateError(CrmMigrateError):
     """A data-quality gate failed: validation errors or an unbalanced reconciliation."""
 

@@ -23,8 +23,8 @@ import pandas as pd
 
 from . import schema
 from .config import RunConfig
-from .errors import EXIT_GATE, EXIT_OK, ConfigError, InputError
-from .tables import read_table, write_table
+from .errors import EXIT_GATE, EXIT_OK, ConfigError, InputError, OutputError
+from .tables import read_table, write_table, write_text
 
 if TYPE_CHECKING:
     from .store import Store
@@ -213,7 +213,7 @@ def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
 
 def write_extracted(extracted: Extracted, out: Path) -> list[Path]:
     counts = {name: c.as_dict() for name, c in extracted.counts.items()}
-    (out / COUNTS_FILE).write_text(json.dumps(counts, indent=2), encoding="utf-8")
+    write_text(out / COUNTS_FILE, json.dumps(counts, indent=2))
     return [
         write_table(extracted.staged, out / "staged.parquet"),
         write_table(extracted.rejects, out / "rejects.csv"),
@@ -538,7 +538,18 @@ def reconcile_stage(
         ("reconciliation.html", to_html(rec)),
         ("reconciliation.md", to_markdown(rec)),
     ):
-        (out / name).write_text(text, encoding="utf-8")
+        try:
+            write_text(out / name, text)
+        except OSError as exc:
+            committed = (
+                f"; the load itself committed (run {run_id}): once the folder is writable, "
+                "`crmmigrate reconcile CONFIG` writes the report again"
+                if loaded_now
+                else ""
+            )
+            raise OutputError(
+                f"{out / name}: could not write the reconciliation report ({exc.strerror or exc}){committed}"
+            ) from exc
     return rec
 
 

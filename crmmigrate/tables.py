@@ -9,7 +9,9 @@ tool's own CSV files round-trip. Parquet keeps values exactly.
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -100,13 +102,29 @@ def read_table(path: str | Path) -> pd.DataFrame:
     return restore_formulas(frame)
 
 
+def _replacing(path: Path, write: Callable[[Path], object]) -> Path:
+    """Write through a temporary file beside `path`, then rename it over `path`: a full disk or a
+    crash leaves the old file or none, never a truncated one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write a report (JSON, HTML, Markdown) atomically."""
+    return _replacing(Path(path), lambda p: p.write_text(text, encoding="utf-8"))
+
+
 def write_table(df: pd.DataFrame, path: str | Path) -> Path:
-    """Write `df` as CSV (formula-safe, UTF-8) or Parquet, by the extension of `path`."""
+    """Write `df` as CSV (formula-safe, UTF-8) or Parquet, by the extension of `path`, atomically."""
     path = Path(path)
     suffix = _check_suffix(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".parquet":
-        df.to_parquet(path, index=False)
-    else:
-        neutralise_formulas(df).to_csv(path, index=False, encoding="utf-8")
-    return path
+        return _replacing(path, lambda p: df.to_parquet(p, index=False))
+    return _replacing(path, lambda p: neutralise_formulas(df).to_csv(p, index=False, encoding="utf-8"))

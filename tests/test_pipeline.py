@@ -23,7 +23,7 @@ from crmmigrate import pipeline
 from crmmigrate.accuracy import score_xref
 from crmmigrate.cli.app import app
 from crmmigrate.config import load_config
-from crmmigrate.errors import EXIT_USAGE, StoreError
+from crmmigrate.errors import EXIT_USAGE, OutputError, StoreError
 from crmmigrate.pipeline import run
 from crmmigrate.store import open_store
 
@@ -110,6 +110,27 @@ def test_a_dry_run_writes_nothing_to_the_store(tmp_path: Path) -> None:
     assert result.load.inserted > 0
     with open_store(config.store_url()) as store:
         assert store.count_customers() == 0
+
+
+def test_a_full_disk_after_the_load_names_the_report_and_says_the_load_committed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = sample_config(tmp_path)
+    write_text = pipeline.write_text
+
+    def full_disk(path: Path, text: str) -> Path:
+        if Path(path).name.startswith("reconciliation"):
+            raise OSError(28, "No space left on device")
+        return write_text(path, text)
+
+    monkeypatch.setattr(pipeline, "write_text", full_disk)
+    with pytest.raises(OutputError) as raised:
+        run(config, run_id="r-full-disk")
+    message = str(raised.value)
+    assert "reconciliation.json" in message and "No space left on device" in message
+    assert "the load itself committed (run r-full-disk)" in message
+    with open_store(config.store_url()) as store:
+        assert store.count_customers() > 0
 
 
 def test_extracting_alone_creates_no_store(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from crmmigrate.errors import InputError
-from crmmigrate.tables import neutralise_formulas, read_table, write_table
+from crmmigrate.tables import neutralise_formulas, read_table, write_table, write_text
 
 
 def test_formulas_are_neutralised_in_csv(tmp_path: Path) -> None:
@@ -72,3 +72,24 @@ def test_the_tools_own_csv_files_round_trip_through_neutralisation(tmp_path: Pat
     df = pd.DataFrame({"phone": ["+4930123456", "=1+1", "plain", None]})
     back = read_table(write_table(df, tmp_path / "t.csv"))
     assert back["phone"].tolist()[:3] == ["+4930123456", "=1+1", "plain"]
+
+
+def test_a_failed_write_leaves_the_old_file_whole_and_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = write_table(pd.DataFrame({"name": ["Ann"]}), tmp_path / "golden.csv")
+
+    def fill_the_disk(self: pd.DataFrame, path: Path, **kwargs: object) -> None:
+        Path(path).write_text("name\nA", encoding="utf-8")  # half written, then the disk is full
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", fill_the_disk)
+    with pytest.raises(OSError, match="No space"):
+        write_table(pd.DataFrame({"name": ["Bob", "Cy"]}), target)
+    assert target.read_text(encoding="utf-8") == "name\nAnn\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["golden.csv"]
+
+
+def test_reports_are_written_whole(tmp_path: Path) -> None:
+    target = write_text(tmp_path / "deep" / "report.json", '{"balanced": true}')
+    assert target.read_text(encoding="utf-8") == '{"balanced": true}'

@@ -43,6 +43,7 @@ def evaluate_command(
     """
     from ..dedupe.evaluation_html import to_html
     from ..dedupe.files import evaluate_from_dir
+    from ..tables import write_text
 
     threshold, settings = 0.6, None
     if out_dir is None or config_path is not None:
@@ -79,7 +80,7 @@ def evaluate_command(
         )
     console.print(f"recommended threshold: {found.recommended:g} (set dedupe.threshold)")
     if html is not None:
-        html.write_text(to_html(found, show_pii=show_pii), encoding="utf-8")
+        write_text(html, to_html(found, show_pii=show_pii))
         console.print(f"report: {html}")
     return 0
 

@@ -331,10 +331,9 @@ class MatchModel:
         )
 
     def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_dict(), indent=2, default=str), encoding="utf-8")
-        return path
+        from ..tables import write_text
+
+        return write_text(path, json.dumps(self.to_dict(), indent=2, default=str))
 
     @classmethod
     def load(cls, path: str | Path) -> MatchModel:

@@ -12,7 +12,7 @@ from xml.etree import ElementTree as ET
 
 from rich.table import Table
 
-from ..tables import write_table
+from ..tables import write_table, write_text
 from .report import RuleResult, ValidationReport
 
 
@@ -167,10 +167,7 @@ def write_outputs(
     written: list[Path] = []
     for path, render in ((json_path, to_json), (junit_path, to_junit), (html_path, to_html)):
         if path:
-            target = Path(path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(render(report), encoding="utf-8")
-            written.append(target)
+            written.append(write_text(path, render(report)))
     if failures_path:
         written.append(write_table(report.failures, failures_path))
     return written
