@@ -29,13 +29,13 @@ def evaluate_command(
     ),
     show_pii: bool = typer.Option(False, "--show-pii", help="Show personal values unmasked in the report."),
 ) -> int:
-    """Measure the matching on pairs you labelled: precision, recall and F1 by threshold, and the
-    threshold to use.
+    """Measure the matching on labelled pairs: precision, recall, F1 and the threshold to use.
 
-    Label a few hundred pairs from review.csv (or any pairs of records, by source key) with
-    match 1/0; the run's match model re-scores them, so every threshold can be judged. The
-    decisions format (must_link/cannot_link) and Splink's labels (unique_id_l, unique_id_r,
-    clerical_match_score) are read too.
+    Label a few hundred pairs from review.csv (or any pairs of records, by source key) with match 1/0.
+
+    The run's match model re-scores them, so every threshold can be judged.
+
+    The decisions format (must_link/cannot_link) and Splink's labels are read too.
 
     Example: crmmigrate evaluate labels.csv --out out --html evaluation.html
 

@@ -22,8 +22,11 @@ def forget(
         None, "--store", help="Store URL; default: the config's, $CRMMIGRATE_STORE_URL, sqlite:///crm.db."
     ),
 ) -> None:
-    """Erase a person (right to be forgotten): their golden record, source links, lineage and history,
-    in one transaction; later runs reject their rows with reason `suppressed`.
+    """Erase a person (right to be forgotten) and keep them out of later runs.
+
+    Their golden record, source links, lineage and history go in one transaction, and their values
+    are cleared from other customers' history; later runs reject their rows with reason
+    `suppressed`.
 
     Example: crmmigrate forget --email jane.doe@example.com --store sqlite:///crm.db
     """

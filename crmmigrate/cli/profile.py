@@ -30,8 +30,10 @@ def profile(
     query: str | None = typer.Option(None, "--query", help="SQL query (SQL sources)."),
     rows: int = typer.Option(200_000, "--rows", min=1, help="Profile at most this many records."),
 ) -> None:
-    """Per column: fill rate, distinct values, kind of data, value shapes and top values; then a draft
-    mapping to the canonical columns, matched by column names (seven languages) and by content.
+    """Per column: fill rate, distinct values, kind of data, value shapes and top values.
+
+    Then a draft mapping to the canonical columns, matched by column names (seven languages) and by
+    content.
 
     Example: crmmigrate profile exports/kunden.csv --suggest-mapping mappings/kunden.yml
     """
