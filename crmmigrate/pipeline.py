@@ -383,12 +383,23 @@ def dedupe_stage(
     return matched
 
 
-def dedupe_summary(golden: pd.DataFrame, xref: pd.DataFrame, review: pd.DataFrame) -> str:
+def dedupe_summary(
+    golden: pd.DataFrame,
+    xref: pd.DataFrame,
+    review: pd.DataFrame,
+    stats: dict[str, Any] | None = None,
+) -> str:
+    """One line: records, clusters and review pairs; with `stats`, the pairs compared and whether
+    the model's EM converged (the keys where it did not)."""
     merged = int((golden["member_count"] > 1).sum()) if len(golden) else 0
-    return (
-        f"{len(golden)} golden records from {len(xref)} rows, "
-        f"{merged} merged clusters, {len(review)} pairs to review"
-    )
+    text = f"{len(golden)} golden records from {len(xref)} rows, {merged} merged clusters"
+    if stats and "candidate_pairs" in stats:
+        text += f", {stats['candidate_pairs']:,} pairs compared ({stats['pairs_per_row']} per row)"
+    text += f", {len(review)} pairs to review"
+    em = (stats or {}).get("em") or {}
+    if em.get("em_converged") is False:
+        text += "; EM did not converge for " + ", ".join(map(str, em.get("em_not_converged", [])))
+    return text
 
 
 @dataclass(frozen=True)
@@ -631,7 +642,7 @@ def run(
         with _stage(progress, "dedupe") as summary:
             matched = dedupe_stage(config, clean, out, known_ids, stored)
             data = Golden(matched.golden, matched.xref, matched.lineage)
-            summary.append(dedupe_summary(matched.golden, matched.xref, matched.review))
+            summary.append(dedupe_summary(matched.golden, matched.xref, matched.review, matched.stats))
             dedupe_stats = matched.stats
             del matched, known_ids, stored  # the scored pairs alone are hundreds of MiB at scale
         with _stage(progress, "validate") as summary:

@@ -335,3 +335,17 @@ def test_a_run_started_during_another_reads_the_store_only_after_the_first_has_l
     assert (second["result"].load.inserted, second["result"].load.updated) == (0, 0)
     xrefs = [pd.read_csv(tmp_path / run_dir / "out" / "xref.csv") for run_dir in ("first", "second")]
     pd.testing.assert_frame_equal(*xrefs)
+
+
+def test_the_dedupe_summary_says_how_many_pairs_were_compared_and_whether_em_converged() -> None:
+    golden = pd.DataFrame({"member_count": [2, 1]})
+    xref, review = pd.DataFrame(index=range(3)), pd.DataFrame(index=range(1))
+    stats = {
+        "candidate_pairs": 12345,
+        "pairs_per_row": 4.1,
+        "em": {"em_converged": False, "em_not_converged": ["birth_date"]},
+    }
+    assert pipeline.dedupe_summary(golden, xref, review, stats) == (
+        "2 golden records from 3 rows, 1 merged clusters, 12,345 pairs compared (4.1 per row), "
+        "1 pairs to review; EM did not converge for birth_date"
+    )
