@@ -621,7 +621,9 @@ def run(
 
     sample = sample if sample is not None else config.sample
     size = parse_sample(sample) if sample is not None else None
-    run_id = run_id or new_run_id()
+    from .store.ledger import check_run_id
+
+    run_id = check_run_id(run_id) if run_id is not None else new_run_id()
     with open_store(config.store_url()) as store, store.lock():
         out = out_dir(config)
         known_ids = load_known_ids(config.store_url(), store=store)

@@ -149,6 +149,71 @@ def test_wrong_encoding_is_detected(tmp_path: Path) -> None:
     assert result.staged["last_name"].tolist() == ["Müller", "Ça"]
 
 
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_utf16_and_utf32_without_a_byte_order_mark_are_read_as_configured(tmp_path: Path, codec: str) -> None:
+    path = write(tmp_path, "wide.csv", (HEADER + "1,Jörg,Müller,j@x.de\n".encode()).decode().encode(codec))
+    mapping_source = {"name": "legacy", "path": str(path), "mapping": MAPPING, "encoding": codec[:6]}
+    config = parse_config({"sources": [mapping_source]})
+    result = extract_source(config.sources[0], config)
+    assert result.staged["last_name"].tolist() == ["Müller"]
+
+
+def test_a_codec_that_is_not_a_text_encoding_is_a_clear_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "c.csv", HEADER + GOOD)
+    source = {"name": "l", "path": str(path), "mapping": MAPPING, "encoding": "rot13"}
+    config = parse_config({"sources": [source]})
+    with pytest.raises(InputError, match="unknown text encoding 'rot13'"):
+        extract_source(config.sources[0], config)
+
+
+@pytest.mark.parametrize("name", ["s.json", "s.ndjson"])
+def test_a_lone_surrogate_in_json_rejects_its_row_naming_the_field(tmp_path: Path, name: str) -> None:
+    records = [
+        {"id": "1", "first": "An\ud800na", "last": "Meyer", "email": "a@x.org"},
+        {"id": "2", "first": "Ben", "last": "Okafor", "email": "b@x.org"},
+    ]
+    text = "\n".join(json.dumps(r) for r in records) if name.endswith("ndjson") else json.dumps(records)
+    result = extract(write(tmp_path, name, text.encode()))
+    assert result.staged["first_name"].tolist() == ["Ben"]
+    reject = result.rejects.iloc[0]
+    assert reject["reason"] == "encoding" and "field 'first'" in reject["detail"]
+    assert reject["first"] == "An\\ud800na"  # shown as its escape, so rejects.csv can be written
+
+
+def test_a_legacy_key_equal_to_a_keyless_rows_id_is_rejected_not_the_load(tmp_path: Path) -> None:
+    data = HEADER + b"#2,Anna,Meyer,anna@example.com\n,Ben,Okafor,ben@example.org\n#9,Cy,Day,cy@x.org\n"
+    result = extract(write(tmp_path, "keys.csv", data))
+    assert result.staged["first_name"].tolist() == ["Ben", "Cy"]
+    reject = result.rejects.iloc[0]
+    assert reject["reason"] == "duplicate_key" and "gives row 2, which has no key" in reject["detail"]
+
+
+def test_a_workbook_claiming_a_million_rows_is_read_as_written(tmp_path: Path) -> None:
+    import re
+    import zipfile
+
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    book.active.append(["id", "first", "last", "email"])
+    book.active.append(["1", "Anna", "Meyer", "anna@example.com"])
+    book.save(tmp_path / "small.xlsx")
+    lying = tmp_path / "lying.xlsx"
+    with zipfile.ZipFile(tmp_path / "small.xlsx") as src, zipfile.ZipFile(lying, "w") as out:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'<dimension ref="[^"]*" ?/>', b'<dimension ref="A1:XFD1048576"/>', data)
+                last = b'<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+                data = data.replace(b"</sheetData>", last + b"</sheetData>")
+            out.writestr(item, data)
+    from crmmigrate.extract.excel import ExcelReader
+
+    header = next(ExcelReader(lying)._rows())
+    assert len(header) == 4  # as written, not padded to the 16,384 columns the file claims
+    result = extract(lying)
+    assert result.read == 2 and result.staged["first_name"].tolist() == ["Anna"]
+
+
 def test_a_few_undecodable_lines_in_utf8_are_encoding_rejects(tmp_path: Path) -> None:
     data = HEADER + "1,Jörg,Müller,j@x.de\n".encode() + b"2,J\xf6rg,M,j2@x.de\n" + "3,Zoë,A,z@x.fr\n".encode()
     result = extract(write(tmp_path, "mixed.csv", data))
@@ -279,6 +344,20 @@ def test_cli_unknown_template(tmp_path: Path) -> None:
     data["sources"][0]["mapping"] = "salesforce-contactz"
     config.write_text(yaml.safe_dump(data))
     assert_usage_error(cli("run", str(config)), "salesforce-contactz", "salesforce-contact")
+
+
+@pytest.mark.parametrize(
+    ("store", "said"),
+    [
+        ("postgresql://user:s3cret@127.0.0.1:5432x/db", "the port after the host must be a number"),
+        ("mysql://root:s3cret@127.0.0.1:1/test?charset=klingon", "the URL's options (charset=klingon)"),
+    ],
+)
+def test_cli_store_url_with_a_bad_port_or_option(tmp_path: Path, store: str, said: str) -> None:
+    path = write(tmp_path, "c.csv", HEADER + GOOD)
+    result = cli("run", str(write_config(tmp_path, path, store=store)))
+    assert_usage_error(result, said)
+    assert "s3cret" not in result.output
 
 
 def test_cli_store_that_cannot_connect_names_host_and_port_never_the_password(tmp_path: Path) -> None:

@@ -7,9 +7,11 @@ from collections.abc import Callable
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from crmmigrate.errors import StoreError
 from crmmigrate.store import TableCounts, golden_checksum, open_store
+from crmmigrate.store.tables import meta
 
 GoldenSetFactory = Callable[..., tuple]
 
@@ -152,6 +154,60 @@ def test_bad_golden_sets_are_refused_before_writing(sqlite_url: str, golden_set:
         with pytest.raises(StoreError, match="no column 'customer_id'"):
             load(store, golden.drop(columns="customer_id"), xref)
         assert store.count_customers() == 0
+
+
+@pytest.mark.parametrize("run_id", ["r" * 65, "", " padded ", "tab\there"])
+def test_a_run_id_the_ledger_cannot_hold_is_refused_before_anything_is_written(
+    store_url: str, golden_set: GoldenSetFactory, run_id: str
+) -> None:
+    golden, xref, _ = golden_set()
+    with open_store(store_url) as store:
+        with pytest.raises(StoreError, match="run id .* cannot be recorded"):
+            load(store, golden, xref, run_id=run_id)
+        assert store.runs().empty and store.count_customers() == 0
+
+
+def test_a_store_with_a_dropped_table_is_refused_not_recreated(
+    store_url: str, golden_set: GoldenSetFactory
+) -> None:
+    golden, xref, _ = golden_set()
+    with open_store(store_url) as store:
+        load(store, golden, xref)
+        with store._engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE customer_history"))
+    with pytest.raises(StoreError, match="incomplete: table customer_history missing"):
+        open_store(store_url)
+
+
+def test_a_schema_version_changed_by_hand_is_a_clear_error(store_url: str) -> None:
+    with open_store(store_url) as store, store._engine.begin() as conn:
+        conn.execute(meta.update().where(meta.c.key == "schema_version").values(value="2.0"))
+    with pytest.raises(StoreError, match="schema version is '2.0'"):
+        open_store(store_url)
+
+
+def test_a_read_only_user_gets_a_store_error_naming_the_ledger(
+    postgres_url: str, golden_set: GoldenSetFactory
+) -> None:
+    golden, xref, _ = golden_set()
+    with open_store(postgres_url) as store:
+        schema = store._engine.url.query["options"].split("=")[-1]
+        role = f"{schema}_reader"
+        with store._engine.begin() as conn:
+            conn.execute(sa.text(f'CREATE ROLE "{role}" LOGIN'))
+            conn.execute(sa.text(f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"'))
+            conn.execute(sa.text(f'GRANT SELECT ON ALL TABLES IN SCHEMA "{schema}" TO "{role}"'))
+    reader = sa.engine.make_url(postgres_url).set(username=role)
+    try:
+        with (
+            open_store(reader.render_as_string(hide_password=False)) as store,
+            pytest.raises(StoreError, match="cannot record the run in the store's ledger"),
+        ):
+            load(store, golden, xref)
+    finally:
+        with open_store(postgres_url) as store, store._engine.begin() as conn:
+            conn.execute(sa.text(f'DROP OWNED BY "{role}"'))
+            conn.execute(sa.text(f'DROP ROLE "{role}"'))
 
 
 def test_the_tables_are_created_once_and_versioned(sqlite_url: str) -> None:

@@ -63,6 +63,14 @@ def test_html_is_self_contained_and_escaped(tmp_path: Path) -> None:
     assert "http" not in page
 
 
+def test_junit_stays_well_formed_when_a_failing_value_holds_control_characters(tmp_path: Path) -> None:
+    df = pd.DataFrame({"country": ["Ger\x07many\x1b[31m", "F\x00R"]})
+    rules = tmp_path / "r.yml"
+    rules.write_text("rules:\n  - {name: iso, column: country, check: iso_country}\n", encoding="utf-8")
+    root = ET.fromstring(to_junit(validate(df, [rules])))  # raises on a malformed document
+    assert root.get("failures") == "1"
+
+
 def test_rich_table_and_written_files(report, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     console = Console(record=True, width=160)
     console.print(render_table(report))

@@ -98,11 +98,14 @@ def extract_source(source: SourceConfig, config: RunConfig, chunk_rows: int = CH
 def reject_duplicate_keys(staged: pd.DataFrame, rejects: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows whose legacy key an earlier row of the source already has, with other values, move to
     the rejects (their values kept) with reason `duplicate_key`: the key is how the store knows a
-    row, so two different rows cannot share it. A row repeated exactly stays (dedupe merges it)."""
+    row, so two different rows cannot share it. A row repeated exactly stays (dedupe merges it).
+    A key equal to the id a keyless row of the source is known by (`#` and its row number) is
+    rejected the same way."""
     if "source_key" not in staged.columns or len(staged) < 2:
         return staged, rejects
     key = staged["source_key"].astype(object).where(staged["source_key"].notna(), None)
     key = key.map(lambda v: str(v).strip() or None if v is not None else None)
+    staged, rejects, key = _reject_keys_of_keyless_rows(staged, rejects, key)
     repeated = key.notna() & key.duplicated(keep=False)
     if not repeated.any():
         return staged, rejects
@@ -128,6 +131,28 @@ def reject_duplicate_keys(staged: pd.DataFrame, rejects: pd.DataFrame) -> tuple[
     kept = staged.drop(index=index).reset_index(drop=True)
     parts = [p for p in (rejects, moved) if len(p)]
     return kept, pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+
+def _reject_keys_of_keyless_rows(
+    staged: pd.DataFrame, rejects: pd.DataFrame, key: pd.Series
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    keyless = staged.loc[key.isna(), "source_row"]
+    if keyless.empty or not key.str.startswith("#", na=False).any():
+        return staged, rejects, key
+    taken = {f"#{int(r)}": int(r) for r in keyless}
+    clash = key.map(lambda k: k in taken if k is not None else False).astype(bool)
+    if not clash.any():
+        return staged, rejects, key
+    moved = staged.loc[clash].reset_index(drop=True)
+    moved.insert(2, "reason", Reason.DUPLICATE_KEY.value)
+    moved.insert(
+        3,
+        "detail",
+        [f"legacy key {k!r} is the id crmmigrate gives row {taken[k]}, which has no key" for k in key[clash]],
+    )
+    parts = [p for p in (rejects, moved) if len(p)]
+    kept = staged.loc[~clash].reset_index(drop=True)
+    return kept, pd.concat(parts, ignore_index=True), key.loc[~clash].reset_index(drop=True)
 
 
 def extract_file(

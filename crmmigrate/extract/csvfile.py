@@ -28,7 +28,7 @@ from ..errors import InputError
 from ..schema import Reason
 from .binary import check_text_file
 from .chunk import RawChunk, raw_record
-from .encoding import detect_encoding, python_codec
+from .encoding import detect_encoding, python_codec, with_byte_order
 from .sniff import sniff_delimiter
 from .text import arrow_types_mapper, dedupe_names, text_dtype
 
@@ -48,10 +48,16 @@ class CsvFormat:
 def csv_format(path: Path, *, encoding: str | None, delimiter: str | None, suffix: str) -> CsvFormat:
     """The encoding and delimiter to read with: the config's, else detected."""
     try:
-        enc = python_codec(encoding) if encoding else detect_encoding(path)
+        enc = with_byte_order(path, python_codec(encoding)) if encoding else detect_encoding(path)
     except LookupError:
         raise InputError(
-            f"unknown encoding {encoding!r}", file=str(path), hint="e.g. utf-8, cp1252, latin-1"
+            f"unknown text encoding {encoding!r}", file=str(path), hint="e.g. utf-8, cp1252, latin-1"
+        ) from None
+    except ValueError as exc:
+        raise InputError(
+            f"encoding {encoding!r}: {exc}",
+            file=str(path),
+            hint="leave `encoding:` out to detect it, or name the byte order (utf-16-le, utf-16-be)",
         ) from None
     check_text_file(path, enc)
     if delimiter:

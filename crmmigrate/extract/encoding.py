@@ -102,6 +102,39 @@ def detect_encoding(path: str | Path) -> str:
     return _legacy_codepage(block)
 
 
+def _utf32_without_bom(head: bytes) -> str | None:
+    sample = head[: 4096 - 4096 % 4]
+    if len(sample) < 8:
+        return None
+    lanes = [sample[i::4] for i in range(4)]
+    zero = [lane.count(0) / len(lane) for lane in lanes]
+    if min(zero[1:]) > 0.9 and zero[0] < 0.05:
+        return "utf-32-le"
+    if min(zero[:3]) > 0.9 and zero[3] < 0.05:
+        return "utf-32-be"
+    return None
+
+
 def python_codec(name: str) -> str:
-    """A canonical codec name (`latin1` -> `iso8859-1`); raises LookupError for unknown ones."""
-    return codecs.lookup(name).name
+    """A canonical codec name (`latin1` -> `iso8859-1`); raises LookupError for unknown ones and for
+    codecs that are not text encodings (`rot13`, `base64`)."""
+    info = codecs.lookup(name)
+    if not getattr(info, "_is_text_encoding", True):
+        raise LookupError(f"{name!r} is not a text encoding")
+    return info.name
+
+
+def with_byte_order(path: str | Path, codec: str) -> str:
+    """`utf-16`/`utf-32` as configured, for a file without a byte-order mark: the byte order its
+    NUL bytes show (Python refuses to guess); the codec unchanged otherwise. Raises ValueError when
+    neither order fits."""
+    if codec not in ("utf-16", "utf-32"):
+        return codec
+    with Path(path).open("rb") as fh:
+        head = fh.read(4096)
+    if not head or bom_encoding(head) in (codec, "utf-8-sig"):
+        return codec
+    found = _utf16_without_bom(head) if codec == "utf-16" else _utf32_without_bom(head)
+    if found is None:
+        raise ValueError(f"the file has no byte-order mark and does not read as {codec} either way")
+    return found

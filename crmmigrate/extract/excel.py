@@ -33,14 +33,21 @@ class ExcelReader:
         except Exception as exc:  # zipfile, xml and openpyxl errors alike
             raise InputError(f"not a readable .xlsx workbook ({exc})", file=str(self.path)) from None
         names = book.sheetnames
+        chosen: str | None = None
         if self.sheet is None:
-            return book, book[names[0]]
-        if isinstance(self.sheet, int) or str(self.sheet).isdigit():
+            chosen = names[0]
+        elif isinstance(self.sheet, int) or str(self.sheet).isdigit():
             index = int(self.sheet)
-            if 0 <= index < len(names):
-                return book, book[names[index]]
+            chosen = names[index] if 0 <= index < len(names) else None
         elif self.sheet in names:
-            return book, book[self.sheet]
+            chosen = str(self.sheet)
+        if chosen is not None:
+            sheet = book[chosen]
+            # The sheet's stated size is a claim of the file, not a fact: a small file stating
+            # A1:XFD1048576 would have every row padded to 16,384 cells and a million rows made up.
+            # Without it, rows are read as they are written.
+            sheet.reset_dimensions()
+            return book, sheet
         book.close()
         raise InputError(
             f"no sheet {self.sheet!r} in the workbook",

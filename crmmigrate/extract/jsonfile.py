@@ -82,6 +82,28 @@ def _columns_of(records: Iterable[Any]) -> list[str]:
     return list(seen)
 
 
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _not_unicode(row: dict[str, str | None]) -> str | None:
+    """The first field whose name or value holds a lone surrogate (JSON allows `"\\ud800"`, UTF-8
+    cannot store it), or None."""
+    for key, value in row.items():
+        if not _is_unicode(key) or (value is not None and not _is_unicode(value)):
+            return key
+    return None
+
+
+def _shown(text: str | None) -> str | None:
+    """`text` with any lone surrogate written as its escape, so a reject can be written."""
+    return None if text is None else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 @dataclass
 class JsonReader:
     path: Path
@@ -167,7 +189,21 @@ class JsonReader:
                         {"source_row": number, "reason": Reason.PARSE_ERROR.value, "detail": error, **raw}
                     )
                     continue
-                good.append({k: cell_text(v) for k, v in flatten(record).items()})
+                row = {k: cell_text(v) for k, v in flatten(record).items()}
+                broken = _not_unicode(row)
+                if broken is not None:
+                    where = f"line {line_no}, " if line_no else ""
+                    rejects.append(
+                        {
+                            "source_row": number,
+                            "reason": Reason.ENCODING.value,
+                            "detail": f"{where}field {_shown(broken)!r}: holds a lone surrogate "
+                            "(an escape such as \\ud800 that is no character), not text",
+                            **{_shown(k): _shown(v) for k, v in row.items()},
+                        }
+                    )
+                    continue
+                good.append(row)
                 numbers.append(number)
             frame = pd.DataFrame.from_records(good) if good else pd.DataFrame()
             yield RawChunk(frame.astype(object), np.asarray(numbers, dtype=np.int64), rejects)

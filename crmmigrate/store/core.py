@@ -151,14 +151,23 @@ class Store:
 
     def _schema_version(self) -> int | None:
         with self._engine.connect() as conn:
-            if not sa.inspect(conn).has_table(tables.meta.name):
+            inspector = sa.inspect(conn)
+            if not inspector.has_table(tables.meta.name):
                 return None
             version = self._read_version(conn)
+            missing = [name for name in tables.metadata.tables if not inspector.has_table(name)]
         if version is not None and version > tables.SCHEMA_VERSION:
             raise StoreError(
                 f"the store was written by a newer crmmigrate (schema version {version}, "
                 f"this one knows {tables.SCHEMA_VERSION})",
                 hint="upgrade crmmigrate",
+            )
+        if version == tables.SCHEMA_VERSION and missing:
+            raise StoreError(
+                f"the store ({describe(self._engine.url)}) is incomplete: "
+                f"table{'s' if len(missing) > 1 else ''} {', '.join(missing)} missing",
+                hint="restore the store from a backup, or point `store:` at a new database; "
+                "crmmigrate does not recreate a table that held customers",
             )
         return version
 
@@ -167,7 +176,15 @@ class Store:
         value = conn.execute(
             sa.select(tables.meta.c.value).where(tables.meta.c.key == "schema_version")
         ).scalar()
-        return int(value) if value is not None else None
+        if value is None:
+            return None
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise StoreError(
+                f"the store's schema version is {str(value)[:20]!r}, not one crmmigrate writes",
+                hint="the crmmigrate_meta table was changed by hand: restore it from a backup",
+            ) from None
 
     # -- load -------------------------------------------------------------------------------
 
@@ -197,13 +214,17 @@ class Store:
         are refused, with their source rows and lineage.
         """
         started = time.perf_counter()
+        ledger.check_run_id(run_id)
         golden, xref, lineage, suppressed = without_suppressed(golden, xref, lineage, self.suppressions())
         if dry_run:
             plan = self.plan(golden, xref, lineage)
             return LoadResult(run_id, plan, True, self.url, time.perf_counter() - started, suppressed)
         prepared = prepare(golden, xref, lineage)
         with self.lock():
-            ledger.start(self._engine, run_id, config_hash=config_hash, forced=forced)
+            try:
+                ledger.start(self._engine, run_id, config_hash=config_hash, forced=forced)
+            except self._db_errors as exc:  # a read-only user fails at the ledger's first write
+                raise self._error("cannot record the run in the store's ledger", exc) from None
             try:
                 with self._engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
                     diffs = plan_diffs(conn, prepared)

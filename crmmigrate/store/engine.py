@@ -71,6 +71,11 @@ def normalise_url(url: str) -> URL:
             f"not a store URL: {mask_url(url)!r}",
             hint="use e.g. sqlite:///crm.db, postgresql://user@host/db or mysql://user@host/db",
         ) from exc
+    except ValueError as exc:  # SQLAlchemy reads the port with int()
+        raise StoreError(
+            f"not a store URL: {mask_url(url)!r}: the port after the host must be a number",
+            hint="e.g. postgresql://user@db.example.com:5432/crm",
+        ) from exc
     driver = DRIVERS.get(parsed.drivername)
     if driver:
         parsed = parsed.set(drivername=driver)
@@ -152,4 +157,12 @@ def check_connection(engine: sa.Engine) -> None:
             f"cannot connect to the store ({describe(url)}): {scrub(str(exc.orig), url)}",
             hint="check the host, port, database name and credentials of the store URL "
             "(the password can come from $CRMMIGRATE_STORE_URL)",
+        ) from None
+    except (AttributeError, KeyError, LookupError, TypeError, ValueError) as exc:
+        # A driver that chokes on an option of the URL (PyMySQL on an unknown `charset=`).
+        options = ", ".join(f"{k}={v}" for k, v in url.query.items() if k.lower() not in SECRET_QUERY_KEYS)
+        raise StoreError(
+            f"cannot connect to the store ({describe(url)}): the driver refused the URL's options "
+            f"({options or 'none'}): {scrub(f'{type(exc).__name__}: {exc}', url)}",
+            hint="check the options after `?` in the store URL (e.g. charset=utf8mb4)",
         ) from None

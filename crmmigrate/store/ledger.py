@@ -25,6 +25,21 @@ def _now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+#: The ledger's run id column holds this many characters on every database.
+RUN_ID_LENGTH = 64
+
+
+def check_run_id(run_id: str) -> str:
+    """`run_id` when the ledger can hold it; a StoreError saying what is wrong otherwise."""
+    if not run_id or len(run_id) > RUN_ID_LENGTH or not run_id.isprintable() or run_id != run_id.strip():
+        raise StoreError(
+            f"the run id {run_id[:80]!r} cannot be recorded: it must be 1 to {RUN_ID_LENGTH} printable "
+            f"characters without surrounding spaces (it has {len(run_id)})",
+            hint="leave --run-id out for a new one, e.g. 20261130T070511Z-4cbb46",
+        )
+    return run_id
+
+
 def start(engine: sa.Engine, run_id: str, *, config_hash: str, forced: bool) -> None:
     """Record the run as running (and any run left running by a killed process as failed)."""
     with engine.begin() as conn:

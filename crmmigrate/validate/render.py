@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -89,7 +90,16 @@ def to_junit(report: ValidationReport) -> str:
     root.set("tests", str(len(report.results)))
     root.set("failures", str(len(report.errors)))
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    text = ET.tostring(root, encoding="unicode")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + NOT_XML.sub(_escaped, text) + "\n"
+
+
+#: Characters XML 1.0 cannot hold, even escaped (a failing value may carry them from a legacy file).
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return f"\\x{ord(match.group()):02x}" if ord(match.group()) < 0x100 else f"\\u{ord(match.group()):04x}"
 
 
 _CSS = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}
