@@ -288,6 +288,22 @@ def load_known_ids(store_url: str, *, store: Store | None = None) -> pd.DataFram
     return known if len(known) else None
 
 
+def adopt_legacy_links(
+    known_ids: pd.DataFrame | None, clean: pd.DataFrame, store_url: str, *, store: Store | None = None
+) -> pd.DataFrame | None:
+    """A store written before content identities knows keyless rows by row number: carry those
+    links over to the rows that still agree with their customer (`dedupe.ids.adopt_row_links`),
+    so the first run after the upgrade keeps their ids. Reads the customers only then."""
+    from .dedupe.ids import adopt_row_links, has_row_links
+    from .store import open_store
+
+    if not has_row_links(known_ids):
+        return known_ids
+    with nullcontext(store) if store is not None else open_store(store_url) as opened:
+        customers = opened.read_customers(expand_extra=False)
+    return adopt_row_links(known_ids, customers, clean)
+
+
 def load_suppressions(store_url: str, *, store: Store | None = None) -> pd.DataFrame:
     """The store's suppression list (digests only); empty for a SQLite store not created yet, so
     `crmmigrate extract` does not create a store as a side effect. Read from `store` when given
@@ -364,7 +380,7 @@ def dedupe_stage(
         )
     else:
         if known_ids is _UNSET:
-            known_ids = load_known_ids(config.store_url())
+            known_ids = adopt_legacy_links(load_known_ids(config.store_url()), clean, config.store_url())
         matched = dedupe(
             clean,
             settings,
@@ -642,6 +658,7 @@ def run(
             # The staged rows are in staged.parquet; later stages need only the counts and rejects.
             extracted = replace(extracted, staged=extracted.staged.iloc[0:0])
         with _stage(progress, "dedupe") as summary:
+            known_ids = adopt_legacy_links(known_ids, clean, config.store_url(), store=store)
             matched = dedupe_stage(config, clean, out, known_ids, stored)
             data = Golden(matched.golden, matched.xref, matched.lineage)
             summary.append(dedupe_summary(matched.golden, matched.xref, matched.review, matched.stats))

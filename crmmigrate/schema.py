@@ -71,8 +71,9 @@ def max_length(field: str) -> int:
 GOLDEN_ID_COLUMNS = ("customer_id", "household_id")
 GOLDEN_COLUMNS = GOLDEN_ID_COLUMNS + FIELDS
 
-#: Cross-reference output columns.
-XREF_COLUMNS = ("source", "source_row", "source_key", "customer_id", "match_score")
+#: Cross-reference output columns. `source_id` is the identity of a row without a legacy key
+#: (`~` and a digest of its values; empty for keyed rows): what the store and later runs know it by.
+XREF_COLUMNS = ("source", "source_row", "source_key", "customer_id", "match_score", "source_id")
 
 #: Rejects output: these first, then the raw values of the row.
 REJECT_COLUMNS = ("source", "source_row", "reason", "detail")

@@ -180,10 +180,28 @@ def test_a_lone_surrogate_in_json_rejects_its_row_naming_the_field(tmp_path: Pat
     assert reject["first"] == "An\\ud800na"  # shown as its escape, so rejects.csv can be written
 
 
-def test_a_legacy_key_equal_to_a_keyless_rows_id_is_rejected_not_the_load(tmp_path: Path) -> None:
+def test_a_legacy_key_like_a_row_number_is_an_ordinary_key(tmp_path: Path) -> None:
     data = HEADER + b"#2,Anna,Meyer,anna@example.com\n,Ben,Okafor,ben@example.org\n#9,Cy,Day,cy@x.org\n"
     result = extract(write(tmp_path, "keys.csv", data))
-    assert result.staged["first_name"].tolist() == ["Ben", "Cy"]
+    assert result.staged["first_name"].tolist() == ["Anna", "Ben", "Cy"] and result.rejects.empty
+
+
+def test_a_legacy_key_equal_to_a_keyless_rows_identity_is_rejected_not_the_load(tmp_path: Path) -> None:
+    from crmmigrate.dedupe.ids import content_ids
+
+    ben = pd.DataFrame(
+        {
+            "source": ["legacy"],
+            "source_row": [2],
+            "first_name": ["Ben"],
+            "last_name": ["Okafor"],
+            "email": ["ben@example.org"],
+        }
+    )
+    forged = content_ids(ben).iloc[0]
+    data = HEADER + f"{forged},Anna,Meyer,anna@example.com\n,Ben,Okafor,ben@example.org\n".encode()
+    result = extract(write(tmp_path, "keys.csv", data))
+    assert result.staged["first_name"].tolist() == ["Ben"]
     reject = result.rejects.iloc[0]
     assert reject["reason"] == "duplicate_key" and "gives row 2, which has no key" in reject["detail"]
 

@@ -349,3 +349,69 @@ def test_the_dedupe_summary_says_how_many_pairs_were_compared_and_whether_em_con
         "2 golden records from 3 rows, 1 merged clusters, 12,345 pairs compared (4.1 per row), "
         "1 pairs to review; EM did not converge for birth_date"
     )
+
+
+KEYLESS = """\
+sources:
+  - name: webform
+    path: webform.csv
+    mapping: {columns: {first_name: first, last_name: last, email: email}}
+store: sqlite:///{tmp}/crm.db
+out: {tmp}/out
+"""
+
+
+def _keyless_runs(tmp_path: Path) -> tuple[dict[str, str], Callable[..., dict[str, str]]]:
+    (tmp_path / "crm.yml").write_text(KEYLESS.replace("{tmp}", str(tmp_path)), encoding="utf-8")
+    people = {
+        "Anna": "Anna,Berg,anna@example.org",
+        "Dora": "Dora,Fox,dora@example.org",
+        "Ed": "Ed,Gomez,ed@example.org",
+        "Zoe": "Zoe,Neumann,zoe@example.org",
+    }
+
+    def run_with(*names: str) -> dict[str, str]:
+        rows = [people[n] for n in names]
+        (tmp_path / "webform.csv").write_text("first,last,email\n" + "\n".join(rows) + "\n", encoding="utf-8")
+        assert run(load_config(tmp_path / "crm.yml")).exit_code == 0
+        with open_store(f"sqlite:///{tmp_path / 'crm.db'}") as store:
+            customers = store.read_customers()
+        return dict(zip(customers["first_name"], customers["customer_id"], strict=True))
+
+    return run_with("Anna", "Dora", "Ed"), run_with
+
+
+def test_a_keyless_export_grown_at_the_top_and_reordered_moves_no_id(tmp_path: Path) -> None:
+    first, run_with = _keyless_runs(tmp_path)
+    second = run_with("Zoe", "Ed", "Anna", "Dora")
+    assert {n: second[n] for n in first} == first  # everyone keeps their own id
+    assert second["Zoe"] not in first.values() and len(second) == 4
+
+
+def test_a_store_that_knew_keyless_rows_by_number_keeps_their_ids_after_the_upgrade(tmp_path: Path) -> None:
+    first, run_with = _keyless_runs(tmp_path)
+    # The store as an older crmmigrate left it: keyless rows linked by row number, other ids.
+    legacy = {name: f"C-legacy-{name}" for name in first}
+    (tmp_path / "crm.db").unlink()
+    with open_store(f"sqlite:///{tmp_path / 'crm.db'}") as store:
+        golden = pd.DataFrame(
+            {
+                "customer_id": list(legacy.values()),
+                "first_name": ["Anna", "Dora", "Ed"],
+                "last_name": ["Berg", "Fox", "Gomez"],
+                "email": ["anna@example.org", "dora@example.org", "ed@example.org"],
+            }
+        )
+        xref = pd.DataFrame(
+            {
+                "source": "webform",
+                "source_row": [1, 2, 3],
+                "source_key": None,
+                "customer_id": golden["customer_id"],
+            }
+        )
+        store.load(golden, xref, run_id="legacy")
+        assert store.read_xref()["source_id"].tolist() == ["#1", "#2", "#3"]
+    second = run_with("Zoe", "Ed", "Anna", "Dora")
+    assert {n: second[n] for n in first} == legacy  # by what the rows say, not where they stand
+    assert len(second) == 4  # no one twice

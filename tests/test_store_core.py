@@ -112,6 +112,36 @@ def test_a_failure_midway_leaves_the_store_as_before(store_url: str, golden_set:
         assert runs.loc["run-1", "status"] == "succeeded"
 
 
+def test_an_interrupt_after_the_commit_leaves_the_ledger_saying_succeeded(
+    store_url: str, golden_set: GoldenSetFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crmmigrate.store import ledger
+
+    golden, xref, _ = golden_set()
+    armed: list[bool] = []
+    finish, close = ledger.finish, sa.Connection.close
+
+    def finish_and_arm(*args: object) -> None:
+        finish(*args)
+        armed.append(True)
+
+    def close_then_interrupt(self: sa.Connection) -> None:  # Ctrl-C as the committed load closes
+        close(self)
+        if armed and armed.pop():
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(ledger, "finish", finish_and_arm)
+    monkeypatch.setattr(sa.Connection, "close", close_then_interrupt)
+    with open_store(store_url) as store:
+        with pytest.raises(KeyboardInterrupt):
+            load(store, golden, xref)
+        monkeypatch.undo()
+        assert store.count_customers() == len(golden)
+        assert store.runs().set_index("run_id").loc["run-1", "status"] == "succeeded"
+        store.rollback("run-1")  # the ledger and the store agree, so the run can be rolled back
+        assert store.count_customers() == 0
+
+
 def test_the_store_checksum_equals_the_golden_checksum(store_url: str, golden_set: GoldenSetFactory) -> None:
     golden, xref, _ = golden_set()
     with open_store(store_url) as store:

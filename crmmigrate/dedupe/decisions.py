@@ -1,7 +1,9 @@
 """Human decisions (`decisions.csv`): must-link and cannot-link pairs, applied on every run.
 
-Keys are source keys, or `#<source_row>` for sources without keys, so a decision survives reruns
-and new exports as long as the legacy ids do.
+Keys are source keys, so a decision survives reruns and new exports as long as the legacy ids do.
+A row without a key is named by the identity `xref.csv` gives it (`source_id`, from its values:
+it survives reordered exports) or by `#<source_row>` (which holds only while the rows keep their
+places).
 """
 
 from __future__ import annotations
@@ -49,14 +51,19 @@ def load_decisions(path: str | Path) -> pd.DataFrame:
     return check_decisions(read_table(path), file=str(path))
 
 
-def resolve(decisions: pd.DataFrame | None, member_ids: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Must-link and cannot-link pairs as row positions (i, j); decisions naming no row are ignored."""
+def resolve(
+    decisions: pd.DataFrame | None, member_ids: pd.Series, aliases: pd.Series | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Must-link and cannot-link pairs as row positions (i, j); decisions naming no row are ignored.
+    A row is named by its identity (`ids.identities`) or, without a legacy key, by its alias
+    `#<source_row>` (`ids.row_aliases`)."""
+    from .ids import positions
+
     empty = pd.DataFrame({"i": np.empty(0, dtype=np.int64), "j": np.empty(0, dtype=np.int64)})
     if decisions is None or decisions.empty:
         return empty, empty
     decisions = check_decisions(decisions)
-    position = pd.Series(np.arange(len(member_ids)), index=member_ids.to_numpy())
-    position = position[~position.index.duplicated()]
+    position = positions(member_ids, aliases)
     left = (decisions["left_source"] + "|" + decisions["left_key"]).map(position)
     right = (decisions["right_source"] + "|" + decisions["right_key"]).map(position)
     ok = left.notna() & right.notna() & (left != right)

@@ -29,7 +29,7 @@ import pandas as pd
 from ..errors import InputError
 from ..tables import read_table
 from .explain import PairExplanation, _explain_pairs
-from .ids import identities
+from .ids import identities, positions, row_aliases
 from .model import MatchModel, score, term_frequencies
 from .prepare import prepare
 
@@ -90,8 +90,7 @@ def _positions(clean: pd.DataFrame, sources: pd.Series, keys: pd.Series) -> np.n
     """Row position of each (source, key); -1 where no row has it. An unknown source name is
     ignored and the key looked up across sources (when it is unique there)."""
     ids = identities(clean)
-    by_id = pd.Series(np.arange(len(ids)), index=ids.to_numpy())
-    by_id = by_id[~by_id.index.duplicated()]
+    by_id = positions(ids, row_aliases(clean))
     key_only = ids.map(lambda v: v.split("|", 1)[1])
     counts = key_only.value_counts()
     by_key = pd.Series(np.arange(len(ids)), index=key_only.to_numpy())

@@ -24,7 +24,7 @@ from .blocking import Candidates
 from .clustering import Edges, cluster, components
 from .comparisons import Comparison, compare, default_comparisons
 from .decisions import resolve
-from .ids import identities
+from .ids import identities, row_aliases
 from .model import MatchModel, PairGroup, Scores, TermFrequencies, fit, labelled_m, score, term_frequencies
 from .prepare import MatchFrame, prepare
 from .settings import DedupeSettings
@@ -105,11 +105,15 @@ def fit_model(
 
 
 def learn_m_from_labels(
-    model: MatchModel, mf: MatchFrame, ids: pd.Series, training: pd.DataFrame
+    model: MatchModel,
+    mf: MatchFrame,
+    ids: pd.Series,
+    training: pd.DataFrame,
+    aliases: pd.Series | None = None,
 ) -> MatchModel:
     """The model with m learnt from labelled matching pairs (must_link rows of a decisions-format
     file) instead of by EM; u (random pairs) and the prior (EM's match share) stay as fitted."""
-    same, different = resolve(training, ids)
+    same, different = resolve(training, ids, aliases)
     if len(same) < MIN_LABELLED_MATCHES:
         raise ConfigError(
             f"dedupe.training names {len(same)} matching pair(s) among this run's rows; "
@@ -196,7 +200,8 @@ def link(
     n = len(frame)
     mf = prepare(frame)
     ids = identities(frame)
-    must, cannot = resolve(decisions, ids)
+    aliases = row_aliases(frame)
+    must, cannot = resolve(decisions, ids, aliases)
     if owners is not None:
         must = pd.concat([must, _owner_constraints(owners)], ignore_index=True)
     comparisons = (
@@ -217,7 +222,7 @@ def link(
             pair_space = max(n_new * (n - 1) - n_new * (n_new - 1) / 2, 1.0)
         model = fit_model(mf, comparisons, gamma, candidates, wanted, settings, pair_space=pair_space)
         if training is not None:
-            model = learn_m_from_labels(model, mf, ids, training)
+            model = learn_m_from_labels(model, mf, ids, training, aliases)
     # The pairs per key are counted; which key found which pair is no longer needed.
     found = replace(found, left=found.left[:0], right=found.right[:0], found_by={})
     del candidates, wanted

@@ -13,7 +13,7 @@ import pyarrow as pa
 from .. import schema
 from .decisions import load_decisions
 from .households import household_ids
-from .ids import assign_ids
+from .ids import assign_ids, row_ids
 from .linking import Linked, in_pairs, link
 from .model import MatchModel, Scores
 from .prepare import custom_columns, stripped_text, text_column
@@ -217,9 +217,20 @@ def cross_reference(
             "source_key": keys.array,
             "customer_id": customer[:n],
             "match_score": best,
+            "source_id": keyless_ids(clean),
         }
     )
     return xref, accepted
+
+
+def keyless_ids(clean: pd.DataFrame) -> np.ndarray:
+    """The identity a row without a legacy key is stored by (`ids.content_ids`); None for keyed
+    rows, whose key is their identity."""
+    out = np.full(len(clean), None, dtype=object)
+    missing = text_column(clean, "source_key").isna().to_numpy()
+    if missing.any():
+        out[missing] = row_ids(clean.loc[missing]).to_numpy(dtype=object)
+    return out
 
 
 def golden_stats(golden: pd.DataFrame) -> dict[str, object]:

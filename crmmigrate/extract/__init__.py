@@ -99,7 +99,7 @@ def reject_duplicate_keys(staged: pd.DataFrame, rejects: pd.DataFrame) -> tuple[
     """Rows whose legacy key an earlier row of the source already has, with other values, move to
     the rejects (their values kept) with reason `duplicate_key`: the key is how the store knows a
     row, so two different rows cannot share it. A row repeated exactly stays (dedupe merges it).
-    A key equal to the id a keyless row of the source is known by (`#` and its row number) is
+    A key equal to the identity a keyless row of the source is known by (`dedupe.ids.row_ids`) is
     rejected the same way."""
     if "source_key" not in staged.columns or len(staged) < 2:
         return staged, rejects
@@ -136,10 +136,13 @@ def reject_duplicate_keys(staged: pd.DataFrame, rejects: pd.DataFrame) -> tuple[
 def _reject_keys_of_keyless_rows(
     staged: pd.DataFrame, rejects: pd.DataFrame, key: pd.Series
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
-    keyless = staged.loc[key.isna(), "source_row"]
-    if keyless.empty or not key.str.startswith("#", na=False).any():
+    from ..dedupe.ids import row_ids
+
+    keyless = key.isna()
+    if not keyless.any() or keyless.all():
         return staged, rejects, key
-    taken = {f"#{int(r)}": int(r) for r in keyless}
+    ids = row_ids(staged.loc[keyless].drop(columns="source_key"))
+    taken = dict(zip(ids, staged.loc[keyless, "source_row"].astype(int), strict=True))
     clash = key.map(lambda k: k in taken if k is not None else False).astype(bool)
     if not clash.any():
         return staged, rejects, key
@@ -148,7 +151,10 @@ def _reject_keys_of_keyless_rows(
     moved.insert(
         3,
         "detail",
-        [f"legacy key {k!r} is the id crmmigrate gives row {taken[k]}, which has no key" for k in key[clash]],
+        [
+            f"legacy key {k!r} is the identity crmmigrate gives row {taken[k]}, which has no key"
+            for k in key[clash]
+        ],
     )
     parts = [p for p in (rejects, moved) if len(p)]
     kept = staged.loc[~clash].reset_index(drop=True)

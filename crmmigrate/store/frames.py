@@ -130,13 +130,14 @@ def customer_frame(golden: pd.DataFrame, xref: pd.DataFrame | None = None) -> pd
     return out.reset_index(drop=True)
 
 
-def source_ids(keys: pd.Series, rows: pd.Series) -> pd.Series:
+def source_ids(keys: pd.Series, rows: pd.Series, given: pd.Series | None = None) -> pd.Series:
     """The identity of each source row within its source, as `customer_sources` keys it: the legacy
-    key (trimmed), `#<source_row>` when there is none, `sha256:<hex>` of a key longer than
-    `tables.SOURCE_ID_LENGTH` characters. The same identity as the dedupe stage's stable ids
-    (`dedupe.ids.identities`, without the `source|` prefix), so the stored row a run finds for a
-    legacy record is the one the ids were matched on. `keys` as `text_column` gives them; in
-    Arrow, as a Python loop costs seconds per million rows."""
+    key (trimmed); without one, the identity the dedupe stage `given` it (`~<digest>` of the row's
+    values), else `#<source_row>` (cross-references written before content identities);
+    `sha256:<hex>` of a key longer than `tables.SOURCE_ID_LENGTH` characters. The same identity as
+    the dedupe stage's stable ids (`dedupe.ids.identities`, without the `source|` prefix), so the
+    stored row a run finds for a legacy record is the one the ids were matched on. `keys` as
+    `text_column` gives them; in Arrow, as a Python loop costs seconds per million rows."""
     key = pc.utf8_trim_whitespace(pa.array(keys.to_numpy(dtype=object), type=pa.string(), from_pandas=True))
     key = pc.if_else(pc.equal(key, ""), pa.scalar(None, pa.string()), key)
     long = pc.fill_null(pc.greater(pc.utf8_length(key), tables.SOURCE_ID_LENGTH), False)
@@ -148,6 +149,9 @@ def source_ids(keys: pd.Series, rows: pd.Series) -> pd.Series:
     numbers = pd.array(pd.to_numeric(rows, errors="coerce"), dtype="Int64")
     row_text = pa.array(numbers.astype("string[pyarrow]"), type=pa.string())
     by_row = pc.binary_join_element_wise("#", row_text, "")
+    if given is not None:
+        stated = pa.array(given.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        by_row = pc.coalesce(stated, by_row)
     ids = pc.coalesce(key, by_row).to_numpy(zero_copy_only=False)
     return pd.Series(ids, index=keys.index, dtype=object)
 
@@ -166,7 +170,8 @@ def xref_frame(xref: pd.DataFrame) -> pd.DataFrame:
         if "source_key" in xref.columns
         else pd.Series([None] * len(xref), index=xref.index, dtype=object)
     )
-    out["source_id"] = source_ids(out["source_key"], out["source_row"])
+    given = text_column(xref["source_id"]) if "source_id" in xref.columns else None
+    out["source_id"] = source_ids(out["source_key"], out["source_row"], given)
     out["customer_id"] = text_column(xref["customer_id"])
     if "match_score" in xref.columns:
         scores = pd.to_numeric(xref["match_score"], errors="coerce").astype(float)

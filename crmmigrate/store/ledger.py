@@ -76,13 +76,17 @@ def finish(conn: sa.Connection, run_id: str, plan: LoadPlan) -> None:
     )
 
 
-def fail(engine: sa.Engine, run_id: str, detail: str) -> None:
+def fail(engine: sa.Engine, run_id: str, detail: str) -> bool:
+    """Record a running run as failed; True if it was. A run whose transaction committed (an
+    interrupt that came after the commit) is left as succeeded: the ledger says what the store
+    holds."""
     with engine.begin() as conn:
-        conn.execute(
+        changed = conn.execute(
             load_runs.update()
-            .where(load_runs.c.run_id == run_id)
+            .where(load_runs.c.run_id == run_id, load_runs.c.status == RUNNING)
             .values(status=FAILED, finished=_now(), detail=detail[:2000])
         )
+    return bool(changed.rowcount)
 
 
 def runs(conn: sa.Connection) -> pd.DataFrame:
