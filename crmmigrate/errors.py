@@ -68,6 +68,8 @@ class OutputError(CrmMigrateError):
 
 
 class GateError(CrmMigrateError):
-    """A data-quality gate failed: validation errors or an unbalanced reconciliation."""
+    """A data-quality gate failed: validation errors or an unbalanced reconciliation. Commands raise
+    it after printing their report; the CLI prints `gate failed: <message>` and exits 1, the one
+    exit code that means "the data did not pass"."""
 
     exit_code = EXIT_GATE

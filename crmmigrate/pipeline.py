@@ -485,15 +485,19 @@ class Loaded:
     result: Any  # store.LoadResult, or None when the gate stayed shut
     store_customers: int
     store_checksum: str
+    integrity: tuple[int, int] | None = None  # see `Store.integrity`
 
     def summary(self, dry_run: bool) -> str:
         if self.result is None:
             return "skipped: validation errors (use --force to load anyway)"
         verb = "would insert" if dry_run else "inserted"
         text = (
-            f"{verb} {self.result.inserted}, updated {self.result.updated}, "
-            f"unchanged {self.result.unchanged} (store holds {self.store_customers})"
+            f"{verb} {self.result.inserted}, updated {self.result.updated}, unchanged {self.result.unchanged}"
         )
+        if self.result.plan.retired:
+            merged = "would retire" if dry_run else "retired"
+            text += f", {merged} {self.result.plan.retired} merged into others"
+        text += f" (store holds {self.store_customers})"
         return text + (" — dry run, nothing written" if dry_run else "")
 
 
@@ -525,7 +529,7 @@ def load_stage(
                     forced=forced,
                 )
         ids = data.golden["customer_id"] if len(data.golden) else None
-        return Loaded(result, store.count_customers(), store.checksum(ids))
+        return Loaded(result, store.count_customers(), store.checksum(ids), store.integrity())
 
 
 # -- reconcile --------------------------------------------------------------------------------
@@ -556,6 +560,7 @@ def reconcile_stage(
         load=loaded.result if loaded else None,
         store_customers=loaded.store_customers if in_store else None,
         store_checksum=loaded.store_checksum if in_store else None,
+        store_integrity=loaded.integrity if in_store else None,
         clean=clean,
         rejects=extracted.rejects,
         extra={"dry_run": dry_run, **(extra or {})},

@@ -415,3 +415,30 @@ def test_a_store_that_knew_keyless_rows_by_number_keeps_their_ids_after_the_upgr
     second = run_with("Zoe", "Ed", "Anna", "Dora")
     assert {n: second[n] for n in first} == legacy  # by what the rows say, not where they stand
     assert len(second) == 4  # no one twice
+
+
+def test_a_rerun_that_merges_two_stored_customers_retires_one_and_still_balances(tmp_path: Path) -> None:
+    config = KEYLESS.replace("mapping: {columns: {", "mapping: {key: id, columns: {")
+    (tmp_path / "crm.yml").write_text(config.replace("{tmp}", str(tmp_path)), encoding="utf-8")
+    (tmp_path / "webform.csv").write_text(
+        "id,first,last,email\n1,Anna,Berg,anna@example.org\n2,Dora,Fox,dora@example.org\n", encoding="utf-8"
+    )
+    assert run(load_config(tmp_path / "crm.yml")).exit_code == 0
+    with open_store(f"sqlite:///{tmp_path / 'crm.db'}") as store:
+        first = set(store.read_customers()["customer_id"])
+    (tmp_path / "decisions.csv").write_text(
+        "left_source,left_key,right_source,right_key,decision\nwebform,1,webform,2,must_link\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "crm.yml").write_text(
+        config.replace("{tmp}", str(tmp_path)) + "dedupe: {decisions: decisions.csv}\n", encoding="utf-8"
+    )
+    result = run(load_config(tmp_path / "crm.yml"))
+    assert result.exit_code == 0
+    with open_store(f"sqlite:///{tmp_path / 'crm.db'}") as store:
+        (survivor,) = store.read_customers()["customer_id"]
+        (retired,) = first - {survivor}
+        assert store.resolve_ids([retired]) == {retired: survivor}
+    report = json.loads((tmp_path / "out" / "reconciliation.json").read_text(encoding="utf-8"))
+    checks = {c["name"]: c["passed"] for c in report["checks"]}
+    assert checks["every stored customer has a source row"] and report["balanced"]

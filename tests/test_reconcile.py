@@ -113,6 +113,15 @@ def test_a_store_that_differs_from_the_golden_set_unbalances_the_run(run_frames:
     assert not _reconcile(run_frames, store_customers=2, store_checksum=good).balanced
 
 
+def test_a_store_with_a_customer_without_source_rows_unbalances_the_run(run_frames: dict) -> None:
+    good = golden_checksum(run_frames["golden"])
+    assert _reconcile(run_frames, store_customers=3, store_checksum=good, store_integrity=(0, 0)).balanced
+    rec = _reconcile(run_frames, store_customers=4, store_checksum=good, store_integrity=(1, 0))
+    assert [c.name for c in rec.checks if not c.passed] == ["every stored customer has a source row"]
+    dangling = _reconcile(run_frames, store_customers=3, store_checksum=good, store_integrity=(0, 2))
+    assert [c.name for c in dangling.checks if not c.passed] == ["every stored source row has a customer"]
+
+
 def test_a_real_load_reconciles(run_frames: dict, sqlite_url: str) -> None:
     with open_store(sqlite_url) as store:
         result = store.load(run_frames["golden"], run_frames["xref"], run_id="run-1")

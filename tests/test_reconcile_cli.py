@@ -41,6 +41,9 @@ def test_an_unbalanced_run_exits_1_and_names_the_failed_check(tmp_path: Path) ->
     result = runner.invoke(app, ["reconcile", "--out", str(tmp_path), "--markdown"])
     assert result.exit_code == 1
     assert "❌ crm: read = rejected + staged" in result.output
+    assert "gate failed: the reconciliation is not balanced: crm: read = rejected + staged" in " ".join(
+        result.output.split()
+    )
 
 
 def test_a_missing_report_is_exit_2(tmp_path: Path) -> None:

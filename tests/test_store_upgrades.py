@@ -146,7 +146,7 @@ def test_a_version_1_store_is_upgraded_with_every_row_and_its_identity(store_url
     history = _rows(store_url, sa.select(h.c.source_id, h.c.before_image).order_by(h.c.source_id))
     assert [(i, json.loads(image)["source_row"]) for i, image in history] == [("W-1", 1), ("W-3", 3)]
     assert _leftovers(store_url) == []
-    assert _rows(store_url, sa.select(tables.meta.c.value)) == [("2",)]
+    assert _rows(store_url, sa.select(tables.meta.c.value)) == [(str(tables.SCHEMA_VERSION),)]
 
 
 def test_rolling_back_a_version_1_run_brings_back_the_link_it_overwrote(store_url: str) -> None:
@@ -197,3 +197,35 @@ def test_an_upgraded_store_takes_the_next_nightly_load(store_url: str) -> None:
         result = store.load(golden, night_3, run_id="night-3")
         assert result.plan.counts("customer_sources").inserts == 1
         assert len(store.read_xref()) == len(SOURCES) + 1
+
+
+def test_a_version_2_store_retires_the_customers_its_merges_left_without_source_rows(
+    store_url: str, golden_set
+) -> None:
+    golden, xref, _ = golden_set()
+    with open_store(store_url) as store:
+        store.load(golden, xref, run_id="run-1")
+        moved = xref.assign(customer_id=xref["customer_id"].replace("C00001", "C00000"))
+        merged = golden[golden["customer_id"] != "C00001"].copy()
+        merged["member_count"] = merged["customer_id"].map(moved["customer_id"].value_counts())
+        store.load(merged, moved, run_id="run-2")
+    # As version 2 left it: the absorbed customer still there, no aliases, no lineage history.
+    engine = create_engine(normalise_url(store_url))
+    with engine.begin() as conn:
+        h = tables.customer_history
+        absorbed = h.c.customer_id == "C00001"
+        image = json.loads(conn.execute(sa.select(h.c.before_image).where(absorbed)).scalar())
+        conn.execute(h.delete().where(absorbed))
+        conn.execute(tables.customers.insert().values(customer_id="C00001", **image))
+        for table in (tables.customer_aliases, tables.lineage_history):
+            table.drop(conn)
+        conn.execute(tables.meta.update().values(value="2"))
+    engine.dispose()
+
+    with open_store(store_url) as store:
+        assert "C00001" not in set(store.read_customers()["customer_id"])
+        assert store.read_aliases().to_dict("records") == [{"customer_id": "C00001", "survivor_id": "C00000"}]
+        assert store.integrity() == (0, 0)
+        store.rollback("run-2")  # the run that moved its rows: undoing it brings the customer back
+        assert "C00001" in set(store.read_customers()["customer_id"]) and store.integrity() == (0, 0)
+        assert len(store.read_aliases()) == 0

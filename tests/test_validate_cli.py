@@ -49,6 +49,7 @@ def test_planted_defects_fail_with_exit_1_and_every_output_written(files: Path) 
     ]
     result = runner.invoke(app, args)
     assert result.exit_code == 1, result.output
+    assert "gate failed:" in result.output and "error rules failed (" in " ".join(result.output.split())
     data = json.loads((out / "v.json").read_text(encoding="utf-8"))
     counts = {r["name"]: r["unexpected_count"] for r in data["rules"] if not r["success"]}
     assert counts["customer id unique"] == 2 and counts["country is ISO"] == 1

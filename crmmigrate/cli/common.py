@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from ..config import DEFAULT_CONFIG, RunConfig, load_config
-from ..errors import EXIT_INTERNAL, EXIT_USAGE, ConfigError, CrmMigrateError
+from ..errors import EXIT_INTERNAL, EXIT_USAGE, ConfigError, CrmMigrateError, GateError
 
 console = Console(stderr=False, highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -39,6 +39,11 @@ def handle_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except GateError as exc:  # a verdict on the data, not a fault: no traceback even with --debug
+            err_console.print(f"[bold red]gate failed:[/] {escape(exc)}", soft_wrap=True, emoji=False)
+            if exc.hint:
+                err_console.print(f"[dim]hint:[/] {escape(exc.hint)}", soft_wrap=True, emoji=False)
+            raise typer.Exit(exc.exit_code) from None
         except CrmMigrateError as exc:
             if debug_enabled():
                 raise

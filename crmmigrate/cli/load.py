@@ -7,8 +7,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ..errors import EXIT_GATE
-from .common import console, err_console, escape, handle_errors, load_run_config
+from ..errors import GateError
+from .common import console, escape, handle_errors, load_run_config
 
 
 @handle_errors
@@ -48,8 +48,9 @@ def load(
         cfg = load_run_config(config_path or (Path(config) if config else None), store=store)
         passed = read_validation_passed(out_dir(cfg))
         if not passed and not force:
-            err_console.print("[red]validation failed on this golden set: nothing loaded (use --force)[/]")
-            raise typer.Exit(EXIT_GATE)
+            raise GateError(
+                "validation failed on this golden set: nothing loaded", hint="use --force to load anyway"
+            )
         loaded = load_stage(
             cfg,
             read_golden(out_dir(cfg)),
@@ -71,10 +72,12 @@ def load(
     what = "Dry run (nothing written)" if result.dry_run else "Loaded"
     title = f"{what}: run {result.run_id} into {result.store}"
     table = Table(title=escape(title), title_justify="left")
-    for column in ("table", "inserts", "updates", "unchanged"):
+    for column in ("table", "inserts", "updates", "unchanged", "deletes"):
         table.add_column(column, justify="left" if column == "table" else "right")
     for name, counts in result.plan.tables.items():
-        table.add_row(name, str(counts.inserts), str(counts.updates), str(counts.unchanged))
+        table.add_row(
+            name, str(counts.inserts), str(counts.updates), str(counts.unchanged), str(counts.deletes)
+        )
     console.print(table)
 
 

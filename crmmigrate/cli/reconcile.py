@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ..errors import EXIT_GATE
+from ..errors import GateError
 from .common import console, escape, handle_errors, load_run_config
 
 
@@ -39,7 +39,7 @@ def reconcile(
         data = read_golden(out_dir(cfg))
         with open_store(cfg.store_url()) as store:
             ids = data.golden["customer_id"] if len(data.golden) else None
-            loaded = Loaded(None, store.count_customers(), store.checksum(ids))
+            loaded = Loaded(None, store.count_customers(), store.checksum(ids), store.integrity())
         rec = reconcile_stage(
             run_id=new_run_id(),
             extracted=read_extracted(out_dir(cfg)),
@@ -66,7 +66,11 @@ def reconcile(
         verdict = "[bold green]BALANCED[/]" if rec.balanced else "[bold red]NOT BALANCED[/]"
         console.print(f"{verdict}: {rec.golden_records} golden records from {rec.golden_members} rows")
     if not rec.balanced:
-        raise typer.Exit(EXIT_GATE)
+        failed = [c.name for c in rec.checks if not c.passed]
+        raise GateError(
+            f"the reconciliation is not balanced: {'; '.join(failed)}",
+            hint="the report's checks say which rows are not accounted for",
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from ..config import DEFAULT_CONFIG
+from ..errors import EXIT_OK, GateError
 from ..pipeline import StageEvent, run
 from .common import console, err_console, escape, handle_errors, load_run_config
 
@@ -65,7 +66,18 @@ def run_command(
     console.print(
         f"{verdict} run {result.run_id}: reports in {escape(result.out_dir)}/ (reconciliation.html)"
     )
-    raise typer.Exit(result.exit_code)
+    if result.exit_code != EXIT_OK:
+        failed = [
+            what
+            for passed, what in (
+                (result.validation_passed, "validation found errors"),
+                (result.balanced, "the reconciliation is not balanced"),
+            )
+            if not passed
+        ]
+        raise GateError(
+            "; ".join(failed), hint=f"see {result.out_dir}/validation.json and reconciliation.html"
+        )
 
 
 def register(app: typer.Typer) -> None:

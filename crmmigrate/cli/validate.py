@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
-from ..errors import EXIT_GATE, EXIT_OK, ConfigError
-from ..validate import audit_store, render_table, validate_file, write_outputs
+from ..errors import ConfigError, GateError
+from ..validate import ValidationReport, audit_store, render_table, validate_file, write_outputs
 from .common import console, escape, handle_errors, load_run_config
 
 
@@ -48,7 +48,8 @@ def validate_command(
         data = read_golden(out_dir(config))
         report = validate_stage(config, data.golden, data.xref, out_dir(config))
         console.print(render_table(report))
-        raise typer.Exit(EXIT_OK if report.passed else EXIT_GATE)
+        _gate(report)
+        return
     if in_path is not None and store is not None:
         raise ConfigError("give --in FILE or --store URL, not both", hint="crmmigrate validate --help")
     refs = list(rules or ["golden"])
@@ -58,7 +59,17 @@ def validate_command(
         report, json_path=json_out, junit_path=junit, html_path=html_out, failures_path=failures
     ):
         console.print(f"[dim]wrote {escape(path)}[/]")
-    raise typer.Exit(EXIT_OK if report.passed else EXIT_GATE)
+    _gate(report)
+
+
+def _gate(report: ValidationReport) -> None:
+    if report.passed:
+        return
+    names = ", ".join(r.name for r in report.errors[:5]) + (", …" if len(report.errors) > 5 else "")
+    raise GateError(
+        f"{len(report.errors)} error rule{'s' if len(report.errors) != 1 else ''} failed ({names})",
+        hint="fix the data or the rules; rules with severity warning are reported but do not fail the gate",
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -71,6 +71,7 @@ def store_checks(
     load: LoadResult | None,
     store_customers: int | None,
     store_checksum: str | None,
+    store_integrity: tuple[int, int] | None = None,
 ) -> list[Check]:
     checks = []
     if load is not None and not load.dry_run:
@@ -98,6 +99,20 @@ def store_checks(
                 f"{store_customers} in the store, {len(golden)} golden records",
             )
         )
+    if store_integrity is not None:
+        alone, dangling = store_integrity
+        checks += [
+            Check(
+                "every stored customer has a source row",
+                alone == 0,
+                f"{alone} stored customers without a source row",
+            ),
+            Check(
+                "every stored source row has a customer",
+                dangling == 0,
+                f"{dangling} stored source rows whose customer is not stored",
+            ),
+        ]
     return checks
 
 
@@ -110,6 +125,7 @@ def reconcile(
     load: LoadResult | None,
     store_customers: int | None,
     store_checksum: str | None,
+    store_integrity: tuple[int, int] | None = None,
     clean: pd.DataFrame | None = None,
     rejects: pd.DataFrame | None = None,
     extra: Mapping[str, Any] | None = None,
@@ -123,7 +139,7 @@ def reconcile(
     checks = [
         *source_checks(sources),
         *golden_checks(sources, golden, xref),
-        *store_checks(golden, checksum, load, store_customers, store_checksum),
+        *store_checks(golden, checksum, load, store_customers, store_checksum, store_integrity),
     ]
     return Reconciliation(
         run_id=run_id,

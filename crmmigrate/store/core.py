@@ -277,6 +277,40 @@ class Store:
     def read_lineage(self) -> pd.DataFrame:
         return self._read(tables.golden_lineage)
 
+    def read_aliases(self) -> pd.DataFrame:
+        """customer_id, survivor_id of every customer a merge retired (survivor_id may itself be
+        retired later: `resolve_ids` follows the chain)."""
+        return self._read(tables.customer_aliases, ("customer_id", "survivor_id"))
+
+    def resolve_ids(self, customer_ids: Iterable[str]) -> dict[str, str]:
+        """Each id as the live customer it is now: itself, or the customer it was merged into."""
+        survivor = dict(self.read_aliases().itertuples(index=False))
+        out = {}
+        for customer_id in customer_ids:
+            seen, now = {customer_id}, customer_id
+            while now in survivor and survivor[now] not in seen:
+                now = survivor[now]
+                seen.add(now)
+            out[customer_id] = now
+        return out
+
+    def integrity(self) -> tuple[int, int]:
+        """(customers without a source row, source rows whose customer is not stored): both 0 in a
+        store that only crmmigrate loads wrote, from cross-references."""
+        c, x = tables.customers, tables.customer_sources
+        with self._engine.connect() as conn:
+            alone = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(c)
+                .where(~sa.exists().where(x.c.customer_id == c.c.customer_id))
+            ).scalar_one()
+            dangling = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(x)
+                .where(~sa.exists().where(c.c.customer_id == x.c.customer_id))
+            ).scalar_one()
+        return int(alone), int(dangling)
+
     def count_customers(self) -> int:
         with self._engine.connect() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(tables.customers)).scalar_one())

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -28,9 +28,11 @@ class TableCounts:
     inserts: int = 0
     updates: int = 0
     unchanged: int = 0
+    deletes: int = 0  # customers: retired by a merge; lineage: values now empty or customers retired
 
     @property
     def total(self) -> int:
+        """The rows of the load: inserted, updated or unchanged (deletes are stored rows)."""
         return self.inserts + self.updates + self.unchanged
 
 
@@ -42,14 +44,19 @@ class LoadPlan:
 
     @property
     def changes(self) -> int:
-        return sum(c.inserts + c.updates for c in self.tables.values())
+        return sum(c.inserts + c.updates + c.deletes for c in self.tables.values())
+
+    @property
+    def retired(self) -> int:
+        """Stored customers merged into another one by this load."""
+        return self.counts("customers").deletes
 
     def counts(self, table: str = "customers") -> TableCounts:
         return self.tables.get(table, TableCounts())
 
     def as_dict(self) -> dict[str, dict[str, int]]:
         return {
-            name: {"inserts": c.inserts, "updates": c.updates, "unchanged": c.unchanged}
+            name: {"inserts": c.inserts, "updates": c.updates, "unchanged": c.unchanged, "deletes": c.deletes}
             for name, c in self.tables.items()
         }
 
@@ -71,9 +78,12 @@ class TableDiff:
     updates: pd.DataFrame  # the new values
     before: pd.DataFrame  # the stored values of the updated rows, same order
     unchanged: int
+    deletes: pd.DataFrame | None = None  # stored rows the load removes (whole rows, as read)
+    images: pd.DataFrame | None = None  # lineage: customer_id, before_image of every customer touched
 
     def counts(self) -> TableCounts:
-        return TableCounts(len(self.inserts), len(self.updates), self.unchanged)
+        deletes = 0 if self.deletes is None else len(self.deletes)
+        return TableCounts(len(self.inserts), len(self.updates), self.unchanged, deletes)
 
 
 def prepare(golden: pd.DataFrame, xref: pd.DataFrame | None, lineage: pd.DataFrame | None) -> Prepared:
@@ -251,17 +261,85 @@ def diff(table: sa.Table, new: pd.DataFrame, existing: pd.DataFrame) -> TableDif
 
 
 def plan_diffs(conn: sa.Connection, prepared: Prepared) -> list[TableDiff]:
-    """Diff every table of the load against what the store holds now."""
+    """Diff every table of the load against what the store holds now.
+
+    A stored customer whose every source row now belongs to another customer (this run merged it
+    into that one) is retired: its row is deleted, its id kept in `customer_aliases` pointing at
+    the survivor. Lineage rows of fields that are now empty, or of retired customers, go too.
+    Deleted rows and replaced lineage keep before-images, so a rollback restores them."""
     c = prepared.customers
-    diffs = [diff(tables.customers, c, read_rows(conn, tables.customers, "customer_id", c["customer_id"]))]
+    customers = diff(tables.customers, c, read_rows(conn, tables.customers, "customer_id", c["customer_id"]))
     x = prepared.xref
     existing_x = read_rows(conn, tables.customer_sources, "source", x["source"])
-    diffs.append(diff(tables.customer_sources, x, _numeric_keys(existing_x)))
-    if prepared.lineage is not None:
-        lin = prepared.lineage
-        existing_l = read_rows(conn, tables.golden_lineage, "customer_id", lin["customer_id"])
-        diffs.append(diff(tables.golden_lineage, lin, _numeric_keys(existing_l)))
-    return diffs
+    sources = diff(tables.customer_sources, x, _numeric_keys(existing_x))
+    aliases = retirements(conn, sources, set(c["customer_id"]))
+    retired = read_rows(conn, tables.customers, "customer_id", aliases["customer_id"])
+    customers = replace(customers, deletes=retired)
+    existing_a = read_rows(conn, tables.customer_aliases, "customer_id", aliases["customer_id"])
+    diffs = [customers, sources, diff(tables.customer_aliases, aliases, existing_a)]
+    lineage = lineage_diff(conn, prepared, set(aliases["customer_id"]), set(customers.inserts["customer_id"]))
+    return [*diffs, *([lineage] if lineage is not None else [])]
+
+
+def retirements(conn: sa.Connection, sources: TableDiff, loaded: set[str]) -> pd.DataFrame:
+    """customer_id, survivor_id of the stored customers this load leaves without a source row:
+    their links move to another customer (the survivor is the one most of them move to), none
+    stays, and the load does not bring the customer itself."""
+    moved = pd.DataFrame(
+        {
+            "customer_id": sources.before["customer_id"].to_numpy(dtype=object),
+            "survivor_id": sources.updates["customer_id"].to_numpy(dtype=object),
+        }
+    )
+    moved = moved[(moved["customer_id"] != moved["survivor_id"]) & ~moved["customer_id"].isin(loaded)]
+    if not len(moved):
+        return pd.DataFrame({"customer_id": pd.Series(dtype=object), "survivor_id": pd.Series(dtype=object)})
+    links = read_rows(conn, tables.customer_sources, "customer_id", moved["customer_id"])
+    leaving = _keys(sources.updates, ("source", "source_id"))
+    stays = ~_keys(links, ("source", "source_id")).isin(leaving)
+    kept = set(links.loc[stays, "customer_id"])
+    moved = moved[~moved["customer_id"].isin(kept)]
+    votes = moved.groupby(["customer_id", "survivor_id"]).size().reset_index(name="n")
+    votes = votes.sort_values(["customer_id", "n", "survivor_id"], ascending=[True, False, True])
+    out = votes.drop_duplicates("customer_id")[["customer_id", "survivor_id"]].reset_index(drop=True)
+    return out.astype(object)
+
+
+def lineage_diff(
+    conn: sa.Connection, prepared: Prepared, retired: set[str], inserted: set[str]
+) -> TableDiff | None:
+    """The lineage of the loaded customers as the run gives it: a stored row of a field the run
+    gives no lineage for (the value is now empty), or of a retired customer, is deleted. `images`
+    holds the whole stored lineage of each stored customer whose lineage changes."""
+    table = tables.golden_lineage
+    if prepared.lineage is None and not retired:
+        return None
+    new = prepared.lineage if prepared.lineage is not None else _empty(table)
+    covered = pd.Series(
+        [*(prepared.customers["customer_id"] if prepared.lineage is not None else []), *retired], dtype=object
+    )
+    existing = _numeric_keys(read_rows(conn, table, "customer_id", covered))
+    result = diff(table, new, existing)
+    key = ("customer_id", "field")
+    gone = existing[~_keys(existing, key).isin(_keys(new, key))].reset_index(drop=True)
+    touched = set(result.updates["customer_id"]) | set(gone["customer_id"])
+    touched |= set(result.inserts["customer_id"]) - inserted
+    return replace(result, deletes=gone, images=_lineage_images(existing, touched))
+
+
+def _lineage_images(existing: pd.DataFrame, touched: set[str]) -> pd.DataFrame:
+    images = {cid: {} for cid in sorted(touched)}
+    mine = existing[existing["customer_id"].isin(touched)]
+    for cid, name, source, row in mine[["customer_id", "field", "source", "source_row"]].itertuples(
+        index=False
+    ):
+        images[cid][name] = [source, int(row)]
+    return pd.DataFrame(
+        {
+            "customer_id": pd.Series(list(images), dtype=object),
+            "before_image": pd.Series([json.dumps(v, sort_keys=True) for v in images.values()], dtype=object),
+        }
+    )
 
 
 def _numeric_keys(frame: pd.DataFrame) -> pd.DataFrame:
@@ -276,9 +354,10 @@ def plan_of(diffs: list[TableDiff]) -> LoadPlan:
     return LoadPlan({d.table.name: d.counts() for d in diffs})
 
 
-def before_images(diff: TableDiff) -> list[str]:
-    """The stored rows an update replaces (bookkeeping included), as JSON: what a rollback restores."""
-    columns = [c for c in diff.before.columns if c not in diff.key]
-    records = diff.before[columns].astype(object).where(diff.before[columns].notna(), None)
+def before_images(rows: pd.DataFrame, key: tuple[str, ...]) -> list[str]:
+    """Stored rows an update or delete replaces (bookkeeping included), as JSON: what a rollback
+    restores."""
+    columns = [c for c in rows.columns if c not in key]
+    records = rows[columns].astype(object).where(rows[columns].notna(), None)
     rows = records.itertuples(index=False)
     return [json.dumps(dict(zip(columns, row, strict=True)), ensure_ascii=False) for row in rows]

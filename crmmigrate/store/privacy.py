@@ -1,7 +1,8 @@
 """Erasing a person (the right to be forgotten) and keeping them out of later runs.
 
 `forget` deletes the person's golden record, cross-reference rows, lineage and every before-image
-that holds their data or their link to a source row, in one transaction, and adds digests of
+that holds their data or their link to a source row, and the ids of customers merged into theirs
+(`customer_aliases`; a retired id given to `forget` finds the person), in one transaction, and adds digests of
 everything they are recognised by to `suppressions`: their email and phone as standardised,
 their names with their birth date and with their address, the legacy systems' keys, the customer
 id. Extraction rejects matching rows with reason `suppressed` (`suppressed_mask`, on standardised
@@ -112,11 +113,25 @@ def _frame(conn: sa.Connection, query: sa.Select) -> pd.DataFrame:
     return pd.DataFrame([tuple(r) for r in result], columns=list(result.keys()), dtype=object)
 
 
+def resolve_alias(conn: sa.Connection, customer_id: str) -> str:
+    """The live customer a retired id was merged into (following merges of merges), or the id."""
+    a = tables.customer_aliases
+    seen = {customer_id}
+    while True:
+        survivor = conn.execute(sa.select(a.c.survivor_id).where(a.c.customer_id == customer_id)).scalar()
+        if survivor is None or survivor in seen:
+            return customer_id
+        seen.add(survivor)
+        customer_id = survivor
+
+
 def forget(conn: sa.Connection, *, email: str | None = None, customer_id: str | None = None) -> ForgetResult:
     """Erase one person (by email or customer id) inside the caller's transaction."""
     if not email and not customer_id:
         raise StoreError("say whom to forget", hint="give --email or --customer-id")
     c = tables.customers
+    if customer_id:
+        customer_id = resolve_alias(conn, customer_id)
     condition = (
         c.c.customer_id == customer_id if customer_id else sa.func.lower(c.c.email) == email.strip().lower()
     )
@@ -129,15 +144,24 @@ def forget(conn: sa.Connection, *, email: str | None = None, customer_id: str | 
         if ids
         else (pd.DataFrame(columns=["source", "source_id", "source_key"], dtype=object))
     )
+    a = tables.customer_aliases
+    former = (
+        _frame(conn, sa.select(a.c.customer_id).where(a.c.survivor_id.in_(ids)))["customer_id"].tolist()
+        if ids
+        else []
+    )
     keys = pd.DataFrame({"customer_id": ids}, dtype=object)
-    for table in (tables.customers, tables.golden_lineage):
+    for table in (tables.customers, tables.golden_lineage, tables.customer_history, tables.lineage_history):
         delete_rows(conn, table, ["customer_id"], keys)
-    delete_rows(conn, tables.customer_history, ["customer_id"], keys)
+    delete_rows(conn, a, ["customer_id"], pd.DataFrame({"customer_id": former}, dtype=object))
+    delete_rows(
+        conn, tables.customer_history, ["customer_id"], pd.DataFrame({"customer_id": former}, dtype=object)
+    )
     delete_rows(conn, tables.customer_sources, ["source", "source_id"], rows)
     delete_rows(conn, tables.source_history, ["source", "source_id"], rows)
     delete_rows(conn, tables.source_history, ["run_id", "source", "source_id"], _former_links(conn, ids))
     _redact_other_images(conn, found, email)
-    digests = _suppressions(email, found, rows, [*ids, *([customer_id] if customer_id else [])])
+    digests = _suppressions(email, found, rows, [*ids, *former, *([customer_id] if customer_id else [])])
     existing = set(_frame(conn, sa.select(tables.suppressions.c.value_hash))["value_hash"])
     new = [(kind, h) for kind, h in digests if h not in existing]
     now = datetime.now(timezone.utc).replace(tzinfo=None)

@@ -2,8 +2,9 @@
 
 A run can only be undone while no later run changed the same customers or source rows: undoing
 it then would silently throw away the later run's work, so the rollback refuses and names them.
-Field lineage of customers the run updated is not versioned; lineage of customers it inserted
-is removed with them.
+Lineage of customers the run inserted is removed with them; the lineage of the others is put
+back as it was (`lineage_history`). Customers the run retired by a merge come back (their
+before-images) and their aliases go.
 
 A before-image is put back whether or not its row is still there: a store upgraded from schema
 version 1 holds images of cross-reference rows that a run overwrote with another source row's link
@@ -49,6 +50,10 @@ def rollback_run(engine: sa.Engine, run_id: str) -> LoadPlan:
             if table is tables.customers:
                 inserted_customers = inserted
         delete_rows(conn, tables.golden_lineage, ["customer_id"], inserted_customers)
+        _restore_lineage(conn, run_id)
+        aliases = tables.customer_aliases
+        retired = conn.execute(aliases.delete().where(aliases.c[tables.RUN_COLUMN] == run_id)).rowcount
+        counts[aliases.name] = TableCounts(inserts=max(int(retired or 0), 0))
         conn.execute(
             tables.load_runs.update()
             .where(tables.load_runs.c.run_id == run_id)
@@ -133,6 +138,25 @@ def _restore_updates(conn: sa.Connection, table: sa.Table, history: sa.Table, ru
     delete_rows(conn, table, key, restored)
     bulk_insert(conn, table, restored.loc[~forgotten])
     return int((~forgotten).sum())
+
+
+def _restore_lineage(conn: sa.Connection, run_id: str) -> int:
+    """Put back the lineage the run replaced, customer by customer; returns the customers."""
+    history = tables.lineage_history
+    images = _frame(
+        conn, sa.select(history.c.customer_id, history.c.before_image).where(history.c.run_id == run_id)
+    )
+    if not len(images):
+        return 0
+    delete_rows(conn, tables.golden_lineage, ["customer_id"], images[["customer_id"]])
+    rows = [
+        (customer_id, field, source, int(row))
+        for customer_id, text in zip(images["customer_id"], images["before_image"], strict=True)
+        for field, (source, row) in json.loads(text).items()
+    ]
+    columns = [c.name for c in tables.golden_lineage.columns]
+    bulk_insert(conn, tables.golden_lineage, pd.DataFrame(rows, columns=columns, dtype=object))
+    return len(images)
 
 
 def _forgotten(conn: sa.Connection, table: sa.Table, rows: pd.DataFrame) -> pd.Series:

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import mysql
 
 from .. import schema
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Timestamps keep microseconds everywhere (MySQL drops them unless asked), so runs sort in order.
 Timestamp = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
@@ -88,6 +88,18 @@ golden_lineage = sa.Table(
     **_MYSQL,
 )
 
+#: Customers a merge retired: their id, the customer they were merged into, and the run that did
+#: it (`RUN_COLUMN`), so that systems holding the old id can follow it (`Store.resolve_ids`). A
+#: retired id is in this table and not in `customers` (schema version 3).
+customer_aliases = sa.Table(
+    "customer_aliases",
+    metadata,
+    sa.Column("customer_id", sa.String(ID_LENGTH), primary_key=True),
+    sa.Column("survivor_id", sa.String(ID_LENGTH), nullable=False, index=True),
+    sa.Column(RUN_COLUMN, sa.String(64), index=True),  # the run that retired it
+    **_MYSQL,
+)
+
 load_runs = sa.Table(
     "load_runs",
     metadata,
@@ -126,6 +138,17 @@ source_history = sa.Table(
     **_MYSQL,
 )
 
+#: The field lineage a run replaced, per customer: JSON of {field: [source, source_row]} as it was
+#: before the run (`{}` when the customer had none), so a rollback puts the lineage back too.
+lineage_history = sa.Table(
+    "lineage_history",
+    metadata,
+    sa.Column("run_id", sa.String(64), primary_key=True),
+    sa.Column("customer_id", sa.String(ID_LENGTH), primary_key=True, index=True),
+    sa.Column("before_image", sa.Text),
+    **_MYSQL,
+)
+
 #: People erased with `forget`: only sha256 digests of their identifiers, so the list that keeps
 #: them out of later runs holds no personal data itself. kind: email, source_key or customer_id.
 suppressions = sa.Table(
@@ -152,8 +175,15 @@ def _key_sources_by_identity(conn: sa.Connection) -> None:
     key_sources_by_identity(conn)
 
 
+def _retire_orphans(conn: sa.Connection) -> None:
+    from .upgrades import retire_orphans
+
+    retire_orphans(conn)
+
+
 #: Upgrade steps: UPGRADES[n] brings a store at version n to n + 1 (run inside the store lock).
-UPGRADES: dict[int, Callable[[sa.Connection], None]] = {1: _key_sources_by_identity}
+#: Tables new in a version are created before the steps run.
+UPGRADES: dict[int, Callable[[sa.Connection], None]] = {1: _key_sources_by_identity, 2: _retire_orphans}
 
 
 def text_limits(table: sa.Table) -> dict[str, int]:

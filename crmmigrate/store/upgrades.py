@@ -6,6 +6,8 @@ Version 1 -> 2 keys the cross-reference (`customer_sources`) and its before-imag
 `frames.source_ids`. Each table is rebuilt the same way on every database: set aside as
 `<name>_v1`, created anew, filled source by source with `source_id` computed, the old one dropped.
 
+Version 2 -> 3 retires customers that merges left without source rows (`retire_orphans`).
+
 PostgreSQL and SQLite run all of it in the caller's transaction: it happens entirely or not at
 all. MariaDB/MySQL commit each DDL statement at once, so a step cut short there leaves a table
 half done, and the schema version still 1: the next open runs the step again, and it carries on.
@@ -166,3 +168,63 @@ def _history(conn: sa.Connection, old: pd.DataFrame) -> pd.DataFrame:
         for row, image in zip(old["source_row"], images, strict=True)
     ]
     return old.assign(source_id=ids, before_image=texts)
+
+
+def retire_orphans(conn: sa.Connection) -> None:
+    """Version 2 -> 3 (`customer_aliases` and `lineage_history` are new tables): customers that a
+    merge left without source rows, as loads before version 3 did, are retired now, as a load
+    retires them since. The survivor is the customer their former source rows belong to (found by
+    the before-images of those rows); the run that moved the rows is recorded as the one that
+    retired them, with the customer's before-image, so that rolling that run back restores it. A
+    customer without source rows whose rows cannot be traced (loaded without a cross-reference)
+    is left as it is."""
+    c, x, h = tables.customers, tables.customer_sources, tables.source_history
+    linked = sa.select(x.c.customer_id).distinct()
+    orphans = conn.execute(sa.select(c).where(c.c.customer_id.not_in(linked))).all()
+    for orphan in orphans:
+        marker = json.dumps({"customer_id": orphan.customer_id})[1:-1]  # "customer_id": "<id>"
+        images = conn.execute(
+            sa.select(h.c.run_id, h.c.source, h.c.source_id, h.c.before_image).where(
+                h.c.before_image.contains(marker, autoescape=True)
+            )
+        ).all()
+        moves: list[tuple[str, str]] = []
+        for run_id, source, source_id, text in images:
+            if json.loads(text).get("customer_id") != orphan.customer_id:
+                continue
+            now = conn.execute(
+                sa.select(x.c.customer_id).where(x.c.source == source, x.c.source_id == source_id)
+            ).scalar()
+            if now is not None and now != orphan.customer_id:
+                moves.append((run_id, now))
+        if not moves:
+            continue
+        survivors = pd.Series([s for _, s in moves]).value_counts()
+        survivor = str(survivors.index[0])
+        run_id = max((r for r, _ in moves), key=lambda r: (r is not None, r))
+        _retire(conn, orphan, survivor, run_id)
+
+
+def _retire(conn: sa.Connection, row: sa.Row, survivor: str, run_id: str) -> None:
+    c, history = tables.customers, tables.customer_history
+    values = {k: v for k, v in row._mapping.items() if k != "customer_id"}
+    known = conn.execute(
+        sa.select(history.c.run_id).where(
+            history.c.run_id == run_id, history.c.customer_id == row.customer_id
+        )
+    ).first()
+    if known is None:
+        conn.execute(
+            history.insert().values(
+                run_id=run_id,
+                customer_id=row.customer_id,
+                prior_run_id=values.get(tables.RUN_COLUMN),
+                before_image=json.dumps(values, ensure_ascii=False),
+            )
+        )
+    conn.execute(
+        tables.customer_aliases.insert().values(
+            customer_id=row.customer_id, survivor_id=survivor, **{tables.RUN_COLUMN: run_id}
+        )
+    )
+    conn.execute(c.delete().where(c.c.customer_id == row.customer_id))

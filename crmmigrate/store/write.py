@@ -86,16 +86,22 @@ def _where(conn: sa.Connection, key: Sequence[str]) -> str:
 
 
 def write_history(conn: sa.Connection, diff: TableDiff, run_id: str) -> None:
-    """Before-images of the updated rows, for rollback (inserted rows are found by RUN_COLUMN)."""
+    """Before-images of the updated and deleted rows, and the lineage a run replaces, for rollback
+    (inserted rows are found by RUN_COLUMN)."""
     history = {"customers": tables.customer_history, "customer_sources": tables.source_history}.get(
         diff.table.name
     )
-    if history is None or not len(diff.before):
+    if diff.images is not None and diff.table is tables.golden_lineage:
+        bulk_insert(conn, tables.lineage_history, diff.images.assign(run_id=run_id))
+    replaced = (
+        diff.before if diff.deletes is None else pd.concat([diff.before, diff.deletes], ignore_index=True)
+    )
+    if history is None or not len(replaced):
         return
-    frame = diff.before[list(diff.key)].assign(
+    frame = replaced[list(diff.key)].assign(
         run_id=run_id,
-        prior_run_id=diff.before.get(tables.RUN_COLUMN),
-        before_image=before_images(diff),
+        prior_run_id=replaced.get(tables.RUN_COLUMN),
+        before_image=before_images(replaced, diff.key),
     )
     bulk_insert(conn, history, frame)
 
@@ -109,3 +115,5 @@ def apply(conn: sa.Connection, diffs: list[TableDiff], run_id: str) -> None:
         bulk_insert(conn, diff.table, _stamped(diff, diff.inserts, run_id))
         update_rows(conn, diff.table, _stamped(diff, diff.updates, run_id))
         write_history(conn, diff, run_id)
+        if diff.deletes is not None:
+            delete_rows(conn, diff.table, diff.key, diff.deletes)
