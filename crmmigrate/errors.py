@@ -67,6 +67,12 @@ class OutputError(CrmMigrateError):
     """An output file could not be written (a full disk, a read-only folder)."""
 
 
+class NotFoundError(CrmMigrateError):
+    """What a command was asked to act on is not there (`forget` of someone not in the store)."""
+
+    exit_code = EXIT_GATE
+
+
 class GateError(CrmMigrateError):
     """A data-quality gate failed: validation errors or an unbalanced reconciliation. Commands raise
     it after printing their report; the CLI prints `gate failed: <message>` and exits 1, the one

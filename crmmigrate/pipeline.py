@@ -39,6 +39,7 @@ class StageEvent:
     stage: str
     summary: str
     seconds: float
+    ok: bool = True  # False when the stage blocked the run (validation errors, load skipped, unbalanced)
 
 
 Progress = Callable[[StageEvent], None]
@@ -489,7 +490,7 @@ class Loaded:
 
     def summary(self, dry_run: bool) -> str:
         if self.result is None:
-            return "skipped: validation errors (use --force to load anyway)"
+            return "blocked: validation errors, nothing loaded (use --force to load anyway)"
         verb = "would insert" if dry_run else "inserted"
         text = (
             f"{verb} {self.result.inserted}, updated {self.result.updated}, unchanged {self.result.unchanged}"
@@ -610,14 +611,77 @@ class RunResult:
     messages: tuple[str, ...] = field(default_factory=tuple)
 
 
+@dataclass
+class _Line:
+    """What a stage says when it ends: its one-line summary, and whether it blocked the run."""
+
+    text: str = ""
+    ok: bool = True
+
+
 @contextmanager
-def _stage(progress: Progress | None, name: str) -> Iterator[list[str]]:
-    """Times a stage; the body appends its one-line summary to the yielded list."""
+def _stage(progress: Progress | None, name: str) -> Iterator[_Line]:
+    """Times a stage; the body fills in the yielded line."""
     started = time.perf_counter()
-    summary: list[str] = []
-    yield summary
+    line = _Line()
+    yield line
     if progress is not None:
-        progress(StageEvent(name, summary[0] if summary else "", time.perf_counter() - started))
+        progress(StageEvent(name, line.text, time.perf_counter() - started, line.ok))
+
+
+#: Outputs of the stages after extract: a run with nothing to do removes them, so that no later
+#: command (`load CONFIG`, `validate CONFIG`) picks up an earlier run's golden set as this run's.
+DOWNSTREAM_OUTPUTS = (
+    "clean.parquet",
+    "golden.parquet",
+    "golden.csv",
+    "xref.csv",
+    "review.csv",
+    "golden_lineage.csv",
+    "validation.json",
+    "junit.xml",
+    "validation_failures.csv",
+)
+
+
+def _nothing_to_do(
+    run_id: str, extracted: Extracted, out: Path, progress: Progress | None, dry_run: bool
+) -> RunResult:
+    """Every source is empty (a quiet night's header-only file): success, the store untouched, a
+    balanced report of zero rows."""
+    from .validate import ValidationReport
+
+    for name in DOWNSTREAM_OUTPUTS:
+        (out / name).unlink(missing_ok=True)
+    empty = Golden(
+        pd.DataFrame({c: pd.Series(dtype=object) for c in ("customer_id", *schema.FIELDS)}),
+        pd.DataFrame({c: pd.Series(dtype=object) for c in schema.XREF_COLUMNS}),
+        None,
+    )
+    with _stage(progress, "reconcile") as line:
+        rec = reconcile_stage(
+            run_id=run_id,
+            extracted=extracted,
+            data=empty,
+            loaded=None,
+            dry_run=dry_run,
+            out=out,
+            extra={"nothing_to_do": True},
+        )
+        line.text, line.ok = reconcile_summary(rec), rec.balanced
+    return RunResult(
+        run_id=run_id,
+        out_dir=out,
+        exit_code=EXIT_OK if rec.balanced else EXIT_GATE,
+        balanced=rec.balanced,
+        validation_passed=True,
+        loaded=False,
+        dry_run=dry_run,
+        reconciliation=rec,
+        validation=ValidationReport(()),
+        load=None,
+        messages=("nothing to do: the sources hold no rows; the store is unchanged",),
+    )
 
 
 def run(
@@ -651,29 +715,31 @@ def run(
         stored = load_stored(config.store_url(), store=store) if config.dedupe.incremental else None
         suppressions = load_suppressions(config.store_url(), store=store)
 
-        with _stage(progress, "extract") as summary:
+        with _stage(progress, "extract") as line:
             extracted = extract_all(config, suppressions)
             if size is not None:
                 extracted = take_sample(extracted, size)
             write_extracted(extracted, out)
-            summary.append(extracted.summary() + (f" (pilot sample of {size})" if size else ""))
-        with _stage(progress, "standardise") as summary:
+            line.text = extracted.summary() + (f" (pilot sample of {size})" if size else "")
+        if not any(c.read for c in extracted.counts.values()):
+            return _nothing_to_do(run_id, extracted, out, progress, dry_run)
+        with _stage(progress, "standardise") as line:
             clean = standardise_stage(config, extracted.staged, out)
-            summary.append(standardise_summary(clean))
+            line.text = standardise_summary(clean)
             # The staged rows are in staged.parquet; later stages need only the counts and rejects.
             extracted = replace(extracted, staged=extracted.staged.iloc[0:0])
-        with _stage(progress, "dedupe") as summary:
+        with _stage(progress, "dedupe") as line:
             known_ids = adopt_legacy_links(known_ids, clean, config.store_url(), store=store)
             matched = dedupe_stage(config, clean, out, known_ids, stored)
             data = Golden(matched.golden, matched.xref, matched.lineage)
-            summary.append(dedupe_summary(matched.golden, matched.xref, matched.review, matched.stats))
+            line.text = dedupe_summary(matched.golden, matched.xref, matched.review, matched.stats)
             dedupe_stats = matched.stats
             del matched, known_ids, stored  # the scored pairs alone are hundreds of MiB at scale
-        with _stage(progress, "validate") as summary:
+        with _stage(progress, "validate") as line:
             report = validate_stage(config, data.golden, data.xref, out)
-            summary.append(validate_summary(report, force))
+            line.text, line.ok = validate_summary(report, force), report.passed
         forced = force and not report.passed
-        with _stage(progress, "load") as summary:
+        with _stage(progress, "load") as line:
             loaded = load_stage(
                 config,
                 data,
@@ -683,8 +749,8 @@ def run(
                 dry_run=dry_run,
                 store=store,
             )
-            summary.append(loaded.summary(dry_run))
-        with _stage(progress, "reconcile") as summary:
+            line.text, line.ok = loaded.summary(dry_run), loaded.result is not None
+        with _stage(progress, "reconcile") as line:
             rec = reconcile_stage(
                 run_id=run_id,
                 extracted=extracted,
@@ -700,7 +766,7 @@ def run(
                     "dedupe": {k: v for k, v in dedupe_stats.items() if _jsonable(v)},
                 },
             )
-            summary.append(reconcile_summary(rec))
+            line.text, line.ok = reconcile_summary(rec), rec.balanced
 
     messages = () if loaded.result is not None else ("validation failed: nothing was loaded",)
     return RunResult(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 from crmmigrate.cli.app import app
+from crmmigrate.store import open_store
 
 runner = CliRunner()
 
@@ -79,3 +81,81 @@ def test_a_bug_is_an_internal_error_with_its_own_exit_code(monkeypatch: pytest.M
     result = CliRunner().invoke(app, ["runs", "--store", "sqlite://"])
     assert result.exit_code == 70
     assert "internal error" in result.output and "--debug" in result.output
+
+
+TINY = """\
+sources:
+  - {name: shop, path: shop.csv, mapping: {columns: {first_name: first, last_name: last, email: email}}}
+rules: [strict.yml]
+store: sqlite:///{tmp}/crm.db
+out: {tmp}/out
+"""
+
+
+def _tiny_run(tmp_path: Path, *, rule: str) -> Path:
+    (tmp_path / "crmmigrate.yml").write_text(TINY.replace("{tmp}", str(tmp_path)), encoding="utf-8")
+    (tmp_path / "shop.csv").write_text(
+        "first,last,email\nAnna,Berg,anna@example.org\nDora,Fox,\n", encoding="utf-8"
+    )
+    (tmp_path / "strict.yml").write_text(f"rules:\n  - {rule}\n", encoding="utf-8")
+    return tmp_path / "crmmigrate.yml"
+
+
+def test_a_run_written_to_a_file_gives_one_timestamped_line_per_stage_a_log_and_a_json_summary(
+    tmp_path: Path,
+) -> None:
+    config = _tiny_run(tmp_path, rule="{name: has rows, check: row_count_between, min: 1}")
+    args = ["run", str(config), "--log-file", str(tmp_path / "run.log"), "--json", str(tmp_path / "run.json")]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if " ✓ " in line]
+    assert [line.split()[2] for line in lines] == [
+        "extract",
+        "standardise",
+        "dedupe",
+        "validate",
+        "load",
+        "reconcile",
+    ]
+    assert all(line[:4].isdigit() and line[19] == "Z" for line in lines)  # 2026-11-30T08:20:26Z ✓ ...
+    assert (tmp_path / "run.log").read_text(encoding="utf-8").count(" ✓ ") == 6
+    summary = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))
+    assert (summary["status"], summary["exit_code"], summary["golden"]["records"]) == ("ok", 0, 2)
+    assert summary["sources"]["shop"]["read"] == 2 and summary["load"]["tables"]["customers"]["inserts"] == 2
+    assert [s["stage"] for s in summary["stages"]][-1] == "reconcile"
+
+    quiet = runner.invoke(app, ["run", str(config), "--quiet"])
+    assert quiet.exit_code == 0 and quiet.output.startswith("OK run ") and "✓" not in quiet.output
+
+
+def test_a_blocked_run_marks_its_stages_with_a_cross_and_says_why_it_failed(tmp_path: Path) -> None:
+    config = _tiny_run(tmp_path, rule="{name: every email, column: email, check: not_null}")
+    result = runner.invoke(app, ["run", str(config), "--json", str(tmp_path / "run.json")])
+    assert result.exit_code == 1, result.output
+    output = " ".join(result.output.split())
+    assert "✗ validate" in output and "✗ load blocked: validation errors, nothing loaded" in output
+    assert "gate failed: validation found errors" in output
+    assert json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))["status"] == "gate_failed"
+
+
+def test_a_run_that_cannot_start_still_writes_its_json_summary(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run", str(tmp_path / "nope.yml"), "--json", str(tmp_path / "run.json")])
+    assert result.exit_code == 2
+    summary = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))
+    assert summary["status"] == "error" and "config file not found" in summary["error"]
+
+
+def test_a_night_with_only_a_header_in_the_file_is_nothing_to_do_and_succeeds(tmp_path: Path) -> None:
+    config = _tiny_run(tmp_path, rule="{name: has rows, check: row_count_between, min: 1}")
+    assert runner.invoke(app, ["run", str(config)]).exit_code == 0
+    (tmp_path / "shop.csv").write_text("first,last,email\n", encoding="utf-8")
+    result = runner.invoke(app, ["run", str(config), "--json", str(tmp_path / "run.json")])
+    assert result.exit_code == 0, result.output
+    assert "nothing to do: the sources hold no rows" in " ".join(result.output.split())
+    assert not (
+        tmp_path / "out" / "golden.parquet"
+    ).exists()  # no earlier golden set passed off as this one's
+    summary = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))
+    assert summary["balanced"] and summary["load"] is None
+    with open_store(f"sqlite:///{tmp_path / 'crm.db'}") as store:
+        assert store.count_customers() == 2

@@ -85,11 +85,44 @@ def test_forget_by_customer_id_uses_the_store_from_the_environment(
     assert all(c.read == c.rejected + c.staged for c in extracted.counts.values())
 
 
-def test_nobody_found_is_still_suppressed(tmp_path: Path) -> None:
+def test_nobody_found_is_still_suppressed_and_exits_1_so_a_typo_is_noticed(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     result = runner.invoke(app, ["forget", "--email", "nobody@example.com", "--store", url])
+    assert result.exit_code == 1, result.output
+    output = " ".join(result.output.split())
+    assert "nobody found" in output and "1 new identifier" in output
+    assert "nobody with email 'nobody@example.com' is in the store" in output
+    with open_store(url) as store:
+        assert len(store.suppressions()) == 1
+
+
+def test_a_dry_run_of_forget_says_what_would_go_and_changes_nothing(tmp_path: Path) -> None:
+    config = sample_config(tmp_path)
+    assert run(config).exit_code == 0
+    with open_store(config.store) as store:
+        someone = str(store.read_customers()["customer_id"].iloc[0])
+        before = store.count_customers()
+    result = runner.invoke(app, ["forget", "--customer-id", someone, "--store", config.store, "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "nobody found" in result.output and "1 new identifier" in result.output
+    assert "would erase 1 customer record" in " ".join(result.output.split())
+    with open_store(config.store) as store:
+        assert store.count_customers() == before and len(store.suppressions()) == 0
+
+
+def test_forget_on_a_terminal_asks_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = sample_config(tmp_path)
+    assert run(config).exit_code == 0
+    with open_store(config.store) as store:
+        someone = str(store.read_customers()["customer_id"].iloc[0])
+    monkeypatch.setattr("crmmigrate.cli.forget.is_interactive", lambda: True)
+    args = ["forget", "--customer-id", someone, "--store", config.store]
+    refused = runner.invoke(app, args, input="n\n")
+    assert refused.exit_code == 1 and "would erase 1 customer record" in " ".join(refused.output.split())
+    with open_store(config.store) as store:
+        assert someone in set(store.read_customers()["customer_id"])
+    assert runner.invoke(app, [*args, "--yes"]).exit_code == 0
+    with open_store(config.store) as store:
+        assert someone not in set(store.read_customers()["customer_id"])
 
 
 @pytest.mark.parametrize(

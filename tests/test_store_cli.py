@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from crmmigrate.cli.app import app
@@ -41,12 +42,32 @@ def test_load_runs_and_rollback(tmp_path: Path, sqlite_url: str, golden_set: Gol
     assert runner.invoke(app, args).exit_code == 0
     listed = runner.invoke(app, ["runs", "--store", sqlite_url])
     assert listed.exit_code == 0 and "r1" in listed.output and "succeeded" in listed.output
+    dry = runner.invoke(app, ["rollback", "r1", "--store", sqlite_url, "--dry-run"])
+    assert dry.exit_code == 0 and "customers: 6 rows would be removed" in dry.output
+    with open_store(sqlite_url) as store:
+        assert store.count_customers() == 6 and store.runs()["status"].tolist() == ["succeeded"]
     undone = runner.invoke(app, ["rollback", "r1", "--store", sqlite_url])
     assert undone.exit_code == 0, undone.output
     with open_store(sqlite_url) as store:
         assert store.count_customers() == 0
     again = runner.invoke(app, ["rollback", "r1", "--store", sqlite_url])
     assert again.exit_code == 2 and "rolled_back" in again.output
+
+
+def test_rollback_on_a_terminal_asks_first(
+    tmp_path: Path, sqlite_url: str, golden_set: GoldenSetFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    golden, xref = _files(tmp_path, golden_set)
+    args = ["load", "--in", str(golden), "--xref", str(xref), "--store", sqlite_url, "--run-id", "r1"]
+    assert runner.invoke(app, args).exit_code == 0
+    monkeypatch.setattr("crmmigrate.cli.runs.is_interactive", lambda: True)
+    refused = runner.invoke(app, ["rollback", "r1", "--store", sqlite_url], input="n\n")
+    assert refused.exit_code == 1 and "Roll back run r1?" in refused.output
+    with open_store(sqlite_url) as store:
+        assert store.count_customers() == 6
+    assert runner.invoke(app, ["rollback", "r1", "--store", sqlite_url], input="y\n").exit_code == 0
+    with open_store(sqlite_url) as store:
+        assert store.count_customers() == 0
 
 
 def test_a_wrong_password_is_never_printed() -> None:

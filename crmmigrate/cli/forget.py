@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from .common import console, handle_errors
+from .common import console, handle_errors, is_interactive
+
+if TYPE_CHECKING:
+    from ..store import ForgetResult
 
 
 @handle_errors
@@ -21,16 +25,20 @@ def forget(
     store: str | None = typer.Option(
         None, "--store", help="Store URL; default: the config's, $CRMMIGRATE_STORE_URL, sqlite:///crm.db."
     ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be erased; change nothing."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation on a terminal."),
 ) -> None:
     """Erase a person (right to be forgotten) and keep them out of later runs.
 
     Their golden record, source links, lineage and history go in one transaction, and their values
     are cleared from other customers' history; later runs reject their rows with reason
-    `suppressed`.
+    `suppressed`. Someone not in the store is still suppressed (a request that comes before the
+    migration keeps them out of it), and the command exits 1 so that a mistyped address is noticed.
+    On a terminal it first shows what would be erased and asks; --yes skips the question.
 
-    Example: crmmigrate forget --email jane.doe@example.com --store sqlite:///crm.db
+    Example: crmmigrate forget --email jane.doe@example.com --store sqlite:///crm.db --dry-run
     """
-    from ..errors import ConfigError
+    from ..errors import ConfigError, NotFoundError
     from ..store import open_store
     from ..store.actions import choose_url
 
@@ -39,16 +47,31 @@ def forget(
             "give exactly one of --email or --customer-id", hint="see `crmmigrate forget --help`"
         )
     with open_store(choose_url(store, str(config_path) if config_path else None)) as opened:
-        result = opened.forget(email=email, customer_id=customer_id)
+        if not dry_run and not yes and is_interactive():
+            preview = opened.forget(email=email, customer_id=customer_id, dry_run=True)
+            console.print(_said(preview, dry_run=True))
+            typer.confirm("Erase them?", abort=True)
+        result = opened.forget(email=email, customer_id=customer_id, dry_run=dry_run)
+    console.print(_said(result, dry_run=dry_run))
+    if not result.customers:
+        who = f"email {email!r}" if email else f"customer id {customer_id!r}"
+        raise NotFoundError(
+            f"nobody with {who} is in the store",
+            hint="check the spelling; their identifiers are on the suppression list all the same"
+            if not dry_run
+            else "check the spelling",
+        )
+
+
+def _said(result: ForgetResult, *, dry_run: bool) -> str:
     erased = (
-        f"erased {result.customers} customer record(s) and {result.source_rows} source row link(s)"
+        f"{'would erase' if dry_run else 'erased'} {result.customers} customer record(s) and "
+        f"{result.source_rows} source row link(s)"
         if result.customers
         else "nobody found in the store"
     )
-    console.print(
-        f"{erased}; {result.suppressed} new identifier digest(s) on the suppression list: "
-        "later runs reject matching rows as `suppressed`"
-    )
+    suppressed = f"{result.suppressed} new identifier digest(s) {'would go' if dry_run else 'went'}"
+    return f"{erased}; {suppressed} on the suppression list: later runs reject matching rows as `suppressed`"
 
 
 def register(app: typer.Typer) -> None:

@@ -2,20 +2,90 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any, TextIO
 
 import typer
 
 from ..config import DEFAULT_CONFIG
-from ..errors import EXIT_OK, GateError
-from ..pipeline import StageEvent, run
+from ..errors import EXIT_OK, CrmMigrateError, GateError
+from ..pipeline import RunResult, StageEvent, run
+from ..tables import write_text
 from .common import console, err_console, escape, handle_errors, load_run_config
 
 
-def show_stage(event: StageEvent) -> None:
-    console.print(
-        f"[bold green]✓[/] [bold]{event.stage:<12}[/] {escape(event.summary)} [dim]({event.seconds:.1f}s)[/]"
-    )
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def stage_printer(*, quiet: bool = False, log: TextIO | None = None) -> Callable[[StageEvent], None]:
+    """How a finished stage is shown: a ✓ or ✗ line on a terminal; the same line with a UTC
+    timestamp and without wrapping when the output is a file or a pipe (cron, CI); nothing with
+    `quiet`. `log` gets every line with its timestamp."""
+
+    def show(event: StageEvent) -> None:
+        mark = "✓" if event.ok else "✗"
+        plain = f"{mark} {event.stage:<12} {event.summary} ({event.seconds:.1f}s)"
+        if log is not None:
+            log.write(f"{_now()} {plain}\n")
+            log.flush()
+        if quiet:
+            return
+        if console.is_terminal:
+            color = "green" if event.ok else "red"
+            console.print(
+                f"[bold {color}]{mark}[/] [bold]{event.stage:<12}[/] {escape(event.summary)} "
+                f"[dim]({event.seconds:.1f}s)[/]"
+            )
+        else:
+            console.print(f"{_now()} {plain}", markup=False, soft_wrap=True)
+
+    return show
+
+
+#: Kept for callers that show stages the default way.
+show_stage = stage_printer()
+
+
+def run_summary(
+    result: RunResult | None, stages: list[StageEvent], *, error: CrmMigrateError | None = None
+) -> dict[str, Any]:
+    """The machine-readable summary `--json` writes: run id, exit status, counts per stage, paths."""
+    summary: dict[str, Any] = {
+        "stages": [
+            {"stage": e.stage, "ok": e.ok, "seconds": round(e.seconds, 3), "summary": e.summary}
+            for e in stages
+        ]
+    }
+    if error is not None:
+        return {"exit_code": error.exit_code, "status": "error", "error": str(error), **summary}
+    assert result is not None
+    rec = result.reconciliation.as_dict()
+    out = Path(result.out_dir)
+    return {
+        "run_id": result.run_id,
+        "exit_code": result.exit_code,
+        "status": "ok" if result.exit_code == EXIT_OK else "gate_failed",
+        "dry_run": result.dry_run,
+        "loaded": result.loaded,
+        "validation_passed": result.validation_passed,
+        "balanced": result.balanced,
+        **summary,
+        "sources": rec["sources"],
+        "golden": {k: rec["golden"][k] for k in ("records", "members", "merged_clusters")},
+        "validation": result.validation.counts,
+        "load": result.load.as_dict() if result.load is not None else None,
+        "messages": list(result.messages),
+        "paths": {
+            "out": str(out),
+            "reconciliation": str(out / "reconciliation.html"),
+            "validation": str(out / "validation.json"),
+            "rejects": str(out / "rejects.csv"),
+        },
+    }
 
 
 @handle_errors
@@ -43,6 +113,16 @@ def run_command(
         help="Match new rows against the store's golden records (nightly runs), or re-cluster all "
         "rows (overrides dedupe.incremental in the config).",
     ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the verdict and errors."),
+    log_file: Path = typer.Option(
+        None, "--log-file", help="Append each stage's line, with a UTC timestamp, to this file."
+    ),
+    json_out: Path = typer.Option(
+        None,
+        "--json",
+        help="Write a machine-readable run summary here (run id, exit status, counts per stage, paths), "
+        "also when the run fails.",
+    ),
 ) -> None:
     """Run extract → standardise → dedupe → validate → load → reconcile.
 
@@ -53,18 +133,47 @@ def run_command(
 
     Example: crmmigrate run crmmigrate.yml --sample 5% --store sqlite:///pilot.db
 
-    Example: crmmigrate run nightly.yml --incremental
+    Example: crmmigrate run nightly.yml --incremental --log-file nightly.log --json run.json
+
+    On a terminal each stage ends with a ✓ or ✗ line; written to a file or a pipe (cron, CI) the
+    lines carry a UTC timestamp and are never wrapped.
     """
-    config = load_run_config(config_path, store=store, out=out)
-    if incremental is not None:
-        config.dedupe.incremental = incremental
-    with console.status("running…", spinner="dots"):
-        result = run(config, dry_run=dry_run, force=force, progress=show_stage, sample=sample)
+    stages: list[StageEvent] = []
+    log = log_file.open("a", encoding="utf-8") if log_file is not None else None
+    show = stage_printer(quiet=quiet, log=log)
+
+    def progress(event: StageEvent) -> None:
+        stages.append(event)
+        show(event)
+
+    try:
+        config = load_run_config(config_path, store=store, out=out)
+        if incremental is not None:
+            config.dedupe.incremental = incremental
+        if console.is_terminal and not quiet:
+            with console.status("running…", spinner="dots"):
+                result = run(config, dry_run=dry_run, force=force, progress=progress, sample=sample)
+        else:
+            result = run(config, dry_run=dry_run, force=force, progress=progress, sample=sample)
+    except CrmMigrateError as exc:
+        if json_out is not None:
+            write_text(json_out, json.dumps(run_summary(None, stages, error=exc), indent=2))
+        raise
+    finally:
+        if log is not None:
+            log.close()
+    if json_out is not None:
+        write_text(json_out, json.dumps(run_summary(result, stages), indent=2, ensure_ascii=False))
+    _verdict(result)
+
+
+def _verdict(result: RunResult) -> None:
     for message in result.messages:
         err_console.print(f"[yellow]{escape(message)}[/]")
     verdict = "[bold green]OK[/]" if result.exit_code == 0 else "[bold red]FAILED[/]"
     console.print(
-        f"{verdict} run {result.run_id}: reports in {escape(result.out_dir)}/ (reconciliation.html)"
+        f"{verdict} run {result.run_id}: reports in {escape(result.out_dir)}/ (reconciliation.html)",
+        soft_wrap=not console.is_terminal,
     )
     if result.exit_code != EXIT_OK:
         failed = [

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.table import Table
 
-from .common import console, escape, handle_errors
+from .common import console, escape, handle_errors, is_interactive
+
+if TYPE_CHECKING:
+    from ..store import LoadPlan
 
 STORE_HELP = "Store URL; default: the config's, $CRMMIGRATE_STORE_URL, sqlite:///crm.db."
 
@@ -44,20 +49,31 @@ def rollback(
     run_id: str = typer.Argument(..., help="The run to undo (see `crmmigrate runs`)."),
     store: str | None = typer.Option(None, "--store", help=STORE_HELP),
     config: str | None = typer.Option(None, "--config", help="Config file whose `store:` to use."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be undone; change nothing."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation on a terminal."),
 ) -> None:
     """Restore the store to its state before a run (refused if later runs changed the same records).
 
-    Example: crmmigrate rollback 20261123T020000Z-1a2b3c --store sqlite:///crm.db
+    On a terminal it first shows what would be undone and asks; --yes skips the question.
+
+    Example: crmmigrate rollback 20261123T020000Z-1a2b3c --store sqlite:///crm.db --dry-run
     """
     from ..store.actions import choose_url
     from ..store.actions import rollback as rollback_run
 
-    undone = rollback_run(choose_url(store, config), run_id)
+    url = choose_url(store, config)
+    if not dry_run and not yes and is_interactive():
+        _show_undo(rollback_run(url, run_id, dry_run=True), would=True)
+        typer.confirm(f"Roll back run {run_id}?", abort=True)
+    undone = rollback_run(url, run_id, dry_run=dry_run)
+    _show_undo(undone, would=dry_run)
+    console.print(f"run {escape(run_id)} {'would be rolled back (dry run)' if dry_run else 'rolled back'}")
+
+
+def _show_undo(undone: LoadPlan, *, would: bool) -> None:
+    removed, restored = ("would be removed", "would be restored") if would else ("removed", "restored")
     for name, counts in undone.tables.items():
-        console.print(
-            f"{escape(name)}: {counts.inserts} inserted rows removed, {counts.updates} rows restored"
-        )
-    console.print(f"run {escape(run_id)} rolled back")
+        console.print(f"{escape(name)}: {counts.inserts} rows {removed}, {counts.updates} rows {restored}")
 
 
 def register(app: typer.Typer) -> None:

@@ -76,6 +76,6 @@ def list_runs(url: str) -> tuple[RunInfo, ...]:
     )
 
 
-def rollback(url: str, run_id: str) -> LoadPlan:
+def rollback(url: str, run_id: str, *, dry_run: bool = False) -> LoadPlan:
     with open_store(url) as store:
-        return store.rollback(run_id)
+        return store.rollback(run_id, dry_run=dry_run)

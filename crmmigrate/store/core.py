@@ -333,13 +333,22 @@ class Store:
         with self._engine.connect() as conn:
             return ledger.runs(conn)
 
-    def forget(self, *, email: str | None = None, customer_id: str | None = None) -> ForgetResult:
+    def forget(
+        self, *, email: str | None = None, customer_id: str | None = None, dry_run: bool = False
+    ) -> ForgetResult:
         """Erase a person from the store (records, lineage, before-images) and suppress them in later
-        runs; one transaction, under the run lock."""
+        runs; one transaction, under the run lock. A dry run counts the same and changes nothing."""
+        from .rollback import Undo
+
         with self.lock():
             try:
                 with self._engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
-                    return forget(conn, email=email, customer_id=customer_id)
+                    result = forget(conn, email=email, customer_id=customer_id)
+                    if dry_run:
+                        raise Undo(result)
+                    return result
+            except Undo as undone:
+                return undone.result  # type: ignore[return-value]
             except self._db_errors as exc:
                 raise self._error("forgetting failed and was undone", exc) from None
 
@@ -347,12 +356,13 @@ class Store:
         """kind, value_hash of every suppressed identifier (see `privacy.suppressed_mask`)."""
         return self._read(tables.suppressions, ("kind", "value_hash"))
 
-    def rollback(self, run_id: str) -> LoadPlan:
+    def rollback(self, run_id: str, *, dry_run: bool = False) -> LoadPlan:
+        """Undo a run (see `rollback.rollback_run`); a dry run counts the same and changes nothing."""
         from .rollback import rollback_run
 
         with self.lock():
             try:
-                return rollback_run(self._engine, run_id)
+                return rollback_run(self._engine, run_id, dry_run=dry_run)
             except self._db_errors as exc:
                 raise self._error("the rollback failed and was undone", exc) from None
 

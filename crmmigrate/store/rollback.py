@@ -30,35 +30,55 @@ _HISTORY = (
 )
 
 
-def rollback_run(engine: sa.Engine, run_id: str) -> LoadPlan:
+class Undo(Exception):
+    """Raised inside a transaction to roll it back and hand its result out: a dry run does all the
+    work and keeps none of it, so what it reports is exactly what the real run would do."""
+
+    def __init__(self, result: object) -> None:
+        super().__init__("dry run")
+        self.result = result
+
+
+def rollback_run(engine: sa.Engine, run_id: str, *, dry_run: bool = False) -> LoadPlan:
     """Restore the store to its state before `run_id`; the counts say how many rows were
-    deleted (`inserts` undone) and restored (`updates` undone) per table."""
-    with engine.connect() as conn, conn.begin():
-        run = conn.execute(sa.select(tables.load_runs).where(tables.load_runs.c.run_id == run_id)).first()
-        if run is None:
-            raise StoreError(f"no run {run_id!r} in this store", hint="see `crmmigrate runs` for the run ids")
-        if run.status != ledger.SUCCEEDED:
-            raise StoreError(f"run {run_id!r} cannot be rolled back: its status is {run.status}")
-        _refuse_if_depended_on(conn, run_id)
-        counts: dict[str, TableCounts] = {}
-        inserted_customers = pd.DataFrame({"customer_id": []})
-        for table, history in _HISTORY:
-            inserted = _inserted_by(conn, table, history, run_id)
-            delete_rows(conn, table, _key(table), inserted)
-            restored = _restore_updates(conn, table, history, run_id)
-            counts[table.name] = TableCounts(inserts=len(inserted), updates=restored)
-            if table is tables.customers:
-                inserted_customers = inserted
-        delete_rows(conn, tables.golden_lineage, ["customer_id"], inserted_customers)
-        _restore_lineage(conn, run_id)
-        aliases = tables.customer_aliases
-        retired = conn.execute(aliases.delete().where(aliases.c[tables.RUN_COLUMN] == run_id)).rowcount
-        counts[aliases.name] = TableCounts(inserts=max(int(retired or 0), 0))
-        conn.execute(
-            tables.load_runs.update()
-            .where(tables.load_runs.c.run_id == run_id)
-            .values(status=ledger.ROLLED_BACK, detail="rolled back with `crmmigrate rollback`")
-        )
+    deleted (`inserts` undone) and restored (`updates` undone) per table. A dry run says the same
+    and changes nothing."""
+    try:
+        with engine.connect() as conn, conn.begin():
+            plan = _rollback(conn, run_id)
+            if dry_run:
+                raise Undo(plan)
+            return plan
+    except Undo as undone:
+        return undone.result  # type: ignore[return-value]
+
+
+def _rollback(conn: sa.Connection, run_id: str) -> LoadPlan:
+    run = conn.execute(sa.select(tables.load_runs).where(tables.load_runs.c.run_id == run_id)).first()
+    if run is None:
+        raise StoreError(f"no run {run_id!r} in this store", hint="see `crmmigrate runs` for the run ids")
+    if run.status != ledger.SUCCEEDED:
+        raise StoreError(f"run {run_id!r} cannot be rolled back: its status is {run.status}")
+    _refuse_if_depended_on(conn, run_id)
+    counts: dict[str, TableCounts] = {}
+    inserted_customers = pd.DataFrame({"customer_id": []})
+    for table, history in _HISTORY:
+        inserted = _inserted_by(conn, table, history, run_id)
+        delete_rows(conn, table, _key(table), inserted)
+        restored = _restore_updates(conn, table, history, run_id)
+        counts[table.name] = TableCounts(inserts=len(inserted), updates=restored)
+        if table is tables.customers:
+            inserted_customers = inserted
+    delete_rows(conn, tables.golden_lineage, ["customer_id"], inserted_customers)
+    _restore_lineage(conn, run_id)
+    aliases = tables.customer_aliases
+    retired = conn.execute(aliases.delete().where(aliases.c[tables.RUN_COLUMN] == run_id)).rowcount
+    counts[aliases.name] = TableCounts(inserts=max(int(retired or 0), 0))
+    conn.execute(
+        tables.load_runs.update()
+        .where(tables.load_runs.c.run_id == run_id)
+        .values(status=ledger.ROLLED_BACK, detail="rolled back with `crmmigrate rollback`")
+    )
     return LoadPlan(counts)
 
 
