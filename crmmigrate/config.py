@@ -28,6 +28,33 @@ DEFAULT_CONFIG = "crmmigrate.yml"
 Format = Literal["csv", "tsv", "txt", "xlsx", "json", "ndjson", "parquet", "sql"]
 
 
+def _reject_limit(value: int | str | None) -> int | str | None:
+    """`max_rejects`: a number of rows (`50`) or a share of the rows read (`"2%"`)."""
+    if value is None or isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        number = text[:-1].strip() if text.endswith("%") else text
+        try:
+            share = float(number)
+        except ValueError:
+            share = -1.0
+        if text.endswith("%") and 0 <= share <= 100:
+            return text
+        if not text.endswith("%") and number.isdigit():
+            return int(number)
+    raise ValueError(f"must be a number of rows (50) or a percentage of the rows read ('2%'), not {value!r}")
+
+
+def rejects_exceed(limit: int | str | None, rejected: int, read: int) -> bool:
+    """True when `rejected` of `read` rows is more than `limit` (see `_reject_limit`) allows."""
+    if limit is None:
+        return False
+    if isinstance(limit, str):
+        return read > 0 and rejected / read * 100 > float(limit.rstrip("% "))
+    return rejected > limit
+
+
 class SourceConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -40,6 +67,12 @@ class SourceConfig(BaseModel):
     table: str | None = None  # SQL sources
     query: str | None = None  # SQL sources
     mapping: str | MappingSpec  # built-in template name, a path to a YAML file, or inline
+    max_rejects: int | str | None = None  # more rejected rows than this fails the run before loading
+
+    @field_validator("max_rejects", mode="before")
+    @classmethod
+    def _limit(cls, v: int | str | None) -> int | str | None:
+        return _reject_limit(v)
 
     @field_validator("name")
     @classmethod
@@ -60,6 +93,12 @@ class RunConfig(BaseModel):
     store: str | None = None
     out: str = "out"
     sample: str | int | None = None  # a pilot run: `500` rows or `5%`, stratified by source and country
+    max_rejects: int | str | None = None  # over all sources; each source may set its own too
+
+    @field_validator("max_rejects", mode="before")
+    @classmethod
+    def _limit(cls, v: int | str | None) -> int | str | None:
+        return _reject_limit(v)
 
     #: Directory of the config file; input paths are resolved against it. Not a YAML key.
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)

@@ -609,6 +609,7 @@ class RunResult:
     validation: Any
     load: Any
     messages: tuple[str, ...] = field(default_factory=tuple)
+    failures: tuple[str, ...] = field(default_factory=tuple)  # why the gate failed (exit code 1)
 
 
 @dataclass
@@ -644,11 +645,36 @@ DOWNSTREAM_OUTPUTS = (
 )
 
 
-def _nothing_to_do(
-    run_id: str, extracted: Extracted, out: Path, progress: Progress | None, dry_run: bool
+def rejects_over_limits(config: RunConfig, extracted: Extracted) -> list[str]:
+    """What `max_rejects` (per source, and over all sources) does not allow."""
+    from .config import rejects_exceed
+
+    over = []
+    for source in config.sources:
+        c = extracted.counts.get(source.name)
+        if c is not None and rejects_exceed(source.max_rejects, c.rejected, c.read):
+            over.append(
+                f"source {source.name!r}: {c.rejected} of {c.read} rows rejected, "
+                f"more than its max_rejects ({source.max_rejects})"
+            )
+    read = sum(c.read for c in extracted.counts.values())
+    rejected = sum(c.rejected for c in extracted.counts.values())
+    if rejects_exceed(config.max_rejects, rejected, read):
+        over.append(f"{rejected} of {read} rows rejected, more than max_rejects ({config.max_rejects})")
+    return over
+
+
+def _end_early(
+    run_id: str,
+    extracted: Extracted,
+    out: Path,
+    progress: Progress | None,
+    dry_run: bool,
+    failures: tuple[str, ...] = (),
 ) -> RunResult:
-    """Every source is empty (a quiet night's header-only file): success, the store untouched, a
-    balanced report of zero rows."""
+    """Nothing is loaded: every source is empty (a quiet night's header-only file: success), or
+    more rows were rejected than `max_rejects` allows (the gate fails before any later stage, see
+    rejects.csv). The store is untouched; the report accounts for every row read."""
     from .validate import ValidationReport
 
     for name in DOWNSTREAM_OUTPUTS:
@@ -666,13 +692,19 @@ def _nothing_to_do(
             loaded=None,
             dry_run=dry_run,
             out=out,
-            extra={"nothing_to_do": True},
+            extra={"nothing_to_do": not failures, **({"failures": list(failures)} if failures else {})},
         )
         line.text, line.ok = reconcile_summary(rec), rec.balanced
+    failures = (*failures, *(() if rec.balanced else ("the reconciliation is not balanced",)))
+    said = (
+        "too many rejected rows (see rejects.csv): nothing was loaded"
+        if failures
+        else "nothing to do: the sources hold no rows; the store is unchanged"
+    )
     return RunResult(
         run_id=run_id,
         out_dir=out,
-        exit_code=EXIT_OK if rec.balanced else EXIT_GATE,
+        exit_code=EXIT_GATE if failures else EXIT_OK,
         balanced=rec.balanced,
         validation_passed=True,
         loaded=False,
@@ -680,7 +712,8 @@ def _nothing_to_do(
         reconciliation=rec,
         validation=ValidationReport(()),
         load=None,
-        messages=("nothing to do: the sources hold no rows; the store is unchanged",),
+        messages=(said,),
+        failures=failures,
     )
 
 
@@ -721,8 +754,13 @@ def run(
                 extracted = take_sample(extracted, size)
             write_extracted(extracted, out)
             line.text = extracted.summary() + (f" (pilot sample of {size})" if size else "")
+            over = rejects_over_limits(config, extracted)
+            if over:
+                line.text, line.ok = f"{line.text}; more rejects than max_rejects allows: run stopped", False
+        if over:
+            return _end_early(run_id, extracted, out, progress, dry_run, failures=tuple(over))
         if not any(c.read for c in extracted.counts.values()):
-            return _nothing_to_do(run_id, extracted, out, progress, dry_run)
+            return _end_early(run_id, extracted, out, progress, dry_run)
         with _stage(progress, "standardise") as line:
             clean = standardise_stage(config, extracted.staged, out)
             line.text = standardise_summary(clean)
@@ -769,6 +807,14 @@ def run(
             line.text, line.ok = reconcile_summary(rec), rec.balanced
 
     messages = () if loaded.result is not None else ("validation failed: nothing was loaded",)
+    failures = tuple(
+        what
+        for passed, what in (
+            (report.passed, "validation found errors"),
+            (rec.balanced, "the reconciliation is not balanced"),
+        )
+        if not passed
+    )
     return RunResult(
         run_id=run_id,
         out_dir=out,
@@ -781,6 +827,7 @@ def run(
         validation=report,
         load=loaded.result,
         messages=messages,
+        failures=failures,
     )
 
 

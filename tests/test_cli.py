@@ -159,3 +159,21 @@ def test_a_night_with_only_a_header_in_the_file_is_nothing_to_do_and_succeeds(tm
     assert summary["balanced"] and summary["load"] is None
     with open_store(f"sqlite:///{tmp_path / 'crm.db'}") as store:
         assert store.count_customers() == 2
+
+
+def test_more_rejected_rows_than_max_rejects_allows_stops_the_run_before_loading(tmp_path: Path) -> None:
+    config = _tiny_run(tmp_path, rule="{name: has rows, check: row_count_between, min: 1}")
+    text = config.read_text(encoding="utf-8").replace("{columns: {", "{key: id, columns: {")
+    config.write_text(text.replace("rules:", "max_rejects: 0\nrules:"), encoding="utf-8")
+    (tmp_path / "shop.csv").write_text(
+        "id,first,last,email\n1,Anna,Berg,anna@example.org\n2,Dora,Fox,\n2,Ed,Gomez,\n", encoding="utf-8"
+    )
+    result = runner.invoke(app, ["run", str(config)])
+    assert result.exit_code == 1, result.output
+    output = " ".join(result.output.split())
+    assert "✗ extract" in output and "gate failed: 1 of 3 rows rejected, more than max_rejects (0)" in output
+    with open_store(f"sqlite:///{tmp_path / 'crm.db'}") as store:
+        assert store.count_customers() == 0
+
+    config.write_text(text.replace("rules:", "max_rejects: 34%\nrules:"), encoding="utf-8")
+    assert runner.invoke(app, ["run", str(config)]).exit_code == 0  # 1 of 3 is 33.3 %

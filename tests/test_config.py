@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from crmmigrate.config import STORE_ENV, load_config, parse_config
+from crmmigrate.config import STORE_ENV, load_config, parse_config, rejects_exceed
 from crmmigrate.errors import ConfigError
 
 MINIMAL = {"sources": [{"name": "crm", "path": "crm.csv", "mapping": "salesforce-contact"}]}
@@ -156,3 +156,25 @@ def test_unknown_names_in_the_dedupe_settings_are_all_reported_with_the_names_th
     assert "dedupe.blocking: unknown field 'postcode'" in text and "postal_code" in text
     assert "dedupe.levels: unknown comparison 'surname'" in text
     assert "dedupe.levels.last_name: unknown level 'fuzzy'" in text and "jaro_winkler" in text
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"), [(0, 0), (50, 50), ("50", 50), ("2%", "2%"), (" 0.5 % ", "0.5 %")]
+)
+def test_max_rejects_is_a_count_or_a_percentage(given: object, kept: object) -> None:
+    source = {**MINIMAL["sources"][0], "max_rejects": given}
+    config = parse_config({"sources": [source], "max_rejects": given})
+    assert config.max_rejects == kept == config.sources[0].max_rejects
+
+
+@pytest.mark.parametrize("given", ["lots", "150%", -1, "-2%", True])
+def test_a_max_rejects_that_is_neither_is_a_config_error(given: object) -> None:
+    with pytest.raises(ConfigError, match="max_rejects: .*a number of rows"):
+        parse_config({**MINIMAL, "max_rejects": given})
+
+
+def test_rejects_exceed_counts_and_shares() -> None:
+    assert not rejects_exceed(None, 1000, 1000)
+    assert rejects_exceed(0, 1, 100) and not rejects_exceed(1, 1, 100)
+    assert rejects_exceed("1%", 2, 100) and not rejects_exceed("2%", 2, 100)
+    assert not rejects_exceed("0%", 0, 0)

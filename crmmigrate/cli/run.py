@@ -176,14 +176,7 @@ def _verdict(result: RunResult) -> None:
         soft_wrap=not console.is_terminal,
     )
     if result.exit_code != EXIT_OK:
-        failed = [
-            what
-            for passed, what in (
-                (result.validation_passed, "validation found errors"),
-                (result.balanced, "the reconciliation is not balanced"),
-            )
-            if not passed
-        ]
+        failed = list(result.failures) or ["the run's gate failed"]
         raise GateError(
             "; ".join(failed), hint=f"see {result.out_dir}/validation.json and reconciliation.html"
         )
