@@ -4,6 +4,7 @@ CRMMIGRATE_TEST_POSTGRES_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -63,3 +64,9 @@ def test_an_unreachable_server_names_host_and_port_but_never_the_password() -> N
         audit_store(url, ["golden"])
     text = f"{info.value} {info.value.hint}"
     assert "127.0.0.1:1" in text and "s3cret-pw" not in text
+
+
+def test_a_bare_database_url_takes_the_shipped_driver_as_the_store_does(store_url: str) -> None:
+    _load_customers(store_url, "golden_clean.csv")
+    bare = re.sub(r"^(\w+)\+\w+://", r"\1://", store_url)  # mysql://, postgresql:// as people write them
+    assert audit_store(bare, ["golden"], now=NOW).passed

@@ -41,8 +41,10 @@ def read_store_table(url: str, table: str = "customers", schema: str | None = No
         raise StoreError(
             "not a valid store URL", hint="use a SQLAlchemy URL such as postgresql+psycopg://user@host/db"
         ) from exc
+    from ..store.engine import normalise_url
+
     try:
-        engine = sa.create_engine(url)
+        engine = sa.create_engine(normalise_url(url))  # `mysql://` as for --store: the shipped drivers
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
         raise StoreError(f"cannot use store {safe}: {_scrub(str(exc), url)}") from None
     try:
