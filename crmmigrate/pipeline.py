@@ -725,6 +725,8 @@ def run(
     progress: Progress | None = None,
     run_id: str | None = None,
     sample: str | int | None = None,
+    wait_s: float | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> RunResult:
     """Run every stage; the result carries the exit code the CLI uses (0 ok, 1 gate failed).
 
@@ -732,8 +734,9 @@ def run(
 
     The store's run lock is held for the whole run, dry or not, from before the first read of the
     store: a second run matching against a cross-reference read before this one loaded would give
-    the customers this run adds second ids. A second run waits `Store.lock_timeout_s`, then fails
-    with a StoreError, before any long work (as an unreachable store does)."""
+    the customers this run adds second ids. A second run waits `wait_s` (default
+    `Store.lock_timeout_s`), telling `notify` who holds the lock, then fails with a StoreError,
+    before any long work (as an unreachable store does)."""
     from .pilot import parse_sample
     from .store import open_store
 
@@ -742,69 +745,86 @@ def run(
     from .store.ledger import check_run_id
 
     run_id = check_run_id(run_id) if run_id is not None else new_run_id()
-    with open_store(config.store_url()) as store, store.lock():
-        out = out_dir(config)
-        known_ids = load_known_ids(config.store_url(), store=store)
-        stored = load_stored(config.store_url(), store=store) if config.dedupe.incremental else None
-        suppressions = load_suppressions(config.store_url(), store=store)
+    with open_store(config.store_url()) as store:
+        store.lock_owner, store.on_wait = run_id, notify
+        if wait_s is not None:
+            store.lock_timeout_s = wait_s
+        with store.lock():
+            return _run_locked(config, store, run_id, size, dry_run, force, progress)
 
-        with _stage(progress, "extract") as line:
-            extracted = extract_all(config, suppressions)
-            if size is not None:
-                extracted = take_sample(extracted, size)
-            write_extracted(extracted, out)
-            line.text = extracted.summary() + (f" (pilot sample of {size})" if size else "")
-            over = rejects_over_limits(config, extracted)
-            if over:
-                line.text, line.ok = f"{line.text}; more rejects than max_rejects allows: run stopped", False
+
+def _run_locked(
+    config: RunConfig,
+    store: Any,
+    run_id: str,
+    size: int | str | None,
+    dry_run: bool,
+    force: bool,
+    progress: Progress | None,
+) -> RunResult:
+    """The stages of `run`, under the store's lock."""
+    out = out_dir(config)
+    known_ids = load_known_ids(config.store_url(), store=store)
+    stored = load_stored(config.store_url(), store=store) if config.dedupe.incremental else None
+    suppressions = load_suppressions(config.store_url(), store=store)
+
+    with _stage(progress, "extract") as line:
+        extracted = extract_all(config, suppressions)
+        if size is not None:
+            extracted = take_sample(extracted, size)
+        write_extracted(extracted, out)
+        line.text = extracted.summary() + (f" (pilot sample of {size})" if size else "")
+        over = rejects_over_limits(config, extracted)
         if over:
-            return _end_early(run_id, extracted, out, progress, dry_run, failures=tuple(over))
-        if not any(c.read for c in extracted.counts.values()):
-            return _end_early(run_id, extracted, out, progress, dry_run)
-        with _stage(progress, "standardise") as line:
-            clean = standardise_stage(config, extracted.staged, out)
-            line.text = standardise_summary(clean)
-            # The staged rows are in staged.parquet; later stages need only the counts and rejects.
-            extracted = replace(extracted, staged=extracted.staged.iloc[0:0])
-        with _stage(progress, "dedupe") as line:
-            known_ids = adopt_legacy_links(known_ids, clean, config.store_url(), store=store)
-            matched = dedupe_stage(config, clean, out, known_ids, stored)
-            data = Golden(matched.golden, matched.xref, matched.lineage)
-            line.text = dedupe_summary(matched.golden, matched.xref, matched.review, matched.stats)
-            dedupe_stats = matched.stats
-            del matched, known_ids, stored  # the scored pairs alone are hundreds of MiB at scale
-        with _stage(progress, "validate") as line:
-            report = validate_stage(config, data.golden, data.xref, out)
-            line.text, line.ok = validate_summary(report, force), report.passed
-        forced = force and not report.passed
-        with _stage(progress, "load") as line:
-            loaded = load_stage(
-                config,
-                data,
-                run_id=run_id,
-                gate_open=report.passed or force,
-                forced=forced,
-                dry_run=dry_run,
-                store=store,
-            )
-            line.text, line.ok = loaded.summary(dry_run), loaded.result is not None
-        with _stage(progress, "reconcile") as line:
-            rec = reconcile_stage(
-                run_id=run_id,
-                extracted=extracted,
-                data=data,
-                loaded=loaded,
-                dry_run=dry_run,
-                out=out,
-                clean=clean,
-                extra={
-                    "forced": forced,
-                    **({"sample": str(size)} if size is not None else {}),
-                    "validation_passed": report.passed,
-                    "dedupe": {k: v for k, v in dedupe_stats.items() if _jsonable(v)},
-                },
-            )
-            line.text, line.ok = reconcile_summary(rec), rec.balanced
+            line.text, line.ok = f"{line.text}; more rejects than max_rejects allows: run stopped", False
+    if over:
+        return _end_early(run_id, extracted, out, progress, dry_run, failures=tuple(over))
+    if not any(c.read for c in extracted.counts.values()):
+        return _end_early(run_id, extracted, out, progress, dry_run)
+    with _stage(progress, "standardise") as line:
+        clean = standardise_stage(config, extracted.staged, out)
+        line.text = standardise_summary(clean)
+        # The staged rows are in staged.parquet; later stages need only the counts and rejects.
+        extracted = replace(extracted, staged=extracted.staged.iloc[0:0])
+    with _stage(progress, "dedupe") as line:
+        known_ids = adopt_legacy_links(known_ids, clean, config.store_url(), store=store)
+        matched = dedupe_stage(config, clean, out, known_ids, stored)
+        data = Golden(matched.golden, matched.xref, matched.lineage)
+        line.text = dedupe_summary(matched.golden, matched.xref, matched.review, matched.stats)
+        dedupe_stats = matched.stats
+        del matched, known_ids, stored  # the scored pairs alone are hundreds of MiB at scale
+    with _stage(progress, "validate") as line:
+        report = validate_stage(config, data.golden, data.xref, out)
+        line.text, line.ok = validate_summary(report, force), report.passed
+    forced = force and not report.passed
+    with _stage(progress, "load") as line:
+        loaded = load_stage(
+            config,
+            data,
+            run_id=run_id,
+            gate_open=report.passed or force,
+            forced=forced,
+            dry_run=dry_run,
+            store=store,
+        )
+        line.text, line.ok = loaded.summary(dry_run), loaded.result is not None
+    with _stage(progress, "reconcile") as line:
+        rec = reconcile_stage(
+            run_id=run_id,
+            extracted=extracted,
+            data=data,
+            loaded=loaded,
+            dry_run=dry_run,
+            out=out,
+            clean=clean,
+            extra={
+                "forced": forced,
+                **({"sample": str(size)} if size is not None else {}),
+                "validation_passed": report.passed,
+                "dedupe": {k: v for k, v in dedupe_stats.items() if _jsonable(v)},
+            },
+        )
+        line.text, line.ok = reconcile_summary(rec), rec.balanced
 
     messages = () if loaded.result is not None else ("validation failed: nothing was loaded",)
     failures = tuple(

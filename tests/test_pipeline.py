@@ -236,10 +236,12 @@ def test_a_run_while_another_runs_on_the_store_fails_before_extracting_anything(
         with pytest.raises(StoreError, match="another crmmigrate run is running on this store") as caught:
             run(config, progress=stages.append)
         command = ["run", str(SAMPLES / "crmmigrate.yml"), "--store", store_url, "--out", config.out]
-        result = CliRunner().invoke(app, command)
+        result = CliRunner().invoke(app, [*command, "--wait", "0.5"])
     assert caught.value.exit_code == EXIT_USAGE == 2
     assert result.exit_code == 2, result.output
-    assert "another crmmigrate run is running on this store" in result.output
+    output = " ".join(result.output.split())
+    assert "the store is busy (held by a run on " in output and "waiting up to 0.5 s" in output
+    assert "another crmmigrate run is running on this store" in output and "gave up after 0.5 s" in output
     assert "Traceback" not in result.output
     assert stages == [] and not Path(config.out).exists()
 

@@ -35,6 +35,26 @@ def test_a_second_run_is_refused_while_the_first_holds_the_lock(
         assert second.load(golden, xref, run_id="run-2").unchanged == len(golden)
 
 
+def test_a_run_that_has_to_wait_is_told_who_holds_the_lock(store_url: str) -> None:
+    told: list[str] = []
+    with open_store(store_url) as first, open_store(store_url) as second:
+        first.lock_owner = "night-42"
+        second.on_wait = told.append
+        with first.lock():
+            with (
+                pytest.raises(
+                    StoreError, match=r"held by run night-42 on .+ \(process \d+\) since 20"
+                ) as caught,
+                second.lock(timeout_s=0.2),
+            ):
+                pass
+            assert "--wait SECONDS" in (caught.value.hint or "")
+        assert told == [told[0]] and "the store is busy (held by run night-42 on " in told[0]
+        assert "waiting up to 0.2 s" in told[0]
+        with second.lock(timeout_s=0.2):  # released: the record of who held it is gone too
+            assert "night-42" not in second.lock_holder()
+
+
 def test_the_lock_is_released_after_a_failed_load(store_url: str, golden_set: GoldenSetFactory) -> None:
     golden, xref, _ = golden_set()
     with open_store(store_url) as first, open_store(store_url) as second:

@@ -113,6 +113,12 @@ def run_command(
         help="Match new rows against the store's golden records (nightly runs), or re-cluster all "
         "rows (overrides dedupe.incremental in the config).",
     ),
+    wait: float = typer.Option(
+        None,
+        "--wait",
+        metavar="SECONDS",
+        help="How long to wait for another run's lock on the store before giving up (default 10).",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the verdict and errors."),
     log_file: Path = typer.Option(
         None, "--log-file", help="Append each stage's line, with a UTC timestamp, to this file."
@@ -150,11 +156,18 @@ def run_command(
         config = load_run_config(config_path, store=store, out=out)
         if incremental is not None:
             config.dedupe.incremental = incremental
+        options: dict[str, Any] = {
+            "dry_run": dry_run,
+            "force": force,
+            "sample": sample,
+            "wait_s": wait,
+            "notify": lambda message: err_console.print(f"[yellow]{escape(message)}[/]", soft_wrap=True),
+        }
         if console.is_terminal and not quiet:
             with console.status("running…", spinner="dots"):
-                result = run(config, dry_run=dry_run, force=force, progress=progress, sample=sample)
+                result = run(config, progress=progress, **options)
         else:
-            result = run(config, dry_run=dry_run, force=force, progress=progress, sample=sample)
+            result = run(config, progress=progress, **options)
     except CrmMigrateError as exc:
         if json_out is not None:
             write_text(json_out, json.dumps(run_summary(None, stages, error=exc), indent=2))

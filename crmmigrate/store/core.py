@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
+import socket
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from types import TracebackType
 
 import pandas as pd
@@ -21,6 +25,8 @@ from .privacy import ForgetResult, forget, without_suppressed
 from .write import apply
 
 DEFAULT_LOCK_TIMEOUT_S = 10.0
+#: The `crmmigrate_meta` key under which the lock's holder says who it is.
+LOCK_HOLDER = "lock_holder"
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,10 @@ class Store:
         #: How long `lock` (and so `run`, `load`, `rollback`, `forget`) waits for another run's
         #: lock before giving up.
         self.lock_timeout_s = DEFAULT_LOCK_TIMEOUT_S
+        #: What this process's lock is recorded as (a run id), for a run that has to wait for it.
+        self.lock_owner: str | None = None
+        #: Told once, with who holds the lock, when `lock` has to wait.
+        self.on_wait: Callable[[str], None] | None = None
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -96,12 +106,19 @@ class Store:
         if self._lock_depth == 0:
             lock = lock_for(self._engine)
             try:
-                got = lock.acquire(timeout_s)
+                got = lock.acquire(0)
+                if not got and timeout_s > 0:
+                    if self.on_wait is not None:
+                        self.on_wait(
+                            f"the store is busy ({self.lock_holder()}); waiting up to {timeout_s:g} s"
+                        )
+                    got = lock.acquire(timeout_s)
             except sa.exc.DBAPIError as exc:
                 raise self._error("cannot take the store lock", exc) from None
             if not got:
-                raise busy_error(describe(self._engine.url), timeout_s)
+                raise busy_error(describe(self._engine.url), timeout_s, self.lock_holder())
             self._lock = lock
+            self._say_who_holds_the_lock()
         self._lock_depth += 1
         try:
             yield self
@@ -111,8 +128,44 @@ class Store:
     def _release(self) -> None:
         self._lock_depth -= 1
         if self._lock_depth == 0 and self._lock is not None:
+            self._set_meta(LOCK_HOLDER, None)
             self._lock.release()
             self._lock = None
+
+    def lock_holder(self) -> str:
+        """Who holds the store's lock, as its holder recorded it: run, host, process, since when."""
+        try:
+            with self._engine.connect() as conn:
+                text = conn.execute(
+                    sa.select(tables.meta.c.value).where(tables.meta.c.key == LOCK_HOLDER)
+                ).scalar()
+            holder = json.loads(text) if text else {}
+        except (sa.exc.SQLAlchemyError, ValueError):
+            holder = {}
+        if not isinstance(holder, dict) or not holder:
+            return "held by a run that did not say who it is"
+        run = f"run {holder['run']} " if holder.get("run") else "a run "
+        host, pid, since = (holder.get(k, "?") for k in ("host", "pid", "since"))
+        return f"held by {run}on {host} (process {pid}) since {since}"
+
+    def _say_who_holds_the_lock(self) -> None:
+        holder = {
+            "run": self.lock_owner,
+            "host": socket.gethostname()[:60],
+            "pid": os.getpid(),
+            "since": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+        self._set_meta(LOCK_HOLDER, json.dumps({k: v for k, v in holder.items() if v is not None}))
+
+    def _set_meta(self, key: str, value: str | None) -> None:
+        """Best effort: a store without its tables yet, or a read-only user, records nothing."""
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(tables.meta.delete().where(tables.meta.c.key == key))
+                if value is not None:
+                    conn.execute(tables.meta.insert().values(key=key, value=value[:255]))
+        except sa.exc.SQLAlchemyError:
+            pass
 
     @property
     def _db_errors(self) -> tuple[type[BaseException], ...]:
@@ -368,8 +421,6 @@ class Store:
 
 
 def _loads(text: str) -> dict:
-    import json
-
     value = json.loads(text)
     return value if isinstance(value, dict) else {}
 

@@ -33,10 +33,11 @@ class Lock(Protocol):
     def release(self) -> None: ...
 
 
-def busy_error(where: str, timeout_s: float) -> StoreError:
+def busy_error(where: str, timeout_s: float, holder: str | None = None) -> StoreError:
+    by = f": {holder}" if holder else ""
     return StoreError(
-        f"another crmmigrate run is running on this store ({where}); gave up after {timeout_s:g} s",
-        hint="wait for the other run to finish, then run again "
+        f"another crmmigrate run is running on this store ({where}){by}; gave up after {timeout_s:g} s",
+        hint="wait for the other run to finish, then run again, or give --wait SECONDS "
         "(`crmmigrate runs` lists the runs that have reached the load)",
     )
 
