@@ -645,6 +645,31 @@ DOWNSTREAM_OUTPUTS = (
 )
 
 
+def run_facts(config: RunConfig, started: datetime, seconds: float, stages: list[dict]) -> dict[str, Any]:
+    """When, how long, with what: for the report (`extra.run`)."""
+    from . import __version__
+
+    return {
+        "started": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "seconds": round(seconds, 3),  # up to the reconcile stage, which writes the report
+        "tool_version": __version__,
+        "config_sha256": config.config_hash,
+        "stages": list(stages),
+    }
+
+
+def validation_facts(report: Any) -> dict[str, Any]:
+    """The validation's counts and failed rules (names and counts only), for the report."""
+    failed = [r for r in report.results if not r.success]
+    return {
+        "passed": report.passed,
+        **report.counts,
+        "failed": [
+            {"name": r.name, "severity": r.severity, "failing_rows": int(r.unexpected_count)} for r in failed
+        ],
+    }
+
+
 def rejects_over_limits(config: RunConfig, extracted: Extracted) -> list[str]:
     """What `max_rejects` (per source, and over all sources) does not allow."""
     from .config import rejects_exceed
@@ -763,6 +788,16 @@ def _run_locked(
     progress: Progress | None,
 ) -> RunResult:
     """The stages of `run`, under the store's lock."""
+    started, clock = datetime.now(timezone.utc), time.perf_counter()
+    timings: list[dict[str, Any]] = []
+    shown = progress
+
+    def timed(event: StageEvent) -> None:  # the stage timings go into the report too
+        timings.append({"stage": event.stage, "seconds": round(event.seconds, 3), "ok": event.ok})
+        if shown is not None:
+            shown(event)
+
+    progress = timed
     out = out_dir(config)
     known_ids = load_known_ids(config.store_url(), store=store)
     stored = load_stored(config.store_url(), store=store) if config.dedupe.incremental else None
@@ -822,6 +857,8 @@ def _run_locked(
                 **({"sample": str(size)} if size is not None else {}),
                 "validation_passed": report.passed,
                 "dedupe": {k: v for k, v in dedupe_stats.items() if _jsonable(v)},
+                "run": run_facts(config, started, time.perf_counter() - clock, timings),
+                "validation": validation_facts(report),
             },
         )
         line.text, line.ok = reconcile_summary(rec), rec.balanced

@@ -69,6 +69,26 @@ def test_every_output_file_is_written(first_run) -> None:
         assert (out / name).exists(), name
 
 
+def test_the_report_says_when_how_long_with_what_and_what_validation_found(first_run) -> None:
+    config, result = first_run
+    report = json.loads((Path(config.out) / "reconciliation.json").read_text(encoding="utf-8"))
+    run_facts, validation = report["extra"]["run"], report["extra"]["validation"]
+    assert run_facts["started"].startswith("20") and run_facts["tool_version"] and run_facts["seconds"] > 0
+    assert run_facts["config_sha256"] == config.config_hash != ""
+    assert [s["stage"] for s in run_facts["stages"]] == [
+        "extract",
+        "standardise",
+        "dedupe",
+        "validate",
+        "load",
+    ]
+    warnings = [f for f in validation["failed"] if f["severity"] == "warning"]
+    assert validation["warnings"] == len(warnings) == len(result.validation.warnings) > 0
+    html = (Path(config.out) / "reconciliation.html").read_text(encoding="utf-8")
+    assert "<h2>Run</h2>" in html and "<h2>Validation</h2>" in html and warnings[0]["name"] in html
+    assert "crmmigrate " + run_facts["tool_version"] in html
+
+
 def test_the_reconciliation_accounts_for_every_row(first_run) -> None:
     config, _ = first_run
     report = json.loads((Path(config.out) / "reconciliation.json").read_text(encoding="utf-8"))

@@ -68,6 +68,19 @@ def to_markdown(rec: Reconciliation) -> str:
             f"Store: {verb} {c.get('inserts', 0)}, updated {c.get('updates', 0)}, "
             f"unchanged {c.get('unchanged', 0)}; holds {_or_na(rec.store_customers)}."
         )
+    run = rec.extra.get("run")
+    if isinstance(run, dict):
+        lines.append(
+            f"Run started {_md(run.get('started', '?'))}, {_md(run.get('seconds', '?'))} s to the report, "
+            f"crmmigrate {_md(run.get('tool_version', '?'))}, config sha256 "
+            f"`{_md(str(run.get('config_sha256') or 'n/a')[:12])}`."
+        )
+    validation = rec.extra.get("validation")
+    if isinstance(validation, dict):
+        lines.append(
+            f"Validation: {validation.get('rules', 0)} rules, {validation.get('errors', 0)} errors, "
+            f"{validation.get('warnings', 0)} warnings."
+        )
     failed = [c for c in rec.checks if not c.passed]
     lines.append("")
     lines += [f"- ❌ {_md(c.name)}: {_md(c.detail)}" for c in failed] or [
@@ -160,6 +173,40 @@ def _standardisation(rec: Reconciliation) -> str:
     return _table(["field", *statuses], rows)
 
 
+def _run(rec: Reconciliation) -> str:
+    run = rec.extra.get("run")
+    if not isinstance(run, dict):
+        return ""
+    facts = (
+        f"Started {run.get('started', '?')}; {run.get('seconds', '?')} s up to this report; "
+        f"crmmigrate {run.get('tool_version', '?')}; config sha256 {run.get('config_sha256') or 'n/a'}"
+        + ("; a dry run" if rec.extra.get("dry_run") else "")
+        + ("; loaded with --force despite validation errors" if rec.extra.get("forced") else "")
+        + (f"; a pilot sample of {rec.extra['sample']}" if rec.extra.get("sample") else "")
+        + "."
+    )
+    stages = [
+        [s.get("stage", "?"), "ok" if s.get("ok", True) else "blocked", s.get("seconds", "")]
+        for s in run.get("stages", [])
+    ]
+    return f"<h2>Run</h2><p>{escape(facts)}</p>" + _table(
+        ["stage", "outcome", "seconds"], stages, numeric_from=2
+    )
+
+
+def _validation(rec: Reconciliation) -> str:
+    validation = rec.extra.get("validation")
+    if not isinstance(validation, dict):
+        return ""
+    said = (
+        f"{validation.get('rules', 0)} rules, {validation.get('errors', 0)} errors, "
+        f"{validation.get('warnings', 0)} warnings."
+    )
+    failed = [[f["name"], f["severity"], f["failing_rows"]] for f in validation.get("failed", [])]
+    table = _table(["failed rule", "severity", "failing rows"], failed, numeric_from=2) if failed else ""
+    return f"<h2>Validation</h2><p>{escape(said)} Details: validation.json.</p>{table}"
+
+
 def to_html(rec: Reconciliation) -> str:
     ok = rec.balanced
     verdict = "BALANCED" if ok else "NOT BALANCED"
@@ -174,8 +221,10 @@ def to_html(rec: Reconciliation) -> str:
         f"<title>Reconciliation {escape(rec.run_id)}</title><style>{CSS}</style></head><body>"
         f"<h1>Reconciliation of run <code>{escape(rec.run_id)}</code></h1>"
         f'<p class="verdict {"ok" if ok else "bad"}">{verdict}</p><p>{escape(summary)}</p>'
+        f"{_run(rec)}"
         f"<h2>Sources</h2>{_sources(rec)}"
         f"<h2>Checks</h2>{_checks(rec)}"
+        f"{_validation(rec)}"
         f"<h2>Store</h2>{_store(rec)}"
         f"<h2>Charts</h2>{_charts(rec)}"
         f"<h2>Standardisation outcomes</h2>{_standardisation(rec)}"
