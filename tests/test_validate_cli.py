@@ -96,3 +96,46 @@ def test_the_cross_reference_is_checked_against_the_golden_file(files: Path) -> 
     assert (
         "every source row points to a golden record,error,customer_id,shop,4,C999999" in failures.read_text()
     )
+
+
+def test_a_standalone_file_names_its_failing_rows_by_line_and_key_for_ci(tmp_path: Path) -> None:
+    (tmp_path / "data.csv").write_text(
+        'id,first_name,last_name\nA-1,Anna,Berg\nA-2,"Dora\nMaria",\nA-3,Ed,Gomez\nA-4,Zoe,\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "rules.yml").write_text(
+        "rules:\n  - {name: last name present, column: last_name, check: not_null}\n", encoding="utf-8"
+    )
+    args = [
+        "validate",
+        "--in",
+        str(tmp_path / "data.csv"),
+        "--rules",
+        str(tmp_path / "rules.yml"),
+        "--key",
+        "id",
+    ]
+    out = [
+        "--failures",
+        str(tmp_path / "f.csv"),
+        "--markdown",
+        str(tmp_path / "summary.md"),
+        "--junit",
+        str(tmp_path / "j.xml"),
+        "--github",
+    ]
+    result = runner.invoke(app, [*args, *out])
+    assert result.exit_code == 1, result.output
+    failures = (tmp_path / "f.csv").read_text(encoding="utf-8").splitlines()
+    where = [line.split(",")[4:6] for line in failures[1:]]
+    assert where == [["3", "A-2"], ["6", "A-4"]]  # the quoted name spans lines 3 and 4
+    data = str(tmp_path / "data.csv")
+    assert f"::error file={data},line=3,title=last name present::" in result.output
+    assert f"{data}:3, {data}:6" in (tmp_path / "summary.md").read_text(encoding="utf-8")
+    assert f"first failing rows: {data}:3, {data}:6 (column last_name)" in (tmp_path / "j.xml").read_text()
+
+
+def test_key_names_a_column_of_the_file(tmp_path: Path) -> None:
+    (tmp_path / "data.csv").write_text("id,last_name\n1,Berg\n", encoding="utf-8")
+    result = runner.invoke(app, ["validate", "--in", str(tmp_path / "data.csv"), "--key", "ID"])
+    assert result.exit_code == 2 and "--key 'ID': the file has no such column" in result.output

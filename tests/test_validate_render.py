@@ -12,6 +12,7 @@ import pytest
 from rich.console import Console
 
 from crmmigrate.validate import render_table, to_html, to_json, to_junit, validate, write_outputs
+from crmmigrate.validate.render import to_github
 
 FIXTURES = Path(__file__).parent / "fixtures" / "validate"
 NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
@@ -85,3 +86,12 @@ def test_rich_table_and_written_files(report, tmp_path: Path) -> None:  # type: 
     assert all(p.exists() for p in paths) and len(paths) == 4
     failures = pd.read_csv(tmp_path / "validation_failures.csv")
     assert len(failures) == len(report.failures) == 10
+
+
+def test_github_annotations_escape_what_would_break_the_workflow_command(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"source": ["a,b.csv"], "source_row": [7], "email": ["x"]})
+    rules = tmp_path / "r.yml"
+    rules.write_text("rules:\n  - {name: 'email: valid, please', column: email, check: email}\n")
+    line = to_github(validate(frame, [str(rules)])).strip()
+    assert line.startswith("::error file=a%2Cb.csv,line=7,title=email%3A valid%2C please::column email: ")
+    assert "100.00%25 of the values" in line and "\n" not in line

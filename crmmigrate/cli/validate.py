@@ -8,6 +8,7 @@ import typer
 
 from ..errors import ConfigError, GateError
 from ..validate import ValidationReport, audit_store, render_table, validate_file, write_outputs
+from ..validate.render import to_github
 from .common import console, escape, handle_errors, load_run_config
 
 
@@ -27,6 +28,15 @@ def validate_command(
     json_out: Path = typer.Option(None, "--json", help="Write every rule and its counts as JSON here."),
     html_out: Path = typer.Option(None, "--html", help="Write a self-contained HTML report here."),
     failures: Path = typer.Option(None, "--failures", help="Write failing rows with lineage (CSV/Parquet)."),
+    markdown: Path = typer.Option(
+        None, "--markdown", help="Write a short Markdown summary here (a PR comment, $GITHUB_STEP_SUMMARY)."
+    ),
+    github: bool = typer.Option(
+        False, "--github", help="Print GitHub Actions annotations (::error file=…,line=…::) for failed rules."
+    ),
+    key: str = typer.Option(
+        None, "--key", help="With --in: the file's id column, shown as customer_id for failing rows."
+    ),
 ) -> None:
     """Check data against data-quality rules; exit 1 if an error rule fails.
 
@@ -36,6 +46,11 @@ def validate_command(
     fail the gate. Personal values are masked in all output.
 
     Example: crmmigrate validate --in out/golden.csv --rules golden --junit junit.xml --json validation.json
+
+    Example: crmmigrate validate --in data.csv --rules rules.yml --key id --github --markdown summary.md
+
+    Rows of a file given with --in are named by the file and their line in it (data.csv:4) in
+    the failures file, JSON, JUnit, Markdown and annotations.
 
     Example: crmmigrate validate --store postgresql+psycopg://crm@db/crm --rules rules/golden.yml
     """
@@ -48,17 +63,32 @@ def validate_command(
         data = read_golden(out_dir(config))
         report = validate_stage(config, data.golden, data.xref, out_dir(config))
         console.print(render_table(report))
+        for path in write_outputs(report, markdown_path=markdown):
+            console.print(f"[dim]wrote {escape(path)}[/]")
+        if github:
+            console.print(to_github(report), markup=False, highlight=False, soft_wrap=True, end="")
         _gate(report)
         return
     if in_path is not None and store is not None:
         raise ConfigError("give --in FILE or --store URL, not both", hint="crmmigrate validate --help")
     refs = list(rules or ["golden"])
-    report = audit_store(store, refs, table=table) if store else validate_file(in_path, refs, xref=xref)
+    if key is not None and in_path is None:
+        raise ConfigError("--key goes with --in FILE", hint="crmmigrate validate --help")
+    report = (
+        audit_store(store, refs, table=table) if store else validate_file(in_path, refs, xref=xref, key=key)
+    )
     console.print(render_table(report))
     for path in write_outputs(
-        report, json_path=json_out, junit_path=junit, html_path=html_out, failures_path=failures
+        report,
+        json_path=json_out,
+        junit_path=junit,
+        html_path=html_out,
+        failures_path=failures,
+        markdown_path=markdown,
     ):
         console.print(f"[dim]wrote {escape(path)}[/]")
+    if github:
+        console.print(to_github(report), markup=False, highlight=False, soft_wrap=True, end="")
     _gate(report)
 
 

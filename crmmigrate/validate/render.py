@@ -31,6 +31,7 @@ def _rule_dict(r: RuleResult) -> dict[str, Any]:
         "unexpected_percent": round(r.unexpected_percent, 4),
         "mostly": r.mostly,
         "sample": list(r.sample),
+        "where": list(r.where),
         "message": r.message,
     }
 
@@ -49,7 +50,8 @@ def to_json(report: ValidationReport) -> str:
 
 def _system_out(r: RuleResult) -> str:
     sample = f"\nsample (masked): {', '.join(r.sample)}" if r.sample else ""
-    return f"{r.severity.upper()}: {r.name}: {r.message}{sample}"
+    where = f"\nfirst failing rows: {', '.join(r.where)} (column {r.column})" if r.where else ""
+    return f"{r.severity.upper()}: {r.name}: {r.message}{where}{sample}"
 
 
 def to_junit(report: ValidationReport) -> str:
@@ -165,6 +167,62 @@ def render_table(report: ValidationReport) -> Table:
     return table
 
 
+def _md(text: object) -> str:
+    """Text safe inside a Markdown table cell (and free of HTML)."""
+    return html.escape(str(text)).replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(report: ValidationReport) -> str:
+    """A short summary for a pull request (or `$GITHUB_STEP_SUMMARY`): the verdict and the failed
+    rules with their first failing rows; values are never shown."""
+    c = report.counts
+    verdict = "✅ passed" if report.passed else "❌ failed"
+    lines = [
+        f"### Data-quality gate: {verdict}",
+        "",
+        f"{c['rules']} rules on {report.rows} rows: {c['errors']} errors, {c['warnings']} warnings.",
+    ]
+    failed = [r for r in report.results if not r.success]
+    if failed:
+        lines += [
+            "",
+            "| rule | severity | column | failing rows | first failing rows |",
+            "|---|---|---|---:|---|",
+        ]
+        lines += [
+            f"| {_md(r.name)} | {r.severity} | {_md(r.column)} | {r.unexpected_count} | "
+            f"{_md(', '.join(r.where)) or '—'} |"
+            for r in failed
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _gh_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_property(text: str) -> str:
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def to_github(report: ValidationReport) -> str:
+    """GitHub Actions workflow commands: an `::error` (or `::warning`) annotation per failed rule,
+    on its first failing row's file and line where the rows come from a file."""
+    lines = []
+    for r in report.results:
+        if r.success:
+            continue
+        level = "error" if r.severity == "error" else "warning"
+        props = [f"title={_gh_property(r.name)}"]
+        if r.where and ":" in r.where[0]:
+            file, _, line = r.where[0].rpartition(":")
+            if line.isdigit():
+                props = [f"file={_gh_property(file)}", f"line={line}", *props]
+        message = f"column {r.column}: {r.message}" + (f" (rows {', '.join(r.where)})" if r.where else "")
+        lines.append(f"::{level} {','.join(props)}::{_gh_data(message)}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
 def write_outputs(
     report: ValidationReport,
     *,
@@ -172,10 +230,17 @@ def write_outputs(
     junit_path: str | Path | None = None,
     html_path: str | Path | None = None,
     failures_path: str | Path | None = None,
+    markdown_path: str | Path | None = None,
 ) -> list[Path]:
     """Write the requested renderings; returns the paths written."""
     written: list[Path] = []
-    for path, render in ((json_path, to_json), (junit_path, to_junit), (html_path, to_html)):
+    renderings = (
+        (json_path, to_json),
+        (junit_path, to_junit),
+        (html_path, to_html),
+        (markdown_path, to_markdown),
+    )
+    for path, render in renderings:
         if path:
             written.append(write_text(path, render(report)))
     if failures_path:

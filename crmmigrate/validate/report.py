@@ -34,6 +34,7 @@ class RuleResult:
     unexpected_count: int = 0
     unexpected_percent: float = 0.0
     sample: tuple[str, ...] = ()
+    where: tuple[str, ...] = ()  # the first failing rows, `source:source_row` (file:line for a file)
     message: str = ""
     rule_set: str = ""
     mostly: float | None = None
@@ -131,6 +132,15 @@ def _message(compiled: Compiled, raw: RawResult | None, failed: int, percent: fl
     return f"{failed} failing {rows}, {percent:.2f}% of the values checked{allowed}"
 
 
+def _where(failures: pd.DataFrame) -> tuple[str, ...]:
+    head = failures.head(SAMPLE_SIZE)
+    return tuple(
+        f"{source}:{row}" if source is not None else f"row {row}"
+        for source, row in zip(head["source"], head["source_row"], strict=True)
+        if row is not None and not pd.isna(row)
+    )
+
+
 def _sample(failures: pd.DataFrame) -> tuple[str, ...]:
     values = failures["value"].dropna()
     return tuple(str(v) for v in pd.unique(values)[:SAMPLE_SIZE])
@@ -176,6 +186,7 @@ def build_report(
                 unexpected_count=unexpected,
                 unexpected_percent=percent,
                 sample=sample,
+                where=_where(failures),
                 message=_message(c, r, unexpected, percent),
                 rule_set=c.rule.rule_set,
                 mostly=c.rule.mostly,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
+from ..errors import ConfigError
 from ..tables import read_table
 from . import gx_engine
 from .compile import MAIN, Compiled, compile_rules
@@ -65,9 +67,45 @@ def validate_file(
     xref: str | Path | None = None,
     base_dir: Path | None = None,
     now: datetime | None = None,
+    key: str | None = None,
 ) -> ValidationReport:
     """Validate a CSV or Parquet file (and optionally its cross-reference file); the rules are
     checked before the (possibly large) files are read."""
     parsed = load_rules(rules, base_dir=base_dir)
     related = {"xref": read_table(xref)} if xref else None
-    return run_rules(read_table(path), parsed, now=now, related=related)
+    return run_rules(with_lineage(read_table(path), path, key), parsed, now=now, related=related)
+
+
+def with_lineage(frame: pd.DataFrame, path: str | Path, key: str | None = None) -> pd.DataFrame:
+    """A standalone file's rows named as the failures file, JSON and JUnit name rows: `source` is
+    the file's path as given and `source_row` the row's line in it (its row number in a Parquet file),
+    unless the file carries lineage columns itself; `key` names a column whose value goes into
+    `customer_id` when the file has none (a legacy export's own id)."""
+    path = Path(path)
+    if "source" not in frame.columns and "source_row" not in frame.columns:
+        lines = _csv_lines(path, len(frame)) if path.suffix.lower() != ".parquet" else None
+        frame = frame.assign(source=str(path), source_row=lines or range(1, len(frame) + 1))
+    if key is not None:
+        if key not in frame.columns:
+            raise ConfigError(
+                f"--key {key!r}: the file has no such column",
+                hint=f"its columns: {', '.join(map(str, frame.columns[:20]))}",
+            )
+        if "customer_id" not in frame.columns:
+            frame = frame.assign(customer_id=frame[key])
+    return frame
+
+
+def _csv_lines(path: Path, rows: int) -> list[int] | None:
+    """The line each record of a CSV file starts on (records may span lines inside quotes)."""
+    starts: list[int] = []
+    end, header = 0, False
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        for record in reader:
+            if record:  # pandas skips blank lines; the first record is the header
+                if header:
+                    starts.append(end + 1)
+                header = True
+            end = reader.line_num
+    return starts if len(starts) == rows else None
