@@ -64,6 +64,7 @@ class SourceConfig(BaseModel):
     delimiter: str | None = None  # sniffed when absent
     encoding: str | None = None  # detected when absent
     sheet: str | int | None = None  # Excel: name or 0-based index; the first by default
+    header_row: int | None = Field(default=None, ge=1)  # CSV line / Excel row of the header (1 = first)
     table: str | None = None  # SQL sources
     query: str | None = None  # SQL sources
     mapping: str | MappingSpec  # built-in template name, a path to a YAML file, or inline

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from crmmigrate.config import RunConfig, SourceConfig
-from crmmigrate.errors import InputError
+from crmmigrate.errors import InputError, MappingError
 from crmmigrate.extract import extract_source, iter_extract
 from crmmigrate.extract.encoding import detect_encoding
 from crmmigrate.extract.sniff import sniff_delimiter
@@ -179,6 +179,61 @@ def test_ndjson_streams_and_rejects_broken_lines() -> None:
     assert values(result, "first_name") == ["Ana", "João", "Rui"]
     assert result.rejects["reason"].tolist() == ["parse_error"]
     assert "line 4" in result.rejects["detail"].iloc[0]
+
+
+TITLED = (
+    "Customer export;;\n"
+    "Generated 2026-11-30 by the ERP, do not edit\n"
+    "\n"
+    "id;first;last\n"
+    "1;Anna;Berg\n"
+    "2;Dora;Fox;extra\n"
+    "3;Ed;Gomez\n"
+)
+PEOPLE = {"key": "id", "columns": {"first_name": "first", "last_name": "last"}}
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_a_title_and_notes_above_the_header_are_skipped_with_header_row(
+    tmp_path: Path, encoding: str
+) -> None:
+    path = tmp_path / "titled.csv"
+    path.write_bytes(TITLED.encode(encoding))
+    result = extract(path, PEOPLE, header_row=4)
+    assert values(result, "source_key") == ["1", "3"] and list(result.staged["source_row"]) == [1, 3]
+    (reject,) = result.rejects.to_dict("records")
+    assert reject["reason"] == "field_count" and "line 6" in reject["detail"]  # lines of the file as it is
+
+
+def test_without_header_row_a_titled_file_is_refused_saying_where_the_header_is(tmp_path: Path) -> None:
+    path = tmp_path / "titled.csv"
+    path.write_text(TITLED, encoding="utf-8")
+    with pytest.raises(MappingError, match=r"all on line 4, below a title or notes: set `header_row: 4`"):
+        extract(path, PEOPLE)
+
+
+def test_an_excel_title_row_is_skipped_with_header_row(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Kontakte (Stand November)"])
+    sheet.append([])
+    sheet.append(["id", "first", "last"])
+    sheet.append([1, "Anna", "Berg"])
+    path = tmp_path / "titled.xlsx"
+    book.save(path)
+    with pytest.raises(MappingError, match=r"set `header_row: 3`"):
+        extract(path, PEOPLE)
+    result = extract(path, PEOPLE, header_row=3)
+    assert values(result, "first_name") == ["Anna"] and values(result, "source_key") == ["1"]
+
+
+def test_header_row_is_for_files_with_lines_or_rows(tmp_path: Path) -> None:
+    path = tmp_path / "data.json"
+    path.write_text('[{"id": 1, "first": "Anna", "last": "Berg"}]', encoding="utf-8")
+    with pytest.raises(InputError, match="header_row.*CSV and Excel"):
+        extract(path, PEOPLE, header_row=2)
 
 
 def test_excel_sheet_by_name_or_index(tmp_path: Path) -> None:

@@ -409,3 +409,35 @@ def test_profile_command_writes_the_draft(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert parse_mapping(yaml.safe_load(out.read_text())).key == "Record ID"
     assert "State/Region" in result.output
+
+
+def test_a_title_above_the_header_is_found_and_skipped(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Kundenliste Vertrieb Nord"])
+    sheet.append(["Stand: 30.11.2026"])
+    sheet.append(["Vorname", "Nachname", "E-Mail"])
+    for i in range(20):
+        sheet.append([f"Anna{i}", f"Berg{i}", f"anna{i}@example.org"])
+    book.save(tmp_path / "titled.xlsx")
+    (tmp_path / "titled.csv").write_text(
+        "Export vom 30.11.2026\n\nVorname,Nachname,E-Mail\n"
+        + "".join(f"Dora{i},Fox{i},dora{i}@example.org\n" for i in range(20)),
+        encoding="utf-8",
+    )
+    for name, line in (("titled.xlsx", 3), ("titled.csv", 3)):
+        result = profile_file(tmp_path / name)
+        assert (result.rows, result.rejected, result.header_row) == (20, 0, line)
+        assert [c.name for c in result.columns] == ["Vorname", "Nachname", "E-Mail"]
+    plain = profile_file(tmp_path / "titled.csv", header_row=1)  # told: the title is the header
+    assert plain.header_row is None and plain.rejected == 21
+
+
+def test_a_file_whose_first_line_is_its_header_is_read_from_there(tmp_path: Path) -> None:
+    (tmp_path / "plain.csv").write_text(
+        "id,first,last,note\n1,Anna,Berg,\n2,Dora,Fox,\n3,Ed,,\n", encoding="utf-8"
+    )
+    result = profile_file(tmp_path / "plain.csv")
+    assert result.header_row is None and result.rows == 3

@@ -29,6 +29,12 @@ def profile(
     ),
     query: str | None = typer.Option(None, "--query", help="SQL query (SQL sources)."),
     rows: int = typer.Option(200_000, "--rows", min=1, help="Profile at most this many records."),
+    header_row: int | None = typer.Option(
+        None,
+        "--header-row",
+        min=1,
+        help="Line (CSV) or row (Excel) of the header, when a title stands above it (found when absent).",
+    ),
 ) -> None:
     """Per column: fill rate, distinct values, kind of data, value shapes and top values.
 
@@ -39,7 +45,14 @@ def profile(
     """
     sheet_ref: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
     result = profile_file(
-        file, delimiter=delimiter, encoding=encoding, sheet=sheet_ref, table=table, query=query, max_rows=rows
+        file,
+        delimiter=delimiter,
+        encoding=encoding,
+        sheet=sheet_ref,
+        table=table,
+        query=query,
+        max_rows=rows,
+        header_row=header_row,
     )
     console.print(profile_table(result, show_values=show_values))
     suggestion = suggest(result)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from ..errors import CrmMigrateError, InputError, MappingError
 from ..mappings import resolve_mapping
 from ..mappings.spec import MappingSpec
+from .csvfile import header_line
 from .mapper import missing_columns, spec_problems
 from .readers import Reader, open_reader
 
@@ -33,6 +34,12 @@ def column_problems(name: str, spec: MappingSpec, reader: Reader) -> list[str]:
         columns = reader.all_columns()
         missing = missing_columns(spec, columns)
     lines = []
+    below = _header_below(reader, {column for _, column in missing_columns(spec, [])}) if missing else None
+    if below is not None:
+        return [
+            f"source {name!r}: the mapped columns are not in the first line but all on line {below}, "
+            f"below a title or notes: set `header_row: {below}` for this source"
+        ]
     for target, column in missing:
         near = difflib.get_close_matches(column, columns, n=1, cutoff=0.6)
         guess = f" (did you mean {near[0]!r}?)" if near else ""
@@ -41,6 +48,15 @@ def column_problems(name: str, spec: MappingSpec, reader: Reader) -> list[str]:
             f"the file has: {_listing(columns)}"
         )
     return lines
+
+
+def _header_below(reader: Reader, mapped: set[str]) -> int | None:
+    """The line (row) further down that holds every mapped column, when the reader can look."""
+    look = getattr(reader, "first_records", None)
+    if look is None or not mapped or getattr(reader, "header_row", None):
+        return None
+    line = header_line(look(), mapped)
+    return line if line is not None and line > 1 else None
 
 
 #: One problem: its text, and the hint that goes with it (None when the generic one fits).

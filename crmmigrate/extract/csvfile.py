@@ -45,7 +45,9 @@ class CsvFormat:
     delimiter: str
 
 
-def csv_format(path: Path, *, encoding: str | None, delimiter: str | None, suffix: str) -> CsvFormat:
+def csv_format(
+    path: Path, *, encoding: str | None, delimiter: str | None, suffix: str, skip_lines: int = 0
+) -> CsvFormat:
     """The encoding and delimiter to read with: the config's, else detected."""
     try:
         enc = with_byte_order(path, python_codec(encoding)) if encoding else detect_encoding(path)
@@ -68,6 +70,7 @@ def csv_format(path: Path, *, encoding: str | None, delimiter: str | None, suffi
         delim = "\t"
     else:
         with path.open(encoding=enc, errors="replace", newline="") as fh:
+            _skip_text_lines(fh, skip_lines)
             delim = sniff_delimiter(fh.read(1 << 16))
     return CsvFormat(encoding=enc, delimiter=delim)
 
@@ -76,21 +79,75 @@ def _open_text(path: Path, fmt: CsvFormat, errors: str = "surrogateescape") -> i
     return path.open(encoding=fmt.encoding, errors=errors, newline="")
 
 
-def read_csv_header(path: Path, fmt: CsvFormat) -> list[str]:
+def _skip_text_lines(fh: Any, lines: int) -> None:
+    """Read past the first `lines` lines of a text file (a title or notes above the header)."""
+    for _ in range(lines):
+        if not fh.readline():
+            return
+
+
+#: How far down a file a header below a title is looked for.
+HEADER_SEARCH = 30
+
+
+def first_records(path: Path, fmt: CsvFormat, within: int = HEADER_SEARCH) -> list[tuple[int, list[str]]]:
+    """(line, fields) of the records that start within the file's first `within` lines."""
+    out = []
     with _open_text(path, fmt, errors="replace") as fh:
+        reader = csv.reader(fh, delimiter=fmt.delimiter)
+        end = 0
+        for record in reader:
+            start, end = end + 1, reader.line_num
+            if start > within:
+                break
+            out.append((start, record))
+    return out
+
+
+def header_line(records: list[tuple[int, list[str]]], names: set[str]) -> int | None:
+    """The line of the first record that has a field for every one of `names`: where the header is
+    when a title or notes stand above it."""
+    wanted = {n.strip() for n in names}
+    return next((line for line, fields in records if wanted <= {f.strip() for f in fields}), None)
+
+
+def guess_header_line(records: list[tuple[int, list[str]]]) -> int | None:
+    """The line a header below a title most likely stands on, when the first line is not it: the
+    first line as wide as most of the lines that follow it (in filled fields), when line 1 is
+    at most half as wide (a title, a date, a note in one cell). None when line 1 looks like the
+    header."""
+    widths = [(line, sum(bool(str(f).strip()) for f in fields)) for line, fields in records]
+    widths = [(line, n) for line, n in widths if n]
+    if len(widths) < 3:
+        return None
+    common = max(set(n for _, n in widths[1:]), key=lambda n: sum(1 for _, m in widths[1:] if m == n))
+    if common < 2 or widths[0][1] > common // 2:
+        return None
+    return next(line for line, n in widths if n >= common)
+
+
+def read_csv_header(path: Path, fmt: CsvFormat, skip_lines: int = 0) -> list[str]:
+    with _open_text(path, fmt, errors="replace") as fh:
+        _skip_text_lines(fh, skip_lines)
         for record in csv.reader(fh, delimiter=fmt.delimiter):
             if record:
                 return dedupe_names(record)
-    raise InputError("the file is empty (no header line)", file=str(path), hint="export the data again")
+    where = f" at or below line {skip_lines + 1}" if skip_lines else ""
+    raise InputError(
+        f"the file is empty (no header line{where})", file=str(path), hint="export the data again"
+    )
 
 
-def iter_csv(path: Path, fmt: CsvFormat, header: list[str], chunk_rows: int) -> Iterator[RawChunk]:
+def iter_csv(
+    path: Path, fmt: CsvFormat, header: list[str], chunk_rows: int, skip_lines: int = 0
+) -> Iterator[RawChunk]:
     if codecs.lookup(fmt.encoding).name.startswith(("utf-16", "utf-32")) or _mac_line_ends(path):
-        yield from _tolerant_chunks(path, fmt, header, chunk_rows, skip=0)  # bytes cannot be cut at b"\n"
+        # bytes cannot be cut at b"\n"
+        yield from _tolerant_chunks(path, fmt, header, chunk_rows, skip=0, skip_lines=skip_lines)
         return
-    names = _arrow_names(path, fmt)
+    names = _arrow_names(path, fmt, skip_lines)
     number = 0
-    for block, first_line, last in _record_blocks(path):
+    for block, first_line, last in _record_blocks(path, skip_lines):
         parsed = _parse_block(block, first_line, number, fmt, header, names)
         open_at = open_quote_at_end(block, fmt.delimiter) if last else None
         if open_at is not None and parsed.read:
@@ -160,7 +217,7 @@ def _split(chunk: RawChunk, chunk_rows: int) -> Iterator[RawChunk]:
         yield RawChunk(frame, chunk.rows[rows], [chunk.rejects[i] for _, what, i in part if what == "reject"])
 
 
-def _record_blocks(path: Path) -> Iterator[tuple[bytes, int, bool]]:
+def _record_blocks(path: Path, skip_lines: int = 0) -> Iterator[tuple[bytes, int, bool]]:
     """The data records (after the header) in blocks of about BLOCK bytes, each cut after a line end
     that is outside quotes (an even number of quote bytes before it), with the physical line
     number the block starts on and whether it is the last block of the file. Valid for any
@@ -168,7 +225,7 @@ def _record_blocks(path: Path) -> Iterator[tuple[bytes, int, bool]]:
     (UTF-8, cp1252, the latin code pages)."""
     with path.open("rb") as fh:
         head = fh.read(BLOCK)
-        rest, line = _skip_header(head), 0
+        rest, line = _skip_header(head, skip_lines), 0
         line = head[: len(head) - len(rest)].count(b"\n") + 1
         pending = rest
         while True:
@@ -189,11 +246,17 @@ def _record_blocks(path: Path) -> Iterator[tuple[bytes, int, bool]]:
             line += block.count(b"\n")
 
 
-def _skip_header(head: bytes) -> bytes:
-    """`head` after the header record (quotes respected), blank lines before it included."""
+def _skip_header(head: bytes, skip_lines: int = 0) -> bytes:
+    """`head` after the header record (quotes respected), blank lines before it included, and the
+    `skip_lines` lines above it (`header_row`)."""
     if head.startswith(codecs.BOM_UTF8):
         head = head[3:]
     start = 0
+    for _ in range(skip_lines):
+        end = head.find(b"\n", start)
+        if end < 0:
+            return b""
+        start = end + 1
     while True:
         end = head.find(b"\n", start)
         if end < 0:
@@ -259,9 +322,10 @@ def _arrow_options(fmt: CsvFormat, names: list[str]) -> dict[str, Any]:
     }
 
 
-def _arrow_names(path: Path, fmt: CsvFormat) -> list[str]:
+def _arrow_names(path: Path, fmt: CsvFormat, skip_lines: int = 0) -> list[str]:
     """The header's fields as written (their count is what every record must have)."""
     with _open_text(path, fmt, errors="replace") as fh:
+        _skip_text_lines(fh, skip_lines)
         for record in csv.reader(fh, delimiter=fmt.delimiter):
             if record:
                 return record
@@ -317,11 +381,12 @@ def _judge(
 
 
 def _tolerant_chunks(
-    path: Path, fmt: CsvFormat, header: list[str], chunk_rows: int, skip: int
+    path: Path, fmt: CsvFormat, header: list[str], chunk_rows: int, skip: int, skip_lines: int = 0
 ) -> Iterator[RawChunk]:
     with _open_text(path, fmt) as fh:
+        _skip_text_lines(fh, skip_lines)
         yield from _tolerant_records(
-            fh, fmt, header, chunk_rows, skip=skip, number=-1, line_offset=0, has_header=True
+            fh, fmt, header, chunk_rows, skip=skip, number=-1, line_offset=skip_lines, has_header=True
         )
 
 

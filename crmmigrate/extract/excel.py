@@ -24,6 +24,7 @@ def _blank(row: tuple[Any, ...]) -> bool:
 class ExcelReader:
     path: Path
     sheet: str | int | None = None
+    header_row: int | None = None  # the header's row; the rows above it (a title, notes) are skipped
 
     def _open(self) -> Any:
         import openpyxl
@@ -63,16 +64,29 @@ class ExcelReader:
             book.close()
 
     def _header(self, rows: Iterator[tuple[Any, ...]]) -> list[str]:
+        for _ in range((self.header_row or 1) - 1):
+            if next(rows, None) is None:
+                break
         for row in rows:
             if not _blank(row):
                 cells = list(row)
                 while cells and (cells[-1] is None or str(cells[-1]).strip() == ""):
                     cells.pop()
                 return dedupe_names(cells)
-        raise InputError("the sheet is empty (no header row)", file=str(self.path))
+        where = f" at or below row {self.header_row}" if self.header_row else ""
+        raise InputError(f"the sheet is empty (no header row{where})", file=str(self.path))
 
     def columns(self) -> list[str]:
         return self._header(self._rows())
+
+    def first_records(self, within: int = 30) -> list[tuple[int, list[str]]]:
+        """(row, cells as text) of the sheet's first `within` rows."""
+        out = []
+        for number, row in enumerate(self._rows(), start=1):
+            if number > within:
+                break
+            out.append((number, ["" if v is None else str(v) for v in row]))
+        return out
 
     def chunks(self, chunk_rows: int) -> Iterator[RawChunk]:
         rows = self._rows()

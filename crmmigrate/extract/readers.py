@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from ..errors import InputError
 from .chunk import RawChunk
-from .csvfile import CsvFormat, csv_format, iter_csv, read_csv_header
+from .csvfile import HEADER_SEARCH, CsvFormat, csv_format, first_records, iter_csv, read_csv_header
 
 if TYPE_CHECKING:
     from ..config import SourceConfig
@@ -68,6 +68,7 @@ class CsvReader:
     path: Path
     encoding: str | None = None
     delimiter: str | None = None
+    header_row: int | None = None  # the header's line; the lines above it (a title, notes) are skipped
     _format: CsvFormat | None = field(default=None, init=False)
     _columns: list[str] | None = field(default=None, init=False)
 
@@ -76,17 +77,29 @@ class CsvReader:
         if self._format is None:
             suffix = self.path.suffix.lower()
             self._format = csv_format(
-                self.path, encoding=self.encoding, delimiter=self.delimiter, suffix=suffix
+                self.path,
+                encoding=self.encoding,
+                delimiter=self.delimiter,
+                suffix=suffix,
+                skip_lines=self._skip,
             )
         return self._format
 
+    @property
+    def _skip(self) -> int:
+        return (self.header_row or 1) - 1
+
     def columns(self) -> list[str]:
         if self._columns is None:
-            self._columns = read_csv_header(self.path, self.format)
+            self._columns = read_csv_header(self.path, self.format, skip_lines=self._skip)
         return self._columns
 
     def chunks(self, chunk_rows: int) -> Iterator[RawChunk]:
-        return iter_csv(self.path, self.format, self.columns(), chunk_rows)
+        return iter_csv(self.path, self.format, self.columns(), chunk_rows, skip_lines=self._skip)
+
+    def first_records(self, within: int = HEADER_SEARCH) -> list[tuple[int, list[str]]]:
+        """(line, fields) of the records in the file's first `within` lines."""
+        return first_records(self.path, self.format, within)
 
 
 def open_reader(source: SourceConfig, location: str) -> Reader:
@@ -107,12 +120,18 @@ def open_reader(source: SourceConfig, location: str) -> Reader:
         raise InputError(
             "cannot be read: permission denied", file=location, hint="check the file's permissions"
         )
+    if source.header_row is not None and fmt not in ("csv", "xlsx"):
+        raise InputError(
+            f"`header_row:` applies to CSV and Excel files, not to {fmt}", file=location, hint="remove it"
+        )
     if fmt == "csv":
-        return CsvReader(path, encoding=source.encoding, delimiter=source.delimiter)
+        return CsvReader(
+            path, encoding=source.encoding, delimiter=source.delimiter, header_row=source.header_row
+        )
     if fmt == "xlsx":
         from .excel import ExcelReader
 
-        return ExcelReader(path, sheet=source.sheet)
+        return ExcelReader(path, sheet=source.sheet, header_row=source.header_row)
     if fmt in ("json", "ndjson"):
         from .jsonfile import JsonReader
 

@@ -72,6 +72,7 @@ class Profile:
     columns: tuple[ColumnProfile, ...]
     encoding: str | None = None
     delimiter: str | None = None
+    header_row: int | None = None  # the header's line when it is not the first (a title above it)
 
     def column(self, name: str) -> ColumnProfile:
         return next(c for c in self.columns if c.name == name)
@@ -139,8 +140,11 @@ def profile_file(
     table: str | None = None,
     query: str | None = None,
     max_rows: int = MAX_ROWS,
+    header_row: int | None = None,
 ) -> Profile:
-    """Profile an export (any format `extract` reads, or a SQL URL with `table`/`query`)."""
+    """Profile an export (any format `extract` reads, or a SQL URL with `table`/`query`). A CSV or
+    Excel file whose first line is a title (narrower than the lines below it) is read from the
+    line its header stands on, unless `header_row` says where that is."""
     from ..config import SourceConfig
 
     location = str(path)
@@ -154,8 +158,16 @@ def profile_file(
         sheet=sheet,
         table=table,
         query=query,
+        header_row=header_row,
     )
     reader = open_reader(source, location)
+    if header_row is None and hasattr(reader, "first_records"):
+        from ..extract.csvfile import guess_header_line
+
+        header_row = guess_header_line(reader.first_records())
+        if header_row is not None:
+            source = source.model_copy(update={"header_row": header_row})
+            reader = open_reader(source, location)
     frames, rejected, read, truncated = [], 0, 0, False
     for chunk in reader.chunks(min(max_rows, 50_000)):
         frames.append(chunk.frame)
@@ -182,4 +194,6 @@ def profile_file(
         profile = Profile(
             **{**profile.__dict__, "encoding": reader.format.encoding, "delimiter": reader.format.delimiter}
         )
+    if header_row is not None and header_row > 1:
+        profile = Profile(**{**profile.__dict__, "header_row": header_row})
     return profile

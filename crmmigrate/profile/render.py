@@ -22,6 +22,8 @@ def profile_table(profile: Profile, *, show_values: bool = False) -> Table:
         details.append(profile.encoding)
     if profile.delimiter:
         details.append({"\t": "tab"}.get(profile.delimiter, repr(profile.delimiter)))
+    if profile.header_row:
+        details.append(f"header on line {profile.header_row}: header_row: {profile.header_row}")
     table = Table(title=escape(f"{profile.path}: {where} ({', '.join(details)})"), title_justify="left")
     for heading in ("column", "filled", "distinct", "kind", "patterns", "top values"):
         table.add_column(
