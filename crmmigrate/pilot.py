@@ -83,12 +83,88 @@ def _allocate(sizes: pd.Series, total: int, at_least_one: bool) -> pd.Series:
     return quota.clip(upper=sizes)
 
 
+#: Rounds of drawing seeds to come close to the size asked for.
+FIT_ROUNDS = 6
+#: A key value shared by more rows than this is not evidence of one person (a placeholder email, a
+#: switchboard number): it does not pull rows into a pilot sample together.
+MAX_KEY_ROWS = 50
+
+
 def sample_mask(staged: pd.DataFrame, size: SampleSize) -> np.ndarray:
-    """True for the staged rows kept in the pilot: stratified by source, then by raw country."""
+    """True for the staged rows kept in the pilot: whole groups of likely duplicates, so that the
+    pilot merges what the full load will merge. Seed rows are drawn stratified by source and raw
+    country; each brings every row that shares an email, a phone number or a name and birth date
+    or place with it (directly or through another such row). The seed draw is scaled so that the
+    rows kept come close to the size asked for."""
     total = len(staged)
     target = size.target(total)
     if target >= total:
         return np.ones(total, dtype=bool)
+    groups = duplicate_groups(staged)
+    best: tuple[int, np.ndarray] | None = None
+    seeds = target
+    for _ in range(FIT_ROUNDS):  # seeds bring their duplicates: draw as many as fill the size asked
+        keep = _groups_of(groups, _seed_mask(staged, seeds))
+        kept = int(keep.sum())
+        if best is None or abs(kept - target) < abs(best[0] - target):
+            best = (kept, keep)
+        following = max(1, min(total, round(seeds * target / kept)))
+        if kept == target or following == seeds:
+            break
+        seeds = following
+    assert best is not None
+    return best[1]
+
+
+def _groups_of(groups: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+    return np.isin(groups, np.unique(groups[seeds]))
+
+
+def duplicate_groups(staged: pd.DataFrame) -> np.ndarray:
+    """A group number per row: rows linked by a shared email, phone number (its last 9 digits),
+    or first and last name with a birth date or a postal code or a city, taken as written (cheap:
+    this runs before standardising), transitively."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    def text(column: str) -> pd.Series:
+        if column not in staged.columns:
+            return pd.Series([None] * len(staged), index=staged.index, dtype=object)
+        values = staged[column].to_numpy(dtype=object)
+        folded = [None if pd.isna(v) else " ".join(str(v).split()).casefold() or None for v in values]
+        return pd.Series(folded, index=staged.index, dtype=object)
+
+    phone = pd.Series(
+        [None if pd.isna(v) else "".join(c for c in v if c.isdigit())[-9:] for v in text("phone")],
+        index=staged.index,
+        dtype=object,
+    )
+    name = text("first_name").fillna("") + "|" + text("last_name")  # missing without a last name
+    name = name.where(text("last_name").notna(), text("full_name"))
+    keys = [
+        text("email"),
+        phone.where(phone.str.len() >= 7, None),
+        *(name + "|" + text(column) for column in ("date_of_birth", "postal_code", "city")),
+    ]
+    n = len(staged)
+    rows, cols, offset = [np.arange(n)], [np.arange(n)], n
+    for key in keys:
+        codes, uniques = pd.factorize(key, use_na_sentinel=True)
+        if not len(uniques):
+            continue
+        counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        usable = (codes >= 0) & (counts[np.maximum(codes, 0)] <= MAX_KEY_ROWS)
+        rows.append(np.flatnonzero(usable))
+        cols.append(offset + codes[usable])
+        offset += len(uniques)
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    graph = coo_matrix((np.ones(len(r), dtype=np.int8), (r, c)), shape=(offset, offset))
+    _, labels = connected_components(graph, directed=False)
+    return labels[:n]
+
+
+def _seed_mask(staged: pd.DataFrame, target: int) -> np.ndarray:
+    """`target` rows stratified by source, then by raw country, in a repeatable order."""
     source = staged["source"].astype(object).where(staged["source"].notna(), "").astype(str)
     country = staged["country"] if "country" in staged.columns else pd.Series(None, index=staged.index)
     country = country.astype(object).where(country.notna(), "").astype(str).str.strip().str.upper()

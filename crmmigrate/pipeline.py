@@ -511,6 +511,7 @@ def load_stage(
     forced: bool,
     dry_run: bool,
     store: Store | None = None,
+    note: str = "",
 ) -> Loaded:
     """Load into `store` when given (`run` passes the one it holds locked), else into the config's
     store, under its run lock."""
@@ -528,6 +529,7 @@ def load_stage(
                     config_hash=config.config_hash,
                     dry_run=dry_run,
                     forced=forced,
+                    note=note,
                 )
         ids = data.golden["customer_id"] if len(data.golden) else None
         return Loaded(result, store.count_customers(), store.checksum(ids), store.integrity())
@@ -841,6 +843,7 @@ def _run_locked(
             forced=forced,
             dry_run=dry_run,
             store=store,
+            note=f"PILOT: a sample of {size} ({len(data.xref)} rows)" if size is not None else "",
         )
         line.text, line.ok = loaded.summary(dry_run), loaded.result is not None
     with _stage(progress, "reconcile") as line:

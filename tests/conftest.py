@@ -16,9 +16,15 @@ import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings
 from sqlalchemy.engine import URL
 
 from crmmigrate.store.engine import normalise_url
+
+#: No property test is timed: speed is measured by benchmarks, and a busy CI machine must not fail
+#: a test that is right (hypothesis' default deadline is 200 ms per example).
+settings.register_profile("crmmigrate", deadline=None)
+settings.load_profile("crmmigrate")
 
 POSTGRES_ENV = "CRMMIGRATE_TEST_POSTGRES_URL"
 MARIADB_ENV = "CRMMIGRATE_TEST_MARIADB_URL"

@@ -48,8 +48,9 @@ def _md(text: object) -> str:
 
 def to_markdown(rec: Reconciliation) -> str:
     verdict = "✅ balanced" if rec.balanced else "❌ NOT balanced"
+    pilot = f" (PILOT: a sample of {_md(rec.extra['sample'])})" if rec.extra.get("sample") else ""
     lines = [
-        f"### Reconciliation `{_md(rec.run_id)}`: {verdict}",
+        f"### Reconciliation `{_md(rec.run_id)}`{pilot}: {verdict}",
         "",
         "| source | read | rejected | staged |",
         "|---|---:|---:|---:|",
@@ -219,7 +220,9 @@ def to_html(rec: Reconciliation) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>Reconciliation {escape(rec.run_id)}</title><style>{CSS}</style></head><body>"
-        f"<h1>Reconciliation of run <code>{escape(rec.run_id)}</code></h1>"
+        f"<h1>Reconciliation of run <code>{escape(rec.run_id)}</code>"
+        + (f" — PILOT, a sample of {escape(str(rec.extra['sample']))}" if rec.extra.get("sample") else "")
+        + "</h1>"
         f'<p class="verdict {"ok" if ok else "bad"}">{verdict}</p><p>{escape(summary)}</p>'
         f"{_run(rec)}"
         f"<h2>Sources</h2>{_sources(rec)}"

@@ -259,6 +259,7 @@ class Store:
         config_hash: str = "",
         dry_run: bool = False,
         forced: bool = False,
+        note: str = "",
     ) -> LoadResult:
         """Upsert the golden set, its cross-reference and lineage in ONE transaction.
 
@@ -275,7 +276,7 @@ class Store:
         prepared = prepare(golden, xref, lineage)
         with self.lock():
             try:
-                ledger.start(self._engine, run_id, config_hash=config_hash, forced=forced)
+                ledger.start(self._engine, run_id, config_hash=config_hash, forced=forced, note=note)
             except self._db_errors as exc:  # a read-only user fails at the ledger's first write
                 raise self._error("cannot record the run in the store's ledger", exc) from None
             try:

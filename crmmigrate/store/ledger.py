@@ -40,7 +40,7 @@ def check_run_id(run_id: str) -> str:
     return run_id
 
 
-def start(engine: sa.Engine, run_id: str, *, config_hash: str, forced: bool) -> None:
+def start(engine: sa.Engine, run_id: str, *, config_hash: str, forced: bool, note: str = "") -> None:
     """Record the run as running (and any run left running by a killed process as failed)."""
     with engine.begin() as conn:
         conn.execute(
@@ -64,6 +64,7 @@ def start(engine: sa.Engine, run_id: str, *, config_hash: str, forced: bool) -> 
                 config_hash=config_hash,
                 forced=forced,
                 tool_version=__version__,
+                detail=note or None,
             )
         )
 
