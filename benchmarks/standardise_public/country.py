@@ -8,7 +8,11 @@ code given that differs from the expected one is a WRONG code, counted apart: an
 
 Slices: all names; each language, worst first; then the same names in everyday writings built
 generically from them: upper-case, lower-case and, for names in Latin script, without accents
-(only writings that differ from the name are counted). The "wrong codes" lines list examples.
+(only writings that differ from the name are counted); one typo (a letter dropped, doubled,
+swapped with the next or replaced, seeded) in Latin-script names of 6+ letters, and two typos in
+names of 10+ letters. The "no wrong code" lines list examples of wrong codes. Last, words that
+are not countries: the city names of OpenCage's address tests (`addresses_opencage.jsonl`) given
+as a country, where any code but the city's own country is wrong.
 
 The time is the stage's per 1,000 values after one small warm-up call, whose time (the lazy
 build of the name index) is given in the note of the "all" line.
@@ -16,6 +20,8 @@ build of the name index) is given in the note of the "all" line.
 
 from __future__ import annotations
 
+import json
+import random
 import time
 import unicodedata
 from collections import defaultdict
@@ -46,6 +52,35 @@ WRITINGS: dict[str, Callable[[str], str | None]] = {
     "lower-case": str.lower,
     "without accents": lambda name: _strip_accents(name) if _latin(name) else None,
 }
+
+
+def _typo(name: str, rng: random.Random) -> str:
+    """One typing slip at a letter (not the first): dropped, doubled, swapped with the next, replaced."""
+    at = [i for i, ch in enumerate(name) if i > 0 and ch.isalpha()]
+    i = rng.choice(at)
+    kind = rng.randrange(4)
+    if kind == 0:
+        return name[:i] + name[i + 1 :]
+    if kind == 1:
+        return name[:i] + name[i] + name[i:]
+    if kind == 2 and i + 1 < len(name) and name[i + 1].isalpha():
+        return name[:i] + name[i + 1] + name[i] + name[i + 2 :]
+    return name[:i] + rng.choice("abcdefghijklmnopqrstuvwxyz") + name[i + 1 :]
+
+
+def _typos(cases: list[dict[str, Any]], slips: int, min_letters: int, seed: int) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    out = []
+    for case in cases:
+        name = case["name"]
+        if not _latin(name) or sum(ch.isalpha() for ch in name) < min_letters:
+            continue
+        written = name
+        for _ in range(slips):
+            written = _typo(written, rng)
+        if written.casefold() != name.casefold():
+            out.append({**case, "name": written})
+    return out
 
 
 def _score(cases: list[dict[str, Any]]) -> tuple[list[bool], list[str | None], float]:
@@ -109,4 +144,28 @@ def measure(data: Path) -> list[Result]:
         misses = [c["name"] for c, ok in zip(written, w_right, strict=True) if not ok]
         results.append(Result(FIELD, label, len(written), sum(w_right), w_ms, ", ".join(misses[:6])))
         results.append(_wrong(written, w_codes, label))
+
+    for label, written in (
+        ("one typo", _typos(cases, 1, 6, seed=13)),
+        ("two typos", _typos(cases, 2, 10, seed=14)),
+    ):
+        w_right, w_codes, w_ms = _score(written)
+        misses = [c["name"] for c, ok in zip(written, w_right, strict=True) if not ok]
+        results.append(Result(FIELD, label, len(written), sum(w_right), w_ms, ", ".join(misses[:6])))
+        results.append(_wrong(written, w_codes, label))
+
+    results.append(_cities(data))
     return results
+
+
+def _cities(data: Path) -> Result:
+    """City names given as the country: unknown or the city's own country, never another."""
+    addresses = read_jsonl(data / "addresses_opencage.jsonl")
+    cities = {}
+    for address in addresses:
+        city = address.get("city") or json.loads(address["components"]).get("city")
+        if city:
+            cities.setdefault(city, address["cc"].upper())
+    cases = [{"lang": "city", "name": city, "expected": cc} for city, cc in cities.items()]
+    _, codes, _ = _score(cases)
+    return _wrong(cases, codes, "city names as country")
