@@ -3,13 +3,15 @@
 The names are CLDR's territory names in every locale babel ships (some 1,100, about 37,000
 names), ISO 3166's English names and their translations from pycountry (official names, as
 statistics offices and the UN write them), and a small table of aliases (UK, Holland, Burma...).
-The index is built once per process, on the first name that is not a code, and every distinct
-value is resolved by dictionary lookup; only unknown values go to fuzzy matching.
+The index is built on the first name that is not a code (a few seconds), kept in the user's cache
+folder (`$CRMMIGRATE_CACHE_DIR`, else `~/.cache`) for the next processes, and every distinct value
+is resolved by dictionary lookup; only unknown values go to fuzzy matching.
 
 A name is looked up as written (case and punctuation aside), then loosely: without accents,
-"&" and "and", "St." and "Saint", spaces and hyphens, and a bracketed qualifier. A name that
-means different countries in different languages ("Kongo", "Dominika") resolves to none of them:
-an unknown country is better than a wrong one, and the row's phone number may still tell.
+"&" and "and", "St." and "Saint", spaces and hyphens, a leading "The"; then without a bracketed
+qualifier or with its comma inverted ("Korea, South"). A name that means different countries in
+different languages ("Kongo", "Virgin Islands") resolves to none of them: an unknown country is
+better than a wrong one, and the row's phone number may still tell.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from .text import clean_text, fold, map_unique
 EXTRA_CODES = {"XK": "XKX"}
 #: CLDR's exceptionally reserved territories, named as the ISO 3166-1 country they belong to.
 PART_OF = {"AC": "SH", "TA": "SH", "DG": "IO", "IC": "ES", "EA": "ES", "CQ": "GG", "CP": "FR"}
-#: Shortest loose key (letters, no spaces) that fuzzy matching tries, and the edits it allows.
+#: Shortest loose key (letters, no spaces) that fuzzy matching tries or finds, and the edits it allows.
 FUZZY_MIN_LENGTH = 6
 FUZZY_TWO_EDITS_FROM = 10
 
@@ -57,11 +59,7 @@ def normalise_name(text: str) -> str:
 #: Written inside words, not between them: "d'Ivoire", "U.S.A.", "Обʼєднані".
 _JOINERS = frozenset("'’‘`´ʼʻʹ′.·")
 #: Latin letters that carry their mark inside (no decomposition): "Đức", "Færøerne", "Włochy".
-_LATIN_LETTERS = {"đ": "d", "ð": "d", "ø": "o", "ł": "l", "ħ": "h", "ı": "i", "ŧ": "t", "ŀ": "l"} | {
-    "æ": "ae",
-    "œ": "oe",
-    "þ": "th",
-}
+_LATIN_LETTERS = str.maketrans("đðøłħıŧŀ", "ddolhitl") | str.maketrans({"æ": "ae", "œ": "oe", "þ": "th"})
 
 
 class _Table(dict[int, "str | int | None"]):
@@ -87,7 +85,7 @@ def _unmarked(ch: str) -> str | int | None:
     """A decomposed character without its accents, and Latin letters that have no decomposition."""
     if unicodedata.combining(ch):
         return None
-    return _LATIN_LETTERS.get(ch, ord(ch))
+    return _LATIN_LETTERS.get(ord(ch), ord(ch))
 
 
 _WORDS = _Table(_word_or_space)
@@ -96,43 +94,12 @@ _UNMARKED = _Table(_unmarked)
 #: Small words that writers put in or leave out inside a name: "Bosnia and/& Herzegovina",
 #: "Democratic Republic of (the) Congo", "Trinidad y Tobago", "São Tomé e Príncipe".
 _LINK_WORDS = frozenset(
-    [
-        "and",
-        "the",
-        "of",
-        "und",
-        "et",
-        "y",
-        "e",
-        "i",
-        "a",
-        "en",
-        "og",
-        "och",
-        "ja",
-        "es",
-        "si",
-        "ve",
-        "dan",
-        "va",
-        "ir",
-        "un",
-        "in",
-        "ta",
-        "kai",
-        "и",
-        "і",
-        "й",
-        "та",
-        "και",
-    ]
+    "and the of und et y e i a en og och ja es si ve dan va ir un in ta kai и і й та και".split()  # noqa: SIM905
 )
 #: One spelling of "Saint" in names: "St. Lucia", "Saint Lucia", "Sainte-Lucie".
 _SAINT = {"saint": "st", "sankt": "st", "sainte": "ste"}
 #: Leading articles tried away when a name is not known with them: "The Gambia", "La Réunion".
-_ARTICLES = frozenset(
-    ["the", "le", "la", "les", "l", "el", "los", "las", "il", "lo", "gli", "het", "de", "die", "der", "das"]
-)
+_ARTICLES = frozenset("the le la les l el los las il lo gli het de die der das".split())  # noqa: SIM905
 _BRACKETS = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*")
 
 
@@ -468,7 +435,7 @@ def _fuzzy_keys() -> dict[str, tuple[list[str], list[str]]]:
     their codes, by first letter."""
     out: dict[str, tuple[list[str], list[str]]] = {}
     for key, codes in index().loose.items():
-        if " " not in codes and len(key) >= FUZZY_MIN_LENGTH - 1 and key.isascii() and key.isalpha():
+        if " " not in codes and len(key) >= FUZZY_MIN_LENGTH and key.isascii() and key.isalpha():
             keys, found = out.setdefault(key[0], ([], []))
             keys.append(key)
             found.append(codes)
