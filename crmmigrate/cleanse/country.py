@@ -222,8 +222,9 @@ def index() -> CountryIndex:
     if path is not None:
         try:
             exact, loose = json.loads(path.read_text("utf-8"))
-            return CountryIndex(exact, loose)
-        except (OSError, ValueError):
+            if isinstance(exact, dict) and isinstance(loose, dict):
+                return CountryIndex(exact, loose)
+        except (OSError, ValueError, TypeError):  # not there yet, or not ours: build it again
             pass
     built = CountryIndex.build(_english() + _cldr() + _translated())
     if path is not None:
