@@ -109,6 +109,36 @@ def test_everyday_writings(text, code):
     assert resolve_country(text) == code
 
 
+#: Names with a qualifier after a comma or in brackets, as the UN and the World Bank write them:
+#: the qualifier may be the very thing that tells two countries apart.
+QUALIFIED = [
+    ("Congo, Dem. Rep.", "CD"),
+    ("Congo, Rep.", "CG"),
+    ("Korea, Dem. People's Rep.", "KP"),
+    ("Korea, Rep.", "KR"),
+    ("Egypt, Arab Rep.", "EG"),
+    ("Venezuela, RB", "VE"),
+    ("Gambia, The", "GM"),
+    ("Lao PDR", "LA"),
+    ("Hong Kong SAR, China", "HK"),
+    ("China, Macao Special Administrative Region", "MO"),
+    ("Congo (Democratic Republic of the)", "CD"),
+    ("Bolivia (Plurinational State of)", "BO"),
+    ("Myanmar (Burma)", "MM"),
+    ("Spain (Canary Islands)", "ES"),
+]
+
+
+@pytest.mark.parametrize(("text", "code"), QUALIFIED)
+def test_qualified_names(text, code):
+    assert resolve_country(text) == code
+
+
+@pytest.mark.parametrize("text", ["Paris, France", "USA (Texas)", "Congo (Kinshasa, Brazzaville)"])
+def test_a_qualifier_that_says_something_else_leaves_it_unknown(text):
+    assert resolve_country(text) is None
+
+
 #: Better unknown than wrong: names that mean different countries in different languages or
 #: writings, codes that are also names, near-misses between two countries, tiny strings, words
 #: that are not countries.

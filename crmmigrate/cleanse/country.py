@@ -96,8 +96,15 @@ _UNMARKED = _Table(_unmarked)
 _LINK_WORDS = frozenset(
     "and the of und et y e i a en og och ja es si ve dan va ir un in ta kai и і й та και".split()  # noqa: SIM905
 )
-#: One spelling of "Saint" in names: "St. Lucia", "Saint Lucia", "Sainte-Lucie".
-_SAINT = {"saint": "st", "sankt": "st", "sainte": "ste"}
+#: One spelling of words written several ways: "St. Lucia" and "Saint Lucia", "Dem. Rep." and
+#: "Democratic Republic" (as the World Bank writes them), "Lao PDR", "Hong Kong SAR".
+_WORD_FORMS = {
+    **{"saint": "st", "sankt": "st", "sainte": "ste", "rep": "republic", "dem": "democratic"},
+    **{"sts": "states", "utd": "united", "sar": "special administrative region"},
+    **{"pdr": "peoples democratic republic", "dpr": "democratic peoples republic"},
+}
+#: Qualifiers that do not change which country a name means: "Venezuela, RB", "Russia (Federation)".
+_GENERIC = frozenset({"the", "of", "state", "kingdom", "islamic", "arab", "federal", "federation", "rb"})
 #: Leading articles tried away when a name is not known with them: "The Gambia", "La Réunion".
 _ARTICLES = frozenset("the le la les l el los las il lo gli het de die der das".split())  # noqa: SIM905
 _BRACKETS = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*")
@@ -106,6 +113,10 @@ _BRACKETS = re.compile(r"\s*[(\[][^()\[\]]*[)\]]\s*")
 def _tokens(text: str) -> list[str]:
     """Words of `text`, case-folded: letters, marks and digits; everything else separates."""
     return unicodedata.normalize("NFKC", text).casefold().translate(_WORDS).split()
+
+
+def _plain_words(exact: str) -> list[str]:
+    return unicodedata.normalize("NFKD", exact).translate(_UNMARKED).split()
 
 
 def exact_key(text: str) -> str:
@@ -120,10 +131,10 @@ def loose_key(text: str) -> str:
 
 
 def _loosen(exact: str) -> str:
-    words = unicodedata.normalize("NFKD", exact).translate(_UNMARKED).split()
+    words = _plain_words(exact)
     if len(words) < 2:
         return "".join(words)
-    words = [_SAINT.get(word, word) for word in words]
+    words = " ".join(_WORD_FORMS.get(word, word) for word in words).split()
     if words[0] == "the":
         words = words[1:]
     last = len(words) - 1
@@ -390,25 +401,29 @@ def _resolve(text: str) -> Codes:
 
 
 def _by_parts(text: str) -> Codes:
-    """A name the index does not know, read without its qualifier or leading article, or with its
-    comma inverted ("Germany (DE)", "Korea, South"): the readings that say anything must agree."""
-    options = {codes for variant in _variants(text) if (codes := index().lookup(variant))}
-    if len(options) == 1:
-        return options.pop()
-    return tuple(sorted({code for codes in options for code in codes}))
+    """A name the index does not know, read as a name and its qualifier ("Korea, Dem. People's Rep.",
+    "Bolivia (Plurinational State of)", "Germany (DE)") or without a leading article ("Le Sénégal")."""
+    parts = _QUALIFIED.match(text) or _COMMA.match(text)
+    if parts is None:
+        words = text.split()
+        if len(words) > 1 and exact_key(words[0]) in _ARTICLES:
+            return index().lookup(" ".join(words[1:]))
+        return ()
+    head, tail = parts.group("head"), parts.group("tail")
+    whole = index().lookup(f"{tail} {head}")  # all the words, in the order the index has them
+    if whole:
+        return whole
+    found = index().lookup(head)
+    if not found or set(_plain_words(exact_key(tail))) <= _GENERIC:
+        return found
+    # the head alone only where the qualifier says the same country: "Myanmar (Burma)", not
+    # "Congo, Dem. Rep." read as Congo, nor "Hong Kong, China" as either
+    qualifier = index().lookup(tail) or ((code,) if (code := _as_code(tail)) else ())
+    return found if qualifier == found else ()
 
 
-def _variants(text: str) -> Iterator[str]:
-    base = _BRACKETS.sub(" ", text).strip()
-    if base and base != text:
-        yield base
-    if ", " in base:
-        head, _, tail = base.partition(", ")
-        yield head
-        yield f"{tail} {head}"
-    words = base.split()
-    if len(words) > 1 and exact_key(words[0]) in _ARTICLES:
-        yield " ".join(words[1:])
+_QUALIFIED = re.compile(r"^(?P<head>[^()\[\]]+?)\s*[(\[](?P<tail>[^()\[\]]+)[)\]]$")
+_COMMA = re.compile(r"^(?P<head>[^,]+),\s*(?P<tail>[^,]+)$")
 
 
 def _fuzzy(key: str) -> Codes:
