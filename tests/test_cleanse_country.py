@@ -190,6 +190,22 @@ def test_exact_index_for_other_modules():
     assert country_index().get(normalise_name("Virgin Islands")) is None
 
 
+def test_statuses():
+    out = standardise_countries(pd.Series(["DE", "Deutschland", "Atlantis", None]))
+    assert out["value"].fillna("").tolist() == ["DE", "DE", "", ""]
+    assert out["status"].tolist() == ["valid", "fixed", "invalid", "missing"]
+
+
+@settings(deadline=None)  # the first example may load the index
+@given(st.text(max_size=40))
+def test_idempotent_and_never_raises(text):
+    first = standardise_countries(pd.Series([text]))
+    value = first["value"].iloc[0]
+    if value is not None:
+        again = standardise_countries(pd.Series([value]))
+        assert again["value"].iloc[0] == value and again["status"].iloc[0] == "valid"
+
+
 @pytest.fixture
 def small_sources(monkeypatch):
     """The index built from ISO's English names and one CLDR name (quick), then the real one again."""
