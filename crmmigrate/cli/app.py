@@ -20,6 +20,7 @@ app = typer.Typer(
 
 #: Command modules; each defines `register(app)`.
 COMMAND_MODULES = (
+    "init",
     "run",
     "extract",
     "standardise",
