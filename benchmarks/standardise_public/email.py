@@ -32,9 +32,10 @@ case-blind). Reported overall and per test group of the library. Counted separat
 mailbox-changing fixes: status `fixed` with a value that is not the reference's normalised form (or
 for an input the reference refuses, so that there was no mailbox to keep): the target is 0.
 
-Speed: the stage's milliseconds per 1,000 values on the corpus, and on 100,000 generated ordinary
-addresses (seeded: names, initials, digits, dots, plus tags, a few upper-case domains and accented
-or non-Latin names) scored the same way.
+Speed: the stage's milliseconds per 1,000 values on the corpus (273 rows: mostly the stage's fixed
+cost), and on 100,000 generated ordinary addresses (seeded; names, initials, digits, dots, plus
+tags; 5 % in upper case, 3 % with accented or non-Latin names, 1 % at an accented domain), scored
+the same way.
 """
 
 from __future__ import annotations
@@ -97,10 +98,12 @@ def _as_written(case: dict[str, Any]) -> str | None:
 
 
 def _ordinary(n: int, seed: int = 13) -> list[str]:
-    """Addresses as a CRM holds them: mostly plain ASCII, some upper case, some accented names."""
+    """Addresses as a CRM holds them: nearly all distinct and plain ASCII, a few in upper case, a
+    few with accented or non-Latin names or domains."""
     rng = random.Random(seed)
-    first = ["anna", "john", "maria", "li", "ahmed", "sophie", "jörg", "zoë", "müller", "søren", "иван"]
-    last = ["smith", "garcia", "nguyen", "schmidt", "o'neil", "van-dijk", "rossi", "kowalski", "tanaka"]
+    first = ["anna", "john", "maria", "li", "ahmed", "sophie", "peter", "lucia", "kenji", "olga", "sam"]
+    last = ["smith", "garcia", "nguyen", "schmidt", "oneil", "van-dijk", "rossi", "kowalski", "tanaka"]
+    accented = ["jörg", "zoë", "müller", "søren", "иван", "françois"]
     domains = [
         "gmail.com",
         "yahoo.co.uk",
@@ -110,26 +113,29 @@ def _ordinary(n: int, seed: int = 13) -> list[str]:
         "mail.example.org",
         "uni-heidelberg.de",
         "orange.fr",
-        "Company.COM",
-        "müller-bau.de",
         "sub.dept.bigcorp.co.jp",
     ]
     out = []
     for i in range(n):
         given, family = rng.choice(first), rng.choice(last)
+        if rng.random() < 0.03:
+            given = rng.choice(accented)
         local = rng.choice(
             [
                 f"{given}.{family}",
                 f"{given[0]}{family}",
-                f"{given}{i}",
+                f"{given}.{family}{i}",
                 f"{given}_{family}{i % 97}",
-                f"{given}+news",
-                f"{family}.{given}",
+                f"{given}+news{i}",
+                f"{family}.{given}{i % 1000}",
             ]
         )
-        if rng.random() < 0.1:
-            local = local.capitalize()
-        out.append(f"{local}@{rng.choice(domains)}")
+        domain = rng.choice(domains)
+        if rng.random() < 0.05:
+            local, domain = local.capitalize(), domain.upper()
+        elif rng.random() < 0.01:
+            domain = "müller-bau.de"
+        out.append(f"{local}@{domain}")
     return out
 
 
