@@ -1,6 +1,8 @@
+import socket
 import unicodedata
 import urllib.parse
 
+import email_validator.deliverability
 import pytest
 from email_validator import EmailNotValidError, validate_email
 from hypothesis import given
@@ -106,6 +108,24 @@ def test_what_surrounds_an_address_comes_off_and_the_mailbox_stays(text: str, ex
 @pytest.mark.parametrize(
     "text",
     [
+        "Jörg Müller <jm@example.de>",  # RFC 6532: non-ASCII names need no quotes
+        "山田 太郎 <taro@example.jp>",
+        "Zoë <zoe@example.com>",
+    ],
+)
+def test_a_display_name_in_any_script_comes_off(text: str) -> None:
+    assert standardise_email(text)[1] == "fixed"
+    assert standardise_email(text)[0] == text.rsplit("<", 1)[1].rstrip(">")
+
+
+@pytest.mark.parametrize("text", ["Müller, Jörg <jm@example.de>", "J. Müller <jm@example.de>"])
+def test_a_display_name_that_could_be_a_list_is_invalid(text: str) -> None:
+    assert standardise_email(text)[1] == "invalid"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "what?@example.com",
         "a?b=c@example.com",
         "user+tag/dept=x@example.com",
@@ -175,3 +195,13 @@ def test_a_fixed_value_keeps_the_local_part_as_written(text: str) -> None:
         local = value.rsplit("@", 1)[0]
         written = unicodedata.normalize("NFC", urllib.parse.unquote(text))
         assert local in written or local.upper() in written.upper()
+
+
+def test_no_address_is_looked_up_on_the_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the standardiser looked something up on the network")
+
+    monkeypatch.setattr(email_validator.deliverability, "validate_email_deliverability", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    assert standardise_email("jörg@nowhere-at-all.example")[1] == "valid"
+    assert standardise_email("Jörg <jorg@Nowhere-At-All.example>")[1] == "fixed"

@@ -12,7 +12,10 @@ takes the defaults, with three exceptions that never change the mailbox:
   address: the stage's text hygiene strips it from every field (RFC 5322 also lets an address be
   surrounded by folding white space without changing it);
 - a display name and angle brackets (`Jane <jane@example.com>`) are taken off, as the library does
-  with `allow_display_name=True` (its rules for what a display name may hold included);
+  with `allow_display_name=True` (its rules for what a display name may hold included, except
+  that a name with non-ASCII letters may stand unquoted, `Jörg Müller <jm@example.de>`, as RFC
+  6532 allows and the library, which reads only ASCII there, accepts once it is quoted; the
+  corpus has no such case);
 - a `mailto:` in front of the address (and its `?subject=...` part) is taken off;
 
 and one that is stricter: a local part over 64 characters is invalid (RFC 5321, the library's
@@ -30,7 +33,10 @@ Scoring: a case is right when the stage's status is `valid` or `fixed` exactly w
 accepts the input, and then the stage's `email` is the reference's normalised form (domain compared
 case-blind). Reported overall and per test group of the library. Counted separately, the
 mailbox-changing fixes: status `fixed` with a value that is not the reference's normalised form (or
-for an input the reference refuses, so that there was no mailbox to keep): the target is 0.
+for an input the reference refuses, so that there was no mailbox to keep): the target is 0. A repair
+of a misspelt popular domain (`gmial.com`, the `fix_email_typos` option, on by default) is a
+disagreement but counted apart from them: it is a fix the stage offers on purpose, recognised as
+the difference between the stage run with and without the option.
 
 Speed: the stage's milliseconds per 1,000 values on the corpus (273 rows: mostly the stage's fixed
 cost), and on 100,000 generated ordinary addresses (seeded; names, initials, digits, dots, plus
@@ -41,12 +47,14 @@ the same way.
 from __future__ import annotations
 
 import random
+import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import idna
 from email_validator import EmailNotValidError, validate_email
+from email_validator.rfc_constants import ATEXT_RE
 
 from .common import Result, read_jsonl, run_stage, staged
 
@@ -61,11 +69,19 @@ def reference(text: str) -> str | None:
     text = text.strip()
     if text[:7].lower() == "mailto:":
         text = text[7:].split("?", 1)[0]
+    named = re.fullmatch(r'([^"<>@\\]*?)\s*(<[^<>]*>)', text)
+    if named and not named[1].isascii() and all(_name_char(c) for c in named[1]):
+        text = f'"{named[1]}" {named[2]}'
     try:
         checked = validate_email(text, check_deliverability=False, allow_display_name=True, strict=True)
     except EmailNotValidError:
         return None
     return checked.normalized
+
+
+def _name_char(char: str) -> bool:
+    """What RFC 6532 lets an unquoted display name hold: atom characters (no `.`), spaces, non-ASCII."""
+    return not char.isascii() or char == " " or (char != "." and ATEXT_RE.match(char) is not None)
 
 
 def _same(ours: Any, theirs: str) -> bool:
@@ -141,11 +157,15 @@ def _ordinary(n: int, seed: int = 13) -> list[str]:
 
 def measure(data: Path) -> list[Result]:
     cases = read_jsonl(data / CORPUS)
-    clean, ms = run_stage(staged([{"email": c["input"]} for c in cases]), **ONLY_EMAILS)
+    rows = staged([{"email": c["input"]} for c in cases])
+    clean, ms = run_stage(rows, **ONLY_EMAILS)
+    untypoed, _ = run_stage(rows, fix_email_typos=False, **ONLY_EMAILS)
     groups: dict[str, list[bool]] = defaultdict(list)
     written: list[bool] = []
-    fixed = changed = 0
-    for case, value, status in zip(cases, clean["email"], clean["email_status"], strict=True):
+    fixed = changed = typos = 0
+    for case, value, status, plain in zip(
+        cases, clean["email"], clean["email_status"], untypoed["email"], strict=True
+    ):
         expected = reference(case["input"])
         right = _agrees(status, value, expected)
         groups["all"].append(right)
@@ -153,7 +173,10 @@ def measure(data: Path) -> list[Result]:
         written.append(_agrees(status, value, _as_written(case)))
         if status == "fixed":
             fixed += 1
-            changed += expected is None or not _same(value, expected)
+            if expected is not None and not _same(value, expected) and _same(plain, expected):
+                typos += 1  # a misspelt popular domain repaired (fix_email_typos)
+            else:
+                changed += expected is None or not _same(value, expected)
     results = [
         Result("email", name, len(rights), sum(rights), ms if name == "all" else None)
         for name, rights in groups.items()
@@ -165,7 +188,11 @@ def measure(data: Path) -> list[Result]:
     )
     results.append(
         Result(
-            "email", "fixes keeping the mailbox", fixed, fixed - changed, note=f"{changed} mailbox-changing"
+            "email",
+            "fixes keeping the mailbox",
+            fixed - typos,
+            fixed - typos - changed,
+            note=f"{changed} mailbox-changing; {typos} domain typos repaired besides (fix_email_typos)",
         )
     )
     ordinary = _ordinary(GENERATED)

@@ -22,6 +22,7 @@ import urllib.parse
 import pandas as pd
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 from email_validator.rfc_constants import (
+    ATEXT_RE,
     CASE_INSENSITIVE_MAILBOX_NAMES,
     DOMAIN_MAX_LENGTH,
     EMAIL_MAX_LENGTH,
@@ -219,6 +220,7 @@ _FAST_DOMAIN = re.compile(r"[a-z0-9.-]+")
 _MAILTO = re.compile(r"mailto:", re.IGNORECASE)
 #: Pairs that may wrap a whole address without changing it ("brackets").
 _WRAPPERS = {"<": ">", "(": ")", "[": "]", '"': '"', "'": "'"}
+_UNQUOTED_NAME = re.compile(r"([^\"<>@\\]*?)\s*(<[^<>]*>)")
 _RESERVED = tuple(SPECIAL_USE_DOMAIN_NAMES)
 _CASE_BLIND_LOCALS = frozenset(CASE_INSENSITIVE_MAILBOX_NAMES)
 
@@ -228,15 +230,28 @@ def extract_address(text: str) -> str:
 
     Surrounding white space, a `mailto:` URI's scheme and query (`?subject=...`, percent-escapes
     decoded) and a pair of quotes or brackets around the whole value. A display name
-    (`Jane <jane@example.com>`) is left for email-validator, whose RFC 5322 rules decide it.
-    Nothing inside the address is cut: `a b@x.com` is not `b@x.com`.
+    (`Jane <jane@example.com>`) is left for email-validator, whose RFC 5322 rules decide it
+    (see `_quote_display_name`). Nothing inside the address is cut: `a b@x.com` is not `b@x.com`.
     """
     text = text.strip()
     if _MAILTO.match(text):
         text = urllib.parse.unquote(text[7:].split("?", 1)[0]).strip()
     if len(text) > 2 and _WRAPPERS.get(text[0]) == text[-1] and text[0] != "<":
         text = text[1:-1].strip()
-    return text
+    return _quote_display_name(text)
+
+
+def _quote_display_name(text: str) -> str:
+    """`Jörg Müller <jm@x.de>` as `"Jörg Müller" <jm@x.de>`: RFC 6532 lets a display name hold
+    non-ASCII text unquoted, where email-validator reads only ASCII; the quoted name means the same
+    to it. Only names of atom characters and spaces are quoted (a `.`, `,` or `(` still refuses)."""
+    match = _UNQUOTED_NAME.fullmatch(text)
+    if match is None:
+        return text
+    name, address = match.groups()
+    if name.isascii() or any(c.isascii() and c != " " and (c == "." or not ATEXT_RE.match(c)) for c in name):
+        return text
+    return f'"{name}" {address}'
 
 
 @functools.lru_cache(maxsize=100_000)
