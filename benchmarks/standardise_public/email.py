@@ -6,7 +6,7 @@ The stage runs with its defaults (typo fixing on, no DNS).
 
 Which verdict applies. The corpus gives the library's verdict under the options each test used
 (`expected_valid`, `options`) and, where they differ, under its defaults (`default_valid`). A CRM
-takes the defaults, with three exceptions that never change the mailbox:
+takes the defaults, with these exceptions, none of which can change the mailbox:
 
 - surrounding whitespace (spaces, tabs, CR/LF) is formatting of the cell, not part of the
   address: the stage's text hygiene strips it from every field (RFC 5322 also lets an address be
@@ -16,15 +16,19 @@ takes the defaults, with three exceptions that never change the mailbox:
   that a name with non-ASCII letters may stand unquoted, `Jörg Müller <jm@example.de>`, as RFC
   6532 allows and the library, which reads only ASCII there, accepts once it is quoted; the
   corpus has no such case);
-- a `mailto:` in front of the address (and its `?subject=...` part) is taken off;
+- a `mailto:` in front of the address (and its `?subject=...` part) is taken off, and so is a pair
+  of quotes or brackets around the whole value (`"jane@example.com"`, `(jane@example.com)`): read
+  as written, such a value holds no address at all, so the one inside is the only mailbox it can
+  mean (the corpus has no such case);
 
 and one that is stricter: a local part over 64 characters is invalid (RFC 5321, the library's
 `strict=True`), as many mail servers and CRMs refuse it. Quoted local parts, domain literals
 (`[127.0.0.1]`) and special-use domains stay invalid, as by default.
 
 So the reference for a case is email-validator's verdict and normalised form for the input with
-surrounding whitespace and a `mailto:` prefix taken off, under `allow_display_name=True,
-strict=True, check_deliverability=False` (the library run here, the version the project installs).
+surrounding whitespace, a `mailto:` prefix and wrapping quotes or brackets taken off, under
+`allow_display_name=True, strict=True, check_deliverability=False` (the library run here, the
+version the project installs).
 That reference agrees with the corpus's own verdicts wherever the corpus's options are ours; the
 line `as written` also scores against `expected_valid` exactly as the corpus writes it (under each
 test's own options, whitespace invalid).
@@ -62,6 +66,7 @@ CORPUS = "emails_email_validator.jsonl"
 OK = ("valid", "fixed")
 ONLY_EMAILS = {"phone": False, "country": False, "address": False, "name": False, "date": False}
 GENERATED = 100_000
+WRAPPERS = {"(": ")", "[": "]", '"': '"', "'": "'"}
 
 
 def reference(text: str) -> str | None:
@@ -69,6 +74,8 @@ def reference(text: str) -> str | None:
     text = text.strip()
     if text[:7].lower() == "mailto:":
         text = text[7:].split("?", 1)[0]
+    if len(text) > 2 and WRAPPERS.get(text[0]) == text[-1]:
+        text = text[1:-1].strip()
     named = re.fullmatch(r'([^"<>@\\]*?)\s*(<[^<>]*>)', text)
     if named and not named[1].isascii() and all(_name_char(c) for c in named[1]):
         text = f'"{named[1]}" {named[2]}'
