@@ -209,19 +209,18 @@ TLD_TYPOS = {
 
 #: Plain ASCII addresses that email-validator accepts as they are, with the same normal form
 #: (checked without it, for speed): a dot-atom local part of at most 64 characters (RFC 5321, the
-#: library's `strict`), lower-case hostname labels with no `--` (Punycode and reserved R-LDH
-#: labels go to the library), a dot, and a top-level domain of letters. Special-use domains,
-#: lengths and RFC 2142 mailbox names are checked beside it.
-_FAST = re.compile(
-    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@"
-    r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
-)
-_FAST_DOMAIN = re.compile(r"[a-z0-9.-]+")
+#: library's `strict`) at hostname labels with no `--` (Punycode and reserved R-LDH labels go to the
+#: library), a dot and a top-level domain of letters, not a special-use domain; lengths and RFC 2142
+#: mailbox names are checked beside them. Anything else goes to email-validator.
+_FAST_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_FAST_DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+_ASCII_DOMAIN = re.compile(r"[a-z0-9.-]+")
 _MAILTO = re.compile(r"mailto:", re.IGNORECASE)
 #: Pairs that may wrap a whole address without changing it ("brackets").
 _WRAPPERS = {"<": ">", "(": ")", "[": "]", '"': '"', "'": "'"}
 _UNQUOTED_NAME = re.compile(r"([^\"<>@\\]*?)\s*(<[^<>]*>)")
-_RESERVED = tuple(SPECIAL_USE_DOMAIN_NAMES)
+_RESERVED = frozenset(SPECIAL_USE_DOMAIN_NAMES)
+_RESERVED_SUFFIXES = tuple("." + d for d in SPECIAL_USE_DOMAIN_NAMES)
 _CASE_BLIND_LOCALS = frozenset(CASE_INSENSITIVE_MAILBOX_NAMES)
 
 
@@ -238,7 +237,7 @@ def extract_address(text: str) -> str:
         text = urllib.parse.unquote(text[7:].split("?", 1)[0]).strip()
     if len(text) > 2 and _WRAPPERS.get(text[0]) == text[-1] and text[0] != "<":
         text = text[1:-1].strip()
-    return _quote_display_name(text)
+    return _quote_display_name(text) if "<" in text else text
 
 
 def _quote_display_name(text: str) -> str:
@@ -312,7 +311,7 @@ def _normalise(value: str, fix_typos: bool) -> str | None:
     if checked is None:
         return None
     local, domain = checked
-    if fix_typos and _FAST_DOMAIN.fullmatch(domain):
+    if fix_typos and _ASCII_DOMAIN.fullmatch(domain):
         domain = fix_domain(domain)
     return f"{local}@{domain}"
 
@@ -320,17 +319,15 @@ def _normalise(value: str, fix_typos: bool) -> str | None:
 def _check(text: str) -> tuple[str, str] | None:
     """(local part, domain) in email-validator's normal form, or None when it refuses the address."""
     local, at, domain = text.rpartition("@")
-    lowered = domain.lower()
     if (
         at
         and len(local) <= LOCAL_PART_MAX_LENGTH
         and len(text) <= EMAIL_MAX_LENGTH
-        and _FAST.fullmatch(f"{local}@{lowered}")
-        and "--" not in lowered
-        and len(lowered) <= DOMAIN_MAX_LENGTH
-        and not _reserved(lowered)
+        and _FAST_LOCAL.fullmatch(local)
     ):
-        return (local.lower() if local.lower() in _CASE_BLIND_LOCALS else local), lowered
+        plain = _plain_domain(domain)
+        if plain is not None:
+            return (local.lower() if local.lower() in _CASE_BLIND_LOCALS else local), plain
     try:
         checked = validate_email(text, check_deliverability=False, allow_display_name=True, strict=True)
     except EmailNotValidError:
@@ -338,9 +335,19 @@ def _check(text: str) -> tuple[str, str] | None:
     return checked.local_part, checked.domain
 
 
-def _reserved(domain: str) -> bool:
-    tld = domain.rsplit(".", 1)[-1]
-    return tld in _RESERVED or any(domain.endswith("." + d) for d in _RESERVED if "." in d)
+@functools.lru_cache(maxsize=100_000)
+def _plain_domain(domain: str) -> str | None:
+    """The domain in lower case when email-validator would accept it as it is (see `_FAST_LOCAL`)."""
+    lowered = domain.lower()
+    if (
+        len(lowered) <= DOMAIN_MAX_LENGTH
+        and _FAST_DOMAIN.fullmatch(lowered)
+        and "--" not in lowered
+        and lowered not in _RESERVED
+        and not lowered.endswith(_RESERVED_SUFFIXES)
+    ):
+        return lowered
+    return None
 
 
 def standardise_emails(values: pd.Series, fix_typos: bool = True) -> pd.DataFrame:
