@@ -340,7 +340,8 @@ def _plain_domain(domain: str) -> str | None:
     """The domain in lower case when email-validator would accept it as it is (see `_FAST_LOCAL`)."""
     lowered = domain.lower()
     if (
-        len(lowered) <= DOMAIN_MAX_LENGTH
+        domain.isascii()  # str.lower() turns a few non-ASCII letters (the Kelvin sign) into ASCII
+        and len(lowered) <= DOMAIN_MAX_LENGTH
         and _FAST_DOMAIN.fullmatch(lowered)
         and "--" not in lowered
         and lowered not in _RESERVED
