@@ -120,3 +120,24 @@ def test_results_travel_between_processes_in_compact_form_and_unpack_unchanged(k
     for a, b in zip(back, original, strict=True):
         assert (pd.isna(a) and pd.isna(b)) if pd.isna(b) else a == b
         assert type(a) is type(b) or pd.isna(b)
+
+
+def test_a_multi_line_address_is_parsed_by_its_lines_and_never_run_together():
+    frame = pd.DataFrame(
+        {
+            "source": ["crm", "crm"],
+            "source_row": [1, 2],
+            "address_line1": ["Gontardstraße 7\r\n10178 Berlin", "Flat 3\n14 High Street"],
+            "city": [None, "Leeds"],
+            "country": ["DE", "GB"],
+        }
+    )
+    out = standardise(frame, StandardiseOptions())
+    assert out[["address_line1", "postal_code", "city"]].iloc[0].tolist() == [
+        "Gontardstraße 7",
+        "10178",
+        "Berlin",
+    ]
+    assert out["address_line1"].iloc[1] == "Flat 3, 14 High Street"
+    assert out["address_line1_status"].iloc[1] == "fixed"
+    assert out["address_line1_raw"].iloc[0] == "Gontardstraße 7\r\n10178 Berlin"

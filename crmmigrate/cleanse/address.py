@@ -61,7 +61,7 @@ def looks_like_one_line(text: str | None) -> bool:
         bool(text)
         and len(text) >= 8
         and _DIGIT.search(text) is not None
-        and ("," in text or "〒" in text or text.count(" ") >= 3)
+        and ("," in text or "\n" in text or "〒" in text or text.count(" ") >= 3)
     )
 
 
