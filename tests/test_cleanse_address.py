@@ -4,6 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmmigrate.cleanse.address import parse_addresses, parse_one_line
+from crmmigrate.cleanse.postal import postal_first
 
 # (one line, country hint, expected (street, city, postal code, country))
 CASES = [
@@ -79,3 +80,101 @@ def test_street_and_city_without_postal_code():
 def test_default_country_does_not_hide_a_foreign_address():
     found = parse_one_line("3 Manor Road, Leeds LS1 1BD", "DE")
     assert (found.city, found.postal_code, found.country) == ("Leeds", "LS1 1BD", "GB")
+
+
+# Failure classes of issue 13, each with examples of our own.
+MULTI_LINE = [
+    # the code and the town on the last line, the street above: most of Europe
+    ("Lindenweg 4\n04109 Leipzig", "DE", ("Lindenweg 4", "Leipzig", "04109")),
+    # a company line above the street stays with the street
+    ("Muster GmbH\nLindenweg 4\n04109 Leipzig", "DE", ("Muster GmbH, Lindenweg 4", "Leipzig", "04109")),
+    # the town, then the code on a line of its own (GB)
+    ("7 Mill Lane\nYork\nYO1 7HH", "GB", ("7 Mill Lane", "York", "YO1 7HH")),
+    # a country without a hand-written pattern: its code from Google's address data (Kuwait)
+    ("Gulf Road\n15000 Kuwait City", "KW", ("Gulf Road", "Kuwait City", "15000")),
+    # the code on a line of its own, before the town (Ecuador writes "%Z%n%C")
+    ("Avenida Amazonas 100\n170150\nQuito", "EC", ("Avenida Amazonas 100", "Quito", "170150")),
+    # the town and code first, the street after it (written big-to-small)
+    ("1052 Budapest\nVáci utca 9.", "HU", ("Váci utca 9.", "Budapest", "1052")),
+]
+
+
+@pytest.mark.parametrize(("text", "hint", "expected"), MULTI_LINE)
+def test_multi_line_addresses_are_parsed_by_their_lines(text, hint, expected):
+    found = parse_one_line(text, hint)
+    assert (found.address_line1, found.city, found.postal_code) == expected
+
+
+def test_a_country_without_postal_codes_takes_the_last_line_as_the_town():
+    found = parse_one_line("Corniche Road 12\nAl Khalidiya\nAbu Dhabi", "AE")
+    assert (found.address_line1, found.city, found.postal_code) == (
+        "Corniche Road 12, Al Khalidiya",
+        "Abu Dhabi",
+        None,
+    )
+    found = parse_one_line("Harbour Bank\nMarket Street\nKingstown", "VC")
+    assert (found.address_line1, found.city) == ("Harbour Bank, Market Street", "Kingstown")
+
+
+def test_a_region_after_the_town_is_the_region_not_the_town():
+    found = parse_one_line("Koregaon Park\nPune\nMaharashtra", "IN")
+    assert (found.address_line1, found.city, found.region) == ("Koregaon Park", "Pune", "IN-MH")
+    found = parse_one_line("12 Main Street\nKilkenny\nCounty Kilkenny", "IE")
+    assert (found.city, found.region) == ("Kilkenny", "IE-KK")
+
+
+def test_a_county_before_the_postal_code_is_not_the_town():
+    found = parse_one_line("3 Dale Street, Liverpool, Merseyside L2 2DH", "GB")
+    assert (found.address_line1, found.city, found.postal_code) == ("3 Dale Street", "Liverpool", "L2 2DH")
+    found = parse_one_line("14 Castle Street\nHertford, Hertfordshire\nSG14 1HR", "GB")
+    assert (found.address_line1, found.city) == ("14 Castle Street", "Hertford")
+
+
+def test_a_state_written_with_dots_beside_the_code():
+    found = parse_one_line("410 Atlantic Ave, Brooklyn, N.Y., 11217", "US")
+    assert (found.address_line1, found.city, found.region, found.postal_code) == (
+        "410 Atlantic Ave",
+        "Brooklyn",
+        "US-NY",
+        "11217",
+    )
+
+
+def test_only_a_postal_code_and_a_town():
+    found = parse_one_line("04109 Leipzig", "DE")
+    assert (found.address_line1, found.city, found.postal_code) == (None, "Leipzig", "04109")
+    assert parse_one_line("Lindenweg 1234", "AT") is None  # a street with a number, not a code and a town
+    assert parse_one_line("Lindenweg 12", "DE") is None
+
+
+def test_a_town_with_its_district_number():
+    found = parse_one_line("5 Main Street\nDublin 2\nD02 X285", "IE")
+    assert (found.city, found.postal_code) == ("Dublin 2", "D02 X285")
+
+
+def test_two_parts_without_a_code_are_one_street():
+    assert parse_one_line("Flat 3, Rose Court", "GB") is None
+    assert parse_one_line("Moor Lane, Barbican", "GB") is None
+
+
+@settings(deadline=None)
+@given(
+    st.lists(st.text(min_size=1, max_size=20), min_size=1, max_size=5),
+    st.sampled_from([None, "DE", "GB", "KW"]),
+)
+def test_never_raises_on_lines(lines, country):
+    parse_one_line("\n".join(lines), country)
+
+
+@pytest.mark.parametrize(("text", "hint", "expected"), MULTI_LINE)
+def test_a_parsed_address_parses_again_to_the_same(text, hint, expected):
+    found = parse_one_line(text, hint)
+    lines = [found.address_line1] if found.address_line1 else []
+    first = postal_first(hint)
+    lines.append(f"{found.postal_code} {found.city}" if first else f"{found.city}\n{found.postal_code}")
+    again = parse_one_line("\n".join(lines), hint)
+    assert (again.address_line1, again.city, again.postal_code) == (
+        found.address_line1,
+        found.city,
+        found.postal_code,
+    )

@@ -275,7 +275,10 @@ def _countries_and_addresses(f: _Fields, options: StandardiseOptions, default: s
     line1 = f.value["address_line1"].copy()
     line1[parsed.index] = parsed["address_line1"]
     f.value["address_line1"] = line1
-    f.status["address_line1"] = f.status["address_line1"].mask(line1.index.isin(parsed.index), FIXED)
+    taken = line1.index.isin(parsed.index)
+    f.status["address_line1"] = (
+        f.status["address_line1"].mask(taken, FIXED).mask(taken & line1.isna(), MISSING)
+    )
     for field in ("city", "postal_code", "region", "country"):
         f.infer(field, parsed[field].reindex(line1.index))
 

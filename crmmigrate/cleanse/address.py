@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from .country import resolve_country
-from .postal import FORMATS, POSTAL_FIRST
+from .postal import FORMATS, postal_first, postal_pattern
 from .region import resolve_region
 from .text import as_list
 
@@ -33,14 +33,72 @@ _JP_NATIVE = re.compile(
     r"(?P<city>.+?[市区町村郡])(?P<street>.+)$"
 )
 _DIGIT = re.compile(r"\d")
+_LETTER = re.compile(r"[^\W\d_]")
+_TOWN_DISTRICT = re.compile(r"[^\d,]+ \d{1,2}")
 #: Words of a second address line, not of a city ("Hauptstraße 5, Hinterhaus").
 _LINE2_WORDS = re.compile(
     r"\b(?:apt|apartment|flat|suite|ste|unit|floor|fl|building|bldg|c/o|rear|back|postfach|po box|box|etage|"
-    r"hinterhaus|vorderhaus|seitenfl[üu]gel|stock|og|eg|dg|piso|planta|escalera|bajo|interno|scala|piano|"
+    r"block|hinterhaus|vorderhaus|seitenfl[üu]gel|stock|og|eg|dg|piso|planta|escalera|bajo|interno|scala|piano|"
     r"b[âa]timent|b[âa]t|[ée]tage|appartement|appt|r[ée]sidence|hof|gate)\b",
     re.IGNORECASE,
 )
-_ANY_POSTAL = re.compile(r"(?<![\w-])(?:[A-Z]{1,2}-)?(\d{4,6})(?![\w-])")
+#: Words of a street, not of a town ("Rose Court", "Moor Lane").
+_STREET_WORDS = re.compile(
+    r"\b(?:street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|way|court|ct|close|crescent|"
+    r"place|square|terrace|highway|hwy|rue|avenida|calle|rua|via|viale|strasse|straße|str|weg|gasse|"
+    r"platz|allee|laan|straat|gracht|plein|ulica|ul|utca|iela|gatan|gade|vej|vegen|veien)\b",
+    re.IGNORECASE,
+)
+#: Words that make a place an administrative area, not a town.
+_AREA = re.compile(r"\b(?:county|province|region|prefecture|governorate|oblast|district)\b", re.IGNORECASE)
+_ADMIN_WORDS = re.compile(
+    r"^(?:county|co\.?)\s+|\s+(?:county|province|region|governorate|state)$", re.IGNORECASE
+)
+#: Counties of Great Britain that are not also the name of a town.
+GB_COUNTIES = frozenset(
+    [
+        "merseyside",
+        "greater manchester",
+        "west midlands",
+        "tyne and wear",
+        "greater london",
+        "kent",
+        "surrey",
+        "essex",
+        "norfolk",
+        "suffolk",
+        "devon",
+        "cornwall",
+        "dorset",
+        "somerset",
+        "cumbria",
+        "northumberland",
+        "middlesex",
+        "rutland",
+        "isle of wight",
+        "east sussex",
+        "west sussex",
+        "county durham",
+        "north yorkshire",
+        "south yorkshire",
+        "west yorkshire",
+        "east riding of yorkshire",
+        "avon",
+        "cleveland",
+        "humberside",
+        "gwynedd",
+        "powys",
+        "dyfed",
+        "clwyd",
+        "gwent",
+        "fife",
+        "highland",
+        "strathclyde",
+        "lothian",
+        "tayside",
+        "grampian",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -56,13 +114,12 @@ class Address:
 
 
 def looks_like_one_line(text: str | None) -> bool:
-    """A street line that also holds a postal code and something after the street: worth parsing."""
-    return (
-        bool(text)
-        and len(text) >= 8
-        and _DIGIT.search(text) is not None
-        and ("," in text or "\n" in text or "〒" in text or text.count(" ") >= 3)
-    )
+    """More than a street line: several lines or parts, or a postal code beside something."""
+    if not text or len(text) < 6:
+        return False
+    if "\n" in text or text.count(",") >= 2:
+        return True
+    return _DIGIT.search(text) is not None and (" " in text or "," in text or "〒" in text)
 
 
 def parse_one_line(text: str, country: str | None = None) -> Address | None:
@@ -94,16 +151,48 @@ def _parse(text: str, country: str | None) -> Address | None:
     found = None if country else _by_rules(parts, None)
     if found is not None and found.city:  # city-states: "Singapore 048616", "Monaco"
         return replace(found, country=_exact_country(found.city))
-    return found or _without_postal_code(parts, named)
+    return found or _without_postal_code(parts, country, named)
 
 
-def _without_postal_code(parts: list[str], country: str | None) -> Address | None:
-    """ "Via della Repubblica 4, Torino": a numbered street, then a city without digits."""
-    if len(parts) < 2 or _DIGIT.search(parts[-1]) or not _DIGIT.search(parts[0]):
+def _without_postal_code(parts: list[str], country: str | None, named: str | None) -> Address | None:
+    """No postal code: the town is the last line (after any region), the street the lines above.
+
+    "Via della Repubblica 4, Torino", "Ecobank, 7th Avenue, Accra", "Baner, Pune, Maharashtra".
+    Two parts only where the first is a numbered street ("Flat 3, Rose Court" is one street).
+    """
+    parts, region = _strip_regions(parts, country)
+    if len(parts) < 2 or not _may_be_town(parts[-1]):
         return None
-    if _LINE2_WORDS.search(parts[-1]):
+    if len(parts) == 2 and region is None and not _DIGIT.search(parts[0]):
         return None
-    return Address(", ".join(parts[:-1]), parts[-1], None, None, country)
+    return Address(", ".join(parts[:-1]), parts[-1], region, None, named)
+
+
+def _strip_regions(parts: list[str], country: str | None) -> tuple[list[str], str | None]:
+    """Trailing parts that name a region of the country ("Maharashtra", "County Kilkenny") taken off."""
+    if len(parts) > 1 and _may_be_town(parts[-2]):  # "Via Roma 4, Torino": Torino the town
+        code = _region(parts[-1], country)
+        if code is not None:
+            return parts[:-1], code
+    return parts, None
+
+
+def _region(text: str, country: str | None) -> str | None:
+    """ISO 3166-2 code of a region written alone; "County Galway", "N.Y." and the like too."""
+    if not country or _DIGIT.search(text):
+        return None
+    code = resolve_region(text, country) or resolve_region(_ADMIN_WORDS.sub("", text).strip(" ."), country)
+    if code is None and "." in text and len(text) <= 6:
+        code = resolve_region(text.replace(".", ""), country)
+    return code
+
+
+def _may_be_town(text: str) -> bool:
+    """A part that can be a town: no digits but a district's ("Dublin 2"), no words of a second
+    address line or of a street."""
+    if _DIGIT.search(text) and not _TOWN_DISTRICT.fullmatch(text):
+        return False
+    return not (_LINE2_WORDS.search(text) or _STREET_WORDS.search(text))
 
 
 def _strip_country(parts: list[str]) -> tuple[list[str], str | None]:
@@ -134,10 +223,13 @@ def _by_rules(parts: list[str], country: str | None, strict: bool = False) -> Ad
     `strict` (guessing the country): the code must be written with its separator, and for the
     US with a state beside it, so that a plain number does not pass for a postal code.
     """
-    fmt = FORMATS.get(country or "")
-    if country is not None and fmt is None:
+    if strict:
+        fmt = FORMATS.get(country or "")
+        pattern = fmt.strict_search if fmt else None
+    else:
+        pattern = postal_pattern(country)
+    if pattern is None:  # a country without postal codes
         return None
-    pattern = fmt.strict_search if strict and fmt else fmt.search if fmt else _ANY_POSTAL
     for k in range(len(parts) - 1, -1, -1):
         matches = list(pattern.finditer(parts[k]))
         if matches:
@@ -149,37 +241,65 @@ def _by_rules(parts: list[str], country: str | None, strict: bool = False) -> Ad
 
 
 def _assemble(parts: list[str], k: int, match: re.Match[str], country: str) -> Address | None:
-    part = parts[k]
+    """City, region and street around the postal code found at `match` in `parts[k]`."""
     postal = match.group(1).strip()
-    before = part[: match.start()].strip(" -")
-    after = part[match.end() :].strip(" -")
+    before = parts[k][: match.start()].strip(" -–,")
+    after = parts[k][match.end() :].strip(" -–,")
+    above, below = parts[:k], parts[k + 1 :]
     region = None
-    if after and (not before or country in POSTAL_FIRST):
-        city, street_parts = after, parts[:k] + ([before] if before else [])
-    elif before:
-        city, region = _split_region(before, country)
-        street_parts = parts[:k]
-        if city is None and k >= 2:
-            city, street_parts = parts[k - 1], parts[: k - 1]
-        elif city is None:
-            city, region = before, None
-    elif k == 0 and len(parts) > 1:
-        city, street_parts = parts[1], parts[2:]
-    elif k >= 1 and (country not in POSTAL_FIRST or k == len(parts) - 1):
-        city, street_parts = parts[k - 1], parts[: k - 1]
-        code = resolve_region(city, country) if country in STATE_COUNTRIES else None
-        if code and k >= 2:
-            region, city, street_parts = code, parts[k - 2], parts[: k - 2]
-    elif k + 1 < len(parts):
-        city, street_parts = parts[k + 1], parts[:k] + parts[k + 2 :]
-    else:
-        return None
-    if city and region is None:
+    while below and (code := _region(below[-1], country)):  # "Hyderabad - 500064, Telangana"
+        region, below = region or code, below[:-1]
+    first = postal_first(country) if country else False
+    if after and (not before or first):  # "10115 Berlin", "Isa Town 814 Bahrain"
+        city, street_parts = after, above + ([before] if before else [])
+    elif before:  # "Springfield IL 62704", "Dhaka - 1205"
+        city, beside = _split_region(before, country)
+        region = beside or region
+        street_parts = above
+        if city is None and above:  # "Brooklyn, NY 11216": the region alone beside the code
+            city, street_parts = above[-1], above[:-1]
+    else:  # the code alone on its line: the town is the line after it or the one before
+        above, beside = _strip_regions(above, country)  # "São Paulo - SP, 01310-100"
+        region = region or beside
+        city, street_parts = _town_beside(above, below, first)
+        below = [] if city is not None and below and city == below[0] else below
+    if city is not None and region is None:
         city, region = _split_region(city, country, whole=False)
-    street = ", ".join(street_parts) or None
-    if street is None or not city:
+    if city is not None and street_parts and _is_area(city, country):  # "Liverpool, Merseyside L3 4EN"
+        region = region or _region(city, country)
+        city, street_parts = street_parts[-1], street_parts[:-1]
+    if not street_parts:  # "1016 Budapest, Dezső utca 11.": the street after the town
+        street_parts = below
+    if not city or not _LETTER.search(city):
         return None
+    street = ", ".join(street_parts) or None
+    if street is None and len(parts) == 1 and not (first and not before) and region is None:
+        return None  # "Hauptstraße 1234" is a street, not a code and a town
     return Address(street, city, region, postal, None)
+
+
+def _town_beside(above: list[str], below: list[str], postal_first: bool) -> tuple[str | None, list[str]]:
+    """The town beside a code written on a line of its own: after it where the country writes the
+    code first or nothing but the town follows, else before it."""
+    if (
+        len(below) == 1
+        and _may_be_town(below[0])
+        and (postal_first or not above or not _may_be_town(above[-1]))
+    ):
+        return below[0], above
+    if above and _may_be_town(above[-1]):
+        return above[-1], above[:-1]
+    if len(below) == 1 and _may_be_town(below[0]):
+        return below[0], above
+    return None, above
+
+
+def _is_area(text: str, country: str) -> bool:
+    """A county, province or region standing where the town is expected."""
+    folded = text.casefold()
+    return bool(_AREA.search(text)) or (
+        country == "GB" and (folded in GB_COUNTIES or folded.endswith("shire"))
+    )
 
 
 def _split_region(text: str, country: str, whole: bool = True) -> tuple[str | None, str | None]:

