@@ -178,3 +178,52 @@ def test_a_parsed_address_parses_again_to_the_same(text, hint, expected):
         found.city,
         found.postal_code,
     )
+
+
+def test_a_code_the_country_pattern_does_not_know_on_the_last_line():
+    found = parse_one_line("Al-Quds Street 5\n97000 Nablus", "PS")
+    assert (found.address_line1, found.city, found.postal_code) == ("Al-Quds Street 5", "Nablus", "97000")
+
+
+def test_a_street_written_with_a_dash_is_kept_whole():
+    found = parse_one_line("Avenida 2 - Calle 5\n10101 San José", "CR")
+    assert (found.address_line1, found.city) == ("Avenida 2 - Calle 5", "San José")
+
+
+def test_an_abbreviated_region_between_town_and_code():
+    found = parse_one_line("Avenida Winston Churchill 10\nSanto Domingo, DN\n10148", "DO")
+    assert (found.address_line1, found.city, found.postal_code) == (
+        "Avenida Winston Churchill 10",
+        "Santo Domingo",
+        "10148",
+    )
+
+
+def test_a_country_name_where_the_town_is_expected():
+    found = parse_one_line("12 Harbour Road\nCockburn Town\nTurks and Caicos Islands, TKCA 1ZZ", "TC")
+    assert (found.address_line1, found.city, found.postal_code) == (
+        "12 Harbour Road",
+        "Cockburn Town",
+        "TKCA 1ZZ",
+    )
+
+
+def test_a_region_after_the_code():
+    found = parse_one_line("22 Ayala Avenue, Makati\n1226 Metro Manila", "PH")
+    assert (found.address_line1, found.city, found.postal_code) == ("22 Ayala Avenue", "Makati", "1226")
+
+
+def test_saint_in_a_town_is_not_a_street():
+    found = parse_one_line("55 rue Principale\nSt-Jérôme, J7Z 1X5", "CA")
+    assert (found.address_line1, found.city, found.postal_code) == (
+        "55 rue Principale",
+        "St-Jérôme",
+        "J7Z 1X5",
+    )
+
+
+def test_a_state_named_like_a_country_and_a_country_that_is_a_region():
+    found = parse_one_line("55 Peachtree Street\nAtlanta\nGeorgia", "US")
+    assert (found.city, found.region, found.country) == ("Atlanta", "US-GA", None)
+    found = parse_one_line("Landhuis 5\nWillemstad\nCuraçao", "NL")
+    assert (found.address_line1, found.city, found.country) == ("Landhuis 5", "Willemstad", "CW")

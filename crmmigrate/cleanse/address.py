@@ -14,9 +14,10 @@ import re
 from dataclasses import dataclass, replace
 
 import pandas as pd
+import pycountry
 
 from .country import resolve_country
-from .postal import FORMATS, postal_first, postal_pattern
+from .postal import FORMATS, address_data, postal_first, postal_pattern
 from .region import resolve_region
 from .text import as_list
 
@@ -27,7 +28,7 @@ STATE_COUNTRIES = frozenset(["US", "CA", "AU", "IN", "JP", "BR", "MX", "IT", "AR
 #: Where the country is unknown, the patterns tried, most distinctive first.
 GUESS_ORDER = ("GB", "CA", "NL", "IE", "BR", "PL", "PT", "JP", "US")
 
-_SPLIT = re.compile(r"\s*(?:[,;\n]|\s-\s|\s–\s)\s*")
+_SPLIT = re.compile(r"\s*([,;\n]|\s-\s|\s–\s)\s*")
 _JP_NATIVE = re.compile(
     r"^〒?\s*(?P<postal>\d{3}-?\d{4})?\s*(?P<region>東京都|北海道|(?:京都|大阪)府|[^\s\d]{2,3}県)"
     r"(?P<city>.+?[市区町村郡])(?P<street>.+)$"
@@ -35,6 +36,15 @@ _JP_NATIVE = re.compile(
 _DIGIT = re.compile(r"\d")
 _LETTER = re.compile(r"[^\W\d_]")
 _TOWN_DISTRICT = re.compile(r"[^\d,]+ \d{1,2}")
+_ABBREVIATION = re.compile(r"[A-Z]{2,3}|(?:[A-Z]\.){2,3}")
+_SAINT = re.compile(r"^(?:St|Ste|Sta)[.\-\s]+(?=[A-Z])")
+#: A last line with a code the country's pattern does not know: "Thimphu 810", "700074 Ramallah".
+_LAST_LINE_CODE = re.compile(
+    r"(?P<code_before>[A-Z]{0,2}\d{3,7})[ \-–]+(?P<town_after>[^\d,]+)"
+    r"|(?P<town_before>[^\d,]+?)[ \-–,]+(?P<code_after>\d{3,7})"
+)
+_LONE_CODE = re.compile(r"\d{3,10}")
+_GB_DISTRICT = re.compile(r"[A-Z]{1,2}\d[A-Z\d]?", re.IGNORECASE)
 #: Words of a second address line, not of a city ("Hauptstraße 5, Hinterhaus").
 _LINE2_WORDS = re.compile(
     r"\b(?:apt|apartment|flat|suite|ste|unit|floor|fl|building|bldg|c/o|rear|back|postfach|po box|box|etage|"
@@ -44,13 +54,20 @@ _LINE2_WORDS = re.compile(
 )
 #: Words of a street, not of a town ("Rose Court", "Moor Lane").
 _STREET_WORDS = re.compile(
-    r"\b(?:street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|way|court|ct|close|crescent|"
-    r"place|square|terrace|highway|hwy|rue|avenida|calle|rua|via|viale|strasse|straße|str|weg|gasse|"
-    r"platz|allee|laan|straat|gracht|plein|ulica|ul|utca|iela|gatan|gade|vej|vegen|veien)\b",
+    r"\b(?:street|st|road|rd|avenue|ave|av|lane|ln|drive|dr|boulevard|blvd|way|court|ct|close|crescent|"
+    r"place|square|terrace|parade|quay|highway|hwy|rue|chemin|route|allée|impasse|quai|avenida|avda|calle|"
+    r"carrera|calzada|paseo|camino|rua|travessa|praça|largo|via|viale|vicolo|piazza|corso|strasse|straße|"
+    r"str|weg|gasse|platz|allee|ring|damm|laan|straat|gracht|plein|ulica|ul|utca|iela|gatan|gata|gade|vej|"
+    r"vegen|veien|katu|tie|rruga|ulitsa|prospekt|marg|mawatha|jalan|jl|soi|gil|daero|улица|ул|проспект|"
+    r"переулок|шоссе|شارع|طريق)\b",
     re.IGNORECASE,
 )
 #: Words that make a place an administrative area, not a town.
-_AREA = re.compile(r"\b(?:county|province|region|prefecture|governorate|oblast|district)\b", re.IGNORECASE)
+_AREA = re.compile(
+    r"\b(?:county|province|region|prefecture|governorate|oblast|district|departamento|department|provincia|"
+    r"estado|kreis|okrug|округ|район|область)\b",
+    re.IGNORECASE,
+)
 _ADMIN_WORDS = re.compile(
     r"^(?:county|co\.?)\s+|\s+(?:county|province|region|governorate|state)$", re.IGNORECASE
 )
@@ -101,6 +118,33 @@ GB_COUNTIES = frozenset(
 )
 
 
+class _Part(str):
+    """One part of an address (a line, or a piece between commas), with the separator before it."""
+
+    sep: str = ", "
+
+
+def _split(text: str) -> list[str]:
+    pieces = _SPLIT.split(text)
+    parts: list[str] = []
+    sep = ", "
+    for i, piece in enumerate(pieces):
+        if i % 2:
+            sep = " - " if piece.strip() in ("-", "–") else "; " if piece == ";" else ", "
+        elif piece:
+            part = _Part(piece)
+            part.sep = sep
+            parts.append(part)
+    return parts
+
+
+def _join(parts: list[str]) -> str | None:
+    """Parts of one street back together as written ("Calle 2 - Romualdo Segura"), lines with ", "."""
+    if not parts:
+        return None
+    return parts[0] + "".join(getattr(p, "sep", ", ") + p for p in parts[1:])
+
+
 @dataclass(frozen=True)
 class Address:
     address_line1: str | None = None
@@ -135,8 +179,8 @@ def _parse(text: str, country: str | None) -> Address | None:
     native = _japanese(text)
     if native is not None:
         return native
-    parts = [p for p in _SPLIT.split(text) if p]
-    parts, named = _strip_country(parts)
+    parts = _split(text)
+    parts, named = _strip_country(parts, country)
     country = named or country
     if country:
         found = _by_rules(parts, country)
@@ -160,20 +204,56 @@ def _without_postal_code(parts: list[str], country: str | None, named: str | Non
     "Via della Repubblica 4, Torino", "Ecobank, 7th Avenue, Accra", "Baner, Pune, Maharashtra".
     Two parts only where the first is a numbered street ("Flat 3, Rose Court" is one street).
     """
-    parts, region = _strip_regions(parts, country)
+    found = _by_generic_code(parts, country)
+    if found is not None:
+        return replace(found, country=named)
+    region = None
+    if len(parts) > 2 and _region_after_town(country) and _may_be_town(parts[-2], digits=False):
+        region = _region(parts[-1], country) or (parts[-1] if _AREA.search(parts[-1]) else None)
+        parts = parts[:-1] if region else parts
+        region = region if region and "-" in region else None
     if len(parts) < 2 or not _may_be_town(parts[-1]):
         return None
     if len(parts) == 2 and region is None and not _DIGIT.search(parts[0]):
         return None
-    return Address(", ".join(parts[:-1]), parts[-1], region, None, named)
+    return Address(_join(parts[:-1]), parts[-1], region, None, named)
+
+
+def _by_generic_code(parts: list[str], country: str | None) -> Address | None:
+    """A code the country's pattern does not know, on the last line beside the town ("Thimphu 810",
+    "700074 Ramallah") or alone after it ("Baghdad, 222"): old or local forms of a code."""
+    if len(parts) < 2:
+        return None
+    last = parts[-1]
+    match = _LAST_LINE_CODE.fullmatch(last)
+    if match is not None:
+        town = (match["town_after"] or match["town_before"] or "").strip(" -–,")
+        if _may_be_town(town) and _LETTER.search(town):
+            return Address(_join(parts[:-1]), town, None, match["code_before"] or match["code_after"], None)
+    if _LONE_CODE.fullmatch(last) and len(parts) >= 3 and _may_be_town(parts[-2]):
+        return Address(_join(parts[:-2]), parts[-2], None, last, None)
+    if country == "GB" and _GB_DISTRICT.fullmatch(last) and len(parts) >= 3 and _may_be_town(parts[-2]):
+        return Address(_join(parts[:-2]), parts[-2], None, last.upper(), None)  # "London, E10"
+    return None
+
+
+@functools.lru_cache(maxsize=512)
+def _region_after_town(country: str | None) -> bool:
+    """Whether the country writes its region after the town ("Pune\nMaharashtra", "%C%n%S")."""
+    layout = address_data(country or "").get("fmt", "")
+    return "%C" in layout and "%S" in layout and layout.index("%C") < layout.index("%S")
 
 
 def _strip_regions(parts: list[str], country: str | None) -> tuple[list[str], str | None]:
-    """Trailing parts that name a region of the country ("Maharashtra", "County Kilkenny") taken off."""
-    if len(parts) > 1 and _may_be_town(parts[-2]):  # "Via Roma 4, Torino": Torino the town
-        code = _region(parts[-1], country)
-        if code is not None:
+    """A trailing abbreviation or area beside a town ("São Paulo, SP", "Santo Domingo, DN") taken off."""
+    if len(parts) > 1 and _may_be_town(parts[-2], digits=False):
+        last = parts[-1]
+        code = _region(last, country)
+        abbreviation = _ABBREVIATION.fullmatch(last) is not None
+        if code is not None and (abbreviation or _AREA.search(last)):
             return parts[:-1], code
+        if abbreviation:
+            return parts[:-1], None
     return parts, None
 
 
@@ -187,27 +267,56 @@ def _region(text: str, country: str | None) -> str | None:
     return code
 
 
-def _may_be_town(text: str) -> bool:
-    """A part that can be a town: no digits but a district's ("Dublin 2"), no words of a second
-    address line or of a street."""
-    if _DIGIT.search(text) and not _TOWN_DISTRICT.fullmatch(text):
+def _may_be_town(text: str, digits: bool = True) -> bool:
+    """A part that can be a town: no digits but a district's ("Dublin 2"; none when not `digits`),
+    no words of a second address line or of a street, not an abbreviation."""
+    if _DIGIT.search(text) and not (digits and _TOWN_DISTRICT.fullmatch(text)):
         return False
+    if _ABBREVIATION.fullmatch(text) or not _LETTER.search(text):
+        return False
+    text = _SAINT.sub("", text)
     return not (_LINE2_WORDS.search(text) or _STREET_WORDS.search(text))
 
 
-def _strip_country(parts: list[str]) -> tuple[list[str], str | None]:
-    """A trailing country name ("..., Germany" or "... 10115 Berlin Germany") taken off."""
-    if len(parts) > 1:
-        code = resolve_country(parts[-1]) if not _DIGIT.search(parts[-1]) else None
-        if code:
+def _strip_country(parts: list[str], hint: str | None) -> tuple[list[str], str | None]:
+    """A trailing country name ("..., Germany" or "... 10115 Berlin Germany") taken off; not a
+    region of the country given ("Atlanta, Georgia" in the US)."""
+    if len(parts) > 1 and not _DIGIT.search(parts[-1]):
+        code = _country_named(parts[-1])
+        if code and not (hint and code != hint and _is_state(_region(parts[-1], hint))):
             return parts[:-1], code
     words = parts[-1].split(" ")
-    for n in (3, 2, 1):
-        if len(words) > n + 1 and not _DIGIT.search(" ".join(words[-n:])):
+    for n in (3, 2, 1):  # "10115 Berlin Germany" ("L-1660 Luxembourg" is a town)
+        if (
+            len(words) > n + 1
+            and _DIGIT.search(" ".join(words[:-n]))
+            and not _DIGIT.search(" ".join(words[-n:]))
+        ):
             code = _exact_country(" ".join(words[-n:]))
             if code:
-                return parts[:-1] + [" ".join(words[:-n])], code
+                rest = _Part(" ".join(words[:-n]))
+                rest.sep = getattr(parts[-1], "sep", ", ")
+                return parts[:-1] + [rest], code
     return parts, None
+
+
+def _is_state(code: str | None) -> bool:
+    """A region that is not also a country of its own (Georgia the state; not Curaçao, Puerto Rico)."""
+    if code is None:
+        return False
+    kind = getattr(pycountry.subdivisions.get(code=code), "type", "")
+    return (
+        kind not in ("Country", "Outlying area", "Special administrative region") and "Overseas" not in kind
+    )
+
+
+def _country_named(text: str) -> str | None:
+    """The country a part names: its code ("DE", "USA") or a name in any language, without the
+    typo matching, which would take towns for countries."""
+    compact = text.replace(".", "")
+    if len(compact) <= 3:
+        return resolve_country(compact) if compact.isupper() else None
+    return _exact_country(text[4:] if text.casefold().startswith("the ") else text)
 
 
 def _exact_country(text: str) -> str | None:
@@ -247,51 +356,68 @@ def _assemble(parts: list[str], k: int, match: re.Match[str], country: str) -> A
     after = parts[k][match.end() :].strip(" -–,")
     above, below = parts[:k], parts[k + 1 :]
     region = None
-    while below and (code := _region(below[-1], country)):  # "Hyderabad - 500064, Telangana"
-        region, below = region or code, below[:-1]
+    if (before or after or len(below) > 1) and below and (code := _region(below[-1], country)):
+        region, below = code, below[:-1]  # "Hyderabad - 500064, Telangana"
     first = postal_first(country) if country else False
-    if after and (not before or first):  # "10115 Berlin", "Isa Town 814 Bahrain"
+    if after and _state_after_code(country) and above:  # "Ermita, 1000 Metro Manila"
+        region = region or _region(after, country)
+        after = ""
+    if after and (not before or first) and not _is_country(after, above):  # "10115 Berlin"
         city, street_parts = after, above + ([before] if before else [])
-    elif before:  # "Springfield IL 62704", "Dhaka - 1205"
+    elif before and not _is_country(before, above):  # "Springfield IL 62704", "Dhaka 1205"
         city, beside = _split_region(before, country)
         region = beside or region
         street_parts = above
-        if city is None and above:  # "Brooklyn, NY 11216": the region alone beside the code
+        if (city is None or _ABBREVIATION.fullmatch(city)) and above:  # "Brooklyn, NY 11216"
             city, street_parts = above[-1], above[:-1]
     else:  # the code alone on its line: the town is the line after it or the one before
         above, beside = _strip_regions(above, country)  # "São Paulo - SP, 01310-100"
         region = region or beside
-        city, street_parts = _town_beside(above, below, first)
-        below = [] if city is not None and below and city == below[0] else below
+        city, street_parts = _town_beside(above, below, first, country)
+        below = below[1:] if city is not None and below and city == below[0] else below
     if city is not None and region is None:
         city, region = _split_region(city, country, whole=False)
-    if city is not None and street_parts and _is_area(city, country):  # "Liverpool, Merseyside L3 4EN"
-        region = region or _region(city, country)
+    if city is not None and street_parts and _is_area(city, country) and _may_be_town(street_parts[-1]):
+        region = region or _region(city, country)  # "Liverpool, Merseyside L3 4EN"
         city, street_parts = street_parts[-1], street_parts[:-1]
     if not street_parts:  # "1016 Budapest, Dezső utca 11.": the street after the town
         street_parts = below
-    if not city or not _LETTER.search(city):
+    if city is not None and not _LETTER.search(city):
+        city = None
+    street = _join(street_parts)
+    if city is None and street is None:
         return None
-    street = ", ".join(street_parts) or None
     if street is None and len(parts) == 1 and not (first and not before) and region is None:
         return None  # "Hauptstraße 1234" is a street, not a code and a town
     return Address(street, city, region, postal, None)
 
 
-def _town_beside(above: list[str], below: list[str], postal_first: bool) -> tuple[str | None, list[str]]:
+def _town_beside(
+    above: list[str], below: list[str], postal_first: bool, country: str
+) -> tuple[str | None, list[str]]:
     """The town beside a code written on a line of its own: after it where the country writes the
     code first or nothing but the town follows, else before it."""
-    if (
-        len(below) == 1
-        and _may_be_town(below[0])
-        and (postal_first or not above or not _may_be_town(above[-1]))
-    ):
+    if above and _is_country(above[-1], above[:-1]):  # "Road Town, British Virgin Islands, VG1110"
+        above = above[:-1]
+    after = len(below) == 1 and _may_be_town(below[0]) and not _is_country(below[0], above)
+    before = bool(above) and _may_be_town(above[-1])
+    if after and (postal_first or not before):
         return below[0], above
-    if above and _may_be_town(above[-1]):
+    if before:
         return above[-1], above[:-1]
-    if len(below) == 1 and _may_be_town(below[0]):
-        return below[0], above
     return None, above
+
+
+def _is_country(text: str, above: list[str]) -> bool:
+    """A country's name standing where the town is expected ("British Virgin Islands, VG1110"), with
+    a town above it (else it is a city-state's town: "Singapore 048616")."""
+    return bool(above) and _may_be_town(above[-1]) and _exact_country(text) is not None
+
+
+@functools.lru_cache(maxsize=512)
+def _state_after_code(country: str | None) -> bool:
+    """Whether the country writes its region after the code ("1000 Metro Manila", "%Z %S")."""
+    return "%Z %S" in address_data(country or "").get("fmt", "")
 
 
 def _is_area(text: str, country: str) -> bool:
