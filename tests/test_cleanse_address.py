@@ -227,3 +227,22 @@ def test_a_state_named_like_a_country_and_a_country_that_is_a_region():
     assert (found.city, found.region, found.country) == ("Atlanta", "US-GA", None)
     found = parse_one_line("Landhuis 5\nWillemstad\nCuraçao", "NL")
     assert (found.address_line1, found.city, found.country) == ("Landhuis 5", "Willemstad", "CW")
+
+
+@pytest.mark.parametrize(
+    ("line", "hint", "expected"),
+    [
+        ("123 Main St # 456 Oakland CA 94789", "US", ("123 Main St # 456", "Oakland", "US-CA", "94789")),
+        (
+            "77 Elm Ave Apt 3B Mountain View CA 94041",
+            None,
+            ("77 Elm Ave Apt 3B", "Mountain View", "US-CA", "94041"),
+        ),
+        ("PO Box 12 Boise ID 83701", "US", ("PO Box 12", "Boise", "US-ID", "83701")),
+        ("12 High Street St Albans AL1 3JE", "GB", ("12 High Street", "St Albans", None, "AL1 3JE")),
+        ("8 King St W Toronto ON M5H 1A1", "CA", ("8 King St W", "Toronto", "CA-ON", "M5H 1A1")),
+    ],
+)
+def test_an_address_without_commas(line, hint, expected):
+    found = parse_one_line(line, hint)
+    assert (found.address_line1, found.city, found.region, found.postal_code) == expected

@@ -62,6 +62,16 @@ _STREET_WORDS = re.compile(
     r"переулок|шоссе|شارع|طريق)\b",
     re.IGNORECASE,
 )
+#: A street (with its number, unit and post box) and then a town, without a comma between them.
+_STREET_THEN_TOWN = re.compile(
+    r"(?P<street>(?=[^,]*\d)(?:[^,]*?\b(?:street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|way|"
+    r"court|ct|close|crescent|place|pl|square|sq|terrace|ter|parade|quay|highway|hwy|parkway|pkwy|circle|cir|"
+    r"trail|trl|plaza|plz|loop|row|walk|mews|grove|gardens|green)\b\.?(?:\s+(?:[NSEW]|NE|NW|SE|SW)\b\.?)?"
+    r"|(?:p\.?\s?o\.?\s?box|post\s+office\s+box)\s*\d+)"
+    r"(?:\s*(?:#|apt\.?|apartment|suite|ste\.?|unit|fl\.?|floor|rm\.?|room|flat)\s*[\w-]+)?)"
+    r"\s+(?P<town>[^\d,#]+)",
+    re.IGNORECASE,
+)
 #: Words that make a place an administrative area, not a town.
 _AREA = re.compile(
     r"\b(?:county|province|region|prefecture|governorate|oblast|district|departamento|department|provincia|"
@@ -370,6 +380,8 @@ def _assemble(parts: list[str], k: int, match: re.Match[str], country: str) -> A
         street_parts = above
         if (city is None or _ABBREVIATION.fullmatch(city)) and above:  # "Brooklyn, NY 11216"
             city, street_parts = above[-1], above[:-1]
+        elif city is not None and not _may_be_town(city) and (split := _STREET_THEN_TOWN.fullmatch(city)):
+            city, street_parts = split["town"], [*above, split["street"]]  # "123 Main St # 4 Oakland CA"
     else:  # the code alone on its line: the town is the line after it or the one before
         above, beside = _strip_regions(above, country)  # "São Paulo - SP, 01310-100"
         region = region or beside
