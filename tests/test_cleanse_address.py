@@ -246,3 +246,42 @@ def test_a_state_named_like_a_country_and_a_country_that_is_a_region():
 def test_an_address_without_commas(line, hint, expected):
     found = parse_one_line(line, hint)
     assert (found.address_line1, found.city, found.region, found.postal_code) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "hint", "expected"),
+    [
+        # a metropolitan city opens the address: it is the town
+        (
+            "부산광역시 해운대구 해운대로 570\n해운대 호텔",
+            "KR",
+            ("해운대구 해운대로 570, 해운대 호텔", "부산광역시", "KR-26", None),
+        ),
+        # a province, then its town
+        ("경기도 수원시 팔달구 효원로 1", "KR", ("팔달구 효원로 1", "수원시", "KR-41", None)),
+        # in Latin letters, with the old six-digit code and the country first
+        (
+            "South Korea\nBusan Haeundae-gu Haeundae-ro 570\n612-020",
+            None,
+            ("Haeundae-gu Haeundae-ro 570", "Busan", "KR-26", "612-020"),
+        ),
+        # China: the code and country first, the municipality, then the street lines
+        (
+            "100010 China\nBeijing\nDongcheng District\nWangfujing Street 138号",
+            "CN",
+            ("Dongcheng District, Wangfujing Street 138号", "Beijing", "CN-11", "100010"),
+        ),
+    ],
+)
+def test_addresses_written_largest_first(text, hint, expected):
+    found = parse_one_line(text, hint)
+    assert (found.address_line1, found.city, found.region, found.postal_code) == expected
+
+
+def test_an_address_in_korea_written_smallest_first():
+    found = parse_one_line("123 Teheran-ro, Gangnam-gu, Seoul 06234", "KR")
+    assert (found.address_line1, found.city, found.postal_code) == (
+        "123 Teheran-ro, Gangnam-gu",
+        "Seoul",
+        "06234",
+    )

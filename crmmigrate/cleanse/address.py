@@ -192,6 +192,10 @@ def _parse(text: str, country: str | None) -> Address | None:
     parts = _split(text)
     parts, named = _strip_country(parts, country)
     country = named or country
+    if country in BIG_TO_SMALL:
+        found = _big_to_small(parts, country)
+        if found is not None:
+            return replace(found, country=named)
     if country:
         found = _by_rules(parts, country)
         if found is None and country in PYAP_COUNTRIES:
@@ -206,6 +210,71 @@ def _parse(text: str, country: str | None) -> Address | None:
     if found is not None and found.city:  # city-states: "Singapore 048616", "Monaco"
         return replace(found, country=_exact_country(found.city))
     return found or _without_postal_code(parts, country, named)
+
+
+def _big_to_small(parts: list[str], country: str) -> Address | None:
+    """Korea, China, Taiwan written largest first: "서울특별시 마포구 동교로 146", "Shanghai, Pudong
+    New District, ...": the region opens the address, then the town (the region itself where it is a
+    city: Seoul, Shanghai), then the street; the code first or last. None when not written so."""
+    pattern = postal_pattern(country)
+    postal, rest = None, []
+    for part in parts:
+        match = pattern.search(part) if pattern is not None and postal is None else None
+        if match is not None:
+            postal = match.group(1)
+            part = (part[: match.start()] + " " + part[match.end() :]).strip(" ,-〒")
+            part = "" if _country_named(part) else part  # "200120 China"
+        if part:
+            rest.append(part)
+    if not rest:
+        return None
+    words = rest[0].split(" ")
+    region = _big_region(words[0], country)
+    if region is None:
+        return None
+    code, is_city = region
+    if is_city:
+        city, street = words[0], words[1:]
+    elif len(words) > 1 and _LOCAL_TOWN.search(words[1]):
+        city, street = words[1], words[2:]
+    elif len(words) == 1 and len(rest) > 1 and _may_be_town(rest[1]):
+        city, street, rest = rest[1], [], rest[1:]
+    else:
+        city, street = None, words[1:]
+    lines = ([" ".join(street)] if street else []) + rest[1:]
+    return Address(", ".join(lines) or None, city, code, postal, None)
+
+
+#: Countries whose addresses may open with the region ("%S %C%D%n%A" in their layout).
+BIG_TO_SMALL = frozenset(["KR", "CN", "TW", "KP"])
+#: A town within a province: 김포시, 양평군, 苏州市, 昆山县, Gimpo-si.
+_LOCAL_TOWN = re.compile(r"(?:시|군|市|县|縣)$|-(?:si|gun)$", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=4096)
+def _big_region(word: str, country: str) -> tuple[str, bool] | None:
+    """(ISO 3166-2 code, whether the region is a city) of a region's name, native or Latin."""
+    return _big_regions(country).get(word.casefold())
+
+
+@functools.lru_cache(maxsize=16)
+def _big_regions(country: str) -> dict[str, tuple[str, bool]]:
+    """Google's names of the country's regions (서울특별시, 서울, Seoul; 上海市, Shanghai Shi)."""
+    data = address_data(country)
+    columns = [data.get(key, "").split("~") for key in ("sub_keys", "sub_names", "sub_lnames")]
+    out: dict[str, tuple[str, bool]] = {}
+    for i, iso in enumerate(data.get("sub_isoids", "").split("~")):
+        if not iso:
+            continue
+        names = [column[i] for column in columns if i < len(column) and column[i]]
+        is_city = bool(names) and names[0].endswith(("시", "市"))
+        for name in names:
+            for form in (
+                name,
+                re.sub(r" (?:Shi|Sheng|\w*zizhiqu)$|-(?:do|si)$", "", name, flags=re.IGNORECASE),
+            ):
+                out.setdefault(form.casefold(), (f"{country}-{iso}", is_city))
+    return out
 
 
 def _without_postal_code(parts: list[str], country: str | None, named: str | None) -> Address | None:
@@ -307,6 +376,10 @@ def _strip_country(parts: list[str], hint: str | None) -> tuple[list[str], str |
                 rest = _Part(" ".join(words[:-n]))
                 rest.sep = getattr(parts[-1], "sep", ", ")
                 return parts[:-1] + [rest], code
+    if len(parts) > 1 and not _DIGIT.search(parts[0]):  # written largest first: "South Korea, Seoul ..."
+        code = _country_named(parts[0])
+        if code and not (hint and code != hint):
+            return parts[1:], code
     return parts, None
 
 

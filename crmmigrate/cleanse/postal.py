@@ -78,7 +78,6 @@ FORMATS: dict[str, PostalFormat] = {
             "UA",
             "MY",
             "TH",
-            "KR",
             "ID",
             "SA",
             "DZ",
@@ -126,6 +125,7 @@ FORMATS: dict[str, PostalFormat] = {
     "IL": _digits(7),
     "CL": _digits(7),
     "TW": PostalFormat(r"\d{3}(?:\d{2,3})?"),
+    "KR": PostalFormat(r"\d{5}|\d{6}"),  # five digits since 2015; six (135-934) before
 }
 
 #: Countries whose codes are written before the city ("10115 Berlin").
@@ -215,7 +215,7 @@ def postal_first(country: str | None) -> bool:
 
 
 #: Text forms that the generic separator rule gets wrong.
-_TEXT_PATTERNS = {r"\d{5}(?:\d{4})?": r"\d{5}(?:-\d{4})?"}
+_TEXT_PATTERNS = {r"\d{5}(?:\d{4})?": r"\d{5}(?:-\d{4})?", r"\d{5}|\d{6}": r"\d{5}|\d{3}-\d{3}"}
 _NOISE = re.compile(r"[\s\-.]+")
 _PREFIX = re.compile(r"^[A-Z]{1,3}-(?=\w)")
 
