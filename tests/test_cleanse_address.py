@@ -285,3 +285,30 @@ def test_an_address_in_korea_written_smallest_first():
         "Seoul",
         "06234",
     )
+
+
+def test_a_town_named_like_a_country_in_some_language_stays_the_town():
+    found = parse_one_line("شارع الملك حسين 5\n11118 عمان", "JO")  # Amman, written like Oman
+    assert (found.city, found.postal_code) == ("عمان", "11118")
+
+
+def test_a_numbered_street_above_the_code_line_is_not_a_town_district():
+    found = parse_one_line("Strada Lunga 6, 500035 Brașov", "RO")
+    assert (found.address_line1, found.city, found.postal_code) == ("Strada Lunga 6", "Brașov", "500035")
+
+
+def test_codes_of_other_forms_beside_an_abbreviation_or_before_the_town():
+    found = parse_one_line("Lagoon Road 4\nMajuro, MH 96960", "MH")
+    assert (found.address_line1, found.city, found.postal_code) == ("Lagoon Road 4", "Majuro", "96960")
+    found = parse_one_line("Calle Arce 100\n1101\nSan Salvador\nDepartamento de San Salvador", "SV")
+    assert (found.address_line1, found.city, found.postal_code) == ("Calle Arce 100", "San Salvador", "1101")
+
+
+def test_an_overseas_territory_named_before_its_country():
+    found = parse_one_line("Rue de la Mairie\n98600 Mata-Utu\nWallis-et-Futuna, France", None)
+    assert (found.city, found.postal_code, found.country) == ("Mata-Utu", "98600", "WF")
+
+
+def test_old_and_new_vietnamese_codes():
+    assert parse_one_line("12 Tran Phu, Nha Trang, Khanh Hoa province 650000", "VN").postal_code == "650000"
+    assert parse_one_line("12 Tran Phu, Nha Trang, Khanh Hoa province 57000", "VN").city == "Nha Trang"

@@ -58,7 +58,7 @@ _STREET_WORDS = re.compile(
     r"place|square|terrace|parade|quay|highway|hwy|rue|chemin|route|allée|impasse|quai|avenida|avda|calle|"
     r"carrera|calzada|paseo|camino|rua|travessa|praça|largo|via|viale|vicolo|piazza|corso|strasse|straße|"
     r"str|weg|gasse|platz|allee|ring|damm|laan|straat|gracht|plein|ulica|ul|utca|iela|gatan|gata|gade|vej|"
-    r"vegen|veien|katu|tie|rruga|ulitsa|prospekt|marg|mawatha|jalan|jl|soi|gil|daero|улица|ул|проспект|"
+    r"vegen|veien|katu|tie|strada|aleea|calea|bulevardul|rruga|ulitsa|prospekt|marg|mawatha|jalan|jl|soi|gil|daero|улица|ул|проспект|"
     r"переулок|шоссе|شارع|طريق)\b",
     re.IGNORECASE,
 )
@@ -300,17 +300,30 @@ def _without_postal_code(parts: list[str], country: str | None, named: str | Non
 
 def _by_generic_code(parts: list[str], country: str | None) -> Address | None:
     """A code the country's pattern does not know, on the last line beside the town ("Thimphu 810",
-    "700074 Ramallah") or alone after it ("Baghdad, 222"): old or local forms of a code."""
+    "700074 Ramallah"), alone after it ("Baghdad, 222") or before it ("503, San Salvador"): old or
+    local forms of a code. An area after it ("..., Departamento de San Salvador") is left out."""
+    region = None
+    if len(parts) > 2 and _AREA.search(parts[-1]) and not _DIGIT.search(parts[-1]):
+        region, parts = _region(parts[-1], country), parts[:-1]
     if len(parts) < 2:
         return None
-    last = parts[-1]
+    last, above = parts[-1], parts[:-1]
     match = _LAST_LINE_CODE.fullmatch(last)
     if match is not None:
         town = (match["town_after"] or match["town_before"] or "").strip(" -–,")
-        if _may_be_town(town) and _LETTER.search(town):
-            return Address(_join(parts[:-1]), town, None, match["code_before"] or match["code_after"], None)
+        code = match["code_before"] or match["code_after"]
+        if _ABBREVIATION.fullmatch(town) and _may_be_town(above[-1]):  # "Majuro, MH 96960"
+            town, above = above[-1], above[:-1]
+        elif (
+            _AREA.search(town) and len(above) > 1 and _may_be_town(above[-1])
+        ):  # "Nha Trang, Khanh Hoa province 65000"
+            region, town, above = region or _region(town, country), above[-1], above[:-1]
+        if _may_be_town(town) and above:
+            return Address(_join(above), town, region, code, None)
     if _LONE_CODE.fullmatch(last) and len(parts) >= 3 and _may_be_town(parts[-2]):
-        return Address(_join(parts[:-2]), parts[-2], None, last, None)
+        return Address(_join(parts[:-2]), parts[-2], region, last, None)
+    if _LONE_CODE.fullmatch(parts[-2]) and len(parts) >= 3 and _may_be_town(last):
+        return Address(_join(parts[:-2]), last, region, parts[-2], None)
     if country == "GB" and _GB_DISTRICT.fullmatch(last) and len(parts) >= 3 and _may_be_town(parts[-2]):
         return Address(_join(parts[:-2]), parts[-2], None, last.upper(), None)  # "London, E10"
     return None
@@ -363,6 +376,9 @@ def _strip_country(parts: list[str], hint: str | None) -> tuple[list[str], str |
     if len(parts) > 1 and not _DIGIT.search(parts[-1]):
         code = _country_named(parts[-1])
         if code and not (hint and code != hint and _is_state(_region(parts[-1], hint))):
+            inner = _country_named(parts[-2]) if len(parts) > 2 and not _DIGIT.search(parts[-2]) else None
+            if inner and _region(parts[-2], code) and not _is_state(_region(parts[-2], code)):
+                return parts[:-2], inner  # "Nouméa, Nouvelle-Calédonie, France": the territory's own code
             return parts[:-1], code
     words = parts[-1].split(" ")
     for n in (3, 2, 1):  # "10115 Berlin Germany" ("L-1660 Luxembourg" is a town)
@@ -445,9 +461,9 @@ def _assemble(parts: list[str], k: int, match: re.Match[str], country: str) -> A
     if after and _state_after_code(country) and above:  # "Ermita, 1000 Metro Manila"
         region = region or _region(after, country)
         after = ""
-    if after and (not before or first) and not _is_country(after, above):  # "10115 Berlin"
+    if after and (not before or first) and not _is_country(after, above, country):  # "10115 Berlin"
         city, street_parts = after, above + ([before] if before else [])
-    elif before and not _is_country(before, above):  # "Springfield IL 62704", "Dhaka 1205"
+    elif before and not _is_country(before, above, country):  # "Springfield IL 62704", "Dhaka 1205"
         city, beside = _split_region(before, country)
         region = beside or region
         street_parts = above
@@ -482,10 +498,10 @@ def _town_beside(
 ) -> tuple[str | None, list[str]]:
     """The town beside a code written on a line of its own: after it where the country writes the
     code first or nothing but the town follows, else before it."""
-    if above and _is_country(above[-1], above[:-1]):  # "Road Town, British Virgin Islands, VG1110"
+    if above and _is_country(above[-1], above[:-1], country):  # "Road Town, British Virgin Islands, VG1110"
         above = above[:-1]
-    after = len(below) == 1 and _may_be_town(below[0]) and not _is_country(below[0], above)
-    before = bool(above) and _may_be_town(above[-1])
+    after = len(below) == 1 and _may_be_town(below[0]) and not _is_country(below[0], above, country)
+    before = bool(above) and _may_be_town(above[-1], digits=not postal_first)  # "Dublin 2"; not "Witthau 3"
     if after and (postal_first or not before):
         return below[0], above
     if before:
@@ -493,16 +509,21 @@ def _town_beside(
     return None, above
 
 
-def _is_country(text: str, above: list[str]) -> bool:
-    """A country's name standing where the town is expected ("British Virgin Islands, VG1110"), with
-    a town above it (else it is a city-state's town: "Singapore 048616")."""
-    return bool(above) and _may_be_town(above[-1]) and _exact_country(text) is not None
+def _is_country(text: str, above: list[str], country: str) -> bool:
+    """The address's country named where the town is expected ("British Virgin Islands, VG1110"),
+    with a town above it (else it is a city-state's town: "Singapore 048616"). A town named like
+    another country in some language (Amman, عمان = Oman) stays a town."""
+    if not (above and _may_be_town(above[-1])):
+        return False
+    code = _exact_country(text)
+    return code is not None and (not country or code == country)
 
 
 @functools.lru_cache(maxsize=512)
 def _state_after_code(country: str | None) -> bool:
     """Whether the country writes its region after the code ("1000 Metro Manila", "%Z %S")."""
-    return "%Z %S" in address_data(country or "").get("fmt", "")
+    layout = address_data(country or "").get("fmt", "") + "%n"
+    return "%Z %S%n" in layout
 
 
 def _is_area(text: str, country: str) -> bool:

@@ -119,13 +119,14 @@ FORMATS: dict[str, PostalFormat] = {
     },
     **{
         c: _digits(6)
-        for c in ["IN", "SG", "RU", "BY", "KZ", "CN", "RO", "VN", "KG", "TJ", "UZ", "TM", "NG", "CO", "EC"]
+        for c in ["IN", "SG", "RU", "BY", "KZ", "CN", "RO", "KG", "TJ", "UZ", "TM", "NG", "CO", "EC"]
     },
     "IS": _digits(3),
     "IL": _digits(7),
     "CL": _digits(7),
     "TW": PostalFormat(r"\d{3}(?:\d{2,3})?"),
     "KR": PostalFormat(r"\d{5}|\d{6}"),  # five digits since 2015; six (135-934) before
+    "VN": PostalFormat(r"\d{6}|\d{5}"),  # five digits since 2018; six before
 }
 
 #: Countries whose codes are written before the city ("10115 Berlin").
