@@ -312,3 +312,23 @@ def test_an_overseas_territory_named_before_its_country():
 def test_old_and_new_vietnamese_codes():
     assert parse_one_line("12 Tran Phu, Nha Trang, Khanh Hoa province 650000", "VN").postal_code == "650000"
     assert parse_one_line("12 Tran Phu, Nha Trang, Khanh Hoa province 57000", "VN").city == "Nha Trang"
+
+
+STREET_NAMES = st.sampled_from(["Lindenweg", "Mill Lane", "Rue Haute", "Via Roma", "Main Street"])
+TOWNS = st.sampled_from(["Leipzig", "York", "Lyon", "Torino", "Springfield", "Bad Honnef", "Saint-Malo"])
+LAYOUTS = {  # country: (a code, how its town line is written)
+    "DE": ("53604", "{code} {town}"),
+    "FR": ("69002", "{code} {town}"),
+    "GB": ("YO1 7HH", "{town}\n{code}"),
+    "US": ("62704", "{town}, IL {code}"),
+    "KW": ("13009", "{code} {town}"),
+}
+
+
+@settings(deadline=None, max_examples=60)
+@given(STREET_NAMES, st.integers(1, 999), TOWNS, st.sampled_from(sorted(LAYOUTS)), st.booleans())
+def test_a_written_address_parses_back_to_its_parts(street, number, town, country, one_line):
+    code, town_line = LAYOUTS[country]
+    text = f"{number} {street}\n" + town_line.format(code=code, town=town)
+    found = parse_one_line(text.replace("\n", ", ") if one_line else text, country)
+    assert (found.address_line1, found.city, found.postal_code) == (f"{number} {street}", town, code)
