@@ -332,3 +332,19 @@ def test_a_written_address_parses_back_to_its_parts(street, number, town, countr
     text = f"{number} {street}\n" + town_line.format(code=code, town=town)
     found = parse_one_line(text.replace("\n", ", ") if one_line else text, country)
     assert (found.address_line1, found.city, found.postal_code) == (f"{number} {street}", town, code)
+
+
+def test_a_territory_named_before_its_sovereign_and_a_state_before_its_country():
+    found = parse_one_line("2 Ross Road\nStanley\nFalkland Islands\nUnited Kingdom")
+    assert (found.address_line1, found.city, found.country) == ("2 Ross Road", "Stanley", "FK")
+    found = parse_one_line("55 Peachtree Street\nAtlanta\nGeorgia\nUSA")
+    assert (found.city, found.region, found.country) == ("Atlanta", "US-GA", "US")
+
+
+def test_korean_script_without_a_country():
+    found = parse_one_line("부산광역시 해운대구 해운대로 570")
+    assert (found.city, found.country) == ("부산광역시", "KR")
+
+
+def test_a_floor_position_is_not_a_town():
+    assert parse_one_line("Hauptstraße 5, 2. OG, links", "DE") is None

@@ -48,7 +48,7 @@ _GB_DISTRICT = re.compile(r"[A-Z]{1,2}\d[A-Z\d]?", re.IGNORECASE)
 #: Words of a second address line, not of a city ("Hauptstraße 5, Hinterhaus").
 _LINE2_WORDS = re.compile(
     r"\b(?:apt|apartment|flat|suite|ste|unit|floor|fl|building|bldg|c/o|rear|back|postfach|po box|box|etage|"
-    r"block|hinterhaus|vorderhaus|seitenfl[üu]gel|stock|og|eg|dg|piso|planta|escalera|bajo|interno|scala|piano|"
+    r"block|links|rechts|hinterhaus|vorderhaus|seitenfl[üu]gel|stock|og|eg|dg|piso|planta|escalera|bajo|interno|scala|piano|"
     r"b[âa]timent|b[âa]t|[ée]tage|appartement|appt|r[ée]sidence|hof|gate)\b",
     re.IGNORECASE,
 )
@@ -192,10 +192,10 @@ def _parse(text: str, country: str | None) -> Address | None:
     parts = _split(text)
     parts, named = _strip_country(parts, country)
     country = named or country
-    if country in BIG_TO_SMALL:
-        found = _big_to_small(parts, country)
+    if country in BIG_TO_SMALL or (country is None and _HANGUL.search(text)):
+        found = _big_to_small(parts, country or "KR")
         if found is not None:
-            return replace(found, country=named)
+            return replace(found, country=named or (None if country else "KR"))
     if country:
         found = _by_rules(parts, country)
         if found is None and country in PYAP_COUNTRIES:
@@ -247,6 +247,7 @@ def _big_to_small(parts: list[str], country: str) -> Address | None:
 
 #: Countries whose addresses may open with the region ("%S %C%D%n%A" in their layout).
 BIG_TO_SMALL = frozenset(["KR", "CN", "TW", "KP"])
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 #: A town within a province: 김포시, 양평군, 苏州市, 昆山县, Gimpo-si.
 _LOCAL_TOWN = re.compile(r"(?:시|군|市|县|縣)$|-(?:si|gun)$", re.IGNORECASE)
 
@@ -377,8 +378,8 @@ def _strip_country(parts: list[str], hint: str | None) -> tuple[list[str], str |
         code = _country_named(parts[-1])
         if code and not (hint and code != hint and _is_state(_region(parts[-1], hint))):
             inner = _country_named(parts[-2]) if len(parts) > 2 and not _DIGIT.search(parts[-2]) else None
-            if inner and _region(parts[-2], code) and not _is_state(_region(parts[-2], code)):
-                return parts[:-2], inner  # "Nouméa, Nouvelle-Calédonie, France": the territory's own code
+            if inner and not _is_state(_region(parts[-2], code)):  # "Stanley, Falkland Islands, UK"
+                return parts[:-2], inner  # the territory's own code; not "Atlanta, Georgia, USA"
             return parts[:-1], code
     words = parts[-1].split(" ")
     for n in (3, 2, 1):  # "10115 Berlin Germany" ("L-1660 Luxembourg" is a town)
