@@ -1,5 +1,5 @@
 import pandas as pd
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmmigrate.cleanse.text import clean_lines, clean_series, clean_text, fold
@@ -45,6 +45,7 @@ def test_lines_of_a_multi_line_field_are_kept():
     assert clean_text("Gontardstraße 7\n10178 Berlin") == "Gontardstraße 7 10178 Berlin"
 
 
+@settings(deadline=None)
 @given(st.text())
 def test_lines_cleaned_are_lines_of_clean_text(text):
     once = clean_lines(text)
