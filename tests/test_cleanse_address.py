@@ -348,3 +348,20 @@ def test_korean_script_without_a_country():
 
 def test_a_floor_position_is_not_a_town():
     assert parse_one_line("Hauptstraße 5, 2. OG, links", "DE") is None
+
+
+def test_a_neighbourhood_after_the_town():
+    found = parse_one_line("Avenida Central 5\nHeredia, Barrio Fátima\n40101", "CR")
+    assert (found.city, found.postal_code) == ("Heredia", "40101")
+    assert found.address_line1 == "Avenida Central 5, Barrio Fátima"
+
+
+def test_a_town_ending_in_its_country_name():
+    found = parse_one_line("Calle 50 y Calle 53\n0816 Ciudad de Panamá", "PA")
+    assert (found.city, found.postal_code) == ("Ciudad de Panamá", "0816")
+
+
+def test_the_street_below_the_town_line_under_a_name_line():
+    found = parse_one_line("Nurly Tau Centre\n050000 Almaty\nAl-Farabi Avenue, 17", "KZ")
+    assert (found.city, found.postal_code) == ("Almaty", "050000")
+    assert found.address_line1 == "Nurly Tau Centre, Al-Farabi Avenue, 17"

@@ -247,6 +247,13 @@ def _big_to_small(parts: list[str], country: str) -> Address | None:
 
 #: Countries whose addresses may open with the region ("%S %C%D%n%A" in their layout).
 BIG_TO_SMALL = frozenset(["KR", "CN", "TW", "KP"])
+#: A neighbourhood written after its town: "Barrio Hospital", "Colonia Roma", "Bairro Centro".
+_NEIGHBOURHOOD = re.compile(
+    r"(?:barrio|bairro|colonia|col\.|urbanizaci[óo]n|urb\.|sector|quartier)\s", re.IGNORECASE
+)
+_JOINING_WORDS = frozenset(
+    ["of", "de", "di", "du", "da", "do", "dos", "das", "la", "le", "del", "della", "des"]
+)
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 #: A town within a province: 김포시, 양평군, 苏州市, 昆山县, Gimpo-si.
 _LOCAL_TOWN = re.compile(r"(?:시|군|市|县|縣)$|-(?:si|gun)$", re.IGNORECASE)
@@ -387,6 +394,7 @@ def _strip_country(parts: list[str], hint: str | None) -> tuple[list[str], str |
             len(words) > n + 1
             and _DIGIT.search(" ".join(words[:-n]))
             and not _DIGIT.search(" ".join(words[-n:]))
+            and words[-n - 1].casefold() not in _JOINING_WORDS  # "47890 City of San Marino"
         ):
             code = _exact_country(" ".join(words[-n:]))
             if code:
@@ -482,8 +490,8 @@ def _assemble(parts: list[str], k: int, match: re.Match[str], country: str) -> A
     if city is not None and street_parts and _is_area(city, country) and _may_be_town(street_parts[-1]):
         region = region or _region(city, country)  # "Liverpool, Merseyside L3 4EN"
         city, street_parts = street_parts[-1], street_parts[:-1]
-    if not street_parts:  # "1016 Budapest, Dezső utca 11.": the street after the town
-        street_parts = below
+    if not street_parts or (_looks_like_street(below) and not _looks_like_street(street_parts)):
+        street_parts = street_parts + below  # "1016 Budapest, Dezső utca 11.": the street after the town
     if city is not None and not _LETTER.search(city):
         city = None
     street = _join(street_parts)
@@ -492,6 +500,10 @@ def _assemble(parts: list[str], k: int, match: re.Match[str], country: str) -> A
     if street is None and len(parts) == 1 and not (first and not before) and region is None:
         return None  # "Hauptstraße 1234" is a street, not a code and a town
     return Address(street, city, region, postal, None)
+
+
+def _looks_like_street(parts: list[str]) -> bool:
+    return any(_DIGIT.search(p) or _STREET_WORDS.search(p) for p in parts)
 
 
 def _town_beside(
@@ -505,6 +517,8 @@ def _town_beside(
     before = bool(above) and _may_be_town(above[-1], digits=not postal_first)  # "Dublin 2"; not "Witthau 3"
     if after and (postal_first or not before):
         return below[0], above
+    if before and _NEIGHBOURHOOD.match(above[-1]) and len(above) > 1 and _may_be_town(above[-2]):
+        return above[-2], above[:-2] + above[-1:]  # "Limón, Barrio Hospital, 70101"
     if before:
         return above[-1], above[:-1]
     return None, above

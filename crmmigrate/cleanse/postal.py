@@ -27,6 +27,7 @@ class PostalFormat:
     split: int = 0  # separator position from the start (negative: from the end); 0 = none
     separator: str = ""
     optional_separator: bool = True  # in text the separator may be absent
+    prefix: str = ""  # the country letters of the standard form: Latvia "LV-1050", Lithuania "LT-01100"
 
     @property
     def search(self) -> re.Pattern[str]:
@@ -39,8 +40,8 @@ class PostalFormat:
 
     def format(self, compact: str) -> str:
         if not self.split or (self.split > 0 and len(compact) <= self.split):
-            return compact
-        return compact[: self.split] + self.separator + compact[self.split :]
+            return self.prefix + compact
+        return self.prefix + compact[: self.split] + self.separator + compact[self.split :]
 
 
 def _digits(n: int, split: int = 0, separator: str = "") -> PostalFormat:
@@ -83,7 +84,6 @@ FORMATS: dict[str, PostalFormat] = {
             "DZ",
             "MA",
             "EG",
-            "LT",
             "CU",
             "GT",
             "MC",
@@ -108,7 +108,6 @@ FORMATS: dict[str, PostalFormat] = {
             "ZA",
             "PH",
             "CY",
-            "LV",
             "LI",
             "AM",
             "GE",
@@ -122,7 +121,9 @@ FORMATS: dict[str, PostalFormat] = {
         for c in ["IN", "SG", "RU", "BY", "KZ", "CN", "RO", "KG", "TJ", "UZ", "TM", "NG", "CO", "EC"]
     },
     "IS": _digits(3),
-    "IL": _digits(7),
+    "IL": PostalFormat(r"\d{7}|\d{5}"),  # seven digits since 2013; five before
+    "LV": PostalFormat(r"\d{4}", prefix="LV-"),
+    "LT": PostalFormat(r"\d{5}", prefix="LT-"),
     "CL": _digits(7),
     "TW": PostalFormat(r"\d{3}(?:\d{2,3})?"),
     "KR": PostalFormat(r"\d{5}|\d{6}"),  # five digits since 2015; six (135-934) before
@@ -216,7 +217,11 @@ def postal_first(country: str | None) -> bool:
 
 
 #: Text forms that the generic separator rule gets wrong.
-_TEXT_PATTERNS = {r"\d{5}(?:\d{4})?": r"\d{5}(?:-\d{4})?", r"\d{5}|\d{6}": r"\d{5}|\d{3}-\d{3}"}
+_TEXT_PATTERNS = {
+    r"\d{5}(?:\d{4})?": r"\d{5}(?:-\d{4})?",
+    r"\d{5}|\d{6}": r"\d{5}|\d{3}-\d{3}",  # Korea's old codes only with their hyphen
+    r"[A-Z]\d{4}(?:[A-Z]{3})?|\d{4}": r"[A-Z]\d{4}(?: ?[A-Z]{3})?|\d{4}",  # Argentina: "C1010 AAZ" too
+}
 _NOISE = re.compile(r"[\s\-.]+")
 _PREFIX = re.compile(r"^[A-Z]{1,3}-(?=\w)")
 
@@ -288,6 +293,9 @@ def standardise_postal_code(
         upper = value.upper()
         return upper, Status.VALID.value if upper == value else Status.FIXED.value
     compact = _NOISE.sub("", _PREFIX.sub("", value.upper()))
+    letters = fmt.prefix.strip("-")
+    if letters and compact.startswith(letters):  # "LV1050"
+        compact = compact[len(letters) :]
     if not re.fullmatch(fmt.compact, compact):
         compact = _restore_leading_zero(compact, fmt)
         if compact is None:
