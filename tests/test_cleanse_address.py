@@ -365,3 +365,25 @@ def test_the_street_below_the_town_line_under_a_name_line():
     found = parse_one_line("Nurly Tau Centre\n050000 Almaty\nAl-Farabi Avenue, 17", "KZ")
     assert (found.city, found.postal_code) == ("Almaty", "050000")
     assert found.address_line1 == "Nurly Tau Centre, Al-Farabi Avenue, 17"
+
+
+@pytest.mark.parametrize(
+    ("text", "hint", "expected"),
+    [
+        ("北京市东城区王府井大街138号", "CN", ("东城区王府井大街138号", "北京市", "CN-11", None)),
+        (
+            "215021 江苏省苏州市工业园区星湖街328号",
+            None,
+            ("工业园区星湖街328号", "苏州市", "CN-32", "215021"),
+        ),
+        ("東京都千代田区丸の内1-9-1", "JP", ("丸の内1-9-1", "千代田区", "JP-13", None)),
+    ],
+)
+def test_chinese_and_japanese_written_without_spaces(text, hint, expected):
+    found = parse_one_line(text, hint)
+    assert (found.address_line1, found.city, found.region, found.postal_code) == expected
+
+
+def test_a_unit_or_the_town_centre_is_not_a_town():
+    assert parse_one_line("Rua Augusta 100, Apto 12, Centro", "BR") is None
+    assert parse_one_line("Rua Augusta 100, Centro, Belo Horizonte - MG", "BR").city == "Belo Horizonte"

@@ -48,7 +48,7 @@ _GB_DISTRICT = re.compile(r"[A-Z]{1,2}\d[A-Z\d]?", re.IGNORECASE)
 #: Words of a second address line, not of a city ("Hauptstraße 5, Hinterhaus").
 _LINE2_WORDS = re.compile(
     r"\b(?:apt|apartment|flat|suite|ste|unit|floor|fl|building|bldg|c/o|rear|back|postfach|po box|box|etage|"
-    r"block|links|rechts|hinterhaus|vorderhaus|seitenfl[üu]gel|stock|og|eg|dg|piso|planta|escalera|bajo|interno|scala|piano|"
+    r"block|links|rechts|apto|depto|dpto|izq|izda|dcha|hinterhaus|vorderhaus|seitenfl[üu]gel|stock|og|eg|dg|piso|planta|escalera|bajo|interno|scala|piano|"
     r"b[âa]timent|b[âa]t|[ée]tage|appartement|appt|r[ée]sidence|hof|gate)\b",
     re.IGNORECASE,
 )
@@ -173,7 +173,9 @@ def looks_like_one_line(text: str | None) -> bool:
         return False
     if "\n" in text or text.count(",") >= 2:
         return True
-    return _DIGIT.search(text) is not None and (" " in text or "," in text or "〒" in text)
+    return _DIGIT.search(text) is not None and (
+        " " in text or "," in text or _EAST_ASIAN.search(text) is not None
+    )
 
 
 def parse_one_line(text: str, country: str | None = None) -> Address | None:
@@ -192,10 +194,11 @@ def _parse(text: str, country: str | None) -> Address | None:
     parts = _split(text)
     parts, named = _strip_country(parts, country)
     country = named or country
-    if country in BIG_TO_SMALL or (country is None and _HANGUL.search(text)):
-        found = _big_to_small(parts, country or "KR")
+    by_script = None if country else "KR" if _HANGUL.search(text) else "CN" if _CJK.search(text) else None
+    if country in BIG_TO_SMALL or by_script:
+        found = _big_to_small(parts, country or by_script)
         if found is not None:
-            return replace(found, country=named or (None if country else "KR"))
+            return replace(found, country=named or by_script)
     if country:
         found = _by_rules(parts, country)
         if found is None and country in PYAP_COUNTRIES:
@@ -228,7 +231,7 @@ def _big_to_small(parts: list[str], country: str) -> Address | None:
             rest.append(part)
     if not rest:
         return None
-    words = rest[0].split(" ")
+    words = _native_words(rest[0], country) if _CJK.match(rest[0]) else rest[0].split(" ")
     region = _big_region(words[0], country)
     if region is None:
         return None
@@ -245,15 +248,34 @@ def _big_to_small(parts: list[str], country: str) -> Address | None:
     return Address(", ".join(lines) or None, city, code, postal, None)
 
 
+def _native_words(text: str, country: str) -> list[str]:
+    """Chinese written without spaces cut after the region and the town: 上海市 浦东新区陆家嘴环路1000号,
+    江苏省 苏州市 工业园区星湖街328号."""
+    regions = _big_regions(country)
+    for size in (5, 4, 3, 2):
+        head = text[:size]
+        if head.casefold() in regions:
+            rest = text[size:]
+            town = _NATIVE_TOWN.match(rest)
+            if town is None or regions[head.casefold()][1]:
+                return [head, rest] if rest else [head]
+            return [head, town.group(0), rest[town.end() :]] if rest[town.end() :] else [head, town.group(0)]
+    return text.split(" ")
+
+
 #: Countries whose addresses may open with the region ("%S %C%D%n%A" in their layout).
 BIG_TO_SMALL = frozenset(["KR", "CN", "TW", "KP"])
 #: A neighbourhood written after its town: "Barrio Hospital", "Colonia Roma", "Bairro Centro".
 _NEIGHBOURHOOD = re.compile(
-    r"(?:barrio|bairro|colonia|col\.|urbanizaci[óo]n|urb\.|sector|quartier)\s", re.IGNORECASE
+    r"(?:barrio|bairro|colonia|col\.|urbanizaci[óo]n|urb\.|sector|quartier|centro|downtown)\s", re.IGNORECASE
 )
 _JOINING_WORDS = frozenset(
     ["of", "de", "di", "du", "da", "do", "dos", "das", "la", "le", "del", "della", "des"]
 )
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_NATIVE_TOWN = re.compile(r"[\u4e00-\u9fff]{1,6}?[市县縣]")
+#: Scripts written without spaces between the parts of an address (Japanese, Chinese) and 〒.
+_EAST_ASIAN = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff〒]")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 #: A town within a province: 김포시, 양평군, 苏州市, 昆山县, Gimpo-si.
 _LOCAL_TOWN = re.compile(r"(?:시|군|市|县|縣)$|-(?:si|gun)$", re.IGNORECASE)
@@ -372,7 +394,7 @@ def _may_be_town(text: str, digits: bool = True) -> bool:
     no words of a second address line or of a street, not an abbreviation."""
     if _DIGIT.search(text) and not (digits and _TOWN_DISTRICT.fullmatch(text)):
         return False
-    if _ABBREVIATION.fullmatch(text) or not _LETTER.search(text):
+    if _ABBREVIATION.fullmatch(text) or not _LETTER.search(text) or _NEIGHBOURHOOD.match(text + " "):
         return False
     text = _SAINT.sub("", text)
     return not (_LINE2_WORDS.search(text) or _STREET_WORDS.search(text))
@@ -517,7 +539,7 @@ def _town_beside(
     before = bool(above) and _may_be_town(above[-1], digits=not postal_first)  # "Dublin 2"; not "Witthau 3"
     if after and (postal_first or not before):
         return below[0], above
-    if before and _NEIGHBOURHOOD.match(above[-1]) and len(above) > 1 and _may_be_town(above[-2]):
+    if above and _NEIGHBOURHOOD.match(above[-1]) and len(above) > 1 and _may_be_town(above[-2]):
         return above[-2], above[:-2] + above[-1:]  # "Limón, Barrio Hospital, 70101"
     if before:
         return above[-1], above[:-1]
@@ -568,7 +590,8 @@ def _japanese(text: str) -> Address | None:
     match = _JP_NATIVE.match(text.replace(" ", "").replace("　", ""))
     if match is None:
         return None
-    region = resolve_region(match["region"], "JP") or match["region"]
+    native = _big_region(match["region"], "JP")
+    region = resolve_region(match["region"], "JP") or (native[0] if native else match["region"])
     postal = match["postal"]
     if postal and "-" not in postal:
         postal = postal[:3] + "-" + postal[3:]
