@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmmigrate.cleanse.address import parse_addresses, parse_one_line
+from crmmigrate.cleanse.address import looks_like_one_line, parse_addresses, parse_one_line
 from crmmigrate.cleanse.postal import postal_first
 
 # (one line, country hint, expected (street, city, postal code, country))
@@ -387,3 +387,9 @@ def test_chinese_and_japanese_written_without_spaces(text, hint, expected):
 def test_a_unit_or_the_town_centre_is_not_a_town():
     assert parse_one_line("Rua Augusta 100, Apto 12, Centro", "BR") is None
     assert parse_one_line("Rua Augusta 100, Centro, Belo Horizonte - MG", "BR").city == "Belo Horizonte"
+
+
+def test_which_values_are_worth_parsing():
+    assert looks_like_one_line("99988 Heyerode") and looks_like_one_line("Hilton PE28 9QA")
+    assert looks_like_one_line("Gontardstraße 7\n10178 Berlin")
+    assert not looks_like_one_line("Hauptstraße 12") and not looks_like_one_line("12 High St")

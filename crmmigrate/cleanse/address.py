@@ -173,8 +173,13 @@ def looks_like_one_line(text: str | None) -> bool:
         return False
     if "\n" in text or text.count(",") >= 2:
         return True
-    return _DIGIT.search(text) is not None and (
-        " " in text or "," in text or _EAST_ASIAN.search(text) is not None
+    if _DIGIT.search(text) is None:
+        return False
+    return (
+        "," in text
+        or text.count(" ") >= 3
+        or _EAST_ASIAN.search(text) is not None
+        or _CODE_AT_AN_END.search(text) is not None  # "99988 Heyerode", "Lascelles VIC 3487"
     )
 
 
@@ -271,6 +276,9 @@ _NEIGHBOURHOOD = re.compile(
 )
 _JOINING_WORDS = frozenset(
     ["of", "de", "di", "du", "da", "do", "dos", "das", "la", "le", "del", "della", "des"]
+)
+_CODE_AT_AN_END = re.compile(
+    r"^[A-Z]{0,2}-?\d{3}|\s[A-Z]{0,2}\d{3}\S*$|\s[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}$|\s[A-Z]\d[A-Z]\s?\d[A-Z]\d$"
 )
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _NATIVE_TOWN = re.compile(r"[\u4e00-\u9fff]{1,6}?[市县縣]")
