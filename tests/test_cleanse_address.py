@@ -393,3 +393,8 @@ def test_which_values_are_worth_parsing():
     assert looks_like_one_line("99988 Heyerode") and looks_like_one_line("Hilton PE28 9QA")
     assert looks_like_one_line("Gontardstraße 7\n10178 Berlin")
     assert not looks_like_one_line("Hauptstraße 12") and not looks_like_one_line("12 High St")
+
+
+def test_a_town_and_a_code_with_letters_on_one_line():
+    found = parse_one_line("Hilton PE28 9QA", "GB")
+    assert (found.address_line1, found.city, found.postal_code) == (None, "Hilton", "PE28 9QA")

@@ -527,8 +527,9 @@ def _assemble(parts: list[str], k: int, match: re.Match[str], country: str) -> A
     street = _join(street_parts)
     if city is None and street is None:
         return None
-    if street is None and len(parts) == 1 and not (first and not before) and region is None:
-        return None  # "Hauptstraße 1234" is a street, not a code and a town
+    alone = street is None and len(parts) == 1 and not (first and not before) and region is None
+    if alone and postal.isdigit():  # "Hauptstraße 1234" is a street; "Hilton PE28 9QA" a town and a code
+        return None
     return Address(street, city, region, postal, None)
 
 
