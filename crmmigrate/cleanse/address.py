@@ -457,6 +457,7 @@ def _country_named(text: str) -> str | None:
     return _exact_country(text[4:] if text.casefold().startswith("the ") else text)
 
 
+@functools.lru_cache(maxsize=65536)
 def _exact_country(text: str) -> str | None:
     from .country import country_index, normalise_name
 
