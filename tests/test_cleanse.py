@@ -141,3 +141,25 @@ def test_a_multi_line_address_is_parsed_by_its_lines_and_never_run_together():
     assert out["address_line1"].iloc[1] == "Flat 3, 14 High Street"
     assert out["address_line1_status"].iloc[1] == "fixed"
     assert out["address_line1_raw"].iloc[0] == "Gontardstraße 7\r\n10178 Berlin"
+
+
+def test_a_parsed_address_loses_nothing():
+    frame = pd.DataFrame(
+        {
+            "source": ["crm"] * 3,
+            "source_row": [1, 2, 3],
+            "address_line1": ["04109 Leipzig", "12 Mill Road\nLondon\nE10", "Ecobank\n7th Avenue\nAccra"],
+            "country": ["DE", "GB", "GH"],
+        }
+    )
+    out = standardise(frame, StandardiseOptions())
+    # only a code and a town: no street left, and the status says so
+    assert out[["address_line1", "address_line1_status", "city", "postal_code"]].iloc[0].tolist() == [
+        None,
+        "missing",
+        "Leipzig",
+        "04109",
+    ]
+    # a district code alone ("E10") is no valid postcode: the line is kept whole rather than lose it
+    assert out["address_line1"].iloc[1] == "12 Mill Road, London, E10"
+    assert out[["address_line1", "city"]].iloc[2].tolist() == ["Ecobank, 7th Avenue", "Accra"]

@@ -44,7 +44,6 @@ _LAST_LINE_CODE = re.compile(
     r"|(?P<town_before>[^\d,]+?)[ \-–,]+(?P<code_after>\d{3,7})"
 )
 _LONE_CODE = re.compile(r"\d{3,10}")
-_GB_DISTRICT = re.compile(r"[A-Z]{1,2}\d[A-Z\d]?", re.IGNORECASE)
 #: Words of a second address line, not of a city ("Hauptstraße 5, Hinterhaus").
 _LINE2_WORDS = re.compile(
     r"\b(?:apt|apartment|flat|suite|ste|unit|floor|fl|building|bldg|c/o|rear|back|postfach|po box|box|etage|"
@@ -340,6 +339,8 @@ def _by_generic_code(parts: list[str], country: str | None) -> Address | None:
     """A code the country's pattern does not know, on the last line beside the town ("Thimphu 810",
     "700074 Ramallah"), alone after it ("Baghdad, 222") or before it ("503, San Salvador"): old or
     local forms of a code. An area after it ("..., Departamento de San Salvador") is left out."""
+    if country in FORMATS:  # a code its own format rejects would be dropped as invalid: keep the line
+        return None
     region = None
     if len(parts) > 2 and _AREA.search(parts[-1]) and not _DIGIT.search(parts[-1]):
         region, parts = _region(parts[-1], country), parts[:-1]
@@ -362,8 +363,6 @@ def _by_generic_code(parts: list[str], country: str | None) -> Address | None:
         return Address(_join(parts[:-2]), parts[-2], region, last, None)
     if _LONE_CODE.fullmatch(parts[-2]) and len(parts) >= 3 and _may_be_town(last):
         return Address(_join(parts[:-2]), last, region, parts[-2], None)
-    if country == "GB" and _GB_DISTRICT.fullmatch(last) and len(parts) >= 3 and _may_be_town(parts[-2]):
-        return Address(_join(parts[:-2]), parts[-2], None, last.upper(), None)  # "London, E10"
     return None
 
 
