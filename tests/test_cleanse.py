@@ -120,3 +120,42 @@ def test_results_travel_between_processes_in_compact_form_and_unpack_unchanged(k
     for a, b in zip(back, original, strict=True):
         assert (pd.isna(a) and pd.isna(b)) if pd.isna(b) else a == b
         assert type(a) is type(b) or pd.isna(b)
+
+
+def test_a_multi_line_address_is_parsed_by_its_lines_and_never_run_together():
+    frame = pd.DataFrame(
+        {
+            "source": ["crm", "crm"],
+            "source_row": [1, 2],
+            "address_line1": ["Gontardstraße 7\r\n10178 Berlin", "Flat 3\n14 High Street"],
+            "city": [None, "Leeds"],
+            "country": ["DE", "GB"],
+        }
+    )
+    out = standardise(frame, StandardiseOptions())
+    assert out[["address_line1", "postal_code", "city"]].iloc[0].tolist() == [
+        "Gontardstraße 7",
+        "10178",
+        "Berlin",
+    ]
+    assert out["address_line1"].iloc[1] == "Flat 3, 14 High Street"
+    assert out["address_line1_status"].iloc[1] == "fixed"
+    assert out["address_line1_raw"].iloc[0] == "Gontardstraße 7\r\n10178 Berlin"
+
+
+def test_a_parsed_address_loses_nothing():
+    frame = pd.DataFrame(
+        {
+            "source": ["crm"] * 3,
+            "source_row": [1, 2, 3],
+            "address_line1": ["04109 Leipzig", "12 Mill Road\nLondon\nE10", "Ecobank\n7th Avenue\nAccra"],
+            "country": ["DE", "GB", "GH"],
+        }
+    )
+    out = standardise(frame, StandardiseOptions())
+    # only a code and a town: no street left, and the status says so
+    assert pd.isna(out["address_line1"].iloc[0]) and out["address_line1_status"].iloc[0] == "missing"
+    assert out[["city", "postal_code"]].iloc[0].tolist() == ["Leipzig", "04109"]
+    # a district code alone ("E10") is no valid postcode: the line is kept whole rather than lose it
+    assert out["address_line1"].iloc[1] == "12 Mill Road, London, E10"
+    assert out[["address_line1", "city"]].iloc[2].tolist() == ["Ecobank, 7th Avenue", "Accra"]

