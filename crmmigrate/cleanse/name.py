@@ -269,6 +269,20 @@ _SPECIAL = frozenset(
 #: written in mixed case ("Ahmad ben Husain", "Velasquez y Garcia").
 _SURNAME_PARTICLES = frozenset(set(_CONSTANTS.prefixes) | {"ben"})
 _LOWER_PARTICLES = _SURNAME_PARTICLES | set(_CONSTANTS.conjunctions)
+#: Titles and suffixes nameparser always takes as such at the start and the end of a longer name.
+_PLAIN_TITLES = _SPECIAL.difference(
+    _CONSTANTS.first_name_titles,
+    _CONSTANTS.suffix_acronyms,
+    _CONSTANTS.suffix_not_acronyms,
+    _CONSTANTS.prefixes,
+    _CONSTANTS.conjunctions,
+    _CONSTANTS.bound_first_names,
+    _CONSTANTS.non_first_name_prefixes,
+    {"ben"},
+)
+_PLAIN_SUFFIXES = frozenset(
+    ["jr", "jnr", "sr", "snr", "ii", "iii", "iv", "phd", "md", "dds", "esq", "mba", "cpa"]
+)
 #: A plain word: letters, joined by hyphens or apostrophes (Anna-Lena, O'Neil).
 _PLAIN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _INITIAL = re.compile(r"[^\W\d_]\.")
@@ -281,9 +295,8 @@ _SUFFIX_CASE = {"phd": "PhD", "msc": "MSc", "bsc": "BSc", "dphil": "DPhil", "mph
 def parse_full_name(text: str) -> ParsedName:
     """First, middle, last name and suffix of a display name, re-cased: "SMITH, John", "Dr. John A.
     Smith Jr.", "Juan Velasquez y Garcia", "YAMADA Taro". A title alone ("Dr.") has no parts."""
-    words = [w for w in text.split() if w.strip("-")]  # dashes standing alone are noise ("Anna -")
-    text = " ".join(words)
-    plain = _plain_parts(words)
+    text = " ".join(w for w in text.split() if w.strip("-"))  # dashes standing alone are noise ("Anna -")
+    plain = _plain_parts(text)
     if plain is not None:
         first, middle, last, suffixes = plain
     else:
@@ -302,17 +315,37 @@ def parse_full_name(text: str) -> ParsedName:
     )
 
 
-def _plain_parts(words: list[str]) -> tuple[str, str, str, list[str]] | None:
-    """(first, middle, last, []) of a name nameparser would split plainly: two to four plain words
-    or initials, none a title, suffix, particle or conjunction, no surname in capitals; else None."""
-    if not 2 <= len(words) <= 4 or not _PLAIN.fullmatch(words[-1]):
-        return None
-    for word in words:
-        if not (_PLAIN.fullmatch(word) or _INITIAL.fullmatch(word)) or word.casefold() in _SPECIAL:
+def _plain_parts(text: str) -> tuple[str, str, str, list[str]] | None:
+    """(first, middle, last, suffixes) of a name nameparser would read plainly, else None: two to
+    four plain words or initials, none a particle or conjunction, no surname in capitals; maybe
+    after titles ("Dr. Anna Maria Schulz") and before one suffix ("Jr.", "PhD"), or "Schulz, Anna"."""
+    if "," in text:
+        left, _, right = text.partition(",")
+        last, given = left.split(), right.split()
+        if "," in right or not (1 <= len(last) <= 2 and 1 <= len(given) <= 3):
             return None
+        if not all(_plain(w, initial=False) for w in last) or not all(_plain(w) for w in given):
+            return None
+        return given[0], " ".join(given[1:]), " ".join(last), []
+    words = text.split()
+    while len(words) > 2 and _key(words[0]) in _PLAIN_TITLES:
+        words = words[1:]
+    suffixes = [words.pop()] if len(words) > 2 and _key(words[-1]) in _PLAIN_SUFFIXES else []
+    if not 2 <= len(words) <= 4 or not all(_plain(w, initial=w is not words[-1]) for w in words):
+        return None
     if any(w.isupper() and len(w) > 1 for w in words) and not all(w.isupper() for w in words):
         return None  # "YAMADA Taro": see `_upper_surname`
-    return words[0], " ".join(words[1:-1]), words[-1], []
+    return words[0], " ".join(words[1:-1]), words[-1], suffixes
+
+
+def _plain(word: str, initial: bool = True) -> bool:
+    """A plain word ("Anna-Lena", "O'Neil") or, where allowed, an initial ("J."), of no special kind."""
+    shape = _PLAIN.fullmatch(word) or (initial and _INITIAL.fullmatch(word))
+    return bool(shape) and word.casefold() not in _SPECIAL
+
+
+def _key(word: str) -> str:
+    return word.casefold().rstrip(".")
 
 
 def _upper_surname(first: str, middle: str, last: str) -> tuple[str, str, str]:
