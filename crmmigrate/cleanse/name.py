@@ -333,7 +333,7 @@ def _plain_parts(text: str) -> tuple[str, str, str, list[str]] | None:
     suffixes = [words.pop()] if len(words) > 2 and _key(words[-1]) in _PLAIN_SUFFIXES else []
     if not 2 <= len(words) <= 4 or not all(_plain(w, initial=w is not words[-1]) for w in words):
         return None
-    if any(w.isupper() and len(w) > 1 for w in words) and not all(w.isupper() for w in words):
+    if any(w.isupper() and w.isalpha() and len(w) > 1 for w in words) and not all(w.isupper() for w in words):
         return None  # "YAMADA Taro": see `_upper_surname`
     return words[0], " ".join(words[1:-1]), words[-1], suffixes
 
