@@ -46,6 +46,30 @@ def test_first_names_exact_nickname_typo_initial_and_conflict() -> None:
     assert got == ["exact", "initial", "jaro_winkler>=0.9", "else", "nickname", "null"]
 
 
+def test_a_name_in_another_language_is_the_same_name() -> None:
+    frame = pd.DataFrame(
+        {
+            "first_name": ["John", "Johann", "Sean", "Ian", "Jack", "Wilhelm", "William", "Evan"],
+            "first_name_match": ["john", "johann", "sean", "ian", "john", "wilhelm", "william", "evan"],
+            "last_name": ["Weber"] * 8,
+        }
+    )
+    got = level_names(FIRST, frame, [(0, 1), (2, 3), (4, 2), (5, 6), (0, 7)])
+    # Evan, once Welsh for John, is an English name of its own: John and Evan Weber are brothers.
+    assert got == ["nickname", "nickname", "nickname", "nickname", "else"]
+
+
+def test_a_typo_in_the_name_a_nickname_stands_for_is_a_typo() -> None:
+    frame = pd.DataFrame(
+        {
+            "first_name": ["Fred", "Frederik", "Fred", "Peter"],
+            "first_name_match": ["frederick", "frederik", "frederick", "peter"],
+            "last_name": ["Green"] * 4,
+        }
+    )
+    assert level_names(FIRST, frame, [(0, 1), (2, 3)]) == ["jaro_winkler>=0.9", "else"]
+
+
 def test_transliterations_sound_alike() -> None:
     frame = pd.DataFrame(
         {"first_name": ["Aleksandr", "Alexander", "Yusuf", "Youssef"], "last_name": ["Ivanov"] * 4}

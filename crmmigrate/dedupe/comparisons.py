@@ -453,17 +453,36 @@ class FirstNameComparison(Comparison):
         return swapped(p, k, threshold)
 
     def test_nickname(self, p: Pairs, k: np.ndarray, _: Any) -> np.ndarray:
-        return share_a_group(*p.matrix("first_raw", "name groups", name_groups, k))
+        """A known nickname or another language's form of the name, as written or of the name it
+        stands for (Jack is John, and Sean is John: Jack and Sean are one name)."""
+        related = share_a_group(*p.matrix("first_raw", "name groups", name_groups, k))
+        read = np.flatnonzero(~related & self._read_otherwise(p, k))
+        related[read] = share_a_group(*p.matrix("first", "name groups", name_groups, k[read]))
+        return related
+
+    @staticmethod
+    def _read_otherwise(p: Pairs, k: np.ndarray) -> np.ndarray:
+        """Pairs where either name stands for another (a nickname: Fred for Frederick)."""
+        raw_a, raw_b = p.at("first_raw", k)
+        canonical_a, canonical_b = p.at("first", k)
+        return np.not_equal(raw_a, canonical_a) | np.not_equal(raw_b, canonical_b)
 
     def test_jaro_winkler(self, p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
         """A typo: alike (Jaro-Winkler) and at most two edits apart, or one edit in a name of
         three letters or more. (Jaro-Winkler alone rates a shared beginning so highly that
         Frank and Franziska would pass.)"""
-        a, b = p.at("first_raw", k)
+        close = self._typo(p, k, "first_raw", threshold)
+        read = np.flatnonzero(~close & self._read_otherwise(p, k))  # Fred / Frederik: a typo of Frederick
+        close[read] = self._typo(p, k[read], "first", threshold)
+        return close
+
+    @staticmethod
+    def _typo(p: Pairs, k: np.ndarray, column: str, threshold: float) -> np.ndarray:
+        a, b = p.at(column, k)
         edits = distance(a, b)
         close = (similarity(a, b) >= threshold) & (edits <= 2)
-        close |= (edits <= 1) & (_shortest(p, "first_raw", k) >= 3)
-        several = np.logical_or(*p.at("first_raw", k, "words"))
+        close |= (edits <= 1) & (_shortest(p, column, k) >= 3)
+        several = np.logical_or(*p.at(column, k, "words"))
         close[several] |= similarity(a[several], b[several], fuzz.token_set_ratio) >= 0.999  # Anna Maria/Anna
         return close
 
