@@ -191,6 +191,7 @@ DERIVED: dict[str, tuple[Callable[[str], Any], Any, Any]] = {
     "numbers": (_house_numbers, None, object),
     "sorted words": (lambda v: " ".join(sorted(v.split())), None, object),
     "compact": (lambda v: v.replace(".", "").replace(" ", ""), None, object),
+    "postal area": (lambda v: v[:-2] if len(v) >= 5 else None, None, object),
 }
 
 
@@ -400,6 +401,21 @@ def swapped(p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
     return crossed & ~((fa == fb) & (fa >= 0))
 
 
+def lone_surname(p: Pairs) -> np.ndarray:
+    """Per pair: one record gives a single name, in the first-name field, and it is the other's
+    surname (Chapman / John Chapman): a surname agreement, counted once, by the surname."""
+
+    def compute() -> np.ndarray:
+        codes = p.mf.joint_codes(["first_raw", "last"])
+        fa, fb = codes["first_raw"][p.i], codes["first_raw"][p.j]
+        la, lb = codes["last"][p.i], codes["last"][p.j]
+        one = (la < 0) & (fa >= 0) & (fa == lb) & (fb != fa)
+        other = (lb < 0) & (fb >= 0) & (fb == la) & (fa != fb)
+        return one | other
+
+    return p.memo("lone surname", compute)
+
+
 @dataclass(frozen=True)
 class FirstNameComparison(Comparison):
     """First names: exact (nicknames resolved), swapped with the surname, a known nickname, a typo,
@@ -437,11 +453,13 @@ class FirstNameComparison(Comparison):
         return levels
 
     def present(self, p: Pairs) -> np.ndarray:
-        """Both have a first name, or one has none but its surname is the other's first name."""
+        """Both have a first name, or one has none but its surname is the other's first name. A
+        record whose one name is the other's surname has no first name to compare (see
+        `lone_surname`)."""
         fa, fb = p.sides("first_raw")
         la, lb = p.sides("last")
         crossed = (np.equal(fa, None) & equal(la, fb)) | (np.equal(fb, None) & equal(fa, lb))
-        return p.known("first_raw") | crossed
+        return (p.known("first_raw") | crossed) & ~lone_surname(p)
 
     def test_similar(self, p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
         return similarity(*p.at("first_raw", k)) >= threshold
@@ -511,6 +529,10 @@ class LastNameComparison(Comparison):
         Level("sound"),
         Level("similar", 0.8),
     )
+
+    def present(self, p: Pairs) -> np.ndarray:
+        """Both have a surname, or one gives a single name that is the other's surname."""
+        return p.known("last") | lone_surname(p)
 
     def test_exact(self, p: Pairs, k: np.ndarray, _: Any) -> np.ndarray:
         return p.same("last", k) | p.same("last", k, "squashed")
@@ -665,6 +687,7 @@ class AddressComparison(Comparison):
         Level("same_street_elsewhere", 0.95),
         Level("same_postal_code"),
         Level("same_city", 0.85),
+        Level("same_postal_area"),
     )
 
     def present(self, p: Pairs) -> np.ndarray:
@@ -730,6 +753,11 @@ class AddressComparison(Comparison):
 
     def test_same_city(self, p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
         return similarity(*p.at("city", k)) >= threshold
+
+    def test_same_postal_area(self, p: Pairs, k: np.ndarray, _: Any) -> np.ndarray:
+        """Postal codes that differ only in their last two characters: the same district (a UK
+        sector, a German or US delivery area), where a move or a typo of the last digits lands."""
+        return p.same("postal", k, "postal area")
 
     def exact_key(self, mf: MatchFrame) -> np.ndarray | None:
         return address_key(mf)
