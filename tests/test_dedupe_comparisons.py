@@ -46,6 +46,30 @@ def test_first_names_exact_nickname_typo_initial_and_conflict() -> None:
     assert got == ["exact", "initial", "jaro_winkler>=0.9", "else", "nickname", "null"]
 
 
+def test_a_name_in_another_language_is_the_same_name() -> None:
+    frame = pd.DataFrame(
+        {
+            "first_name": ["John", "Johann", "Sean", "Ian", "Jack", "Wilhelm", "William", "Evan"],
+            "first_name_match": ["john", "johann", "sean", "ian", "john", "wilhelm", "william", "evan"],
+            "last_name": ["Weber"] * 8,
+        }
+    )
+    got = level_names(FIRST, frame, [(0, 1), (2, 3), (4, 2), (5, 6), (0, 7)])
+    # Evan, once Welsh for John, is an English name of its own: John and Evan Weber are brothers.
+    assert got == ["nickname", "nickname", "nickname", "nickname", "else"]
+
+
+def test_a_typo_in_the_name_a_nickname_stands_for_is_a_typo() -> None:
+    frame = pd.DataFrame(
+        {
+            "first_name": ["Fred", "Frederik", "Fred", "Peter"],
+            "first_name_match": ["frederick", "frederik", "frederick", "peter"],
+            "last_name": ["Green"] * 4,
+        }
+    )
+    assert level_names(FIRST, frame, [(0, 1), (2, 3)]) == ["jaro_winkler>=0.9", "else"]
+
+
 def test_transliterations_sound_alike() -> None:
     frame = pd.DataFrame(
         {"first_name": ["Aleksandr", "Alexander", "Yusuf", "Youssef"], "last_name": ["Ivanov"] * 4}
@@ -60,8 +84,15 @@ def test_names_in_either_order_are_swapped_not_a_conflict() -> None:
             "last_name": ["Weber", "Anna", None, "Payne"],
         }
     )
-    assert level_names(FIRST, frame, [(0, 1), (2, 3)]) == ["swapped>=0.9", "swapped>=0.9"]
-    assert level_names(LAST, frame, [(0, 1), (2, 3)]) == ["swapped>=0.9", "null"]
+    assert level_names(FIRST, frame, [(0, 1), (2, 3)]) == ["swapped>=0.9", "null"]
+    assert level_names(LAST, frame, [(0, 1), (2, 3)]) == ["swapped>=0.9", "swapped>=0.9"]
+
+
+def test_a_single_name_that_is_the_others_surname_counts_once_as_the_surname() -> None:
+    frame = pd.DataFrame({"first_name": ["Chapman", "John", "Thomas"], "last_name": [None, "Chapman", None]})
+    # Chapman / John Chapman: the surname agrees; Chapman gives no first name to compare.
+    assert level_names(FIRST, frame, [(0, 1), (2, 1)]) == ["null", "else"]
+    assert level_names(LAST, frame, [(0, 1), (2, 1)]) == ["swapped>=0.9", "null"]
 
 
 @pytest.mark.parametrize(("one", "other"), [("Paul", "Paula"), ("Stefan", "Stefanie"), ("Mario", "Maria")])
@@ -142,6 +173,18 @@ def test_dates_typos_swaps_and_distance_any_year_from_1000() -> None:
     comparison = DateComparison("date_of_birth", ("dob",))
     got = level_names(comparison, frame, [(0, 1), (0, 2), (0, 3), (0, 4), (0, 5), (0, 6), (7, 8)])
     assert got == ["exact", "typo<=1", "typo<=1", "within_days<=31", "within_days<=366", "else", "exact"]
+
+
+def test_postal_codes_of_one_district_are_a_level_of_their_own() -> None:
+    frame = pd.DataFrame(
+        {
+            "postal_code": ["TQ13 8DF", "TQ13 8JR", "TQ1 4AB", "10115", "10117", "10999"],
+            "city": ["Devon", None, None, "Berlin", "Mitte", None],
+        }
+    )
+    comparison = AddressComparison("address", ("street", "postal", "city"))
+    got = level_names(comparison, frame, [(0, 1), (0, 2), (3, 4), (3, 5)])
+    assert got == ["same_postal_area", "else", "same_postal_area", "else"]
 
 
 def test_address_levels_compare_only_what_both_records_have() -> None:

@@ -191,6 +191,7 @@ DERIVED: dict[str, tuple[Callable[[str], Any], Any, Any]] = {
     "numbers": (_house_numbers, None, object),
     "sorted words": (lambda v: " ".join(sorted(v.split())), None, object),
     "compact": (lambda v: v.replace(".", "").replace(" ", ""), None, object),
+    "postal area": (lambda v: v[:-2] if len(v) >= 5 else None, None, object),
 }
 
 
@@ -400,6 +401,21 @@ def swapped(p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
     return crossed & ~((fa == fb) & (fa >= 0))
 
 
+def lone_surname(p: Pairs) -> np.ndarray:
+    """Per pair: one record gives a single name, in the first-name field, and it is the other's
+    surname (Chapman / John Chapman): a surname agreement, counted once, by the surname."""
+
+    def compute() -> np.ndarray:
+        codes = p.mf.joint_codes(["first_raw", "last"])
+        fa, fb = codes["first_raw"][p.i], codes["first_raw"][p.j]
+        la, lb = codes["last"][p.i], codes["last"][p.j]
+        one = (la < 0) & (fa >= 0) & (fa == lb) & (fb != fa)
+        other = (lb < 0) & (fb >= 0) & (fb == la) & (fa != fb)
+        return one | other
+
+    return p.memo("lone surname", compute)
+
+
 @dataclass(frozen=True)
 class FirstNameComparison(Comparison):
     """First names: exact (nicknames resolved), swapped with the surname, a known nickname, a typo,
@@ -437,11 +453,13 @@ class FirstNameComparison(Comparison):
         return levels
 
     def present(self, p: Pairs) -> np.ndarray:
-        """Both have a first name, or one has none but its surname is the other's first name."""
+        """Both have a first name, or one has none but its surname is the other's first name. A
+        record whose one name is the other's surname has no first name to compare (see
+        `lone_surname`)."""
         fa, fb = p.sides("first_raw")
         la, lb = p.sides("last")
         crossed = (np.equal(fa, None) & equal(la, fb)) | (np.equal(fb, None) & equal(fa, lb))
-        return p.known("first_raw") | crossed
+        return (p.known("first_raw") | crossed) & ~lone_surname(p)
 
     def test_similar(self, p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
         return similarity(*p.at("first_raw", k)) >= threshold
@@ -453,17 +471,36 @@ class FirstNameComparison(Comparison):
         return swapped(p, k, threshold)
 
     def test_nickname(self, p: Pairs, k: np.ndarray, _: Any) -> np.ndarray:
-        return share_a_group(*p.matrix("first_raw", "name groups", name_groups, k))
+        """A known nickname or another language's form of the name, as written or of the name it
+        stands for (Jack is John, and Sean is John: Jack and Sean are one name)."""
+        related = share_a_group(*p.matrix("first_raw", "name groups", name_groups, k))
+        read = np.flatnonzero(~related & self._read_otherwise(p, k))
+        related[read] = share_a_group(*p.matrix("first", "name groups", name_groups, k[read]))
+        return related
+
+    @staticmethod
+    def _read_otherwise(p: Pairs, k: np.ndarray) -> np.ndarray:
+        """Pairs where either name stands for another (a nickname: Fred for Frederick)."""
+        raw_a, raw_b = p.at("first_raw", k)
+        canonical_a, canonical_b = p.at("first", k)
+        return np.not_equal(raw_a, canonical_a) | np.not_equal(raw_b, canonical_b)
 
     def test_jaro_winkler(self, p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
         """A typo: alike (Jaro-Winkler) and at most two edits apart, or one edit in a name of
         three letters or more. (Jaro-Winkler alone rates a shared beginning so highly that
         Frank and Franziska would pass.)"""
-        a, b = p.at("first_raw", k)
+        close = self._typo(p, k, "first_raw", threshold)
+        read = np.flatnonzero(~close & self._read_otherwise(p, k))  # Fred / Frederik: a typo of Frederick
+        close[read] = self._typo(p, k[read], "first", threshold)
+        return close
+
+    @staticmethod
+    def _typo(p: Pairs, k: np.ndarray, column: str, threshold: float) -> np.ndarray:
+        a, b = p.at(column, k)
         edits = distance(a, b)
         close = (similarity(a, b) >= threshold) & (edits <= 2)
-        close |= (edits <= 1) & (_shortest(p, "first_raw", k) >= 3)
-        several = np.logical_or(*p.at("first_raw", k, "words"))
+        close |= (edits <= 1) & (_shortest(p, column, k) >= 3)
+        several = np.logical_or(*p.at(column, k, "words"))
         close[several] |= similarity(a[several], b[several], fuzz.token_set_ratio) >= 0.999  # Anna Maria/Anna
         return close
 
@@ -492,6 +529,10 @@ class LastNameComparison(Comparison):
         Level("sound"),
         Level("similar", 0.8),
     )
+
+    def present(self, p: Pairs) -> np.ndarray:
+        """Both have a surname, or one gives a single name that is the other's surname."""
+        return p.known("last") | lone_surname(p)
 
     def test_exact(self, p: Pairs, k: np.ndarray, _: Any) -> np.ndarray:
         return p.same("last", k) | p.same("last", k, "squashed")
@@ -646,6 +687,7 @@ class AddressComparison(Comparison):
         Level("same_street_elsewhere", 0.95),
         Level("same_postal_code"),
         Level("same_city", 0.85),
+        Level("same_postal_area"),
     )
 
     def present(self, p: Pairs) -> np.ndarray:
@@ -711,6 +753,11 @@ class AddressComparison(Comparison):
 
     def test_same_city(self, p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
         return similarity(*p.at("city", k)) >= threshold
+
+    def test_same_postal_area(self, p: Pairs, k: np.ndarray, _: Any) -> np.ndarray:
+        """Postal codes that differ only in their last two characters: the same district (a UK
+        sector, a German or US delivery area), where a move or a typo of the last digits lands."""
+        return p.same("postal", k, "postal area")
 
     def exact_key(self, mf: MatchFrame) -> np.ndarray | None:
         return address_key(mf)

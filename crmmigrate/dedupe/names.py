@@ -1,14 +1,18 @@
 """Name knowledge for matching: which first names are the same name (Percy and Percival, Jack and
 John, Sepp and Josef).
 
-Two sources: the `nicknames` package (Carlton Northern's hand-curated English names and nicknames,
-Apache-2.0) and crmmigrate's own table of nicknames in other languages. Two names are related when
-one is a nickname of the other or both are nicknames of one name (Bob and Rob).
+Three sources: the `nicknames` package (Carlton Northern's hand-curated English names and
+nicknames, Apache-2.0), crmmigrate's own table of nicknames in other languages, and its table of
+one name's forms in other languages (Johann, Juan, Giovanni and Sean are John; Wilhelm and Gwilym
+are William). Two names are related when one is a nickname of the other, or both are forms of one
+name.
 """
 
 from __future__ import annotations
 
+import csv
 import functools
+from importlib import resources
 
 import numpy as np
 from nicknames import NickNamer
@@ -25,6 +29,20 @@ def _derived(nick: str, canonical: str) -> bool:
 
 
 @functools.lru_cache(maxsize=1)
+def name_forms() -> dict[str, set[str]]:
+    """Each name's forms in other languages, the name itself included, by any of them: a form
+    relates to every other form of its name (Sean and Ian are both John). Forms that are another
+    everyday name in English (Jean, Evan, Jacob) are left out: a household can have both."""
+    text = resources.files("crmmigrate.data").joinpath("dedupe_name_forms.csv").read_text("utf-8")
+    out: dict[str, set[str]] = {}
+    for row in csv.DictReader(text.splitlines()):
+        group = {fold(row["name"]), *(fold(f) for f in row["forms"].split())}
+        for form in group:
+            out.setdefault(form, set()).update(group - {form})
+    return out
+
+
+@functools.lru_cache(maxsize=1)
 def _related() -> tuple[dict[str, int], dict[str, frozenset[int]]]:
     """Every known name's id, and the ids of the names it is a nickname of."""
     canonical_of: dict[str, set[str]] = {}
@@ -36,6 +54,8 @@ def _related() -> tuple[dict[str, int], dict[str, frozenset[int]]]:
     for nick, canonical in nicknames().items():
         canonical_of.setdefault(nick, set()).add(canonical)
         canonical_of.setdefault(canonical, set())
+    for form, others in name_forms().items():
+        canonical_of.setdefault(form, set()).update(others)
     ids: dict[str, int] = {}
     for name, canonicals in canonical_of.items():
         ids.setdefault(name, len(ids))
