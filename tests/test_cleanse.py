@@ -102,6 +102,26 @@ def test_switched_off_standardisers_still_give_every_column():
     assert out["country_status"].tolist() == ["valid", "missing", "fixed"]
 
 
+def test_phones_are_read_in_the_rows_own_country_and_the_default_only_fills_in():
+    frame = pd.DataFrame(
+        {
+            "phone": ["(555) 123-4567", "06 96 12 34 56", "40123", "030 1234567", "+247 62345"],
+            "country": ["USA", "France", "Ascension Island", None, None],
+        }
+    )
+    for options in (
+        StandardiseOptions(default_country="DE"),
+        StandardiseOptions(default_country="DE", country=False),
+    ):
+        out = standardise(frame, options)
+        assert out["phone"].tolist() == [None, "+596696123456", "+24740123", "+49301234567", "+24762345"]
+        assert out["phone_status"].tolist() == ["invalid", "fixed", "fixed", "fixed", "fixed"]
+        assert out["phone_raw"].tolist()[0] == "(555) 123-4567"
+    assert out["country"].tolist()[4] is None  # country switched off: nothing inferred
+    inferred = standardise(frame, StandardiseOptions(default_country="DE"))
+    assert inferred["country"].tolist()[4] == "SH"  # Ascension is part of Saint Helena's ISO code
+
+
 @pytest.mark.parametrize(
     "key, values",
     [
