@@ -76,6 +76,7 @@ def test_the_regions_own_international_prefix_comes_before_00(text, region, e164
 
 def test_a_trunk_prefix_in_brackets_after_the_country_code_is_left_out():
     assert standardise_phone("+57 (0)310 1234567", "CO")[0] == "+573101234567"
+    assert standardise_phone("(+57) (0)310 1234567", "CO")[0] == "+573101234567"
     assert standardise_phone("+39 (0)6 1234 5678")[0] == "+390612345678"  # Italy dials its 0
 
 
@@ -116,6 +117,12 @@ def test_notes_and_a_second_number_are_left_out():
     assert standardise_phone("1-800-FLOWERS", "US")[0] == "+18003569377"  # letters of the number itself
     # valid as 030 1234567 and as 030 1234567 4663 ("home" on a keypad): not known
     assert standardise_phone("030 1234567-home", "DE")[:2] == (None, "invalid")
+
+
+def test_rfc_3966_extensions_and_digits_of_other_scripts():
+    assert standardise_phone("tel:+1-212-555-0100;ext=12")[::5] == ("+12125550100", "12")
+    assert standardise_phone("+٤٩ ٣٠ ١٢٣٤٥٦٧")[0] == "+49301234567"  # Arabic-Indic digits
+    assert standardise_phone("+٢٤١ ٠٦ ٠٣ ١٢ ٣٤")[0] == "+24106031234"  # with its leading 0
 
 
 def test_missing_and_invalid():

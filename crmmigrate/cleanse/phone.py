@@ -31,17 +31,21 @@ _LABEL = re.compile(
     r"\b\.?|[tmphwo]\s*[.:])\s*[:.\-]?\s*",
     re.IGNORECASE,
 )
-#: Between two numbers: `;`, `|`, `,`, "or", or a slash between a digit and a word (`... / Fax: ...`).
-_SEPARATORS = re.compile(r"\s*(?:;|\||,|\bor\b|\boder\b|\bou\b|(?<=\d)\s*/(?=\s*[^\W\d_]))\s*", re.IGNORECASE)
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-_PLAIN = re.compile(r"^\+?[\d \-.()/]{6,30}$")
+#: Between two numbers: `;` (not RFC 3966's `;ext=`), `|`, `,`, "or", or a slash between a digit
+#: and a word (`... / Fax: ...`).
+_SEPARATORS = re.compile(
+    r"\s*(?:;(?!\s*ext=)|\||,|\bor\b|\boder\b|\bou\b|(?<=\d)\s*/(?=\s*[^\W\d_]))\s*", re.IGNORECASE
+)
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$", re.ASCII)
+_PLAIN = re.compile(r"^\+?[\d \-.()/]{6,30}$", re.ASCII)
+_DIGIT = re.compile(r"\d")
 _NON_DIGIT = re.compile(r"\D")
 #: The last digit of a text (linear: each try stops at the next digit).
 _LAST_DIGIT = re.compile(r"\d(?=\D*$)")
 _LETTER = re.compile(r"[^\W\d_]")
 #: Longer texts are no phone number (phonenumbers refuses 250 characters).
 MAX_LENGTH = 500
-_TRUNK_IN_BRACKETS = re.compile(r"^(\+\d{1,3})[\s.\-]*\(0\)\s*")
+_TRUNK_IN_BRACKETS = re.compile(r"^\(?(\+\d{1,3})\)?[\s.\-]*\(0\)\s*")
 _PLACEHOLDERS = PLACEHOLDERS | {"keine angabe"}
 #: ISO 3166 countries whose national numbers span more than one calling code, and every phone
 #: region such a number may be from: Saint Helena, Ascension and Tristan da Cunha is one country,
@@ -81,8 +85,11 @@ _TYPES[PhoneNumberType.UNKNOWN] = None
 
 
 def _prepare(text: str) -> str:
-    """NFKC (fullwidth digits, ＋), one number of several, labels and trailing notes off."""
+    """NFKC (fullwidth digits, ＋), digits of any script as ASCII, one number of several, labels
+    and trailing notes off."""
     text = unicodedata.normalize("NFKC", text)
+    if not text.isascii():
+        text = _DIGIT.sub(lambda digit: str(unicodedata.decimal(digit.group())), text)
     text = _SEPARATORS.split(text, maxsplit=1)[0]
     return _without_note(_LABEL.sub("", text, count=1)).strip()
 
@@ -173,7 +180,7 @@ def _readings(
     if noted != text:
         texts.append(noted)  # `030 1234567-home`: valid with and without "home" (4663), so not known
     for written in list(texts):
-        if written.startswith("+") and "(0)" in written:
+        if written.startswith(("+", "(+")) and "(0)" in written:
             dropped = _TRUNK_IN_BRACKETS.sub(r"\1 ", written, count=1)
             if dropped != written:
                 texts.append(dropped)
