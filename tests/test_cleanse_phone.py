@@ -58,6 +58,10 @@ def test_a_french_row_reaches_the_overseas_departments_as_france_dials_them():
     assert standardise_phone("0690 98 76 54", "FR")[0] == "+590690987654"
     assert standardise_phone("01 45 67 89 01", "RE")[0] == "+33145678901"
     assert standardise_phone("06 12 34 56 78", "FR")[0] == "+33612345678"
+    # phonenumbers' French patterns take in Martinique's landline block too: Martinique's it is
+    assert standardise_phone("0596 71 23 45", "FR")[0] == "+596596712345"
+    assert standardise_phone("02 35 71 23 45", "FR")[0] == "+33235712345"
+    assert standardise_phone("0800 12 34 56", "FR")[0] == "+33800123456"  # national: France's
 
 
 @pytest.mark.parametrize(

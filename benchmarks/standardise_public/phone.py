@@ -23,6 +23,12 @@ Scoring: right when the stage's `phone` equals the expected E.164 and its status
 `fixed` (and, for the extension writings, the extension is `12`). Reported per writing, overall,
 with the worst regions, and the stage's milliseconds per 1,000 rows.
 
+Rows of France's overseas departments (GP, MQ, GF, RE, YT, BL, MF) whose country says `FR`, as
+many users write it: the national writings of their fixed lines and mobiles must come out as the
+department's number (France dials them nationally: `0696...` is Martinique). Their toll-free,
+premium and VoIP numbers are left out: France's 08 and 09 numbers are national, and in a row
+that says FR they are +33 numbers.
+
 Second measurement, a default country that disagrees: the national writings (national, national
 formatted, dashes, dots) with the row's own country and `default_country` DE (US for German rows),
 and again with US (DE for North American rows); then the same with no country at all. Counted:
@@ -52,6 +58,7 @@ OK = ("valid", "fixed")
 NOT_INVALID = ("valid", "fixed", "inferred")
 ONLY_PHONES = {"address": False, "name": False, "email": False, "date": False}
 NATIONAL_WRITINGS = ("national", "national formatted", "dashes", "dots")
+FRENCH_OVERSEAS = ("GP", "MQ", "GF", "RE", "YT", "BL", "MF")
 
 
 def _national_format(case: dict[str, Any]) -> str:
@@ -174,6 +181,22 @@ def _disagreeing(
     return Result("phone", label, cases_n, cases_n - other, None, note)
 
 
+def _overseas_as_france(cases: list[dict[str, Any]]) -> Result:
+    items = [
+        (case, _writings(case)[writing])
+        for case in cases
+        if case["region"] in FRENCH_OVERSEAS and case["type"] in ("fixedLine", "mobile")
+        for writing in NATIONAL_WRITINGS
+    ]
+    clean, _ = run_stage(staged([{"phone": text, "country": "FR"} for _, text in items]), **ONLY_PHONES)
+    right = other = 0
+    for (case, _text), (_, row) in zip(items, clean.iterrows(), strict=True):
+        right += _is_right(row, case["expected_e164"], "national")
+        other += _other_number(row, case["expected_e164"])
+    note = f"{other} became a different number"
+    return Result("phone", "French overseas rows saying FR (fixed, mobile)", len(items), right, None, note)
+
+
 def _nanp(region: str) -> bool:
     return phonenumbers.country_code_for_region(region) == 1
 
@@ -181,6 +204,7 @@ def _nanp(region: str) -> bool:
 def measure(data: Path) -> list[Result]:
     cases = read_jsonl(data / CORPUS)
     results = _right_country(cases)
+    results.append(_overseas_as_france(cases))
 
     def de_else_us(region: str) -> str:
         return "US" if region == "DE" else "DE"

@@ -56,6 +56,11 @@ _PHONE_REGIONS = {"SH": ("SH", "AC")}
 #: there, `01 ...` is Paris. (Saint Barthélemy, Saint Martin and Mayotte share +590 and +262.)
 _FRENCH_PLAN = ("FR", "GP", "MQ", "GF", "RE")
 _SHARED_PLANS = {region: _FRENCH_PLAN for region in (*_FRENCH_PLAN, "BL", "MF", "YT")}
+#: Regions whose fixed-line patterns in phonenumbers also take in the blocks of their overseas
+#: departments (France's take 0596..., which is Martinique's): a fixed-line number one of those
+#: departments claims as its own is the department's.
+_WIDE_PATTERNS = {"FR": _FRENCH_PLAN[1:]}
+_FIXED_LINES = (PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
 #: Phone regions that are not ISO 3166 countries, and the country each belongs to (None: the
 #: non-geographic numbers of region "001", such as +800 freephone).
 _ISO_COUNTRY: dict[str, str | None] = {"AC": "SH", "TA": "SH", "001": None}
@@ -136,14 +141,19 @@ def _read(text: str, tiers: tuple[tuple[str | None, ...], ...]) -> tuple[str, Pa
         if len(found) > 1:
             found = {e164: item for e164, item in found.items() if not _lacks_trunk_prefix(*item)}
         if found:
-            return _one(found)
+            return _one(found, _WIDE_PATTERNS.get(regions[0] or "", ()) if tier == 0 else ())
     return None
 
 
-def _one(found: dict[str, tuple[Parsed, str]]) -> tuple[str, Parsed] | None:
+def _one(found: dict[str, tuple[Parsed, str]], overseas: tuple[str, ...]) -> tuple[str, Parsed] | None:
+    """The one number found, or the overseas department's whose block it is in (see `_WIDE_PATTERNS`)."""
     if len(found) != 1:
         return None
-    e164, (parsed, _) = found.popitem()
+    e164, (parsed, reading) = found.popitem()
+    if overseas and parsed[1] in _FIXED_LINES and not reading.startswith("+"):
+        claims = [c for region in overseas if (c := _parse(reading, region)) and c[1] in _FIXED_LINES]
+        if len(claims) == 1:
+            return phonenumbers.format_number(claims[0][0], PhoneNumberFormat.E164), claims[0]
     return e164, parsed
 
 
