@@ -131,7 +131,7 @@ def _read(text: str, tiers: tuple[tuple[str | None, ...], ...]) -> tuple[str, Pa
     for tier, regions in enumerate(tiers):
         found: dict[str, tuple[Parsed, str]] = {}
         for reading, region in _readings(text, regions, national_only=tier > 0):
-            parsed = _parse(reading, region)
+            parsed = _parse(reading, region, thorough=tier == 0)
             if parsed is not None:
                 e164 = phonenumbers.format_number(parsed[0], PhoneNumberFormat.E164)
                 found.setdefault(e164, (parsed, reading))
@@ -151,7 +151,7 @@ def _one(found: dict[str, tuple[Parsed, str]], overseas: tuple[str, ...]) -> tup
         return None
     e164, (parsed, reading) = found.popitem()
     if overseas and parsed[1] in _FIXED_LINES and not reading.startswith("+"):
-        claims = [c for region in overseas if (c := _parse(reading, region)) and c[1] in _FIXED_LINES]
+        claims = [c for region in overseas if (c := _parse(reading, region, False)) and c[1] in _FIXED_LINES]
         if len(claims) == 1:
             return phonenumbers.format_number(claims[0][0], PhoneNumberFormat.E164), claims[0]
     return e164, parsed
@@ -189,11 +189,14 @@ def _readings(
     noted = _without_note(text, joined=True)
     if noted != text:
         texts.append(noted)  # `030 1234567-home`: valid with and without "home" (4663), so not known
-    for written in list(texts):
-        if written.startswith(("+", "(+")) and "(0)" in written:
-            dropped = _TRUNK_IN_BRACKETS.sub(r"\1 ", written, count=1)
-            if dropped != written:
-                texts.append(dropped)
+    for i, written in enumerate(list(texts)):
+        trunk = _TRUNK_IN_BRACKETS.match(written) if "(0)" in written else None
+        if trunk is not None:
+            dropped = f"{trunk.group(1)} {written[trunk.end() :]}"
+            if _trunk_prefix_0(trunk.group(1)):
+                texts[i] = dropped  # the country's trunk prefix: what phonenumbers would drop too
+            else:
+                texts.append(dropped)  # a 0 of the number itself, or not: both are read
     if national_only:
         texts = [t for t in texts if not t.startswith("+")]
     readings = [(t, r) for t in texts for r in (regions[:1] if t.startswith("+") else regions)]
@@ -217,6 +220,13 @@ def _region_tiers(region: str | None) -> tuple[tuple[str | None, ...], ...]:
 
 
 @functools.lru_cache(maxsize=512)
+def _trunk_prefix_0(country_code: str) -> bool:
+    """Whether the main region of a calling code (`+49`) has the trunk prefix 0."""
+    meta = PhoneMetadata.metadata_for_region(phonenumbers.region_code_for_country_code(int(country_code[1:])))
+    return meta is not None and meta.national_prefix == "0"
+
+
+@functools.lru_cache(maxsize=512)
 def _dials_00(region: str | None) -> bool:
     """Whether `00` is an international prefix of the region."""
     meta = PhoneMetadata.metadata_for_region(region) if region else None
@@ -232,12 +242,16 @@ def _calling_code(region: str | None) -> int:
     return phonenumbers.country_code_for_region(region) if region else 0
 
 
-def _parse(text: str, region: str | None) -> Parsed | None:
+def _parse(text: str, region: str | None, thorough: bool = True) -> Parsed | None:
     """The number, its type, its region and whether the text gave its country code, when valid
-    (validity = a known type)."""
+    (validity = a known type). Not `thorough`: plain digits that `_direct` reads as an invalid
+    number are not given to phonenumbers' parser as well."""
     international = text.startswith("+")
     number = _direct(text, region)
-    if number is None or (found := _valid_type(number)) is None:
+    found = None if number is None else _valid_type(number)
+    if found is None:
+        if number is not None and not thorough:
+            return None
         try:
             number = phonenumbers.parse(text, region, keep_raw_input=not international)
         except phonenumbers.NumberParseException:
