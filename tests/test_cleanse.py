@@ -114,10 +114,11 @@ def test_phones_are_read_in_the_rows_own_country_and_the_default_only_fills_in()
         StandardiseOptions(default_country="DE", country=False),
     ):
         out = standardise(frame, options)
-        assert out["phone"].tolist() == [None, "+596696123456", "+24740123", "+49301234567", "+24762345"]
+        assert pd.isna(out["phone"].iloc[0])
+        assert out["phone"].tolist()[1:] == ["+596696123456", "+24740123", "+49301234567", "+24762345"]
         assert out["phone_status"].tolist() == ["invalid", "fixed", "fixed", "fixed", "fixed"]
         assert out["phone_raw"].tolist()[0] == "(555) 123-4567"
-    assert out["country"].tolist()[4] is None  # country switched off: nothing inferred
+    assert pd.isna(out["country"].iloc[4])  # country switched off: nothing inferred
     inferred = standardise(frame, StandardiseOptions(default_country="DE"))
     assert inferred["country"].tolist()[4] == "SH"  # Ascension is part of Saint Helena's ISO code
 

@@ -400,11 +400,12 @@ def phone_regions(countries: pd.Series, texts: pd.Series) -> pd.Series:
     Ascension (AC) and Tristan da Cunha (TA) have phone regions of their own but no ISO 3166
     code: a row whose country says `AC` or `Ascension Island` keeps its national number.
     """
-    named = countries.isna() & texts.notna()
+    named = (countries.isna() & texts.notna()).to_numpy(dtype=bool)
     if not named.any():
         return countries
-    regions = texts[named].map(lambda text: _REGION_NAMES.get(normalise_name(str(text))))
-    return countries.astype(object).mask(named, regions)
+    regions = pd.Series(as_list(countries), index=countries.index, dtype=object)
+    regions[named] = [_REGION_NAMES.get(normalise_name(str(text))) for text in texts[named]]
+    return regions
 
 
 def standardise_phones(
