@@ -180,18 +180,18 @@ def _readings(
     dropped (`4930123456`); without letters after the digits. `national_only`: not the readings
     with a `+`, which no region changes.
     """
+    if _E164.match(text):
+        return [(text, regions[0])] if not national_only else []
     texts = [text]
     if text.startswith("00") and not text.startswith("000"):
         if all(_dials_00(region) for region in regions):
             texts = ["+" + text[2:]]  # what phonenumbers reads too, by the shorter way
         else:
             texts.append("+" + text[2:])
-    noted = _without_note(text, joined=True)
-    if noted != text:
+    if not text[-1:].isdigit() and (noted := _without_note(text, joined=True)) != text:
         texts.append(noted)  # `030 1234567-home`: valid with and without "home" (4663), so not known
-    for i, written in enumerate(list(texts)):
-        trunk = _TRUNK_IN_BRACKETS.match(written) if "(0)" in written else None
-        if trunk is not None:
+    for i, written in enumerate(list(texts) if "(0)" in text else ()):
+        if (trunk := _TRUNK_IN_BRACKETS.match(written)) is not None:
             dropped = f"{trunk.group(1)} {written[trunk.end() :]}"
             if _trunk_prefix_0(trunk.group(1)):
                 texts[i] = dropped  # the country's trunk prefix: what phonenumbers would drop too
@@ -200,7 +200,7 @@ def _readings(
     if national_only:
         texts = [t for t in texts if not t.startswith("+")]
     readings = [(t, r) for t in texts for r in (regions[:1] if t.startswith("+") else regions)]
-    if not text.startswith("+"):
+    if not text.startswith(("+", "0")):  # no calling code starts with 0
         digits = _NON_DIGIT.sub("", text)
         readings += [("+" + text, r) for r in regions if r and digits.startswith(str(_calling_code(r)))]
     return readings
