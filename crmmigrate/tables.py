@@ -2,15 +2,15 @@
 
 Every CSV the tool writes is safe to open in a spreadsheet: a value or a column name that a
 spreadsheet would run as a formula (starting with = @, tab or carriage return, or with + or -
-unless it is a plain number or phone number such as +49 30 1234567) is prefixed with a single
-quote, following OWASP's CSV-injection advice; `read_table` takes the quote off again, so the
-tool's own CSV files round-trip. Parquet keeps values exactly.
+unless it is a plain number or phone number such as +49 30 1234567 or +1 212 555 0100 x12) is
+prefixed with a single quote, following OWASP's CSV-injection advice; `read_table` takes the
+quote off again, so the tool's own CSV files round-trip. A value that itself starts with quotes
+before such a formula gets one more, so that it round-trips too. Parquet keeps values exactly.
 """
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,21 +19,27 @@ import pandas as pd
 from .errors import InputError
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-#: A value starting with + or - that a spreadsheet reads as a number, not a formula: a signed
-#: number or a phone number (digits, spaces, brackets, dots, dashes, slashes).
-PLAIN_NUMBER = r"[+-][\d\s().\-/]*\d[\d\s().\-/]*"
+#: A value starting with + or - that no spreadsheet runs as a formula: a signed number (`-1.5e3`),
+#: a phone number (digits, spaces, brackets, dots, dashes, slashes), with an extension
+#: (`x12`, `ext. 12`, `#12`), or only dashes (a placeholder).
+PLAIN_NUMBER = r"[+-][\d\s().\-/]*\d[\d\s().\-/]*(?:[eE][+-]?\d+|\s*(?:x|ext\.?|#)\s*\d+)?|-+|\+"
 SUFFIXES = (".csv", ".parquet")
 
 
 def _risky(text: pd.Series) -> pd.Series:
+    """Values a spreadsheet would run, also behind quotes of their own (`'=1+1` is written `''=1+1`)."""
+    text = text.str.lstrip("'")
     starts = text.str.startswith(FORMULA_PREFIXES).fillna(False).astype(bool)
     plain = text.str.fullmatch(PLAIN_NUMBER).fillna(False).astype(bool)
     return starts & ~plain
 
 
+def _is_risky(text: str) -> bool:
+    return bool(_risky(pd.Series([text], dtype="string")).iloc[0])
+
+
 def _guarded_name(name: object) -> object:
-    text = str(name)
-    return "'" + text if _risky(pd.Series([text], dtype="string")).iloc[0] else name
+    return "'" + str(name) if _is_risky(str(name)) else name
 
 
 def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
@@ -53,22 +59,22 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def restore_formulas(df: pd.DataFrame) -> pd.DataFrame:
-    """Undo `neutralise_formulas` on a CSV read back: `'=SUM(…)` is `=SUM(…)` again."""
-    df = df.rename(columns=lambda c: c[1:] if isinstance(c, str) and _QUOTED.match(c) else c)
+    """Undo `neutralise_formulas` on a CSV read back: `'=SUM(…)` is `=SUM(…)` again.
+
+    Exactly the quotes it added come off: a value's own quote before a number stays (`'+4930…`).
+    """
+    df = df.rename(columns=lambda c: c[1:] if isinstance(c, str) and c[:1] == "'" and _is_risky(c) else c)
     for column in df.columns:
         series = df[column]
         if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
             continue
         text = series.astype("string")
-        quoted = text.str.match(_QUOTED.pattern).fillna(False).astype(bool)
+        quoted = (text.str.startswith("'").fillna(False) & _risky(text)).astype(bool)
         if quoted.any():
             values = series.astype(object).copy()
             values[quoted] = text[quoted].str.slice(1).astype(object)
             df[column] = values
     return df
-
-
-_QUOTED = re.compile(r"'[=+\-@\t\r]")
 
 
 def _check_suffix(path: Path) -> str:

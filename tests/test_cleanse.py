@@ -102,6 +102,27 @@ def test_switched_off_standardisers_still_give_every_column():
     assert out["country_status"].tolist() == ["valid", "missing", "fixed"]
 
 
+def test_phones_are_read_in_the_rows_own_country_and_the_default_only_fills_in():
+    frame = pd.DataFrame(
+        {
+            "phone": ["(555) 123-4567", "06 96 12 34 56", "40123", "030 1234567", "+247 62345"],
+            "country": ["USA", "France", "Ascension Island", None, None],
+        }
+    )
+    for options in (
+        StandardiseOptions(default_country="DE"),
+        StandardiseOptions(default_country="DE", country=False),
+    ):
+        out = standardise(frame, options)
+        assert pd.isna(out["phone"].iloc[0])
+        assert out["phone"].tolist()[1:] == ["+596696123456", "+24740123", "+49301234567", "+24762345"]
+        assert out["phone_status"].tolist() == ["invalid", "fixed", "fixed", "fixed", "fixed"]
+        assert out["phone_raw"].tolist()[0] == "(555) 123-4567"
+    assert pd.isna(out["country"].iloc[4])  # country switched off: nothing inferred
+    inferred = standardise(frame, StandardiseOptions(default_country="DE"))
+    assert inferred["country"].tolist()[4] == "SH"  # Ascension is part of Saint Helena's ISO code
+
+
 @pytest.mark.parametrize(
     "key, values",
     [

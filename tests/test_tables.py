@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from crmmigrate.errors import InputError
-from crmmigrate.tables import neutralise_formulas, read_table, write_table, write_text
+from crmmigrate.tables import (
+    PLAIN_NUMBER,
+    neutralise_formulas,
+    read_table,
+    restore_formulas,
+    write_table,
+    write_text,
+)
 
 
 def test_formulas_are_neutralised_in_csv(tmp_path: Path) -> None:
@@ -27,6 +37,34 @@ def test_numbers_and_phone_numbers_are_written_as_they_are(tmp_path: Path) -> No
     df = pd.DataFrame({"phone": ["+4930123456", "+49 (0)30 123-456", "-5", "+1.5"]})
     text = write_table(df, tmp_path / "out.csv").read_text(encoding="utf-8")
     assert "'" not in text
+
+
+def test_phone_numbers_with_an_extension_signed_numbers_and_dashes_are_written_as_they_are(
+    tmp_path: Path,
+) -> None:
+    df = pd.DataFrame({"v": ["+1 212 555 0100 x12", "+49 30 1234567 ext. 12", "-1.5e3", "-", "--"]})
+    text = write_table(df, tmp_path / "out.csv").read_text(encoding="utf-8")
+    assert "'" not in text
+
+
+def test_values_with_quotes_of_their_own_round_trip(tmp_path: Path) -> None:
+    """Only the quote the writer added comes off: a value's own quote is data."""
+    values = ["'+4930123456", "'=SUM(1)", "''=1+1", "'", "O'Neil", "'-", "=SUM(1)"]
+    df = pd.DataFrame({"v": values, "'=HYPERLINK(1)": ["x"] * len(values), "'plain": ["y"] * len(values)})
+    path = write_table(df, tmp_path / "out.csv")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[1].startswith("'+4930123456,") and lines[2].startswith("''=SUM(1),")
+    back = read_table(path)
+    assert back["v"].tolist() == values
+    assert list(back.columns) == list(df.columns)
+
+
+@given(st.text(alphabet="'=+-@\t1 x(A", max_size=8))
+def test_every_value_round_trips_and_none_runs_as_a_formula(text: str) -> None:
+    written = neutralise_formulas(pd.DataFrame({"v": [text]}))["v"].iloc[0]
+    runs = written.startswith(("=", "@", "\t", "+", "-")) and not re.fullmatch(PLAIN_NUMBER, written)
+    assert not runs
+    assert restore_formulas(pd.DataFrame({"v": [written]}))["v"].iloc[0] == text
 
 
 def test_column_names_are_guarded_too(tmp_path: Path) -> None:

@@ -33,7 +33,7 @@ from .date import date_order, standardise_dates
 from .email import standardise_emails
 from .name import proper_case, standardise_names
 from .options import StandardiseOptions
-from .phone import standardise_phones
+from .phone import phone_regions, standardise_phones
 from .postal import guess_country, standardise_postal_codes
 from .region import standardise_regions
 from .text import clean_series
@@ -238,6 +238,7 @@ class _Fields:
 
     def __init__(self, raw: dict[str, pd.Series], clean: dict[str, pd.Series]) -> None:
         self.hygiene = {f: (clean[f].notna() & (clean[f] != raw[f].astype(object))) for f in FIELDS}
+        self.text = clean  # the input after text hygiene, before any standardiser
         self.value = dict(clean)
         self.status = {f: _hygiene_status(clean[f], self.hygiene[f]) for f in FIELDS}
         self.derived: dict[str, pd.Series] = {}
@@ -306,7 +307,11 @@ def _country_from_postal_code(f: _Fields, options: StandardiseOptions) -> None:
 def _phones(f: _Fields, options: StandardiseOptions, default: str | None) -> None:
     if not options.phone:
         return
-    phones = standardise_phones(f.value["phone"], f.value["country"], default)
+    countries = f.value["country"]
+    if not options.country:  # the column stays as written; the phones still need its country
+        countries = standardise_countries(countries)["value"]
+    regions = phone_regions(countries, f.text["country"])
+    phones = standardise_phones(f.value["phone"], regions, default)
     f.set("phone", phones)
     f.derived["phone_type"] = phones["type"]
     f.derived["phone_timezone"] = phones["timezone"]
