@@ -491,6 +491,11 @@ def _names_of(
     last_v = standardise_name_part(last)[0]
     if full is None:
         return first_v, last_v, " ".join(p for p in (first_v, last_v) if p) or None
+    if first_v and last_v:  # the common export: the full name is the parts ("Anna Berg", "Berg, Anna")
+        composed = f"{first_v} {last_v}"
+        written = fold(" ".join(full.split()))
+        if written in (fold(composed), fold(f"{last_v}, {first_v}")):
+            return first_v, last_v, composed  # what parsing would give, without its cost
     parsed = parse_full_name(full)
     if _agrees(first_v, parsed.first) and _agrees(last_v, parsed.last):
         first_v = first_v or parsed.first
@@ -516,9 +521,15 @@ def _part_status(raw: str | None, value: str | None) -> str:
 def _full_status(raw: str | None, value: str | None) -> str:
     if value is None:
         return Status.MISSING.value if raw is None else Status.INVALID.value
-    if raw is None or parse_full_name(raw).display is None:  # composed from the parts
+    if raw is None:
         return Status.INFERRED.value
-    return Status.VALID.value if value == raw else Status.FIXED.value
+    if value == raw:
+        return Status.VALID.value
+    if fold(" ".join(raw.split())) == fold(value):  # the same name, re-cased: usable as given
+        return Status.FIXED.value
+    if parse_full_name(raw).display is None:  # composed from the parts
+        return Status.INFERRED.value
+    return Status.FIXED.value
 
 
 def _agrees(part: str | None, parsed: str | None) -> bool:
