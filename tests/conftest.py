@@ -124,6 +124,21 @@ def _golden_set(n: int = 6, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame, 
     return golden, xref, lineage
 
 
+def _merged(golden: pd.DataFrame, xref: pd.DataFrame, absorbed: str, survivor: str) -> tuple:
+    """The golden set and cross-reference of a rerun that found `absorbed` to be `survivor`."""
+    xref = xref.assign(customer_id=xref["customer_id"].replace(absorbed, survivor))
+    golden = golden[golden["customer_id"] != absorbed].copy()
+    golden["member_count"] = golden["customer_id"].map(xref["customer_id"].value_counts())
+    return golden, xref
+
+
+@pytest.fixture
+def merged() -> Callable[..., tuple[pd.DataFrame, pd.DataFrame]]:
+    """`merged(golden, xref, absorbed=..., survivor=...)`: a rerun's golden set and cross-reference
+    in which one stored customer was found to be another."""
+    return _merged
+
+
 @pytest.fixture
 def golden_set() -> Callable[..., GoldenSet]:
     """`golden_set(n=6, seed=7)`: golden records, their cross-reference and lineage, for store tests."""

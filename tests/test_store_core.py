@@ -343,22 +343,14 @@ def test_one_legacy_key_on_two_customers_is_refused_before_writing(
         assert store.count_customers() == 0 and len(store.runs()) == 0
 
 
-def _merged(golden: pd.DataFrame, xref: pd.DataFrame, absorbed: str, survivor: str) -> tuple:
-    """The golden set and cross-reference of a rerun that found `absorbed` to be `survivor`."""
-    xref = xref.assign(customer_id=xref["customer_id"].replace(absorbed, survivor))
-    golden = golden[golden["customer_id"] != absorbed].copy()
-    golden["member_count"] = golden["customer_id"].map(xref["customer_id"].value_counts())
-    return golden, xref
-
-
 def test_a_merge_retires_the_absorbed_customer_as_an_alias_of_the_survivor(
-    store_url: str, golden_set: GoldenSetFactory
+    store_url: str, golden_set: GoldenSetFactory, merged: Callable[..., tuple]
 ) -> None:
     golden, xref, lineage = golden_set()
     with open_store(store_url) as store:
         store.load(golden, xref, lineage, run_id="run-1")
-        merged, moved = _merged(golden, xref, absorbed="C00001", survivor="C00000")
-        result = store.load(merged, moved, lineage[lineage["customer_id"] != "C00001"], run_id="run-2")
+        rerun, moved = merged(golden, xref, absorbed="C00001", survivor="C00000")
+        result = store.load(rerun, moved, lineage[lineage["customer_id"] != "C00001"], run_id="run-2")
 
         assert result.plan.retired == 1
         assert "C00001" not in set(store.read_customers()["customer_id"])
@@ -366,7 +358,7 @@ def test_a_merge_retires_the_absorbed_customer_as_an_alias_of_the_survivor(
         assert store.resolve_ids(["C00001", "C00002"]) == {"C00001": "C00000", "C00002": "C00002"}
         assert "C00001" not in set(store.read_lineage()["customer_id"])
         assert store.integrity() == (0, 0)
-        assert store.load(merged, moved, run_id="run-3").plan.retired == 0  # nothing left to retire
+        assert store.load(rerun, moved, run_id="run-3").plan.retired == 0  # nothing left to retire
 
 
 def test_a_customer_keeping_some_source_rows_is_not_retired(

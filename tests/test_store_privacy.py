@@ -100,15 +100,12 @@ def test_a_forgotten_person_is_scrubbed_from_other_before_images_and_no_rollback
 
 
 def test_forgetting_a_retired_id_forgets_the_customer_it_was_merged_into(
-    store_url: str, golden_set: GoldenSetFactory
+    store_url: str, golden_set: GoldenSetFactory, merged: Callable[..., tuple]
 ) -> None:
     golden, xref, _ = golden_set()
     with open_store(store_url) as store:
         store.load(golden, xref, run_id="run-1")
-        moved = xref.assign(customer_id=xref["customer_id"].replace("C00001", "C00000"))
-        merged = golden[golden["customer_id"] != "C00001"].copy()
-        merged["member_count"] = merged["customer_id"].map(moved["customer_id"].value_counts())
-        store.load(merged, moved, run_id="run-2")
+        store.load(*merged(golden, xref, absorbed="C00001", survivor="C00000"), run_id="run-2")
 
         result = store.forget(customer_id="C00001")  # the id a downstream system still holds
         assert result.customers == 1

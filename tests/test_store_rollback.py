@@ -63,17 +63,15 @@ def test_a_run_that_later_runs_built_on_cannot_be_rolled_back(
 
 
 def test_rolling_back_a_merge_brings_the_retired_customer_and_the_old_lineage_back(
-    store_url: str, golden_set: GoldenSetFactory
+    store_url: str, golden_set: GoldenSetFactory, merged: Callable[..., tuple]
 ) -> None:
     golden, xref, lineage = golden_set()
     with open_store(store_url) as store:
         store.load(golden, xref, lineage, run_id="run-1")
         before = _state(store)
         lineage_before = store.read_lineage().sort_values(["customer_id", "field"]).reset_index(drop=True)
-        moved = xref.assign(customer_id=xref["customer_id"].replace("C00001", "C00000"))
-        merged = golden[golden["customer_id"] != "C00001"].assign(email=None)  # and every email emptied
-        merged["member_count"] = merged["customer_id"].map(moved["customer_id"].value_counts())
-        store.load(merged, moved, lineage.iloc[0:0], run_id="run-2")
+        rerun, moved = merged(golden, xref, absorbed="C00001", survivor="C00000")
+        store.load(rerun.assign(email=None), moved, lineage.iloc[0:0], run_id="run-2")  # emails emptied too
         assert len(store.read_lineage()) == 0 and len(store.read_aliases()) == 1
 
         store.rollback("run-2")

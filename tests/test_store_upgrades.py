@@ -200,15 +200,12 @@ def test_an_upgraded_store_takes_the_next_nightly_load(store_url: str) -> None:
 
 
 def test_a_version_2_store_retires_the_customers_its_merges_left_without_source_rows(
-    store_url: str, golden_set
+    store_url: str, golden_set, merged
 ) -> None:
     golden, xref, _ = golden_set()
     with open_store(store_url) as store:
         store.load(golden, xref, run_id="run-1")
-        moved = xref.assign(customer_id=xref["customer_id"].replace("C00001", "C00000"))
-        merged = golden[golden["customer_id"] != "C00001"].copy()
-        merged["member_count"] = merged["customer_id"].map(moved["customer_id"].value_counts())
-        store.load(merged, moved, run_id="run-2")
+        store.load(*merged(golden, xref, absorbed="C00001", survivor="C00000"), run_id="run-2")
     # As version 2 left it: the absorbed customer still there, no aliases, no lineage history.
     engine = create_engine(normalise_url(store_url))
     with engine.begin() as conn:
