@@ -385,3 +385,16 @@ def test_lineage_of_a_field_that_is_now_empty_is_deleted(
         assert result.plan.counts("golden_lineage").deletes == 1
         assert "C00001" not in set(store.read_lineage()["customer_id"])
         assert len(store.read_lineage()) == len(lineage) - 1
+
+
+def test_a_retired_id_that_comes_back_as_a_customer_is_no_longer_an_alias(
+    store_url: str, golden_set: GoldenSetFactory, merged: Callable[..., tuple]
+) -> None:
+    golden, xref, _ = golden_set()
+    with open_store(store_url) as store:
+        store.load(golden, xref, run_id="run-1")
+        store.load(*merged(golden, xref, absorbed="C00001", survivor="C00000"), run_id="run-2")
+        store.load(golden, xref, run_id="run-3")  # split again: C00001 has its own rows once more
+        assert "C00001" in set(store.read_customers()["customer_id"])
+        assert len(store.read_aliases()) == 0 and store.resolve_ids(["C00001"]) == {"C00001": "C00001"}
+        assert store.integrity() == (0, 0)

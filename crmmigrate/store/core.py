@@ -339,6 +339,8 @@ class Store:
     def resolve_ids(self, customer_ids: Iterable[str]) -> dict[str, str]:
         """Each id as the live customer it is now: itself, or the customer it was merged into."""
         survivor = dict(self.read_aliases().itertuples(index=False))
+        live = set(self._read(tables.customers, ("customer_id",))["customer_id"])
+        survivor = {k: v for k, v in survivor.items() if k not in live}
         out = {}
         for customer_id in customer_ids:
             seen, now = {customer_id}, customer_id

@@ -276,7 +276,10 @@ def plan_diffs(conn: sa.Connection, prepared: Prepared) -> list[TableDiff]:
     retired = read_rows(conn, tables.customers, "customer_id", aliases["customer_id"])
     customers = replace(customers, deletes=retired)
     existing_a = read_rows(conn, tables.customer_aliases, "customer_id", aliases["customer_id"])
-    diffs = [customers, sources, diff(tables.customer_aliases, aliases, existing_a)]
+    # an id this load brings as a customer is live again: it is no longer another customer's alias
+    revived = read_rows(conn, tables.customer_aliases, "customer_id", c["customer_id"])
+    alias_diff = replace(diff(tables.customer_aliases, aliases, existing_a), deletes=revived)
+    diffs = [customers, sources, alias_diff]
     lineage = lineage_diff(conn, prepared, set(aliases["customer_id"]), set(customers.inserts["customer_id"]))
     return [*diffs, *([lineage] if lineage is not None else [])]
 
