@@ -105,7 +105,8 @@ def store_checks(
             Check(
                 "every stored customer has a source row",
                 alone == 0,
-                f"{alone} stored customers without a source row",
+                f"{alone} stored customers without a source row"
+                + (" (loaded without a cross-reference, or by hand)" if alone else ""),
             ),
             Check(
                 "every stored source row has a customer",
