@@ -647,6 +647,18 @@ DOWNSTREAM_OUTPUTS = (
 )
 
 
+def gate_failures(validation_passed: bool, balanced: bool) -> tuple[str, ...]:
+    """Why a run's gate failed, in the words `run` prints after `gate failed:`."""
+    return tuple(
+        what
+        for passed, what in (
+            (validation_passed, "validation found errors"),
+            (balanced, "the reconciliation is not balanced"),
+        )
+        if not passed
+    )
+
+
 def run_facts(config: RunConfig, started: datetime, seconds: float, stages: list[dict]) -> dict[str, Any]:
     """When, how long, with what: for the report (`extra.run`)."""
     from . import __version__
@@ -722,7 +734,7 @@ def _end_early(
             extra={"nothing_to_do": not failures, **({"failures": list(failures)} if failures else {})},
         )
         line.text, line.ok = reconcile_summary(rec), rec.balanced
-    failures = (*failures, *(() if rec.balanced else ("the reconciliation is not balanced",)))
+    failures = (*failures, *gate_failures(True, rec.balanced))
     said = (
         "too many rejected rows (see rejects.csv): nothing was loaded"
         if failures
@@ -867,14 +879,7 @@ def _run_locked(
         line.text, line.ok = reconcile_summary(rec), rec.balanced
 
     messages = () if loaded.result is not None else ("validation failed: nothing was loaded",)
-    failures = tuple(
-        what
-        for passed, what in (
-            (report.passed, "validation found errors"),
-            (rec.balanced, "the reconciliation is not balanced"),
-        )
-        if not passed
-    )
+    failures = gate_failures(report.passed, rec.balanced)
     return RunResult(
         run_id=run_id,
         out_dir=out,

@@ -78,10 +78,7 @@ def to_markdown(rec: Reconciliation) -> str:
         )
     validation = rec.extra.get("validation")
     if isinstance(validation, dict):
-        lines.append(
-            f"Validation: {validation.get('rules', 0)} rules, {validation.get('errors', 0)} errors, "
-            f"{validation.get('warnings', 0)} warnings."
-        )
+        lines.append(f"Validation: {_validation_counts(validation)}")
     failed = [c for c in rec.checks if not c.passed]
     lines.append("")
     lines += [f"- ❌ {_md(c.name)}: {_md(c.detail)}" for c in failed] or [
@@ -195,14 +192,18 @@ def _run(rec: Reconciliation) -> str:
     )
 
 
+def _validation_counts(validation: dict) -> str:
+    return (
+        f"{validation.get('rules', 0)} rules, {validation.get('errors', 0)} errors, "
+        f"{validation.get('warnings', 0)} warnings."
+    )
+
+
 def _validation(rec: Reconciliation) -> str:
     validation = rec.extra.get("validation")
     if not isinstance(validation, dict):
         return ""
-    said = (
-        f"{validation.get('rules', 0)} rules, {validation.get('errors', 0)} errors, "
-        f"{validation.get('warnings', 0)} warnings."
-    )
+    said = _validation_counts(validation)
     failed = [[f["name"], f["severity"], f["failing_rows"]] for f in validation.get("failed", [])]
     table = _table(["failed rule", "severity", "failing rows"], failed, numeric_from=2) if failed else ""
     return f"<h2>Validation</h2><p>{escape(said)} Details: validation.json.</p>{table}"
