@@ -8,7 +8,7 @@ from email_validator import EmailNotValidError, validate_email
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crmmigrate.cleanse.email import standardise_email
+from crmmigrate.cleanse.email import PLACEHOLDER_LOCALS, standardise_email
 
 
 @pytest.mark.parametrize(
@@ -185,6 +185,8 @@ def test_addresses_get_email_validators_verdict_and_normal_form(text: str) -> No
         expected = checked.normalized
     except EmailNotValidError:
         expected = None
+    if expected is not None and expected.rsplit("@", 1)[0].lower() in PLACEHOLDER_LOCALS:
+        expected = None  # none@…, noemail@…: a CRM placeholder, stored as missing
     assert standardise_email(text, fix_typos=False)[0] == expected
 
 
