@@ -172,7 +172,23 @@ def test_dates_typos_swaps_and_distance_any_year_from_1000() -> None:
     )
     comparison = DateComparison("date_of_birth", ("dob",))
     got = level_names(comparison, frame, [(0, 1), (0, 2), (0, 3), (0, 4), (0, 5), (0, 6), (7, 8)])
-    assert got == ["exact", "typo<=1", "typo<=1", "within_days<=31", "within_days<=366", "else", "exact"]
+    assert got == [
+        "exact_day",
+        "typo<=1",
+        "typo<=1",
+        "within_days<=31",
+        "within_days<=366",
+        "else",
+        "exact_day",
+    ]
+
+
+def test_the_same_first_of_january_is_weaker_than_the_same_day() -> None:
+    """A year alone is often stored as 1 January, and so is an unknown birth date: agreeing on it
+    is a level of its own, below agreeing on a real day."""
+    frame = pd.DataFrame({"date_of_birth": ["1850-01-01", "1850-01-01", "1850-01-02", "1850-01-02"]})
+    comparison = DateComparison("date_of_birth", ("dob",))
+    assert level_names(comparison, frame, [(0, 1), (2, 3), (0, 2)]) == ["exact", "exact_day", "typo<=1"]
 
 
 def test_postal_codes_of_one_district_are_a_level_of_their_own() -> None:

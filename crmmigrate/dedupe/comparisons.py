@@ -187,6 +187,7 @@ DERIVED: dict[str, tuple[Callable[[str], Any], Any, Any]] = {
     "digits": (_date_digits, None, object),
     "ydm": (_year_day_month, None, object),
     "days": (_day_number, np.nan, float),
+    "first of january": (lambda v: v[4:] == "-01-01", False, bool),
     "acronym": (_acronym, None, object),
     "numbers": (_house_numbers, None, object),
     "sorted words": (lambda v: " ".join(sorted(v.split())), None, object),
@@ -834,16 +835,23 @@ class IdComparison(Comparison):
 
 @dataclass(frozen=True)
 class DateComparison(Comparison):
-    """Dates (a birth date): exact; a typo (one digit, or day and month swapped); within a month;
-    within a year; else. Any year from 1000 on is compared."""
+    """Dates (a birth date): the same day; the same 1 January (how many systems store a year
+    alone, or an unknown date: weaker evidence than a real day); a typo (one digit, or day and
+    month swapped); within a month; within a year; else. Any year from 1000 on is compared."""
 
     kind: ClassVar[str] = "date"
     DEFAULT_LEVELS: ClassVar[tuple[Level, ...]] = (
+        Level("exact_day"),
         Level("exact"),
         Level("typo", 1),
         Level("within_days", 31),
         Level("within_days", 366),
     )
+
+    def test_exact_day(self, p: Pairs, k: np.ndarray, _: Any) -> np.ndarray:
+        """The same date, and not a 1 January."""
+        column = self.columns[0]
+        return p.same(column, k) & ~p.at(column, k, "first of january")[0]
 
     def test_typo(self, p: Pairs, k: np.ndarray, edits: float) -> np.ndarray:
         column = self.columns[0]
