@@ -169,7 +169,7 @@ def test_an_upgrade_cut_short_midway_carries_on_when_the_store_is_opened_again(s
     _version_1_store(store_url)
     engine = create_engine(normalise_url(store_url))
     with engine.begin() as conn:
-        _set_aside(conn, "customer_sources", "customer_sources_v1")
+        _set_aside(conn, tables.customer_sources, "customer_sources_v1")
         tables.customer_sources.create(conn)
         partial = {"source": "erp", "source_id": "#1", "source_row": 1, "customer_id": "C1"}
         conn.execute(tables.customer_sources.insert().values(**partial))
