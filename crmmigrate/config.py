@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -55,6 +56,69 @@ def rejects_exceed(limit: int | str | None, rejected: int, read: int) -> bool:
     return rejected > limit
 
 
+#: A store's schema and table prefix: lower-case letters, digits and _, from a letter; names that
+#: need no quoting and mean the same on PostgreSQL, on MariaDB/MySQL on any OS, and on SQLite.
+STORE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+MAX_SCHEMA_LENGTH = 63  # PostgreSQL's limit (MariaDB/MySQL: 64)
+MAX_PREFIX_LENGTH = 20  # index names (ix_<prefix>customer_sources_last_run_id) stay within 63
+
+
+def _store_name(value: str | None, what: str, limit: int, example: str) -> str | None:
+    if value is None or value == "" and what == "table_prefix":
+        return value
+    if not STORE_NAME.match(value) or len(value) > limit:
+        raise ValueError(
+            f"{what} must be lower-case letters, digits and _, starting with a letter, at most "
+            f"{limit} characters (e.g. {example}), not {value!r}"
+        )
+    return value
+
+
+class StoreConfig(BaseModel):
+    """Where the store is: its URL, and optionally a schema (a PostgreSQL schema, a MariaDB/MySQL
+    database; created when missing) and a prefix for every table name (`crm_customers`)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    url: str | None = None  # else $CRMMIGRATE_STORE_URL, else sqlite:///crm.db
+    schema_name: str | None = Field(default=None, alias="schema")
+    table_prefix: str = ""
+
+    @field_validator("schema_name")
+    @classmethod
+    def _schema(cls, v: str | None) -> str | None:
+        return _store_name(v, "schema", MAX_SCHEMA_LENGTH, "crm")
+
+    @field_validator("table_prefix")
+    @classmethod
+    def _prefix(cls, v: str) -> str:
+        return _store_name(v, "table_prefix", MAX_PREFIX_LENGTH, "crm_") or ""
+
+    def overridden(
+        self, url: str | None = None, schema: str | None = None, table_prefix: str | None = None
+    ) -> StoreConfig:
+        """The same with the command line's --store, --schema and --table-prefix (where given);
+        a bad name is a ConfigError naming the option."""
+        given = {"url": url, "schema_name": schema, "table_prefix": table_prefix}
+        try:
+            return StoreConfig.model_validate(
+                {**self.model_dump(), **{k: v for k, v in given.items() if v is not None}}
+            )
+        except ValidationError as exc:
+            flags = {"schema_name": "--schema", "table_prefix": "--table-prefix", "url": "--store"}
+            problems = [
+                f"{flags.get(str(e['loc'][0]), e['loc'][0])}: {e['msg'].removeprefix('Value error, ')}"
+                for e in exc.errors()
+            ]
+            raise ConfigError("; ".join(problems), hint="see `crmmigrate COMMAND --help`") from None
+
+    def resolved(self) -> StoreConfig:
+        """The same, with the URL from $CRMMIGRATE_STORE_URL or the default when it has none."""
+        return (
+            self if self.url else self.model_copy(update={"url": os.environ.get(STORE_ENV) or DEFAULT_STORE})
+        )
+
+
 class SourceConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -91,7 +155,7 @@ class RunConfig(BaseModel):
     dedupe: DedupeSettings = Field(default_factory=DedupeSettings)
     survivorship: SurvivorshipSettings = Field(default_factory=SurvivorshipSettings)
     rules: list[str] = Field(default_factory=lambda: ["golden"])
-    store: str | None = None
+    store: StoreConfig | None = None  # a URL, or {url, schema, table_prefix}
     out: str = "out"
     sample: str | int | None = None  # a pilot run: `500` rows or `5%`, stratified by source and country
     max_rejects: int | str | None = None  # over all sources; each source may set its own too
@@ -100,6 +164,11 @@ class RunConfig(BaseModel):
     @classmethod
     def _limit(cls, v: int | str | None) -> int | str | None:
         return _reject_limit(v)
+
+    @field_validator("store", mode="before")
+    @classmethod
+    def _store_url(cls, v: object) -> object:
+        return {"url": v} if isinstance(v, str) else v
 
     #: Directory of the config file; input paths are resolved against it. Not a YAML key.
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
@@ -121,9 +190,15 @@ class RunConfig(BaseModel):
         p = Path(os.path.expanduser(path))
         return p if p.is_absolute() else self.base_dir / p
 
+    def store_config(self) -> StoreConfig:
+        """Where the store is: the config's URL, else $CRMMIGRATE_STORE_URL, else a SQLite file
+        here; with the config's schema and table prefix."""
+        store = StoreConfig(url=self.store) if isinstance(self.store, str) else self.store  # set as text
+        return (store or StoreConfig()).resolved()
+
     def store_url(self) -> str:
         """The store URL: the config's, else $CRMMIGRATE_STORE_URL, else a SQLite file here."""
-        return self.store or os.environ.get(STORE_ENV) or DEFAULT_STORE
+        return str(self.store_config().url)
 
     def source_path(self, source: SourceConfig) -> str:
         """A source's path resolved, leaving SQLAlchemy URLs untouched."""
@@ -131,7 +206,7 @@ class RunConfig(BaseModel):
 
 
 def _known_keys(model: type[BaseModel]) -> list[str]:
-    return [name for name, f in model.model_fields.items() if not f.exclude]
+    return [f.alias or name for name, f in model.model_fields.items() if not f.exclude]
 
 
 def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
@@ -167,7 +242,7 @@ def _describe(err: dict[str, Any]) -> str:
         near = difflib.get_close_matches(key, _known_keys(model), n=1, cutoff=0.5) if model else []
         hint = f" (did you mean {near[0]!r}?)" if near else ""
         return f"{where}: unknown key{hint}"
-    return f"{where}: {err['msg']}"
+    return f"{where}: {err['msg'].removeprefix('Value error, ')}"
 
 
 def parse_config(data: Any, *, base_dir: Path | None = None, text: str = "", file: str = "") -> RunConfig:

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from . import schema
-from .config import RunConfig
+from .config import RunConfig, StoreConfig
 from .errors import EXIT_GATE, EXIT_OK, ConfigError, InputError, OutputError
 from .tables import read_table, write_table, write_text
 
@@ -119,7 +119,7 @@ def extract_all(config: RunConfig, suppressions: pd.DataFrame | None = _UNSET) -
     rejects = pd.concat(reject_parts, ignore_index=True) if reject_parts else _empty(schema.REJECT_COLUMNS)
     extracted = Extracted(staged=staged, rejects=rejects, counts=counts)
     if suppressions is _UNSET:
-        suppressions = load_suppressions(config.store_url())
+        suppressions = load_suppressions(config.store_config())
     return suppress(extracted, suppressions, config.standardise)
 
 
@@ -279,7 +279,7 @@ def standardise_summary(clean: pd.DataFrame) -> str:
 # -- dedupe -----------------------------------------------------------------------------------
 
 
-def load_known_ids(store_url: str, *, store: Store | None = None) -> pd.DataFrame | None:
+def load_known_ids(store_url: str | StoreConfig, *, store: Store | None = None) -> pd.DataFrame | None:
     """The store's cross-reference, so existing customers keep their ids (None for a new store).
     Read from `store` when given (`run` passes the one it holds locked), else from `store_url`."""
     from .store import open_store
@@ -290,7 +290,11 @@ def load_known_ids(store_url: str, *, store: Store | None = None) -> pd.DataFram
 
 
 def adopt_legacy_links(
-    known_ids: pd.DataFrame | None, clean: pd.DataFrame, store_url: str, *, store: Store | None = None
+    known_ids: pd.DataFrame | None,
+    clean: pd.DataFrame,
+    store_url: str | StoreConfig,
+    *,
+    store: Store | None = None,
 ) -> pd.DataFrame | None:
     """A store written before content identities knows keyless rows by row number: carry those
     links over to the rows that still agree with their customer (`dedupe.ids.adopt_row_links`),
@@ -305,7 +309,7 @@ def adopt_legacy_links(
     return adopt_row_links(known_ids, customers, clean)
 
 
-def load_suppressions(store_url: str, *, store: Store | None = None) -> pd.DataFrame:
+def load_suppressions(store_url: str | StoreConfig, *, store: Store | None = None) -> pd.DataFrame:
     """The store's suppression list (digests only); empty for a SQLite store not created yet, so
     `crmmigrate extract` does not create a store as a side effect. Read from `store` when given
     (`run` passes the one it holds locked: it opens, and so creates, the store anyway)."""
@@ -315,7 +319,8 @@ def load_suppressions(store_url: str, *, store: Store | None = None) -> pd.DataF
 
     if store is not None:
         return store.suppressions()
-    parsed = make_url(store_url) if "://" in store_url else None
+    url = store_url if isinstance(store_url, str) else str(store_url.resolved().url)
+    parsed = make_url(url) if "://" in url else None
     if parsed is not None and parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database not in ("", ":memory:") and not Path(database).exists():
@@ -324,7 +329,7 @@ def load_suppressions(store_url: str, *, store: Store | None = None) -> pd.DataF
         return store.suppressions()
 
 
-def load_stored(store_url: str, *, store: Store | None = None) -> Any:
+def load_stored(store_url: str | StoreConfig, *, store: Store | None = None) -> Any:
     """The store's golden records, cross-reference and lineage, for incremental matching."""
     from .dedupe.incremental import Stored
     from .store import open_store
@@ -366,7 +371,7 @@ def dedupe_stage(
     model = _load_model(config.resolve(settings.model)) if settings.model else None
     training = load_decisions(config.resolve(settings.training)) if settings.training else None
     if settings.incremental and stored is _UNSET:
-        stored = load_stored(config.store_url())
+        stored = load_stored(config.store_config())
     if settings.incremental and stored is not None and not stored.empty:
         from .cleanse import standardise
 
@@ -381,7 +386,9 @@ def dedupe_stage(
         )
     else:
         if known_ids is _UNSET:
-            known_ids = adopt_legacy_links(load_known_ids(config.store_url()), clean, config.store_url())
+            known_ids = adopt_legacy_links(
+                load_known_ids(config.store_config()), clean, config.store_config()
+            )
         matched = dedupe(
             clean,
             settings,
@@ -518,7 +525,7 @@ def load_stage(
     from .store import open_store
 
     result = None
-    with nullcontext(store) if store is not None else open_store(config.store_url()) as store:
+    with nullcontext(store) if store is not None else open_store(config.store_config()) as store:
         if gate_open:
             with store.lock():
                 result = store.load(
@@ -784,7 +791,7 @@ def run(
     from .store.ledger import check_run_id
 
     run_id = check_run_id(run_id) if run_id is not None else new_run_id()
-    with open_store(config.store_url()) as store:
+    with open_store(config.store_config()) as store:
         store.lock_owner, store.on_wait = run_id, notify
         if wait_s is not None:
             store.lock_timeout_s = wait_s
@@ -813,9 +820,9 @@ def _run_locked(
 
     progress = timed
     out = out_dir(config)
-    known_ids = load_known_ids(config.store_url(), store=store)
-    stored = load_stored(config.store_url(), store=store) if config.dedupe.incremental else None
-    suppressions = load_suppressions(config.store_url(), store=store)
+    known_ids = load_known_ids(config.store_config(), store=store)
+    stored = load_stored(config.store_config(), store=store) if config.dedupe.incremental else None
+    suppressions = load_suppressions(config.store_config(), store=store)
 
     with _stage(progress, "extract") as line:
         extracted = extract_all(config, suppressions)
@@ -836,7 +843,7 @@ def _run_locked(
         # The staged rows are in staged.parquet; later stages need only the counts and rejects.
         extracted = replace(extracted, staged=extracted.staged.iloc[0:0])
     with _stage(progress, "dedupe") as line:
-        known_ids = adopt_legacy_links(known_ids, clean, config.store_url(), store=store)
+        known_ids = adopt_legacy_links(known_ids, clean, config.store_config(), store=store)
         matched = dedupe_stage(config, clean, out, known_ids, stored)
         data = Golden(matched.golden, matched.xref, matched.lineage)
         line.text = dedupe_summary(matched.golden, matched.xref, matched.review, matched.stats)

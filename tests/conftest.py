@@ -143,3 +143,24 @@ def merged() -> Callable[..., tuple[pd.DataFrame, pd.DataFrame]]:
 def golden_set() -> Callable[..., GoldenSet]:
     """`golden_set(n=6, seed=7)`: golden records, their cross-reference and lineage, for store tests."""
     return _golden_set
+
+
+@pytest.fixture
+def own_schema(request: pytest.FixtureRequest, store_url: str) -> Iterator[str | None]:
+    """A name for a schema (PostgreSQL) or database (MariaDB) that a store configured with it
+    creates, dropped afterwards; None on SQLite, which has no schemas."""
+    backend = sa.engine.make_url(store_url).get_backend_name()
+    if backend == "sqlite":
+        yield None
+        return
+    name = f"crm_own_{uuid.uuid4().hex[:12]}"
+    try:
+        yield name
+    finally:
+        engine = sa.create_engine(normalise_url(store_url))
+        with engine.begin() as conn:
+            if backend == "postgresql":
+                conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+            else:
+                conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
+        engine.dispose()

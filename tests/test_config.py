@@ -178,3 +178,33 @@ def test_rejects_exceed_counts_and_shares() -> None:
     assert rejects_exceed(0, 1, 100) and not rejects_exceed(1, 1, 100)
     assert rejects_exceed("1%", 2, 100) and not rejects_exceed("2%", 2, 100)
     assert not rejects_exceed("0%", 0, 0)
+
+
+def test_the_store_is_a_url_or_a_url_with_a_schema_and_table_prefix(tmp_path: Path) -> None:
+    assert parse_config({"store": "sqlite:///crm.db"}).store_config().url == "sqlite:///crm.db"
+    store = {"url": "postgresql://crm@db/crm", "schema": "crm", "table_prefix": "crm_"}
+    where = parse_config({"store": store}).store_config()
+    assert (where.url, where.schema_name, where.table_prefix) == ("postgresql://crm@db/crm", "crm", "crm_")
+
+
+def test_a_store_without_url_takes_it_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(STORE_ENV, "mysql://crm@db/crm")
+    where = parse_config({"store": {"table_prefix": "crm_"}}).store_config()
+    assert (where.url, where.table_prefix) == ("mysql://crm@db/crm", "crm_")
+
+
+def test_bad_store_names_are_reported_together_with_the_nearest_key() -> None:
+    with pytest.raises(ConfigError) as raised:
+        parse_config({"store": {"url": "sqlite:///x.db", "schema": "CRM-Data", "table_prefx": "crm_"}})
+    message = str(raised.value)
+    assert (
+        "store.schema: schema must be lower-case letters, digits and _" in message and "'CRM-Data'" in message
+    )
+    assert "store.table_prefx: unknown key (did you mean 'table_prefix'?)" in message
+
+
+def test_command_line_store_names_are_checked_too() -> None:
+    where = parse_config({"store": {"url": "sqlite:///x.db", "table_prefix": "crm_"}}).store_config()
+    assert where.overridden(table_prefix="night_").table_prefix == "night_"
+    with pytest.raises(ConfigError, match="--table-prefix: table_prefix must be lower-case"):
+        where.overridden(table_prefix="1st")

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from crmmigrate.cli.app import app
+from crmmigrate.config import StoreConfig
 from crmmigrate.store import open_store
 from crmmigrate.tables import write_table
 
@@ -88,3 +89,23 @@ def test_runs_lists_a_ledger_with_empty_notes_after_a_rollback_and_a_new_run(
     listed = runner.invoke(app, ["runs", "--store", store_url])
     assert listed.exit_code == 0, listed.output
     assert "r1" in listed.output and "r2" in listed.output
+
+
+def test_load_runs_and_rollback_with_a_table_prefix(
+    tmp_path: Path, sqlite_url: str, golden_set: GoldenSetFactory
+) -> None:
+    golden, xref = _files(tmp_path, golden_set)
+    prefix = ["--store", sqlite_url, "--table-prefix", "crm_"]
+    args = ["load", "--in", str(golden), "--xref", str(xref), "--run-id", "r1", *prefix]
+    assert runner.invoke(app, args).exit_code == 0
+    assert "r1" in runner.invoke(app, ["runs", *prefix]).output
+    assert "r1" not in runner.invoke(app, ["runs", "--store", sqlite_url]).output  # another store
+    assert runner.invoke(app, ["rollback", "r1", *prefix]).exit_code == 0
+    with open_store(StoreConfig(url=sqlite_url, table_prefix="crm_")) as store:
+        assert store.runs()["status"].tolist() == ["rolled_back"]
+
+
+def test_a_bad_table_prefix_is_a_usage_error(sqlite_url: str) -> None:
+    result = runner.invoke(app, ["runs", "--store", sqlite_url, "--table-prefix", "CRM-"])
+    assert result.exit_code == 2
+    assert "--table-prefix: table_prefix must be lower-case letters" in result.output

@@ -7,8 +7,10 @@ import json
 from datetime import datetime
 
 import pandas as pd
+import pytest
 import sqlalchemy as sa
 
+from crmmigrate.errors import StoreError
 from crmmigrate.store import open_store, tables
 from crmmigrate.store.engine import create_engine, normalise_url
 from crmmigrate.store.upgrades import _set_aside
@@ -169,7 +171,7 @@ def test_an_upgrade_cut_short_midway_carries_on_when_the_store_is_opened_again(s
     _version_1_store(store_url)
     engine = create_engine(normalise_url(store_url))
     with engine.begin() as conn:
-        _set_aside(conn, "customer_sources", "customer_sources_v1")
+        _set_aside(conn, tables.customer_sources, "customer_sources_v1")
         tables.customer_sources.create(conn)
         partial = {"source": "erp", "source_id": "#1", "source_row": 1, "customer_id": "C1"}
         conn.execute(tables.customer_sources.insert().values(**partial))
@@ -226,3 +228,110 @@ def test_a_version_2_store_retires_the_customers_its_merges_left_without_source_
         store.rollback("run-2")  # the run that moved its rows: undoing it brings the customer back
         assert "C00001" in set(store.read_customers()["customer_id"]) and store.integrity() == (0, 0)
         assert len(store.read_aliases()) == 0
+
+
+def _version_3_customers() -> sa.Table:
+    """`customers` as schema version 3 had it: every field text, custom fields as JSON text."""
+
+    def column(c: sa.Column) -> sa.Column:
+        typed = sa.Text() if c.name == "extra" else sa.String(64) if c.name in tables.COLUMN_TYPES else c.type
+        return sa.Column(
+            c.name, typed, primary_key=c.primary_key, index=c.name in ("household_id", tables.RUN_COLUMN)
+        )
+
+    return sa.Table("customers", sa.MetaData(), *(column(c) for c in tables.customers.columns), **_MYSQL)
+
+
+def _as_version_3(url: str, values: dict[str, dict[str, str | None]]) -> None:
+    """Turn a store back into what version 3 wrote: text dates (here `values`, by customer), naive
+    ledger times on PostgreSQL, and schema version 3."""
+    engine = create_engine(normalise_url(url))
+    with engine.begin() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(sa.select(tables.customers))]
+        for row in rows:
+            row["extra"] = (
+                json.dumps(row["extra"], separators=(",", ":"))
+                if isinstance(row["extra"], dict)
+                else row["extra"]
+            )
+            row.update(
+                {
+                    k: (None if v is None else str(v))
+                    for k, v in row.items()
+                    if k in ("date_of_birth", "created_at", "updated_at")
+                }
+            )
+            row.update(values.get(row["customer_id"], {}))
+        tables.customers.drop(conn)
+        old = _version_3_customers()
+        old.create(conn)
+        conn.execute(old.insert(), rows)
+        if conn.dialect.name == "postgresql":
+            conn.execute(
+                sa.text(
+                    "ALTER TABLE load_runs ALTER COLUMN started TYPE timestamp "
+                    "USING started AT TIME ZONE 'UTC'"
+                )
+            )
+        conn.execute(tables.meta.update().where(tables.meta.c.key == "schema_version").values(value="3"))
+    engine.dispose()
+
+
+def test_a_version_3_store_gets_typed_dates_with_the_same_values(store_url: str, golden_set) -> None:
+    golden, xref, _ = golden_set()
+    golden = golden.assign(created_at="2015-05-15", updated_at="2019-08-02T18:45:00")
+    with open_store(store_url) as store:
+        store.load(golden, xref, run_id="run-1")
+        store.load(golden.assign(updated_at="2020-01-01T10:00:00"), xref, run_id="run-2")
+    # version 3 kept whatever text a load of a hand-made file brought: other ISO spellings too
+    _as_version_3(
+        store_url,
+        {
+            "C00001": {"created_at": "2015-05-15 07:30:00", "updated_at": "2020-01-01T12:00:00+02:00"},
+            "C00002": {"date_of_birth": "1001-07-04", "created_at": ""},
+        },
+    )
+    with open_store(store_url) as store:
+        back = store.read_customers().set_index("customer_id")
+        assert back.loc["C00001", "created_at"] == "2015-05-15T07:30:00"
+        assert back.loc["C00001", "updated_at"] == "2020-01-01T10:00:00"  # the same moment, in UTC
+        assert back.loc["C00002", "date_of_birth"] == "1001-07-04"
+        assert back.loc["C00002", "created_at"] is None
+        assert back.loc["C00000", "date_of_birth"] == "1980-02-29"
+        assert back.loc["C00003", "updated_at"] == "2020-01-01T10:00:00"
+        assert back["loyalty_no"].dropna().tolist() == golden["loyalty_no"].dropna().tolist()
+        store.rollback("run-2")  # before-images written before the upgrade are put back
+        back = store.read_customers().set_index("customer_id")
+        assert back.loc["C00003", "updated_at"] == "2019-08-02T18:45:00"
+        assert store.runs()["status"].tolist() == ["succeeded", "rolled_back"]
+    engine = create_engine(normalise_url(store_url))
+    with engine.connect() as conn:
+        declared = {c["name"]: c["type"] for c in sa.inspect(conn).get_columns("customers")}
+        assert isinstance(declared["date_of_birth"], sa.Date)
+        if conn.dialect.name == "postgresql":
+            assert declared["updated_at"].timezone
+            started = {c["name"]: c["type"] for c in sa.inspect(conn).get_columns("load_runs")}["started"]
+            assert started.timezone
+        version = conn.execute(sa.select(tables.meta.c.value).where(tables.meta.c.key == "schema_version"))
+        assert version.scalar() == str(tables.SCHEMA_VERSION)
+    engine.dispose()
+
+
+def test_an_upgrade_that_meets_a_value_that_is_not_a_date_changes_nothing(store_url: str, golden_set) -> None:
+    golden, xref, _ = golden_set()
+    with open_store(store_url) as store:
+        store.load(golden, xref, run_id="run-1")
+    _as_version_3(
+        store_url, {"C00004": {"date_of_birth": "unknown"}, "C00001": {"created_at": "2015-05-15 07:30"}}
+    )
+    with pytest.raises(
+        StoreError, match=r"1 values of date_of_birth are not a date as YYYY-MM-DD \(customer_id C00004\)"
+    ):
+        open_store(store_url)
+    engine = create_engine(normalise_url(store_url))
+    with engine.connect() as conn:
+        rows = dict(conn.execute(sa.text("SELECT customer_id, created_at FROM customers")).all())
+        assert rows["C00001"] == "2015-05-15 07:30"  # not rewritten either
+        version = conn.execute(sa.select(tables.meta.c.value).where(tables.meta.c.key == "schema_version"))
+        assert version.scalar() == "3"
+    engine.dispose()

@@ -139,3 +139,23 @@ def test_key_names_a_column_of_the_file(tmp_path: Path) -> None:
     (tmp_path / "data.csv").write_text("id,last_name\n1,Berg\n", encoding="utf-8")
     result = runner.invoke(app, ["validate", "--in", str(tmp_path / "data.csv"), "--key", "ID"])
     assert result.exit_code == 2 and "--key 'ID': the file has no such column" in result.output
+
+
+def test_the_audit_reads_a_store_in_its_own_schema_with_typed_dates(
+    tmp_path: Path, store_url: str, own_schema: str | None, golden_set
+) -> None:
+    from crmmigrate.config import StoreConfig
+    from crmmigrate.store import open_store
+
+    golden, xref, _ = golden_set()
+    golden = golden.assign(updated_at="2019-08-02T18:45:00+02:00", date_of_birth="1980-02-29")
+    with open_store(StoreConfig(url=store_url, schema=own_schema, table_prefix="crm_")) as store:
+        store.load(golden, xref, run_id="run-1")
+    report = tmp_path / "audit.json"
+    args = ["validate", "--store", store_url, "--table", "crm_customers", "--rules", "golden"]
+    args += ["--json", str(report), *(["--schema", own_schema] if own_schema else [])]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    rules = {r["name"]: r for r in json.loads(report.read_text())["rules"]}
+    assert rules["birth date not in future"]["unexpected_count"] == 0  # DATE values read as dates
+    assert rules["not stale"]["unexpected_count"] == 6  # and timestamps as times: 2019 is stale

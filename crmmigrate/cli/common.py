@@ -86,13 +86,32 @@ def is_interactive() -> bool:
     return sys.stderr.isatty()
 
 
+#: --schema and --table-prefix, beside --store on every command that opens the store.
+SCHEMA_HELP = "The store's schema (PostgreSQL) or database (MariaDB/MySQL); overrides store.schema."
+PREFIX_HELP = "Prefix of the store's table names, e.g. crm_; overrides store.table_prefix."
+
+
+def schema_option() -> Any:
+    return typer.Option(None, "--schema", help=SCHEMA_HELP)
+
+
+def prefix_option() -> Any:
+    return typer.Option(None, "--table-prefix", help=PREFIX_HELP)
+
+
 def load_run_config(
-    config_path: Path | None, *, store: str | None = None, out: Path | None = None
+    config_path: Path | None,
+    *,
+    store: str | None = None,
+    out: Path | None = None,
+    schema: str | None = None,
+    table_prefix: str | None = None,
 ) -> RunConfig:
-    """The run config (default ./crmmigrate.yml), with --store and --out taking precedence."""
+    """The run config (default ./crmmigrate.yml), with --store, --schema, --table-prefix and
+    --out taking precedence."""
     config = load_config(config_path or Path(DEFAULT_CONFIG))
-    if store:
-        config.store = store
+    if store or schema or table_prefix is not None:
+        config.store = config.store_config().overridden(store, schema, table_prefix)
     if out:
         config.out = str(out)
     return config

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from .common import console, handle_errors, is_interactive
+from .common import console, handle_errors, is_interactive, prefix_option, schema_option
 
 if TYPE_CHECKING:
     from ..store import ForgetResult
@@ -27,6 +27,8 @@ def forget(
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be erased; change nothing."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation on a terminal."),
+    schema: str | None = schema_option(),
+    table_prefix: str | None = prefix_option(),
 ) -> None:
     """Erase a person (right to be forgotten) and keep them out of later runs.
 
@@ -40,13 +42,16 @@ def forget(
     """
     from ..errors import ConfigError, NotFoundError
     from ..store import open_store
-    from ..store.actions import choose_url
+    from ..store.actions import choose_store
 
     if bool(email) == bool(customer_id):
         raise ConfigError(
             "give exactly one of --email or --customer-id", hint="see `crmmigrate forget --help`"
         )
-    with open_store(choose_url(store, str(config_path) if config_path else None)) as opened:
+    where = choose_store(
+        store, str(config_path) if config_path else None, schema=schema, table_prefix=table_prefix
+    )
+    with open_store(where) as opened:
         if not dry_run and not yes and is_interactive():
             preview = opened.forget(email=email, customer_id=customer_id, dry_run=True)
             console.print(_said(preview, dry_run=True))

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from ..errors import GateError
-from .common import console, escape, handle_errors, load_run_config
+from .common import console, escape, handle_errors, load_run_config, prefix_option, schema_option
 
 
 @handle_errors
@@ -30,6 +30,8 @@ def load(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; write nothing."),
     run_id: str | None = typer.Option(None, "--run-id", help="Run id for the ledger (default: a new one)."),
     force: bool = typer.Option(False, "--force", help="With a config: load even if validation failed."),
+    schema: str | None = schema_option(),
+    table_prefix: str | None = prefix_option(),
 ) -> None:
     """Upsert golden records into the CRM store in one transaction, and print the plan.
 
@@ -40,12 +42,17 @@ def load(
 
     Example: crmmigrate load crmmigrate.yml --dry-run
     """
-    from ..store.actions import choose_url, load_files
+    from ..store.actions import choose_store, load_files
 
     if golden is None:
         from ..pipeline import load_stage, new_run_id, out_dir, read_golden, read_validation_passed
 
-        cfg = load_run_config(config_path or (Path(config) if config else None), store=store)
+        cfg = load_run_config(
+            config_path or (Path(config) if config else None),
+            store=store,
+            schema=schema,
+            table_prefix=table_prefix,
+        )
         passed = read_validation_passed(out_dir(cfg))
         if not passed and not force:
             raise GateError(
@@ -63,7 +70,7 @@ def load(
         return
     result = load_files(
         golden,
-        choose_url(store, config),
+        choose_store(store, config, schema=schema, table_prefix=table_prefix),
         xref_path=xref,
         lineage_path=lineage,
         dry_run=dry_run,

@@ -37,7 +37,7 @@ def reconcile(
 
         cfg = load_run_config(config_path, out=out)
         data = read_golden(out_dir(cfg))
-        with open_store(cfg.store_url()) as store:
+        with open_store(cfg.store_config()) as store:
             ids = data.golden["customer_id"] if len(data.golden) else None
             loaded = Loaded(None, store.count_customers(), store.checksum(ids), store.integrity())
         rec = reconcile_stage(

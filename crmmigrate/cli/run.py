@@ -14,7 +14,15 @@ from ..config import DEFAULT_CONFIG
 from ..errors import EXIT_OK, CrmMigrateError, GateError
 from ..pipeline import RunResult, StageEvent, run
 from ..tables import write_text
-from .common import console, err_console, escape, handle_errors, load_run_config
+from .common import (
+    console,
+    err_console,
+    escape,
+    handle_errors,
+    load_run_config,
+    prefix_option,
+    schema_option,
+)
 
 
 def _now() -> str:
@@ -94,6 +102,8 @@ def run_command(
     store: str = typer.Option(
         None, "--store", help="Store URL (overrides the config), e.g. sqlite:///crm.db."
     ),
+    schema: str = schema_option(),
+    table_prefix: str = prefix_option(),
     out: Path = typer.Option(None, "--out", help="Output directory (overrides the config)."),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Compute everything and the load plan; write nothing to the store."
@@ -153,7 +163,7 @@ def run_command(
         show(event)
 
     try:
-        config = load_run_config(config_path, store=store, out=out)
+        config = load_run_config(config_path, store=store, out=out, schema=schema, table_prefix=table_prefix)
         if incremental is not None:
             config.dedupe.incremental = incremental
         options: dict[str, Any] = {

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from .common import console, escape, handle_errors, is_interactive
+from .common import console, escape, handle_errors, is_interactive, prefix_option, schema_option
 
 if TYPE_CHECKING:
     from ..store import LoadPlan
@@ -19,19 +19,21 @@ STORE_HELP = "Store URL; default: the config's, $CRMMIGRATE_STORE_URL, sqlite://
 def runs(
     store: str | None = typer.Option(None, "--store", help=STORE_HELP),
     config: str | None = typer.Option(None, "--config", help="Config file whose `store:` to use."),
+    schema: str | None = schema_option(),
+    table_prefix: str | None = prefix_option(),
 ) -> None:
     """List the loads recorded in the store, oldest first.
 
     Example: crmmigrate runs --store postgresql://crm@db.example.com/crm
     """
-    from ..store.actions import choose_url, list_runs
+    from ..store.actions import choose_store, list_runs
 
     table = Table()
     for column in ("run id", "started", "status", "inserted", "updated", "unchanged", "note"):
         table.add_column(
             column, justify="right" if column in ("inserted", "updated", "unchanged") else "left"
         )
-    for run in list_runs(choose_url(store, config)):
+    for run in list_runs(choose_store(store, config, schema=schema, table_prefix=table_prefix)):
         c = run.customers
         note = ("forced; " if run.forced else "") + run.detail
         table.add_row(
@@ -51,6 +53,8 @@ def rollback(
     config: str | None = typer.Option(None, "--config", help="Config file whose `store:` to use."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be undone; change nothing."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation on a terminal."),
+    schema: str | None = schema_option(),
+    table_prefix: str | None = prefix_option(),
 ) -> None:
     """Restore the store to its state before a run (refused if later runs changed the same records).
 
@@ -58,10 +62,10 @@ def rollback(
 
     Example: crmmigrate rollback 20261123T020000Z-1a2b3c --store sqlite:///crm.db --dry-run
     """
-    from ..store.actions import choose_url
+    from ..store.actions import choose_store
     from ..store.actions import rollback as rollback_run
 
-    url = choose_url(store, config)
+    url = choose_store(store, config, schema=schema, table_prefix=table_prefix)
     if not dry_run and not yes and is_interactive():
         _show_undo(rollback_run(url, run_id, dry_run=True), would=True)
         typer.confirm(f"Roll back run {run_id}?", abort=True)

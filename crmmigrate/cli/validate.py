@@ -24,6 +24,9 @@ def validate_command(
     ),
     xref: Path = typer.Option(None, "--xref", help="Cross-reference file, for xref_points_to_golden rules."),
     table: str = typer.Option("customers", "--table", help="Table to audit with --store."),
+    schema: str = typer.Option(
+        None, "--schema", help="With --store: the schema (PostgreSQL) or database (MariaDB) of --table."
+    ),
     junit: Path = typer.Option(None, "--junit", help="Write JUnit XML here (one test case per rule)."),
     json_out: Path = typer.Option(None, "--json", help="Write every rule and its counts as JSON here."),
     html_out: Path = typer.Option(None, "--html", help="Write a self-contained HTML report here."),
@@ -75,7 +78,9 @@ def validate_command(
     if key is not None and in_path is None:
         raise ConfigError("--key goes with --in FILE", hint="crmmigrate validate --help")
     report = (
-        audit_store(store, refs, table=table) if store else validate_file(in_path, refs, xref=xref, key=key)
+        audit_store(store, refs, table=table, schema=schema)
+        if store
+        else validate_file(in_path, refs, xref=xref, key=key)
     )
     console.print(render_table(report))
     for path in write_outputs(

@@ -6,27 +6,30 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import DEFAULT_CONFIG, DEFAULT_STORE, STORE_ENV, load_config
+from ..config import DEFAULT_CONFIG, StoreConfig, load_config
 from ..tables import read_table
 from .core import LoadResult, open_store
 from .plan import LoadPlan
 
 
-def choose_url(store: str | None, config_path: str | None = None) -> str:
-    """`--store`, else the config's store (which falls back to $CRMMIGRATE_STORE_URL), else SQLite."""
-    if store:
-        return store
+def choose_store(
+    store: str | None,
+    config_path: str | None = None,
+    *,
+    schema: str | None = None,
+    table_prefix: str | None = None,
+) -> StoreConfig:
+    """Where the store is: `--store`, else the config's store (which falls back to
+    $CRMMIGRATE_STORE_URL), else SQLite; the config's schema and table prefix unless `--schema`
+    or `--table-prefix` say otherwise."""
     path = Path(config_path or DEFAULT_CONFIG)
-    if config_path or path.exists():
-        return load_config(path).store_url()
-    import os
-
-    return os.environ.get(STORE_ENV) or DEFAULT_STORE
+    configured = load_config(path).store_config() if config_path or path.exists() else StoreConfig()
+    return configured.overridden(store, schema, table_prefix).resolved()
 
 
 def load_files(
     golden_path: str | Path,
-    url: str,
+    url: str | StoreConfig,
     *,
     xref_path: str | Path | None = None,
     lineage_path: str | Path | None = None,
@@ -59,7 +62,7 @@ def _text(value: object) -> str:
     return "" if value is None or (isinstance(value, float) and value != value) else str(value)
 
 
-def list_runs(url: str) -> tuple[RunInfo, ...]:
+def list_runs(url: str | StoreConfig) -> tuple[RunInfo, ...]:
     with open_store(url) as store:
         frame = store.runs()
     return tuple(
@@ -76,6 +79,6 @@ def list_runs(url: str) -> tuple[RunInfo, ...]:
     )
 
 
-def rollback(url: str, run_id: str, *, dry_run: bool = False) -> LoadPlan:
+def rollback(url: str | StoreConfig, run_id: str, *, dry_run: bool = False) -> LoadPlan:
     with open_store(url) as store:
         return store.rollback(run_id, dry_run=dry_run)

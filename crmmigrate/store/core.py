@@ -15,6 +15,7 @@ from types import TracebackType
 import pandas as pd
 import sqlalchemy as sa
 
+from ..config import StoreConfig
 from ..errors import StoreError
 from . import ledger, tables
 from .engine import check_connection, create_engine, describe, mask_url, normalise_url, scrub
@@ -22,6 +23,7 @@ from .frames import CHECKSUM_COLUMNS, frame_checksum, text_column
 from .lock import Lock, busy_error, lock_for
 from .plan import LoadPlan, TableCounts, plan_diffs, plan_of, prepare, read_rows
 from .privacy import ForgetResult, forget, without_suppressed
+from .values import stored_text
 from .write import apply
 
 DEFAULT_LOCK_TIMEOUT_S = 10.0
@@ -71,6 +73,8 @@ class Store:
 
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
+        #: This store's tables (its prefix and schema), also carried by every connection.
+        self.tables = tables.of(engine)
         self.url = mask_url(engine.url)
         self._lock: Lock | None = None
         self._lock_depth = 0
@@ -104,7 +108,7 @@ class Store:
         `pipeline.run` holds it for the whole run, from before its first read of the store."""
         timeout_s = self.lock_timeout_s if timeout_s is None else timeout_s
         if self._lock_depth == 0:
-            lock = lock_for(self._engine)
+            lock = lock_for(self._engine, self.tables.schema, self.tables.prefix)
             try:
                 got = lock.acquire(0)
                 if not got and timeout_s > 0:
@@ -137,7 +141,7 @@ class Store:
         try:
             with self._engine.connect() as conn:
                 text = conn.execute(
-                    sa.select(tables.meta.c.value).where(tables.meta.c.key == LOCK_HOLDER)
+                    sa.select(self.tables.meta.c.value).where(self.tables.meta.c.key == LOCK_HOLDER)
                 ).scalar()
             holder = json.loads(text) if text else {}
         except (sa.exc.SQLAlchemyError, ValueError):
@@ -161,9 +165,9 @@ class Store:
         """Best effort: a store without its tables yet, or a read-only user, records nothing."""
         try:
             with self._engine.begin() as conn:
-                conn.execute(tables.meta.delete().where(tables.meta.c.key == key))
+                conn.execute(self.tables.meta.delete().where(self.tables.meta.c.key == key))
                 if value is not None:
-                    conn.execute(tables.meta.insert().values(key=key, value=value[:255]))
+                    conn.execute(self.tables.meta.insert().values(key=key, value=value[:255]))
         except sa.exc.SQLAlchemyError:
             pass
 
@@ -186,29 +190,54 @@ class Store:
         if self._schema_version() == tables.SCHEMA_VERSION:
             return
         with self.lock(timeout_s=60):
-            tables.metadata.create_all(self._engine)
+            self._create_schema()
+            self.tables.metadata.create_all(self._engine)
             with self._engine.begin() as conn:
                 version = self._read_version(conn)
                 if version is None:
                     conn.execute(
-                        tables.meta.insert().values(key="schema_version", value=str(tables.SCHEMA_VERSION))
+                        self.tables.meta.insert().values(
+                            key="schema_version", value=str(tables.SCHEMA_VERSION)
+                        )
                     )
                     return
                 for step in range(version, tables.SCHEMA_VERSION):
                     tables.UPGRADES[step](conn)
                 conn.execute(
-                    tables.meta.update()
-                    .where(tables.meta.c.key == "schema_version")
+                    self.tables.meta.update()
+                    .where(self.tables.meta.c.key == "schema_version")
                     .values(value=str(tables.SCHEMA_VERSION))
                 )
 
+    def _create_schema(self) -> None:
+        """The store's own schema (PostgreSQL) or database (MariaDB/MySQL), when it names one."""
+        schema = self.tables.schema
+        if schema is None:
+            return
+        quoted = self._engine.dialect.identifier_preparer.quote_schema(schema)
+        with self._engine.connect() as conn:
+            if sa.inspect(conn).has_schema(schema):
+                return
+        sql = f"CREATE SCHEMA IF NOT EXISTS {quoted}"
+        if self._engine.dialect.name in ("mysql", "mariadb"):
+            sql = f"CREATE DATABASE IF NOT EXISTS {quoted} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+        with self._engine.begin() as conn:
+            conn.execute(sa.text(sql))
+
     def _schema_version(self) -> int | None:
+        t = self.tables
         with self._engine.connect() as conn:
             inspector = sa.inspect(conn)
-            if not inspector.has_table(tables.meta.name):
+            if t.schema is not None and not inspector.has_schema(t.schema):
+                return None
+            if not inspector.has_table(t.meta.name, schema=t.schema):
                 return None
             version = self._read_version(conn)
-            missing = [name for name in tables.metadata.tables if not inspector.has_table(name)]
+            missing = [
+                tables.name_of(table)
+                for table in t.metadata.sorted_tables
+                if not inspector.has_table(table.name, schema=t.schema)
+            ]
         if version is not None and version > tables.SCHEMA_VERSION:
             raise StoreError(
                 f"the store was written by a newer crmmigrate (schema version {version}, "
@@ -226,9 +255,8 @@ class Store:
 
     @staticmethod
     def _read_version(conn: sa.Connection) -> int | None:
-        value = conn.execute(
-            sa.select(tables.meta.c.value).where(tables.meta.c.key == "schema_version")
-        ).scalar()
+        meta = tables.of(conn).meta
+        value = conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
         if value is None:
             return None
         try:
@@ -303,11 +331,11 @@ class Store:
         names = list(columns or tables.data_columns(table))
         with self._engine.connect() as conn:
             rows = conn.execute(sa.select(*(table.c[n] for n in names))).all()
-        return pd.DataFrame([tuple(r) for r in rows], columns=names, dtype=object)
+        return stored_text(pd.DataFrame([tuple(r) for r in rows], columns=names, dtype=object))
 
     def read_customers(self, *, expand_extra: bool = True) -> pd.DataFrame:
         """Every stored customer; custom fields come back as their own columns (from `extra`)."""
-        frame = self._read(tables.customers)
+        frame = self._read(self.tables.customers)
         frame["member_count"] = pd.array(frame["member_count"], dtype="Int64")
         if not expand_extra or not frame["extra"].notna().any():
             return frame.drop(columns="extra") if expand_extra else frame
@@ -321,7 +349,7 @@ class Store:
         the row's number in the file of the run that last wrote it, so two rows of one source can
         share a source_row (e.g. row 1 of two nightly files)."""
         frame = self._read(
-            tables.customer_sources,
+            self.tables.customer_sources,
             ("source", "source_row", "source_key", "customer_id", "match_score", "source_id"),
         )
         frame["source_row"] = pd.array(frame["source_row"], dtype="Int64")
@@ -329,17 +357,17 @@ class Store:
         return frame
 
     def read_lineage(self) -> pd.DataFrame:
-        return self._read(tables.golden_lineage)
+        return self._read(self.tables.golden_lineage)
 
     def read_aliases(self) -> pd.DataFrame:
         """customer_id, survivor_id of every customer a merge retired (survivor_id may itself be
         retired later: `resolve_ids` follows the chain)."""
-        return self._read(tables.customer_aliases, ("customer_id", "survivor_id"))
+        return self._read(self.tables.customer_aliases, ("customer_id", "survivor_id"))
 
     def resolve_ids(self, customer_ids: Iterable[str]) -> dict[str, str]:
         """Each id as the live customer it is now: itself, or the customer it was merged into."""
         survivor = dict(self.read_aliases().itertuples(index=False))
-        live = set(self._read(tables.customers, ("customer_id",))["customer_id"])
+        live = set(self._read(self.tables.customers, ("customer_id",))["customer_id"])
         survivor = {k: v for k, v in survivor.items() if k not in live}
         out = {}
         for customer_id in customer_ids:
@@ -353,7 +381,7 @@ class Store:
     def integrity(self) -> tuple[int, int]:
         """(customers without a source row, source rows whose customer is not stored): both 0 in a
         store that only crmmigrate loads wrote, from cross-references."""
-        c, x = tables.customers, tables.customer_sources
+        c, x = self.tables.customers, self.tables.customer_sources
         with self._engine.connect() as conn:
             alone = conn.execute(
                 sa.select(sa.func.count())
@@ -369,17 +397,19 @@ class Store:
 
     def count_customers(self) -> int:
         with self._engine.connect() as conn:
-            return int(conn.execute(sa.select(sa.func.count()).select_from(tables.customers)).scalar_one())
+            return int(
+                conn.execute(sa.select(sa.func.count()).select_from(self.tables.customers)).scalar_one()
+            )
 
     def checksum(self, customer_ids: Iterable[str] | None = None) -> str:
         """The golden checksum of the stored customers (all, or only `customer_ids`): equal to
         `golden_checksum(golden)` when the store holds exactly that golden set's values."""
         if customer_ids is None:
-            frame = self._read(tables.customers, CHECKSUM_COLUMNS)
+            frame = self._read(self.tables.customers, CHECKSUM_COLUMNS)
         else:
             with self._engine.connect() as conn:
                 frame = read_rows(
-                    conn, tables.customers, "customer_id", pd.Series(list(customer_ids), dtype=object)
+                    conn, self.tables.customers, "customer_id", pd.Series(list(customer_ids), dtype=object)
                 )
         frame = pd.DataFrame({c: text_column(frame[c]) for c in CHECKSUM_COLUMNS})
         return frame_checksum(frame)
@@ -410,7 +440,7 @@ class Store:
 
     def suppressions(self) -> pd.DataFrame:
         """kind, value_hash of every suppressed identifier (see `privacy.suppressed_mask`)."""
-        return self._read(tables.suppressions, ("kind", "value_hash"))
+        return self._read(self.tables.suppressions, ("kind", "value_hash"))
 
     def rollback(self, run_id: str, *, dry_run: bool = False) -> LoadPlan:
         """Undo a run (see `rollback.rollback_run`); a dry run counts the same and changes nothing."""
@@ -428,10 +458,19 @@ def _loads(text: str) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def open_store(url: str) -> Store:
-    """Connect to the store at `url` (any SQLAlchemy URL), creating or upgrading its tables."""
-    parsed = normalise_url(url)
-    engine = create_engine(parsed)
+def open_store(store: str | StoreConfig) -> Store:
+    """Connect to the store at a URL (any SQLAlchemy URL), or where a `StoreConfig` says (its URL,
+    schema and table prefix), creating or upgrading its tables."""
+    where = (StoreConfig(url=store) if isinstance(store, str) else store).resolved()
+    parsed = normalise_url(str(where.url))
+    if where.schema_name and parsed.get_backend_name() == "sqlite":
+        raise StoreError(
+            f"a SQLite store has no schemas (schema: {where.schema_name})",
+            hint="leave `schema` out for SQLite; `table_prefix` names its tables apart",
+        )
+    engine = create_engine(parsed).execution_options(
+        **{tables.OPTION: tables.define(where.table_prefix, where.schema_name)}
+    )
     try:
         check_connection(engine)
         store = Store(engine)

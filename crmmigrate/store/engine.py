@@ -128,7 +128,21 @@ def create_engine(url: URL) -> sa.Engine:
         ) from exc
     if url.get_backend_name() == "sqlite":
         _explicit_sqlite_transactions(engine)
+    if url.get_backend_name() == "postgresql":
+        _utc_sessions(engine)
     return engine
+
+
+def _utc_sessions(engine: sa.Engine) -> None:
+    """PostgreSQL reads a time without an offset in the session's zone and shows timestamptz
+    values in it: the store's sessions run in UTC, so the UTC times it holds go in and come back
+    as they are, whatever the server's default zone."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET TIME ZONE 'UTC'")
+        dbapi_connection.commit()
 
 
 def _explicit_sqlite_transactions(engine: sa.Engine) -> None:

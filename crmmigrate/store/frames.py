@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from .. import schema
 from . import tables
+from .values import KINDS, to_text
 
 #: Golden columns that are never custom fields (working columns of earlier stages).
 _INTERNAL = {"member_count", "match_score", "cluster_id", "source", "source_row", "source_key"}
@@ -125,6 +126,8 @@ def customer_frame(golden: pd.DataFrame, xref: pd.DataFrame | None = None) -> pd
             out[column] = _extra(golden, custom_columns(golden))
         elif column in golden.columns:
             out[column] = text_column(golden[column])
+            if column in KINDS:  # dates as the store gives them back (UTC, ISO 8601)
+                out[column] = to_text(out[column], KINDS[column])[0]
         else:
             out[column] = pd.Series([None] * len(golden), index=golden.index, dtype=object)
     return out.reset_index(drop=True)

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 from .. import __version__
 from ..errors import StoreError
+from . import tables
 from .plan import LoadPlan
-from .tables import load_runs
 
 RUNNING, SUCCEEDED, FAILED, ROLLED_BACK = "running", "succeeded", "failed", "rolled_back"
 
@@ -43,6 +43,7 @@ def check_run_id(run_id: str) -> str:
 def start(engine: sa.Engine, run_id: str, *, config_hash: str, forced: bool, note: str = "") -> None:
     """Record the run as running (and any run left running by a killed process as failed)."""
     with engine.begin() as conn:
+        load_runs = tables.of(conn).load_runs
         conn.execute(
             load_runs.update()
             .where(load_runs.c.status == RUNNING)
@@ -70,6 +71,7 @@ def start(engine: sa.Engine, run_id: str, *, config_hash: str, forced: bool, not
 
 
 def finish(conn: sa.Connection, run_id: str, plan: LoadPlan) -> None:
+    load_runs = tables.of(conn).load_runs
     conn.execute(
         load_runs.update()
         .where(load_runs.c.run_id == run_id)
@@ -82,6 +84,7 @@ def fail(engine: sa.Engine, run_id: str, detail: str) -> bool:
     interrupt that came after the commit) is left as succeeded: the ledger says what the store
     holds."""
     with engine.begin() as conn:
+        load_runs = tables.of(conn).load_runs
         changed = conn.execute(
             load_runs.update()
             .where(load_runs.c.run_id == run_id, load_runs.c.status == RUNNING)
@@ -91,6 +94,7 @@ def fail(engine: sa.Engine, run_id: str, detail: str) -> bool:
 
 
 def runs(conn: sa.Connection) -> pd.DataFrame:
+    load_runs = tables.of(conn).load_runs
     columns = [c.name for c in load_runs.columns]
     rows = conn.execute(sa.select(load_runs).order_by(load_runs.c.started, load_runs.c.run_id)).all()
     # object dtype: a NULL stays None (pandas 3 would make a text column of NULLs NaN)

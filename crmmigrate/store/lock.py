@@ -62,17 +62,23 @@ def _release_session_lock(lock: PostgresLock | MySqlLock, sql: str, params: dict
 
 
 class PostgresLock:
-    """A session-level advisory lock keyed on the database and schema (search_path)."""
+    """A session-level advisory lock keyed on the database, the store's schema (its own, or the
+    search_path's) and its table prefix."""
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, schema: str | None = None, prefix: str = "") -> None:
         self._engine = engine
         self._conn: sa.Connection | None = None
         self._key = 0
+        self._schema = schema
+        self._prefix = prefix
 
     def acquire(self, timeout_s: float) -> bool:
         conn = self._engine.connect()
-        where = conn.execute(sa.text("SELECT current_database() || '.' || current_schema()")).scalar()
-        digest = hashlib.sha256(f"crmmigrate:{where}".encode()).digest()
+        where = conn.execute(
+            sa.text("SELECT current_database() || '.' || coalesce(:schema, current_schema())"),
+            {"schema": self._schema},
+        ).scalar()
+        digest = hashlib.sha256(f"crmmigrate:{where}{_scope(self._prefix)}".encode()).digest()
         self._key = int.from_bytes(digest[:8], "big", signed=True)
 
         def try_once() -> bool:
@@ -91,17 +97,19 @@ class PostgresLock:
 
 
 class MySqlLock:
-    """A named `GET_LOCK` per database."""
+    """A named `GET_LOCK` per database (the store's own, or the URL's) and table prefix."""
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, schema: str | None = None, prefix: str = "") -> None:
         self._engine = engine
         self._conn: sa.Connection | None = None
         self._name = ""
+        self._schema = schema
+        self._prefix = prefix
 
     def acquire(self, timeout_s: float) -> bool:
         conn = self._engine.connect()
-        database = conn.execute(sa.text("SELECT DATABASE()")).scalar() or ""
-        name = f"crmmigrate:{database}"
+        database = self._schema or conn.execute(sa.text("SELECT DATABASE()")).scalar() or ""
+        name = f"crmmigrate:{database}{_scope(self._prefix)}"
         self._name = (
             name if len(name) <= 64 else "crmmigrate:" + hashlib.sha256(name.encode()).hexdigest()[:40]
         )
@@ -217,13 +225,19 @@ else:
         fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def lock_for(engine: sa.Engine) -> Lock:
-    """The lock that fits the store's database."""
+def _scope(prefix: str) -> str:
+    """Stores told apart by their table prefix in one schema lock apart (none: as before prefixes)."""
+    return f":{prefix}" if prefix else ""
+
+
+def lock_for(engine: sa.Engine, schema: str | None = None, prefix: str = "") -> Lock:
+    """The lock that fits the store's database. A SQLite file has one lock whatever the prefix
+    of its tables: SQLite lets one writer at a time into a file anyway."""
     backend = engine.url.get_backend_name()
     if backend == "postgresql":
-        return PostgresLock(engine)
+        return PostgresLock(engine, schema, prefix)
     if backend in ("mysql", "mariadb"):
-        return MySqlLock(engine)
+        return MySqlLock(engine, schema, prefix)
     database = engine.url.database
     if (
         backend == "sqlite"

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from ..errors import StoreError
 from . import tables
 from .frames import customer_frame, equal_rows, lineage_frame, xref_frame
+from .values import EXPECTED, KINDS, stored_text, to_text
 
 READ_BATCH = 900  # keys per IN (...) query; below SQLite's oldest variable limit
 
@@ -173,6 +174,7 @@ def _check(
             f"{what} has {int(dup.sum())} rows sharing a key ({', '.join(key)} = {first})",
             hint="keys must be unique in one load",
         )
+    _check_typed(rows, key[0], what)
     for column, limit in tables.text_limits(table).items():
         if column not in rows.columns:
             continue
@@ -194,6 +196,21 @@ def _check(
                 f"({limit} characters), e.g. at {key[0]} {where!r} ({int(too_long.iloc[0])} characters)",
                 column=column,
                 hint="shorten or clean those values before loading",
+            )
+
+
+def _check_typed(rows: pd.DataFrame, key: str, what: str) -> None:
+    """Dates the store's DATE and timestamp columns cannot hold, named before anything is written
+    (the value itself is not shown: a birth date is personal data)."""
+    for column in (c for c in rows.columns if c in KINDS):
+        bad = to_text(rows[column], KINDS[column])[1].to_numpy(dtype=bool)
+        if bad.any():
+            where = ", ".join(repr(k) for k in rows.loc[bad, key].head(3))
+            raise StoreError(
+                f"{what}: {int(bad.sum())} values of {column!r} are not {EXPECTED[KINDS[column]]}, "
+                f"e.g. at {key} {where}",
+                column=column,
+                hint="standardise the file with `crmmigrate standardise`, or correct those values",
             )
 
 
@@ -229,7 +246,7 @@ def read_rows(conn: sa.Connection, table: sa.Table, column: str, values: pd.Seri
 def _frame(rows: list[sa.Row], names: list[str]) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame({n: pd.Series(dtype=object) for n in names})
-    return pd.DataFrame([tuple(r) for r in rows], columns=names, dtype=object)
+    return stored_text(pd.DataFrame([tuple(r) for r in rows], columns=names, dtype=object))
 
 
 def _keys(frame: pd.DataFrame, key: tuple[str, ...]) -> pd.Index:
@@ -267,18 +284,19 @@ def plan_diffs(conn: sa.Connection, prepared: Prepared) -> list[TableDiff]:
     into that one) is retired: its row is deleted, its id kept in `customer_aliases` pointing at
     the survivor. Lineage rows of fields that are now empty, or of retired customers, go too.
     Deleted rows and replaced lineage keep before-images, so a rollback restores them."""
+    t = tables.of(conn)
     c = prepared.customers
-    customers = diff(tables.customers, c, read_rows(conn, tables.customers, "customer_id", c["customer_id"]))
+    customers = diff(t.customers, c, read_rows(conn, t.customers, "customer_id", c["customer_id"]))
     x = prepared.xref
-    existing_x = read_rows(conn, tables.customer_sources, "source", x["source"])
-    sources = diff(tables.customer_sources, x, _numeric_keys(existing_x))
+    existing_x = read_rows(conn, t.customer_sources, "source", x["source"])
+    sources = diff(t.customer_sources, x, _numeric_keys(existing_x))
     aliases = retirements(conn, sources, set(c["customer_id"]))
-    retired = read_rows(conn, tables.customers, "customer_id", aliases["customer_id"])
+    retired = read_rows(conn, t.customers, "customer_id", aliases["customer_id"])
     customers = replace(customers, deletes=retired)
-    existing_a = read_rows(conn, tables.customer_aliases, "customer_id", aliases["customer_id"])
+    existing_a = read_rows(conn, t.customer_aliases, "customer_id", aliases["customer_id"])
     # an id this load brings as a customer is live again: it is no longer another customer's alias
-    revived = read_rows(conn, tables.customer_aliases, "customer_id", c["customer_id"])
-    alias_diff = replace(diff(tables.customer_aliases, aliases, existing_a), deletes=revived)
+    revived = read_rows(conn, t.customer_aliases, "customer_id", c["customer_id"])
+    alias_diff = replace(diff(t.customer_aliases, aliases, existing_a), deletes=revived)
     diffs = [customers, sources, alias_diff]
     lineage = lineage_diff(conn, prepared, set(aliases["customer_id"]), set(customers.inserts["customer_id"]))
     return [*diffs, *([lineage] if lineage is not None else [])]
@@ -297,7 +315,7 @@ def retirements(conn: sa.Connection, sources: TableDiff, loaded: set[str]) -> pd
     moved = moved[(moved["customer_id"] != moved["survivor_id"]) & ~moved["customer_id"].isin(loaded)]
     if not len(moved):
         return pd.DataFrame({"customer_id": pd.Series(dtype=object), "survivor_id": pd.Series(dtype=object)})
-    links = read_rows(conn, tables.customer_sources, "customer_id", moved["customer_id"])
+    links = read_rows(conn, tables.of(conn).customer_sources, "customer_id", moved["customer_id"])
     leaving = _keys(sources.updates, ("source", "source_id"))
     stays = ~_keys(links, ("source", "source_id")).isin(leaving)
     kept = set(links.loc[stays, "customer_id"])
@@ -314,7 +332,7 @@ def lineage_diff(
     """The lineage of the loaded customers as the run gives it: a stored row of a field the run
     gives no lineage for (the value is now empty), or of a retired customer, is deleted. `images`
     holds the whole stored lineage of each stored customer whose lineage changes."""
-    table = tables.golden_lineage
+    table = tables.of(conn).golden_lineage
     if prepared.lineage is None and not retired:
         return None
     new = prepared.lineage if prepared.lineage is not None else _empty(table)
@@ -354,7 +372,7 @@ def _numeric_keys(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def plan_of(diffs: list[TableDiff]) -> LoadPlan:
-    return LoadPlan({d.table.name: d.counts() for d in diffs})
+    return LoadPlan({tables.name_of(d.table): d.counts() for d in diffs})
 
 
 def before_images(rows: pd.DataFrame, key: tuple[str, ...]) -> list[str]:

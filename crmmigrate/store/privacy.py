@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from ..errors import StoreError
 from . import tables
+from .values import stored_text
 from .write import delete_rows
 
 
@@ -109,13 +110,15 @@ def suppressed_mask(
 
 
 def _frame(conn: sa.Connection, query: sa.Select) -> pd.DataFrame:
+    """Rows as object columns, typed customer values (a birth date) as the pipeline's text."""
     result = conn.execute(query)
-    return pd.DataFrame([tuple(r) for r in result], columns=list(result.keys()), dtype=object)
+    return stored_text(pd.DataFrame([tuple(r) for r in result], columns=list(result.keys()), dtype=object))
 
 
 def resolve_alias(conn: sa.Connection, customer_id: str) -> str:
     """The live customer a retired id was merged into (following merges of merges), or the id."""
-    a = tables.customer_aliases
+    t = tables.of(conn)
+    a = t.customer_aliases
     seen = {customer_id}
     while True:
         survivor = conn.execute(sa.select(a.c.survivor_id).where(a.c.customer_id == customer_id)).scalar()
@@ -127,9 +130,10 @@ def resolve_alias(conn: sa.Connection, customer_id: str) -> str:
 
 def forget(conn: sa.Connection, *, email: str | None = None, customer_id: str | None = None) -> ForgetResult:
     """Erase one person (by email or customer id) inside the caller's transaction."""
+    t = tables.of(conn)
     if not email and not customer_id:
         raise StoreError("say whom to forget", hint="give --email or --customer-id")
-    c = tables.customers
+    c = t.customers
     if customer_id:
         customer_id = resolve_alias(conn, customer_id)
     condition = (
@@ -138,37 +142,35 @@ def forget(conn: sa.Connection, *, email: str | None = None, customer_id: str | 
     columns = [c.c.customer_id, *(c.c[name] for name in IDENTITY_COLUMNS)]
     found = _frame(conn, sa.select(*columns).where(condition))
     ids = found["customer_id"].tolist()
-    x = tables.customer_sources
+    x = t.customer_sources
     rows = (
         _frame(conn, sa.select(x.c.source, x.c.source_id, x.c.source_key).where(x.c.customer_id.in_(ids)))
         if ids
         else (pd.DataFrame(columns=["source", "source_id", "source_key"], dtype=object))
     )
-    a = tables.customer_aliases
+    a = t.customer_aliases
     former = (
         _frame(conn, sa.select(a.c.customer_id).where(a.c.survivor_id.in_(ids)))["customer_id"].tolist()
         if ids
         else []
     )
     keys = pd.DataFrame({"customer_id": ids}, dtype=object)
-    for table in (tables.customers, tables.golden_lineage, tables.customer_history, tables.lineage_history):
+    for table in (t.customers, t.golden_lineage, t.customer_history, t.lineage_history):
         delete_rows(conn, table, ["customer_id"], keys)
     delete_rows(conn, a, ["customer_id"], pd.DataFrame({"customer_id": former}, dtype=object))
     delete_rows(
-        conn, tables.customer_history, ["customer_id"], pd.DataFrame({"customer_id": former}, dtype=object)
+        conn, t.customer_history, ["customer_id"], pd.DataFrame({"customer_id": former}, dtype=object)
     )
-    delete_rows(conn, tables.customer_sources, ["source", "source_id"], rows)
-    delete_rows(conn, tables.source_history, ["source", "source_id"], rows)
-    delete_rows(conn, tables.source_history, ["run_id", "source", "source_id"], _former_links(conn, ids))
+    delete_rows(conn, t.customer_sources, ["source", "source_id"], rows)
+    delete_rows(conn, t.source_history, ["source", "source_id"], rows)
+    delete_rows(conn, t.source_history, ["run_id", "source", "source_id"], _former_links(conn, ids))
     _redact_other_images(conn, found, email)
     digests = _suppressions(email, found, rows, [*ids, *former, *([customer_id] if customer_id else [])])
-    existing = set(_frame(conn, sa.select(tables.suppressions.c.value_hash))["value_hash"])
+    existing = set(_frame(conn, sa.select(t.suppressions.c.value_hash))["value_hash"])
     new = [(kind, h) for kind, h in digests if h not in existing]
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     if new:
-        conn.execute(
-            tables.suppressions.insert(), [{"kind": k, "value_hash": h, "added": now} for k, h in new]
-        )
+        conn.execute(t.suppressions.insert(), [{"kind": k, "value_hash": h, "added": now} for k, h in new])
     return ForgetResult(customers=len(ids), source_rows=len(rows), suppressed=len(new))
 
 
@@ -181,6 +183,7 @@ def _redact_other_images(conn: sa.Connection, found: pd.DataFrame, email: str | 
     phone into someone else's record, and a later split left it in that record's before-image):
     the person's values are cleared from them, and their names where both names are theirs, so
     that no rollback can write them back. Returns the images changed."""
+    t = tables.of(conn)
     values: set[str] = {
         str(v) for col in ("email", "phone") for v in found.get(col, []) if isinstance(v, str) and v
     }
@@ -188,7 +191,7 @@ def _redact_other_images(conn: sa.Connection, found: pd.DataFrame, email: str | 
         values.add(email.strip())
     if not values:
         return 0
-    h = tables.customer_history
+    h = t.customer_history
     pattern = sa.or_(*(h.c.before_image.contains(v, autoescape=True) for v in values))
     rows = conn.execute(sa.select(h.c.run_id, h.c.customer_id, h.c.before_image).where(pattern)).all()
     theirs = {
@@ -226,7 +229,8 @@ def _former_links(conn: sa.Connection, ids: list[str]) -> pd.DataFrame:
     theirs: a later run moved it to another customer (or, before schema version 2, overwrote it
     with another row). They hold the person's link, so they go too; the row's key is not
     suppressed, as it belongs to someone else now. LIKE finds candidates, the JSON decides."""
-    h = tables.source_history
+    t = tables.of(conn)
+    h = t.source_history
     found = []
     for customer_id in ids:
         query = sa.select(h.c.run_id, h.c.source, h.c.source_id, h.c.before_image).where(

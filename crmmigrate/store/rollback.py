@@ -24,10 +24,10 @@ from .plan import LoadPlan, TableCounts
 from .privacy import suppressed_mask, suppression_hash
 from .write import bulk_insert, delete_rows
 
-_HISTORY = (
-    (tables.customers, tables.customer_history),
-    (tables.customer_sources, tables.source_history),
-)
+
+def _histories(t: tables.StoreTables) -> tuple[tuple[sa.Table, sa.Table], ...]:
+    """Each table whose updates keep before-images, with the table that keeps them."""
+    return ((t.customers, t.customer_history), (t.customer_sources, t.source_history))
 
 
 class Undo(Exception):
@@ -54,7 +54,8 @@ def rollback_run(engine: sa.Engine, run_id: str, *, dry_run: bool = False) -> Lo
 
 
 def _rollback(conn: sa.Connection, run_id: str) -> LoadPlan:
-    run = conn.execute(sa.select(tables.load_runs).where(tables.load_runs.c.run_id == run_id)).first()
+    t = tables.of(conn)
+    run = conn.execute(sa.select(t.load_runs).where(t.load_runs.c.run_id == run_id)).first()
     if run is None:
         raise StoreError(f"no run {run_id!r} in this store", hint="see `crmmigrate runs` for the run ids")
     if run.status != ledger.SUCCEEDED:
@@ -62,21 +63,21 @@ def _rollback(conn: sa.Connection, run_id: str) -> LoadPlan:
     _refuse_if_depended_on(conn, run_id)
     counts: dict[str, TableCounts] = {}
     inserted_customers = pd.DataFrame({"customer_id": []})
-    for table, history in _HISTORY:
+    for table, history in _histories(t):
         inserted = _inserted_by(conn, table, history, run_id)
         delete_rows(conn, table, _key(table), inserted)
         restored = _restore_updates(conn, table, history, run_id)
-        counts[table.name] = TableCounts(inserts=len(inserted), updates=restored)
-        if table is tables.customers:
+        counts[tables.name_of(table)] = TableCounts(inserts=len(inserted), updates=restored)
+        if table is t.customers:
             inserted_customers = inserted
-    delete_rows(conn, tables.golden_lineage, ["customer_id"], inserted_customers)
+    delete_rows(conn, t.golden_lineage, ["customer_id"], inserted_customers)
     _restore_lineage(conn, run_id)
-    aliases = tables.customer_aliases
+    aliases = t.customer_aliases
     retired = conn.execute(aliases.delete().where(aliases.c[tables.RUN_COLUMN] == run_id)).rowcount
-    counts[aliases.name] = TableCounts(inserts=max(int(retired or 0), 0))
+    counts[tables.name_of(aliases)] = TableCounts(inserts=max(int(retired or 0), 0))
     conn.execute(
-        tables.load_runs.update()
-        .where(tables.load_runs.c.run_id == run_id)
+        t.load_runs.update()
+        .where(t.load_runs.c.run_id == run_id)
         .values(status=ledger.ROLLED_BACK, detail="rolled back with `crmmigrate rollback`")
     )
     return LoadPlan(counts)
@@ -88,9 +89,10 @@ def _key(table: sa.Table) -> list[str]:
 
 def _refuse_if_depended_on(conn: sa.Connection, run_id: str) -> None:
     """Later runs that updated rows this run wrote (their before-images name this run)."""
-    runs = tables.load_runs
+    t = tables.of(conn)
+    runs = t.load_runs
     blocking: set[str] = set()
-    for _, history in _HISTORY:
+    for _, history in _histories(t):
         query = (
             sa.select(history.c.run_id)
             .distinct()
@@ -113,8 +115,9 @@ def _later_writers(conn: sa.Connection, run_id: str) -> set[str]:
     """Other runs that last wrote a row this run has a before-image for. After a load that never
     happens without a before-image naming this run (found above); it does for images converted
     from schema version 1, whose row a later run may have inserted again under its new key."""
+    t = tables.of(conn)
     writers: set[str] = set()
-    for table, history in _HISTORY:
+    for table, history in _histories(t):
         same_row = sa.and_(*(table.c[k] == history.c[k] for k in _key(table)))
         query = (
             sa.select(table.c[tables.RUN_COLUMN])
@@ -162,27 +165,29 @@ def _restore_updates(conn: sa.Connection, table: sa.Table, history: sa.Table, ru
 
 def _restore_lineage(conn: sa.Connection, run_id: str) -> int:
     """Put back the lineage the run replaced, customer by customer; returns the customers."""
-    history = tables.lineage_history
+    t = tables.of(conn)
+    history = t.lineage_history
     images = _frame(
         conn, sa.select(history.c.customer_id, history.c.before_image).where(history.c.run_id == run_id)
     )
     if not len(images):
         return 0
-    delete_rows(conn, tables.golden_lineage, ["customer_id"], images[["customer_id"]])
+    delete_rows(conn, t.golden_lineage, ["customer_id"], images[["customer_id"]])
     rows = [
         (customer_id, field, source, int(row))
         for customer_id, text in zip(images["customer_id"], images["before_image"], strict=True)
         for field, (source, row) in json.loads(text).items()
     ]
-    columns = [c.name for c in tables.golden_lineage.columns]
-    bulk_insert(conn, tables.golden_lineage, pd.DataFrame(rows, columns=columns, dtype=object))
+    columns = [c.name for c in t.golden_lineage.columns]
+    bulk_insert(conn, t.golden_lineage, pd.DataFrame(rows, columns=columns, dtype=object))
     return len(images)
 
 
 def _forgotten(conn: sa.Connection, table: sa.Table, rows: pd.DataFrame) -> pd.Series:
     """Rows a restore must not bring back: a customer erased with `forget` since (by customer
     id or identifiers), or a source row of theirs (by legacy key or customer id)."""
-    suppressions = _frame(conn, sa.select(tables.suppressions.c.kind, tables.suppressions.c.value_hash))
+    t = tables.of(conn)
+    suppressions = _frame(conn, sa.select(t.suppressions.c.kind, t.suppressions.c.value_hash))
     if not len(suppressions) or not len(rows):
         return pd.Series(False, index=rows.index)
     by_kind = suppressions.groupby("kind")["value_hash"].apply(set).to_dict()

@@ -8,6 +8,9 @@ Version 1 -> 2 keys the cross-reference (`customer_sources`) and its before-imag
 
 Version 2 -> 3 retires customers that merges left without source rows (`retire_orphans`).
 
+Version 3 -> 4 gives the dates and custom fields of `customers` their database types
+(`type_columns`).
+
 PostgreSQL and SQLite run all of it in the caller's transaction: it happens entirely or not at
 all. MariaDB/MySQL commit each DDL statement at once, so a step cut short there leaves a table
 half done, and the schema version still 1: the next open runs the step again, and it carries on.
@@ -26,6 +29,7 @@ import sqlalchemy as sa
 from ..errors import StoreError
 from . import tables
 from .frames import source_ids
+from .values import EXPECTED, KINDS, stored_text, to_text
 from .write import bulk_insert
 
 ASIDE = "_v1"
@@ -46,24 +50,25 @@ _V1_COLUMNS = {
 
 def key_sources_by_identity(conn: sa.Connection) -> None:
     """Version 1 -> 2; every row is kept (see `_identities` for rows of one source sharing a key)."""
+    t = tables.of(conn)
     order = _run_order(conn)
-    _rebuild(conn, tables.customer_sources, lambda old: _sources(old, order))
-    _rebuild(conn, tables.source_history, lambda old: _history(conn, old))
+    _rebuild(conn, t.customer_sources, lambda old: _sources(old, order))
+    _rebuild(conn, t.source_history, lambda old: _history(conn, old))
 
 
 def _rebuild(conn: sa.Connection, table: sa.Table, convert: Callable[[pd.DataFrame], pd.DataFrame]) -> None:
     aside = table.name + ASIDE
     inspector = sa.inspect(conn)
-    has_aside = inspector.has_table(aside)
-    exists = inspector.has_table(table.name)
-    columns = {c["name"] for c in inspector.get_columns(table.name)} if exists else set()
+    has_aside = inspector.has_table(aside, schema=table.schema)
+    exists = inspector.has_table(table.name, schema=table.schema)
+    columns = {c["name"] for c in inspector.get_columns(table.name, schema=table.schema)} if exists else set()
     if columns and "source_id" not in columns:
         if has_aside:
             raise StoreError(
                 f"cannot upgrade the store: both {table.name} and {aside} hold version-1 rows",
                 hint="keep the table with the complete data, drop the other, and open the store again",
             )
-        _set_aside(conn, table.name, aside)
+        _set_aside(conn, table, aside)
         table.create(conn)
     elif not has_aside:
         return  # converted already, by a step that stopped before recording the version
@@ -71,7 +76,7 @@ def _rebuild(conn: sa.Connection, table: sa.Table, convert: Callable[[pd.DataFra
         table.create(conn)
     else:
         conn.execute(table.delete())  # a copy cut short (MariaDB): fill the table again
-    old = sa.table(aside, *(sa.column(c) for c in _V1_COLUMNS[table.name]))
+    old = sa.table(aside, *(sa.column(c) for c in _V1_COLUMNS[tables.name_of(table)]), schema=table.schema)
     expected = conn.execute(sa.select(sa.func.count()).select_from(old)).scalar_one()
     for source in conn.execute(sa.select(old.c.source).distinct().order_by(old.c.source)).scalars():
         rows = conn.execute(sa.select(old).where(old.c.source == source)).all()
@@ -83,34 +88,39 @@ def _rebuild(conn: sa.Connection, table: sa.Table, convert: Callable[[pd.DataFra
             f"cannot upgrade the store: {copied} of the {expected} rows of {table.name} were copied",
             hint="nothing was dropped; report this, with the database's log",
         )
-    conn.execute(sa.text(f"DROP TABLE {_quote(conn, aside)}"))
+    conn.execute(sa.text(f"DROP TABLE {_quote(conn, aside, table.schema)}"))
 
 
-def _set_aside(conn: sa.Connection, name: str, aside: str) -> None:
-    """Rename the version-1 table out of the way, and free the names the new table's indexes use
+def _set_aside(conn: sa.Connection, table: sa.Table, aside: str) -> None:
+    """Rename the old table out of the way, and free the names the new table's indexes use
     (index and primary key names are per schema on PostgreSQL and SQLite, per table on MySQL)."""
+    name, schema = table.name, table.schema
     inspector = sa.inspect(conn)
     dialect = conn.dialect.name
     if dialect not in ("mysql", "mariadb"):
-        for index in inspector.get_indexes(name):
-            conn.execute(sa.text(f"DROP INDEX {_quote(conn, index['name'])}"))
-    primary = inspector.get_pk_constraint(name).get("name")
-    conn.execute(sa.text(f"ALTER TABLE {_quote(conn, name)} RENAME TO {_quote(conn, aside)}"))
+        for index in inspector.get_indexes(name, schema=schema):
+            conn.execute(sa.text(f"DROP INDEX {_quote(conn, index['name'], schema)}"))
+    primary = inspector.get_pk_constraint(name, schema=schema).get("name")
+    # the new name: in the same schema (PostgreSQL takes it unqualified; MySQL would move the table)
+    target = _quote(conn, aside, schema if dialect in ("mysql", "mariadb") else None)
+    conn.execute(sa.text(f"ALTER TABLE {_quote(conn, name, schema)} RENAME TO {target}"))
     if dialect == "postgresql" and primary:
         conn.execute(
             sa.text(
-                f"ALTER TABLE {_quote(conn, aside)} RENAME CONSTRAINT {_quote(conn, primary)} "
+                f"ALTER TABLE {_quote(conn, aside, schema)} RENAME CONSTRAINT {_quote(conn, primary)} "
                 f"TO {_quote(conn, aside + '_pkey')}"
             )
         )
 
 
-def _quote(conn: sa.Connection, name: str) -> str:
-    return conn.dialect.identifier_preparer.quote(name)
+def _quote(conn: sa.Connection, name: str, schema: str | None = None) -> str:
+    quote = conn.dialect.identifier_preparer.quote
+    return f"{quote(schema)}.{quote(name)}" if schema else quote(name)
 
 
 def _run_order(conn: sa.Connection) -> dict[str, int]:
-    runs = tables.load_runs
+    t = tables.of(conn)
+    runs = t.load_runs
     query = sa.select(runs.c.run_id).order_by(runs.c.started, runs.c.run_id)
     return {run_id: n for n, run_id in enumerate(conn.execute(query).scalars())}
 
@@ -151,9 +161,10 @@ def _history(conn: sa.Connection, old: pd.DataFrame) -> pd.DataFrame:
     identity its row has now when the run did not change the row's key, else the identity of the
     key in the image (the row a version-1 run overwrote with another source row's link). The
     image gains `source_row`, no longer part of the key, so a rollback restores it."""
+    t = tables.of(conn)
     images = [json.loads(text) for text in old["before_image"]]
     keys = pd.Series([image.get("source_key") for image in images], index=old.index, dtype=object)
-    x = tables.customer_sources
+    x = t.customer_sources
     source = old["source"].iloc[0]
     now = conn.execute(sa.select(x.c.source_row, x.c.source_key, x.c.source_id).where(x.c.source == source))
     current = {int(row): (key, source_id) for row, key, source_id in now}
@@ -178,7 +189,8 @@ def retire_orphans(conn: sa.Connection) -> None:
     retired them, with the customer's before-image, so that rolling that run back restores it. A
     customer without source rows whose rows cannot be traced (loaded without a cross-reference)
     is left as it is."""
-    c, x, h = tables.customers, tables.customer_sources, tables.source_history
+    t = tables.of(conn)
+    c, x, h = t.customers, t.customer_sources, t.source_history
     linked = sa.select(x.c.customer_id).distinct()
     orphans = conn.execute(sa.select(c).where(c.c.customer_id.not_in(linked))).all()
     for orphan in orphans:
@@ -206,8 +218,10 @@ def retire_orphans(conn: sa.Connection) -> None:
 
 
 def _retire(conn: sa.Connection, row: sa.Row, survivor: str, run_id: str) -> None:
-    c, history = tables.customers, tables.customer_history
-    values = {k: v for k, v in row._mapping.items() if k != "customer_id"}
+    t = tables.of(conn)
+    c, history = t.customers, t.customer_history
+    stored = stored_text(pd.DataFrame([dict(row._mapping)], dtype=object)).iloc[0]  # as a load keeps images
+    values = {k: v for k, v in stored.items() if k != "customer_id"}
     known = conn.execute(
         sa.select(history.c.run_id).where(
             history.c.run_id == run_id, history.c.customer_id == row.customer_id
@@ -223,8 +237,158 @@ def _retire(conn: sa.Connection, row: sa.Row, survivor: str, run_id: str) -> Non
             )
         )
     conn.execute(
-        tables.customer_aliases.insert().values(
+        t.customer_aliases.insert().values(
             customer_id=row.customer_id, survivor_id=survivor, **{tables.RUN_COLUMN: run_id}
         )
     )
     conn.execute(c.delete().where(c.c.customer_id == row.customer_id))
+
+
+#: Customers read per batch while the upgrade to typed columns checks their values.
+TYPE_BATCH = 50_000
+#: The typed columns of version 4, as version 3 held them: text.
+_KINDS = dict(KINDS)
+
+
+def type_columns(conn: sa.Connection) -> None:
+    """Version 3 -> 4: dates of birth become DATE, created_at and updated_at UTC timestamps, the
+    custom fields JSON (see `tables`), and on PostgreSQL the ledger's and suppression list's times
+    timestamptz. Every stored value is checked first: one that is not a date (text put in by hand,
+    or by a load of a hand-made file) stops the upgrade, naming the customers, before anything
+    changes. Values in another ISO spelling are rewritten in the pipeline's form, then the columns
+    are converted by the database in one statement (MariaDB: one ALTER TABLE, which is complete or
+    not done at all; a rerun after it skips it). SQLite has no column types to change: its table
+    is rebuilt with the new declarations around the same text."""
+    t = tables.of(conn)
+    c = t.customers
+    declared = {col["name"]: col["type"] for col in sa.inspect(conn).get_columns(c.name, schema=c.schema)}
+    if not isinstance(declared.get("date_of_birth"), sa.Date):
+        _rewrite_canonical(conn, c)
+        dialect = conn.dialect.name
+        if dialect == "postgresql":
+            _alter_postgresql(conn, c)
+        elif dialect in ("mysql", "mariadb"):
+            _alter_mysql(conn, c)
+        else:
+            _rebuild_sqlite(conn, c)
+    if conn.dialect.name == "postgresql":
+        _utc_times(conn, t.load_runs, ("started", "finished"))
+        _utc_times(conn, t.suppressions, ("added",))
+
+
+def _rewrite_canonical(conn: sa.Connection, c: sa.Table) -> None:
+    """Check every stored value of the typed columns; rewrite those in another spelling."""
+    columns = [c.c.customer_id, *(c.c[name] for name in _KINDS)]
+    problems: dict[str, list[str]] = {}
+    counts: dict[str, int] = {}
+    last = None
+    while True:
+        query = sa.select(*columns).order_by(c.c.customer_id).limit(TYPE_BATCH)
+        if last is not None:
+            query = query.where(c.c.customer_id > last)
+        rows = conn.execute(query).all()
+        if not rows:
+            break
+        last = rows[-1][0]
+        frame = pd.DataFrame([tuple(r) for r in rows], columns=[col.name for col in columns], dtype=object)
+        changed = pd.Series(False, index=frame.index)
+        for name, kind in _KINDS.items():
+            text = frame[name].map(lambda v: (v.strip() or None) if isinstance(v, str) else v)
+            canonical, bad = _json_texts(text) if kind == "json" else to_text(text, kind)
+            if bad.any():
+                counts[name] = counts.get(name, 0) + int(bad.sum())
+                problems.setdefault(name, []).extend(frame.loc[bad, "customer_id"].head(5).tolist())
+            differs = ~bad & (canonical.to_numpy(dtype=object) != frame[name].to_numpy(dtype=object))
+            frame[name] = canonical
+            changed |= differs
+        if changed.any() and not problems:
+            update_rows_by_id(conn, c, frame.loc[changed])
+    if problems:
+        detail = "; ".join(
+            f"{counts[name]} values of {name} are not {EXPECTED[_KINDS[name]]} "
+            f"(customer_id {', '.join(ids[:5])})"
+            for name, ids in problems.items()
+        )
+        raise StoreError(
+            f"cannot upgrade the store to typed date columns: {detail}",
+            hint=f"nothing was changed; correct or empty those values in {c.name} "
+            "(e.g. UPDATE ... SET date_of_birth = NULL WHERE customer_id = ...) and open the store again",
+        )
+
+
+def _json_texts(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Canonical JSON of stored custom-field texts, and which are not JSON objects."""
+    out, bad = [], []
+    for value in values:
+        try:
+            parsed = None if value is None else json.loads(value)
+        except ValueError:
+            parsed = value
+        ok = value is None or isinstance(parsed, dict)
+        bad.append(not ok)
+        out.append(
+            json.dumps(parsed, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+            if ok and value is not None
+            else value
+        )
+    return pd.Series(out, index=values.index, dtype=object), pd.Series(bad, index=values.index)
+
+
+def update_rows_by_id(conn: sa.Connection, c: sa.Table, frame: pd.DataFrame) -> None:
+    """Write the rewritten text values back, by customer id."""
+    names = [n for n in frame.columns if n != "customer_id"]
+    query = (
+        c.update()
+        .where(c.c.customer_id == sa.bindparam("key"))
+        .values({n: sa.bindparam(f"v_{n}") for n in names})
+    )
+    records = [
+        {"key": row[0], **{f"v_{n}": v for n, v in zip(names, row[1:], strict=True)}}
+        for row in frame[["customer_id", *names]].itertuples(index=False)
+    ]
+    conn.execute(query, records)
+
+
+def _alter_postgresql(conn: sa.Connection, c: sa.Table) -> None:
+    q = conn.dialect.identifier_preparer.quote
+    using = {
+        "date": "{col}::date",
+        "timestamp": "{col}::timestamp AT TIME ZONE 'UTC'",
+        "json": "{col}::jsonb",
+    }
+    changes = ", ".join(
+        f"ALTER COLUMN {q(name)} TYPE {tables.COLUMN_TYPES[name][1]} USING {using[kind].format(col=q(name))}"
+        for name, kind in _KINDS.items()
+    )
+    conn.execute(sa.text(f"ALTER TABLE {_quote(conn, c.name, c.schema)} {changes}"))
+
+
+def _alter_mysql(conn: sa.Connection, c: sa.Table) -> None:
+    q = conn.dialect.identifier_preparer.quote
+    changes = ", ".join(f"MODIFY {q(name)} {tables.COLUMN_TYPES[name][2]} NULL" for name in _KINDS)
+    conn.execute(sa.text(f"ALTER TABLE {_quote(conn, c.name, c.schema)} {changes}"))
+
+
+def _rebuild_sqlite(conn: sa.Connection, c: sa.Table) -> None:
+    aside = c.name + "_v3"
+    _set_aside(conn, c, aside)
+    c.create(conn)
+    q = conn.dialect.identifier_preparer.quote
+    names = ", ".join(q(col.name) for col in c.columns)
+    conn.execute(sa.text(f"INSERT INTO {q(c.name)} ({names}) SELECT {names} FROM {q(aside)}"))
+    conn.execute(sa.text(f"DROP TABLE {q(aside)}"))
+
+
+def _utc_times(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...]) -> None:
+    """PostgreSQL: the ledger's naive UTC times as timestamptz (a no-op once they are)."""
+    declared = {
+        col["name"]: col["type"] for col in sa.inspect(conn).get_columns(table.name, schema=table.schema)
+    }
+    todo = [name for name in columns if not getattr(declared.get(name), "timezone", False)]
+    if not todo:
+        return
+    q = conn.dialect.identifier_preparer.quote
+    changes = ", ".join(
+        f"ALTER COLUMN {q(n)} TYPE TIMESTAMP WITH TIME ZONE USING {q(n)} AT TIME ZONE 'UTC'" for n in todo
+    )
+    conn.execute(sa.text(f"ALTER TABLE {_quote(conn, table.name, table.schema)} {changes}"))

@@ -35,6 +35,11 @@ def _quote(conn: sa.Connection, name: str) -> str:
     return conn.dialect.identifier_preparer.quote(name)
 
 
+def _table(conn: sa.Connection, table: sa.Table) -> str:
+    """The table's quoted name, with its schema when the store has one."""
+    return conn.dialect.identifier_preparer.format_table(table)
+
+
 def bulk_insert(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
     """Insert every row of `frame` (columns named as in `table`) as fast as the driver allows."""
     if not len(frame):
@@ -46,7 +51,7 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> No
         return
     cols = ", ".join(_quote(conn, c) for c in columns)
     marks = ", ".join([_marker(conn)] * len(columns))
-    sql = f"INSERT INTO {_quote(conn, table.name)} ({cols}) VALUES ({marks})"
+    sql = f"INSERT INTO {_table(conn, table)} ({cols}) VALUES ({marks})"
     for rows in batches:
         conn.exec_driver_sql(sql, rows)
 
@@ -54,7 +59,7 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> No
 def _copy(conn: sa.Connection, table: sa.Table, columns: list[str], rows: Iterable[tuple]) -> None:
     raw = conn.connection.driver_connection
     cols = ", ".join(_quote(conn, c) for c in columns)
-    with raw.cursor() as cursor, cursor.copy(f"COPY {_quote(conn, table.name)} ({cols}) FROM STDIN") as copy:
+    with raw.cursor() as cursor, cursor.copy(f"COPY {_table(conn, table)} ({cols}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
 
@@ -67,7 +72,7 @@ def update_rows(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> No
     values = [c.name for c in table.columns if c.name not in key]
     mark = _marker(conn)
     sets = ", ".join(f"{_quote(conn, c)} = {mark}" for c in values)
-    sql = f"UPDATE {_quote(conn, table.name)} SET {sets} WHERE {_where(conn, key)}"
+    sql = f"UPDATE {_table(conn, table)} SET {sets} WHERE {_where(conn, key)}"
     for start in range(0, len(frame), BATCH):
         conn.exec_driver_sql(sql, _rows(frame.iloc[start : start + BATCH], [*values, *key]))
 
@@ -76,7 +81,7 @@ def delete_rows(conn: sa.Connection, table: sa.Table, key: Sequence[str], frame:
     """DELETE ... WHERE key = ... for every row of `frame`."""
     if not len(frame):
         return
-    sql = f"DELETE FROM {_quote(conn, table.name)} WHERE {_where(conn, key)}"
+    sql = f"DELETE FROM {_table(conn, table)} WHERE {_where(conn, key)}"
     for start in range(0, len(frame), BATCH):
         conn.exec_driver_sql(sql, _rows(frame.iloc[start : start + BATCH], key))
 
@@ -88,11 +93,10 @@ def _where(conn: sa.Connection, key: Sequence[str]) -> str:
 def write_history(conn: sa.Connection, diff: TableDiff, run_id: str) -> None:
     """Before-images of the updated and deleted rows, and the lineage a run replaces, for rollback
     (inserted rows are found by RUN_COLUMN)."""
-    history = {"customers": tables.customer_history, "customer_sources": tables.source_history}.get(
-        diff.table.name
-    )
-    if diff.images is not None and diff.table is tables.golden_lineage:
-        bulk_insert(conn, tables.lineage_history, diff.images.assign(run_id=run_id))
+    t = tables.of(conn)
+    history = {t.customers: t.customer_history, t.customer_sources: t.source_history}.get(diff.table)
+    if diff.images is not None and diff.table is t.golden_lineage:
+        bulk_insert(conn, t.lineage_history, diff.images.assign(run_id=run_id))
     replaced = (
         diff.before if diff.deletes is None else pd.concat([diff.before, diff.deletes], ignore_index=True)
     )
