@@ -17,6 +17,7 @@ from crmmigrate.dedupe.comparisons import (
 from crmmigrate.dedupe.model import (
     MatchModel,
     PairGroup,
+    calibrate_prior,
     expectation_maximisation,
     fit,
     isotonic_m,
@@ -76,6 +77,27 @@ def test_em_cannot_give_a_weak_level_the_match_mass_of_a_strong_one() -> None:
     weights = MatchModel([last], [collapsed], [u], prior=1e-3).weights()[0]
     assert weights[0] >= weights[1] > weights[-1]
     assert weights[0] > 0
+
+
+def test_the_prior_is_the_share_of_pairs_the_evidence_says_match() -> None:
+    """EM said one pair in a hundred matches; the evidence of the compared pairs says 100 sure
+    matches and 10,000 strangers among a million pairs: the prior becomes 1e-4, whatever EM said."""
+    _, _, model, _, _ = fitted()
+    overcounted = MatchModel(model.comparisons, model.m, model.u, prior=0.01, info={})
+    evidence = np.concatenate([np.full(100, 40.0), np.full(10_000, -10.0)])
+    calibrated = calibrate_prior(overcounted, evidence, pair_space=1e6, rows=10_000)
+    assert calibrated.prior == pytest.approx(1e-4, rel=0.01)
+    assert calibrated.info["prior_from_em"] == 0.01
+    assert calibrated.m is overcounted.m and calibrated.u is overcounted.u
+
+
+def test_a_calibrated_prior_is_its_own_fixed_point() -> None:
+    """Undecided pairs count by their probability under the prior itself."""
+    _, _, model, _, _ = fitted()
+    evidence = np.random.default_rng(3).normal(15.0, 8.0, size=5_000)
+    calibrated = calibrate_prior(model, evidence, pair_space=2e6, rows=10_000)
+    expected = (1 / (1 + np.exp2(-(evidence + calibrated.prior_weight)))).sum()
+    assert calibrated.prior * 2e6 == pytest.approx(expected, rel=0.01)
 
 
 def test_convergence_is_reported() -> None:

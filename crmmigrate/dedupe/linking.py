@@ -25,7 +25,18 @@ from .clustering import Edges, cluster, components
 from .comparisons import Comparison, compare, default_comparisons
 from .decisions import resolve
 from .ids import identities, row_aliases
-from .model import MatchModel, PairGroup, Scores, TermFrequencies, fit, labelled_m, score, term_frequencies
+from .model import (
+    MatchModel,
+    PairGroup,
+    Scores,
+    TermFrequencies,
+    calibrate_prior,
+    fit,
+    labelled_m,
+    probability,
+    score,
+    term_frequencies,
+)
 from .prepare import MatchFrame, prepare
 from .settings import DedupeSettings
 
@@ -215,8 +226,9 @@ def link(
     positions = np.int32 if n < 2**31 else np.int64  # at millions of pairs, half the memory
     left, right = candidates.left[wanted].astype(positions), candidates.right[wanted].astype(positions)
     gamma = compare(mf, comparisons, left, right)
+    fitted = model is None
+    pair_space = None
     if model is None:
-        pair_space = None
         if new is not None:
             n_new = int(new.sum())
             pair_space = max(n_new * (n - 1) - n_new * (n_new - 1) / 2, 1.0)
@@ -229,6 +241,11 @@ def link(
     tf = term_frequencies(mf, model)
     scores = score(mf, model, left, right, tf, gamma=gamma, keep_weights=False)
     del gamma
+    if fitted:
+        evidence = scores.total - model.prior_weight
+        model = calibrate_prior(model, evidence, pair_space or max(n * (n - 1) / 2, 1.0), n)
+        total = evidence + model.prior_weight
+        scores = replace(scores, total=total, probability=probability(total))
     scores = replace(scores, gamma=scores.gamma[:0])  # the levels are in the totals now
     if owners is not None:
         accepted = scores.probability >= settings.threshold

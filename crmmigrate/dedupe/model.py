@@ -432,7 +432,7 @@ def fit(
     u_random = [
         trust_u * uc + (1 - trust_u) * default_u(c) for uc, c in zip(u_random, comparisons, strict=False)
     ]
-    prior = float(np.exp2(trust_u * np.log2(prior) + (1 - trust_u) * np.log2(DEFAULT_PRIOR)))
+    prior = blend_prior(prior, n)
     not_converged = [name for name, run in runs.items() if not run["converged"]]
     info = {
         "em_iterations": max((int(r["iterations"]) for r in runs.values()), default=0),
@@ -633,6 +633,46 @@ def pair_weights(
         if weights is not None:
             weights[:, c] = column
     return weights, total
+
+
+#: Fixed-point steps of `calibrate_prior` at most, and the change in bits that ends it sooner.
+PRIOR_STEPS = 100
+PRIOR_TOLERANCE = 1e-3
+
+
+def blend_prior(prior: float, rows: int) -> float:
+    """A prior estimated on `rows` rows, leaning on the built-in one while the rows are few."""
+    trust = min(1.0, rows / TRUST_ROWS)
+    return float(np.exp2(trust * np.log2(prior) + (1 - trust) * np.log2(DEFAULT_PRIOR)))
+
+
+def calibrate_prior(model: MatchModel, evidence: np.ndarray, pair_space: float, rows: int) -> MatchModel:
+    """The model with its prior re-estimated from the full evidence of every compared pair.
+
+    EM's match share comes from each key's pairs scored on the comparisons the key does not
+    already agree on, and it overcounts: at a million rows it expected five times the matches
+    there are, which let namesakes merge. Given m and u, the maximum-likelihood prior solves
+    prior = (sum of the pairs' match probabilities under that prior) / all pairs, pairs never
+    compared counting as non-matches; it is found by fixed-point steps from EM's value.
+    `evidence`: bits per compared pair, the prior left out (term frequencies and the household
+    guard applied); `pair_space`: how many pairs the compared ones were drawn from; `rows`: how
+    many rows they are (few rows lean on the built-in prior, as in `fit`)."""
+    if len(evidence) == 0 or pair_space <= 0:
+        return model
+    weight, steps, change = model.prior_weight, 0, np.inf
+    while change >= PRIOR_TOLERANCE and steps < PRIOR_STEPS:
+        expected = float(probability(evidence + weight).sum())
+        share = float(np.clip(expected / pair_space, 1e-12, 0.5))
+        new_weight = float(np.log2(share / (1 - share)))
+        change, weight, steps = abs(new_weight - weight), new_weight, steps + 1
+    prior = blend_prior(float(1 / (1 + np.exp2(-weight))), rows)
+    info = {
+        **model.info,
+        "prior_from_em": model.prior,
+        "prior_steps": steps,
+        "expected_matching_pairs": prior * pair_space,
+    }
+    return MatchModel(model.comparisons, model.m, model.u, prior, info)
 
 
 def probability(total_bits: np.ndarray) -> np.ndarray:
