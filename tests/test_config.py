@@ -178,3 +178,20 @@ def test_rejects_exceed_counts_and_shares() -> None:
     assert rejects_exceed(0, 1, 100) and not rejects_exceed(1, 1, 100)
     assert rejects_exceed("1%", 2, 100) and not rejects_exceed("2%", 2, 100)
     assert not rejects_exceed("0%", 0, 0)
+
+
+def test_survivorship_rules_and_fields_are_checked_when_the_config_loads(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(
+            {**INLINE, "survivorship": {"default": ["valid_only", "newest"], "fields": {"city": ["latest"]}}},
+            base_dir=tmp_path,
+        )
+    text = str(caught.value)
+    assert "survivorship.default: Value error, unknown rule 'newest'; rules: valid_only, most_recent" in text
+    assert "survivorship.fields: Value error, city: unknown rule 'latest'" in text
+    with pytest.raises(ConfigError, match="survivorship.fields: unknown field 'postcode'; fields: .*postal_code"):
+        parse_config({**INLINE, "survivorship": {"fields": {"postcode": ["longest"]}}}, base_dir=tmp_path)
+    config = parse_config(
+        {**INLINE, "survivorship": {"fields": {"loyalty_no": ["most_frequent"]}}}, base_dir=tmp_path
+    )
+    assert config.survivorship.fields == {"loyalty_no": ["most_frequent"]}
