@@ -189,7 +189,9 @@ def test_survivorship_rules_and_fields_are_checked_when_the_config_loads(tmp_pat
     text = str(caught.value)
     assert "survivorship.default: Value error, unknown rule 'newest'; rules: valid_only, most_recent" in text
     assert "survivorship.fields: Value error, city: unknown rule 'latest'" in text
-    with pytest.raises(ConfigError, match="survivorship.fields: unknown field 'postcode'; fields: .*postal_code"):
+    with pytest.raises(
+        ConfigError, match="survivorship.fields: unknown field 'postcode'; fields: .*postal_code"
+    ):
         parse_config({**INLINE, "survivorship": {"fields": {"postcode": ["longest"]}}}, base_dir=tmp_path)
     config = parse_config(
         {**INLINE, "survivorship": {"fields": {"loyalty_no": ["most_frequent"]}}}, base_dir=tmp_path

@@ -11,10 +11,11 @@ from typing import Any, TextIO
 import typer
 
 from ..config import DEFAULT_CONFIG
-from ..errors import EXIT_OK, CrmMigrateError, GateError
+from ..errors import EXIT_OK, CrmMigrateError, GateError, RunInterrupted
 from ..pipeline import RunResult, StageEvent, run
 from ..tables import write_text
 from .common import console, err_console, escape, handle_errors, load_run_config
+from .stagebars import StageBars
 
 
 def _now() -> str:
@@ -51,7 +52,10 @@ show_stage = stage_printer()
 
 
 def run_summary(
-    result: RunResult | None, stages: list[StageEvent], *, error: CrmMigrateError | None = None
+    result: RunResult | None,
+    stages: list[StageEvent],
+    *,
+    error: CrmMigrateError | RunInterrupted | None = None,
 ) -> dict[str, Any]:
     """The machine-readable summary `--json` writes: run id, exit status, counts per stage, paths."""
     summary: dict[str, Any] = {
@@ -61,7 +65,8 @@ def run_summary(
         ]
     }
     if error is not None:
-        return {"exit_code": error.exit_code, "status": "error", "error": str(error), **summary}
+        status = "interrupted" if isinstance(error, RunInterrupted) else "error"
+        return {"exit_code": error.exit_code, "status": status, "error": str(error), **summary}
     assert result is not None
     rec = result.reconciliation.as_dict()
     out = Path(result.out_dir)
@@ -141,15 +146,20 @@ def run_command(
 
     Example: crmmigrate run nightly.yml --incremental --log-file nightly.log --json run.json
 
-    On a terminal each stage ends with a ✓ or ✗ line; written to a file or a pipe (cron, CI) the
-    lines carry a UTC timestamp and are never wrapped.
+    On a terminal the running stage shows a progress bar (rows or steps done, elapsed time, time
+    left where it can be foretold) and each stage ends with a ✓ or ✗ line; written to a file or a
+    pipe (cron, CI) there are no bars and the lines carry a UTC timestamp, never wrapped. Ctrl-C
+    (exit code 130) says what state the store and the output folder were left in.
     """
     stages: list[StageEvent] = []
     log = log_file.open("a", encoding="utf-8") if log_file is not None else None
     show = stage_printer(quiet=quiet, log=log)
+    bars = StageBars(console) if console.is_terminal and not quiet else None
 
     def progress(event: StageEvent) -> None:
         stages.append(event)
+        if bars is not None:
+            bars.finished(event)
         show(event)
 
     try:
@@ -163,12 +173,12 @@ def run_command(
             "wait_s": wait,
             "notify": lambda message: err_console.print(f"[yellow]{escape(message)}[/]", soft_wrap=True),
         }
-        if console.is_terminal and not quiet:
-            with console.status("running…", spinner="dots"):
-                result = run(config, progress=progress, **options)
+        if bars is not None:
+            with bars:
+                result = run(config, progress=progress, watch=bars.watch, **options)
         else:
             result = run(config, progress=progress, **options)
-    except CrmMigrateError as exc:
+    except (CrmMigrateError, RunInterrupted) as exc:
         if json_out is not None:
             write_text(json_out, json.dumps(run_summary(None, stages, error=exc), indent=2))
         raise

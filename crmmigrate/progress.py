@@ -1,0 +1,23 @@
+"""How far a long piece of work has got: a callback that library functions take as an optional
+`steps=` argument, so that the CLI can draw a progress bar. Without one they do the same work.
+
+A call says where the work stands now (not what was added since the last call): `done` units of
+`total` (None while the total is not known), `step` naming the part running now, `unit` what is
+counted ("rows", or "steps" for work made of unlike parts, where no time left can be foretold).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class Steps(Protocol):
+    def __call__(self, done: int, total: int | None = None, step: str = "", unit: str = "rows") -> None: ...
+
+
+def tell(
+    steps: Steps | None, done: int, total: int | None = None, step: str = "", unit: str = "rows"
+) -> None:
+    """Report to `steps` when there is one."""
+    if steps is not None:
+        steps(done, total, step, unit)
