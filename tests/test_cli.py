@@ -189,7 +189,10 @@ def test_an_interrupted_run_says_what_it_left_and_exits_130(
 
     config = _tiny_run(tmp_path, rule="{name: has rows, check: row_count_between, min: 1}")
     monkeypatch.setattr(pipeline, "dedupe_stage", ctrl_c)
-    result = runner.invoke(app, ["run", str(config), "--json", str(tmp_path / "run.json")])
+    log = tmp_path / "run.log"
+    result = runner.invoke(
+        app, ["run", str(config), "--json", str(tmp_path / "run.json"), "--log-file", str(log)]
+    )
     assert result.exit_code == 130
     output = " ".join(result.output.split())
     assert (
@@ -202,3 +205,5 @@ def test_an_interrupted_run_says_what_it_left_and_exits_130(
     summary = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))
     assert (summary["status"], summary["exit_code"]) == ("interrupted", 130)
     assert summary["error"].startswith("interrupted during dedupe")
+    last = log.read_text(encoding="utf-8").splitlines()[-1]
+    assert last[:4].isdigit() and " ✗ interrupted during dedupe: the store is unchanged;" in last

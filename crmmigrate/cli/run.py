@@ -126,7 +126,9 @@ def run_command(
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the verdict and errors."),
     log_file: Path = typer.Option(
-        None, "--log-file", help="Append each stage's line, with a UTC timestamp, to this file."
+        None,
+        "--log-file",
+        help="Append each stage's line, with a UTC timestamp, to this file (and why a run stopped).",
     ),
     json_out: Path = typer.Option(
         None,
@@ -179,6 +181,9 @@ def run_command(
         else:
             result = run(config, progress=progress, **options)
     except (CrmMigrateError, RunInterrupted) as exc:
+        if log is not None:  # the log says why the run stopped, as the terminal does
+            said = str(exc) if isinstance(exc, RunInterrupted) else f"error: {exc}"
+            log.write(f"{_now()} ✗ {said}\n")
         if json_out is not None:
             write_text(json_out, json.dumps(run_summary(None, stages, error=exc), indent=2))
         raise
