@@ -24,41 +24,13 @@ import pandas as pd
 from . import schema
 from .config import RunConfig
 from .errors import EXIT_GATE, EXIT_OK, ConfigError, InputError, OutputError, RunInterrupted
-from .progress import Steps
+from .progress import Progress, StageEvent, StepEvent, Steps, Watch
 from .tables import read_table, write_table, write_text
 
 if TYPE_CHECKING:
     from .store import Store
 
 COUNTS_FILE = "extract_counts.json"
-
-
-@dataclass(frozen=True)
-class StageEvent:
-    """One finished stage, for progress display: name, a one-line summary, seconds taken."""
-
-    stage: str
-    summary: str
-    seconds: float
-    ok: bool = True  # False when the stage blocked the run (validation errors, load skipped, unbalanced)
-
-
-Progress = Callable[[StageEvent], None]
-
-
-@dataclass(frozen=True)
-class StepEvent:
-    """Where the running stage stands, for a progress bar: `done` of `total` (None while not
-    known) `unit`s, `step` naming the part running now. Each stage starts with `done` 0."""
-
-    stage: str
-    done: int = 0
-    total: int | None = None
-    step: str = ""
-    unit: str = "rows"
-
-
-Watch = Callable[[StepEvent], None]
 
 
 def new_run_id(now: datetime | None = None) -> str:

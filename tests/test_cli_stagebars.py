@@ -6,8 +6,8 @@ from io import StringIO
 
 from rich.console import Console
 
-from crmmigrate.cli.stagebars import StageBars, count_text
-from crmmigrate.pipeline import StageEvent, StepEvent
+from crmmigrate.cli.stagebars import StageBars, count_text, stage_bar
+from crmmigrate.progress import StageEvent, StepEvent
 
 
 def terminal() -> tuple[Console, StringIO]:
@@ -51,3 +51,13 @@ def test_a_finished_stage_gives_way_to_the_next() -> None:
         bars.watch(StepEvent("standardise", 0, 10))
         assert bars.showing == ["standardise"]
     assert "✓ extract" in screen.getvalue()
+
+
+def test_a_stage_command_gets_a_bar_on_a_terminal_and_none_elsewhere() -> None:
+    console, screen = terminal()
+    with stage_bar(console, "dedupe") as steps:
+        assert steps is not None
+        steps(3, 7, "fitting the model", "steps")
+    assert "dedupe" in screen.getvalue() and "3/7 steps" in screen.getvalue()
+    with stage_bar(Console(file=StringIO()), "dedupe") as steps:  # a file or a pipe
+        assert steps is None

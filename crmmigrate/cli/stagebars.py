@@ -4,6 +4,8 @@ total, the time left. A finished stage's bar gives way to its ✓ or ✗ line.""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 
 from rich.console import Console
@@ -20,7 +22,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from ..pipeline import StageEvent, StepEvent
+from ..progress import StageEvent, StepEvent, Steps
 
 
 class _TimeLeft(ProgressColumn):
@@ -101,3 +103,19 @@ class StageBars:
         if self._task is not None:
             self._progress.remove_task(self._task)
             self._task, self._stage = None, ""
+
+
+@contextmanager
+def stage_bar(console: Console, stage: str) -> Iterator[Steps | None]:
+    """A bar for one stage run as its own command (`crmmigrate dedupe CONFIG`): yields the
+    `steps` to pass to the stage's work, or None when the output is not a terminal."""
+    if not console.is_terminal:
+        yield None
+        return
+    with StageBars(console) as bars:
+
+        def steps(done: int, total: int | None = None, step: str = "", unit: str = "rows") -> None:
+            bars.watch(StepEvent(stage, done, total, step, unit))
+
+        steps(0)
+        yield steps
