@@ -76,9 +76,13 @@ def standardise(
     chunks = (staged.iloc[i : i + size] for i in range(0, len(staged), size))
     parts = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=_process_context()) as pool:
-        for part in pool.map(_compute, chunks, [options] * n_chunks, [orders] * n_chunks):
-            parts.append(part)
-            tell(steps, min(len(parts) * size, len(staged)), len(staged))
+        try:
+            for part in pool.map(_compute, chunks, [options] * n_chunks, [orders] * n_chunks):
+                parts.append(part)
+                tell(steps, min(len(parts) * size, len(staged)), len(staged))
+        except BaseException:  # Ctrl-C: wait for the chunks running, not for every chunk queued
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     return _assemble(staged, parts)
 
 
