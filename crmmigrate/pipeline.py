@@ -735,7 +735,7 @@ def interruption(state: _RunState, store: Any) -> RunInterrupted:
         said_out += f"; removed {', '.join(removed)} (an earlier run's, or half written)"
     if committed:
         hint = "reconcile did not finish: `crmmigrate reconcile CONFIG` writes the report of this load"
-    elif state.running in STAGE_OUTPUTS and state.running != "extract" and "extract" in state.finished:
+    elif _can_go_on(state):
         hint = (
             "rerun `crmmigrate run CONFIG`, or go on from this run's files stage by stage, "
             f"starting with `crmmigrate {state.running} CONFIG`"
@@ -743,6 +743,15 @@ def interruption(state: _RunState, store: Any) -> RunInterrupted:
     else:
         hint = "rerun `crmmigrate run CONFIG`: it starts again from the sources"
     return RunInterrupted(f"interrupted {where}: {said_store}; {said_out}", hint=hint)
+
+
+def _can_go_on(state: _RunState) -> bool:
+    """Whether the stage commands can go on from `out/`: every stage before the interrupted one
+    finished in this run (a run ended early after extract skips some: it starts again)."""
+    stages = list(STAGE_OUTPUTS)
+    if state.running not in stages[1:]:
+        return False
+    return all(stage in state.finished for stage in stages[: stages.index(state.running)])
 
 
 def _ledger_status(state: _RunState, store: Any) -> str | None:
