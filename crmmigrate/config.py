@@ -267,16 +267,17 @@ def parse_config(data: Any, *, base_dir: Path | None = None, text: str = "", fil
 
 
 def _check_dedupe_names(config: RunConfig, file: str) -> None:
-    """Every field, comparison and level the dedupe settings name exists: checked before any
-    stage runs. Custom column names come from the sources' mappings; while a mapping cannot be
-    read (its own error comes when the sources are checked), its custom names are not judged."""
-    from .dedupe.settings import name_problems
+    """Every field, comparison and level the dedupe and survivorship settings name exists: checked
+    before any stage runs. Custom column names come from the sources' mappings; while a mapping
+    cannot be read (its own error comes when the sources are checked), its custom names are not
+    judged."""
+    from .dedupe.settings import name_problems, survivorship_problems
     from .errors import CrmMigrateError
     from .mappings import resolve_mapping
     from .schema import FIELDS
 
     settings = config.dedupe
-    if not (settings.compare or settings.blocking or settings.levels):
+    if not (settings.compare or settings.blocking or settings.levels or config.survivorship.fields):
         return
     custom: set[str] = set()
     readable = True
@@ -287,12 +288,12 @@ def _check_dedupe_names(config: RunConfig, file: str) -> None:
             readable = False
             continue
         custom |= {c for c in spec.columns if c not in FIELDS} | set(spec.keep)
-    problems = name_problems(settings, custom)
+    problems = name_problems(settings, custom) + survivorship_problems(config.survivorship, custom)
     if not readable or not config.sources:  # any name may be a custom column: judge levels only
         problems = [p for p in problems if "unknown level" in p]
     if problems:
         raise ConfigError(
-            "invalid dedupe settings:\n  " + "\n  ".join(problems),
+            "invalid dedupe or survivorship settings:\n  " + "\n  ".join(problems),
             file=file or None,
             hint="name canonical fields, or custom columns your mappings declare (keep: or columns:)",
         )

@@ -8,6 +8,8 @@ EXIT_GATE = 1
 EXIT_USAGE = 2
 #: Anything that is not one of ours is a bug: its own code (EX_SOFTWARE), never 1 ("the gate failed").
 EXIT_INTERNAL = 70
+#: Ctrl-C (128 + SIGINT), as shells report it.
+EXIT_INTERRUPTED = 130
 
 
 class CrmMigrateError(Exception):
@@ -79,3 +81,18 @@ class GateError(CrmMigrateError):
     exit code that means "the data did not pass"."""
 
     exit_code = EXIT_GATE
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a run, saying what state it left the store and `out/` in. A KeyboardInterrupt
+    still, so that code catching those catches it; the CLI prints it and exits 130."""
+
+    exit_code = EXIT_INTERRUPTED
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message

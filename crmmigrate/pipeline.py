@@ -12,7 +12,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,26 +23,14 @@ import pandas as pd
 
 from . import schema
 from .config import RunConfig, StoreConfig
-from .errors import EXIT_GATE, EXIT_OK, ConfigError, InputError, OutputError
+from .errors import EXIT_GATE, EXIT_OK, ConfigError, InputError, OutputError, RunInterrupted
+from .progress import Progress, StageEvent, StepEvent, Steps, Watch
 from .tables import read_table, write_table, write_text
 
 if TYPE_CHECKING:
     from .store import Store
 
 COUNTS_FILE = "extract_counts.json"
-
-
-@dataclass(frozen=True)
-class StageEvent:
-    """One finished stage, for progress display: name, a one-line summary, seconds taken."""
-
-    stage: str
-    summary: str
-    seconds: float
-    ok: bool = True  # False when the stage blocked the run (validation errors, load skipped, unbalanced)
-
-
-Progress = Callable[[StageEvent], None]
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -88,9 +76,12 @@ class Extracted:
 _UNSET: Any = object()
 
 
-def extract_all(config: RunConfig, suppressions: pd.DataFrame | None = _UNSET) -> Extracted:
+def extract_all(
+    config: RunConfig, suppressions: pd.DataFrame | None = _UNSET, *, steps: Steps | None = None
+) -> Extracted:
     """Every source through its mapping; all sources are checked before any is read. Rows of people
-    on the store's suppression list (read from the store when not given) are rejected."""
+    on the store's suppression list (read from the store when not given) are rejected. `steps`
+    hears the rows read so far over all sources, and which source is being read."""
     from .extract import check_sources, extract_source
     from .reconcile import SourceCounts
 
@@ -102,8 +93,10 @@ def extract_all(config: RunConfig, suppressions: pd.DataFrame | None = _UNSET) -
     staged_parts: list[pd.DataFrame] = []
     reject_parts: list[pd.DataFrame] = []
     counts: dict[str, Any] = {}
+    read_before = 0
     for source in config.sources:
-        result = extract_source(source, config)
+        result = extract_source(source, config, steps=_offset(steps, read_before))
+        read_before += result.read
         staged_parts.append(result.staged)
         if len(result.rejects):
             reject_parts.append(result.rejects)
@@ -208,6 +201,17 @@ def set_aside(
     )
 
 
+def _offset(steps: Steps | None, before: int) -> Steps | None:
+    """`steps` for one source's rows, counted after the `before` rows of earlier sources."""
+    if steps is None:
+        return None
+
+    def shifted(done: int, total: int | None = None, step: str = "", unit: str = "rows") -> None:
+        steps(before + done, None, step, unit)
+
+    return shifted
+
+
 def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
@@ -253,10 +257,12 @@ def read_extracted(out: Path) -> Extracted:
 # -- standardise ------------------------------------------------------------------------------
 
 
-def standardise_stage(config: RunConfig, staged: pd.DataFrame, out: Path) -> pd.DataFrame:
+def standardise_stage(
+    config: RunConfig, staged: pd.DataFrame, out: Path, *, steps: Steps | None = None
+) -> pd.DataFrame:
     from .cleanse import standardise
 
-    clean = standardise(staged, config.standardise)
+    clean = standardise(staged, config.standardise, steps=steps)
     write_table(clean, out / "clean.parquet")
     return clean
 
@@ -359,6 +365,8 @@ def dedupe_stage(
     out: Path,
     known_ids: pd.DataFrame | None = _UNSET,
     stored: Any = _UNSET,
+    *,
+    steps: Steps | None = None,
 ) -> Any:
     """`known_ids`: the store's cross-reference, read from the store when not given. With
     `dedupe.incremental`, new rows are matched against `stored` (read from the store when not
@@ -383,6 +391,7 @@ def dedupe_stage(
             config.survivorship,
             decisions=decisions,
             model=model,
+            steps=steps,
         )
     else:
         if known_ids is _UNSET:
@@ -397,6 +406,7 @@ def dedupe_stage(
             decisions=decisions,
             model=model,
             training=training,
+            steps=steps,
         )
     write_table(matched.golden, out / "golden.parquet")
     write_table(matched.golden, out / "golden.csv")
@@ -519,6 +529,7 @@ def load_stage(
     dry_run: bool,
     store: Store | None = None,
     note: str = "",
+    steps: Steps | None = None,
 ) -> Loaded:
     """Load into `store` when given (`run` passes the one it holds locked), else into the config's
     store, under its run lock."""
@@ -537,6 +548,7 @@ def load_stage(
                     dry_run=dry_run,
                     forced=forced,
                     note=note,
+                    steps=steps,
                 )
         ids = data.golden["customer_id"] if len(data.golden) else None
         return Loaded(result, store.count_customers(), store.checksum(ids), store.integrity())
@@ -623,20 +635,143 @@ class RunResult:
 
 @dataclass
 class _Line:
-    """What a stage says when it ends: its one-line summary, and whether it blocked the run."""
+    """What a stage says when it ends: its one-line summary, and whether it blocked the run; and
+    where its work stands meanwhile (`steps`, for the stage's library call)."""
 
     text: str = ""
     ok: bool = True
+    steps: Steps | None = None
+
+
+@dataclass
+class _RunState:
+    """How far a run got: an interrupt says from it what the run left in the store and `out/`."""
+
+    run_id: str
+    dry_run: bool
+    out: Path | None = None
+    running: str = ""  # the stage running now
+    finished: list[str] = field(default_factory=list)
 
 
 @contextmanager
-def _stage(progress: Progress | None, name: str) -> Iterator[_Line]:
-    """Times a stage; the body fills in the yielded line."""
+def _stage(
+    progress: Progress | None, name: str, *, watch: Watch | None = None, state: _RunState | None = None
+) -> Iterator[_Line]:
+    """Times a stage; the body fills in the yielded line and passes `line.steps` to its work."""
     started = time.perf_counter()
-    line = _Line()
+    line = _Line(steps=_watching(watch, name))
+    if state is not None:
+        state.running = name
+    if watch is not None:
+        watch(StepEvent(name))
     yield line
+    if state is not None:
+        state.running = ""
+        state.finished.append(name)
     if progress is not None:
         progress(StageEvent(name, line.text, time.perf_counter() - started, line.ok))
+
+
+def _watching(watch: Watch | None, stage: str) -> Steps | None:
+    if watch is None:
+        return None
+
+    def steps(done: int, total: int | None = None, step: str = "", unit: str = "rows") -> None:
+        watch(StepEvent(stage, done, total, step, unit))
+
+    return steps
+
+
+#: The files each stage writes into `out/`, in stage order.
+STAGE_OUTPUTS: dict[str, tuple[str, ...]] = {
+    "extract": ("staged.parquet", "rejects.csv", COUNTS_FILE),
+    "standardise": ("clean.parquet",),
+    "dedupe": (
+        "golden.parquet",
+        "golden.csv",
+        "xref.csv",
+        "review.csv",
+        "golden_lineage.csv",
+        "match_model.json",
+    ),
+    "validate": ("validation.json", "junit.xml", "validation_failures.csv"),
+    "load": (),
+    "reconcile": ("reconciliation.json", "reconciliation.html", "reconciliation.md"),
+}
+#: Never removed: `dedupe.model` may name it as the model to use.
+_KEPT = {"match_model.json"}
+
+
+def interruption(state: _RunState, store: Any) -> RunInterrupted:
+    """What a run interrupted by Ctrl-C leaves: which stage it stopped in, whether the store holds
+    its load (the ledger says, when the load started), which files in `out/` are this run's. The
+    outputs of the interrupted stage and the later ones are removed: they would be an earlier
+    run's, or half written, and a later `crmmigrate load CONFIG` must not take them for this run's."""
+    where = (
+        f"during {state.running}"
+        if state.running
+        else f"after {state.finished[-1]}"
+        if state.finished
+        else "before the first stage"
+    )
+    status = _ledger_status(state, store)
+    committed = status == "succeeded"
+    if committed:
+        said_store = f"the store holds run {state.run_id} (the load committed)"
+    elif status is None:
+        said_store = f"the store may hold run {state.run_id}: see `crmmigrate runs`"
+    elif status:
+        said_store = "the store is unchanged (the load transaction was rolled back)"
+    else:
+        said_store = "the store is unchanged"
+    kept = [name for stage in state.finished for name in STAGE_OUTPUTS.get(stage, ())]
+    removed = []
+    if state.out is not None:
+        kept = [name for name in kept if (state.out / name).exists()]
+        for stage, names in STAGE_OUTPUTS.items():
+            for name in names if stage not in state.finished else ():
+                if name not in _KEPT and (state.out / name).exists():
+                    (state.out / name).unlink()
+                    removed.append(name)
+    out = f"{state.out or 'out'}/"
+    said_out = (
+        f"{out} holds {', '.join(kept)} from this run" if kept else f"{out} holds nothing from this run"
+    )
+    if removed:
+        said_out += f"; removed {', '.join(removed)} (an earlier run's, or half written)"
+    if committed:
+        hint = "reconcile did not finish: `crmmigrate reconcile CONFIG` writes the report of this load"
+    elif _can_go_on(state):
+        hint = (
+            "rerun `crmmigrate run CONFIG`, or go on from this run's files stage by stage, "
+            f"starting with `crmmigrate {state.running} CONFIG`"
+        )
+    else:
+        hint = "rerun `crmmigrate run CONFIG`: it starts again from the sources"
+    return RunInterrupted(f"interrupted {where}: {said_store}; {said_out}", hint=hint)
+
+
+def _can_go_on(state: _RunState) -> bool:
+    """Whether the stage commands can go on from `out/`: every stage before the interrupted one
+    finished in this run (a run ended early after extract skips some: it starts again)."""
+    stages = list(STAGE_OUTPUTS)
+    if state.running not in stages[1:]:
+        return False
+    return all(stage in state.finished for stage in stages[: stages.index(state.running)])
+
+
+def _ledger_status(state: _RunState, store: Any) -> str | None:
+    """This run's status in the store's ledger (`succeeded`, `failed`), "" when its load never
+    started, None when the ledger cannot be read."""
+    if state.dry_run or ("load" not in state.finished and state.running != "load"):
+        return ""
+    try:
+        runs = store.runs()
+    except Exception:  # a store in a bad state after the interrupt: say that we do not know
+        return None
+    mine = runs[runs["run_id"] == state.run_id]
+    return str(mine["status"].iloc[-1]) if len(mine) else ""
 
 
 #: Outputs of the stages after extract: a run with nothing to do removes them, so that no later
@@ -714,7 +849,7 @@ def _end_early(
     run_id: str,
     extracted: Extracted,
     out: Path,
-    progress: Progress | None,
+    stage: Callable[[str], AbstractContextManager[_Line]],
     dry_run: bool,
     failures: tuple[str, ...] = (),
 ) -> RunResult:
@@ -730,7 +865,7 @@ def _end_early(
         pd.DataFrame({c: pd.Series(dtype=object) for c in schema.XREF_COLUMNS}),
         None,
     )
-    with _stage(progress, "reconcile") as line:
+    with stage("reconcile") as line:
         rec = reconcile_stage(
             run_id=run_id,
             extracted=extracted,
@@ -773,10 +908,15 @@ def run(
     sample: str | int | None = None,
     wait_s: float | None = None,
     notify: Callable[[str], None] | None = None,
+    watch: Watch | None = None,
 ) -> RunResult:
     """Run every stage; the result carries the exit code the CLI uses (0 ok, 1 gate failed).
 
     `sample` (`500` rows or `"5%"`) makes a pilot run on a stratified sample of the staged rows.
+    `progress` hears each stage as it ends; `watch` where the running stage stands (StepEvent).
+
+    Ctrl-C raises RunInterrupted (a KeyboardInterrupt) saying what state the store and `out/`
+    are in; the outputs of the interrupted stage and later ones are removed (see `interruption`).
 
     The store's run lock is held for the whole run, dry or not, from before the first read of the
     store: a second run matching against a cross-reference read before this one loaded would give
@@ -791,12 +931,16 @@ def run(
     from .store.ledger import check_run_id
 
     run_id = check_run_id(run_id) if run_id is not None else new_run_id()
+    state = _RunState(run_id, dry_run)
     with open_store(config.store_config()) as store:
         store.lock_owner, store.on_wait = run_id, notify
         if wait_s is not None:
             store.lock_timeout_s = wait_s
-        with store.lock():
-            return _run_locked(config, store, run_id, size, dry_run, force, progress)
+        try:
+            with store.lock():
+                return _run_locked(config, store, run_id, size, dry_run, force, progress, watch, state)
+        except KeyboardInterrupt:
+            raise interruption(state, store) from None
 
 
 def _run_locked(
@@ -807,25 +951,28 @@ def _run_locked(
     dry_run: bool,
     force: bool,
     progress: Progress | None,
+    watch: Watch | None,
+    state: _RunState,
 ) -> RunResult:
     """The stages of `run`, under the store's lock."""
     started, clock = datetime.now(timezone.utc), time.perf_counter()
     timings: list[dict[str, Any]] = []
-    shown = progress
 
     def timed(event: StageEvent) -> None:  # the stage timings go into the report too
         timings.append({"stage": event.stage, "seconds": round(event.seconds, 3), "ok": event.ok})
-        if shown is not None:
-            shown(event)
+        if progress is not None:
+            progress(event)
 
-    progress = timed
-    out = out_dir(config)
+    def stage(name: str) -> AbstractContextManager[_Line]:
+        return _stage(timed, name, watch=watch, state=state)
+
+    out = state.out = out_dir(config)
     known_ids = load_known_ids(config.store_config(), store=store)
     stored = load_stored(config.store_config(), store=store) if config.dedupe.incremental else None
     suppressions = load_suppressions(config.store_config(), store=store)
 
-    with _stage(progress, "extract") as line:
-        extracted = extract_all(config, suppressions)
+    with stage("extract") as line:
+        extracted = extract_all(config, suppressions, steps=line.steps)
         if size is not None:
             extracted = take_sample(extracted, size)
         write_extracted(extracted, out)
@@ -834,26 +981,26 @@ def _run_locked(
         if over:
             line.text, line.ok = f"{line.text}; more rejects than max_rejects allows: run stopped", False
     if over:
-        return _end_early(run_id, extracted, out, progress, dry_run, failures=tuple(over))
+        return _end_early(run_id, extracted, out, stage, dry_run, failures=tuple(over))
     if not any(c.read for c in extracted.counts.values()):
-        return _end_early(run_id, extracted, out, progress, dry_run)
-    with _stage(progress, "standardise") as line:
-        clean = standardise_stage(config, extracted.staged, out)
+        return _end_early(run_id, extracted, out, stage, dry_run)
+    with stage("standardise") as line:
+        clean = standardise_stage(config, extracted.staged, out, steps=line.steps)
         line.text = standardise_summary(clean)
         # The staged rows are in staged.parquet; later stages need only the counts and rejects.
         extracted = replace(extracted, staged=extracted.staged.iloc[0:0])
-    with _stage(progress, "dedupe") as line:
+    with stage("dedupe") as line:
         known_ids = adopt_legacy_links(known_ids, clean, config.store_config(), store=store)
-        matched = dedupe_stage(config, clean, out, known_ids, stored)
+        matched = dedupe_stage(config, clean, out, known_ids, stored, steps=line.steps)
         data = Golden(matched.golden, matched.xref, matched.lineage)
         line.text = dedupe_summary(matched.golden, matched.xref, matched.review, matched.stats)
         dedupe_stats = matched.stats
         del matched, known_ids, stored  # the scored pairs alone are hundreds of MiB at scale
-    with _stage(progress, "validate") as line:
+    with stage("validate") as line:
         report = validate_stage(config, data.golden, data.xref, out)
         line.text, line.ok = validate_summary(report, force), report.passed
     forced = force and not report.passed
-    with _stage(progress, "load") as line:
+    with stage("load") as line:
         loaded = load_stage(
             config,
             data,
@@ -863,9 +1010,10 @@ def _run_locked(
             dry_run=dry_run,
             store=store,
             note=f"PILOT: a sample of {size} ({len(data.xref)} rows)" if size is not None else "",
+            steps=line.steps,
         )
         line.text, line.ok = loaded.summary(dry_run), loaded.result is not None
-    with _stage(progress, "reconcile") as line:
+    with stage("reconcile") as line:
         rec = reconcile_stage(
             run_id=run_id,
             extracted=extracted,

@@ -82,6 +82,21 @@ def test_chunks_over_processes_give_the_same_result(monkeypatch):
     pd.testing.assert_frame_equal(serial, parallel)
 
 
+def test_a_watched_run_hears_the_rows_done_chunk_by_chunk_and_gives_the_same_result(monkeypatch):
+    import crmmigrate.cleanse as cleanse
+
+    frame = pd.concat([staged()] * 4, ignore_index=True)
+    options = StandardiseOptions(default_country="DE", workers=1)
+    unwatched = standardise(frame, options)
+    monkeypatch.setattr(cleanse, "CHUNK_ROWS", 5)
+    heard = []
+    watched = standardise(
+        frame, options, steps=lambda done, total, step="", unit="rows": heard.append((done, total))
+    )
+    assert heard == [(0, 12), (5, 12), (10, 12), (12, 12)]
+    pd.testing.assert_frame_equal(unwatched, watched)
+
+
 def test_text_dtype_input_and_duplicate_index_keep_their_shape():
     frame = staged().astype({"email": "string", "country": "string"})
     frame.index = [5, 5, 6]

@@ -177,3 +177,33 @@ def test_more_rejected_rows_than_max_rejects_allows_stops_the_run_before_loading
 
     config.write_text(text.replace("rules:", "max_rejects: 34%\nrules:"), encoding="utf-8")
     assert runner.invoke(app, ["run", str(config)]).exit_code == 0  # 1 of 3 is 33.3 %
+
+
+def test_an_interrupted_run_says_what_it_left_and_exits_130(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crmmigrate import pipeline
+
+    def ctrl_c(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    config = _tiny_run(tmp_path, rule="{name: has rows, check: row_count_between, min: 1}")
+    monkeypatch.setattr(pipeline, "dedupe_stage", ctrl_c)
+    log = tmp_path / "run.log"
+    result = runner.invoke(
+        app, ["run", str(config), "--json", str(tmp_path / "run.json"), "--log-file", str(log)]
+    )
+    assert result.exit_code == 130
+    output = " ".join(result.output.split())
+    assert (
+        "✓ extract" in output and "✓ standardise" in output and "dedupe" not in output.split("interrupted")[0]
+    )
+    assert "interrupted during dedupe: the store is unchanged;" in output
+    assert "clean.parquet from this run" in output
+    assert "hint: rerun `crmmigrate run CONFIG`, or go on" in output
+    assert "Traceback" not in result.output
+    summary = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))
+    assert (summary["status"], summary["exit_code"]) == ("interrupted", 130)
+    assert summary["error"].startswith("interrupted during dedupe")
+    last = log.read_text(encoding="utf-8").splitlines()[-1]
+    assert last[:4].isdigit() and " ✗ interrupted during dedupe: the store is unchanged;" in last

@@ -208,3 +208,22 @@ def test_command_line_store_names_are_checked_too() -> None:
     assert where.overridden(table_prefix="night_").table_prefix == "night_"
     with pytest.raises(ConfigError, match="--table-prefix: table_prefix must be lower-case"):
         where.overridden(table_prefix="1st")
+
+
+def test_survivorship_rules_and_fields_are_checked_when_the_config_loads(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(
+            {**INLINE, "survivorship": {"default": ["valid_only", "newest"], "fields": {"city": ["latest"]}}},
+            base_dir=tmp_path,
+        )
+    text = str(caught.value)
+    assert "survivorship.default: unknown rule 'newest'; rules: valid_only, most_recent" in text
+    assert "survivorship.fields: city: unknown rule 'latest'" in text
+    with pytest.raises(
+        ConfigError, match="survivorship.fields: unknown field 'postcode'; fields: .*postal_code"
+    ):
+        parse_config({**INLINE, "survivorship": {"fields": {"postcode": ["longest"]}}}, base_dir=tmp_path)
+    config = parse_config(
+        {**INLINE, "survivorship": {"fields": {"loyalty_no": ["most_frequent"]}}}, base_dir=tmp_path
+    )
+    assert config.survivorship.fields == {"loyalty_no": ["most_frequent"]}

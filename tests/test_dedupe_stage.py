@@ -6,6 +6,7 @@ import pandas as pd
 from crmmigrate import schema
 from crmmigrate.accuracy import pairwise_scores
 from crmmigrate.dedupe import DedupeSettings, dedupe
+from crmmigrate.dedupe.linking import STEPS
 from crmmigrate.dedupe.synthetic import clean_frame
 
 
@@ -25,6 +26,16 @@ def test_outputs_follow_the_contract() -> None:
     assert {"customer_id", "field", "source", "source_row"} <= set(result.lineage.columns)
     reported = {"candidate_pairs", "pairs_per_row", "clusters", "clusters_split", "blocks_windowed", "em"}
     assert reported <= set(result.stats)
+
+
+def test_a_watcher_hears_each_step_of_matching_in_order() -> None:
+    heard = []
+    dedupe(
+        clean_frame(60, seed=5).drop(columns=["person_id"]),
+        steps=lambda done, total, step, unit: heard.append((done, total, step, unit)),
+    )
+    assert heard == [(i, len(STEPS), step, "steps") for i, step in enumerate(STEPS)]
+    assert STEPS[0] == "preparing" and STEPS[-1] == "golden records"
 
 
 def test_finds_duplicates_without_merging_people() -> None:

@@ -43,3 +43,18 @@ def test_a_row_repeated_exactly_stays_for_dedupe_to_merge(tmp_path: Path) -> Non
 def test_rows_without_keys_are_never_duplicates(tmp_path: Path) -> None:
     result = extract(tmp_path, "id,first,last,email\n,Anna,Meyer,a@example.com\n,Ben,Okafor,b@example.org\n")
     assert len(result.staged) == 2 and result.rejects.empty
+
+
+def test_a_watcher_hears_the_rows_read_after_each_chunk(tmp_path: Path) -> None:
+    path = tmp_path / "legacy.csv"
+    rows = "".join(f"{i},First{i},Last{i},p{i}@example.com\n" for i in range(5))
+    path.write_text("id,first,last,email\n" + rows, encoding="utf-8")
+    config = parse_config({"sources": [{"name": "legacy", "path": str(path), "mapping": MAPPING}]})
+    heard = []
+    extract_source(
+        config.sources[0],
+        config,
+        chunk_rows=2,
+        steps=lambda done, total, step, unit="rows": heard.append((done, total, step)),
+    )
+    assert heard == [(2, None, "legacy"), (4, None, "legacy"), (5, None, "legacy")]

@@ -23,7 +23,8 @@ from crmmigrate import pipeline
 from crmmigrate.accuracy import score_xref
 from crmmigrate.cli.app import app
 from crmmigrate.config import load_config
-from crmmigrate.errors import EXIT_USAGE, OutputError, StoreError
+from crmmigrate.dedupe.linking import STEPS
+from crmmigrate.errors import EXIT_USAGE, OutputError, RunInterrupted, StoreError
 from crmmigrate.pipeline import run
 from crmmigrate.store import open_store
 
@@ -335,11 +336,11 @@ def test_a_run_started_during_another_reads_the_store_only_after_the_first_has_l
         events.append(f"{who()} read {0 if known is None else len(known)} rows")
         return known
 
-    def dedupe(*args: Any) -> Any:
+    def dedupe(*args: Any, **kwargs: Any) -> Any:
         if who() == "first":  # start the second run now, while the first dedupes
             second["thread"] = threading.Thread(target=lambda: second.update(result=run(second["config"])))
             second["thread"].start()
-        return real_dedupe(*args)
+        return real_dedupe(*args, **kwargs)
 
     def load(*args: Any, **kwargs: Any) -> Any:
         loaded = real_load(*args, **kwargs)
@@ -464,3 +465,85 @@ def test_a_rerun_that_merges_two_stored_customers_retires_one_and_still_balances
     report = json.loads((tmp_path / "out" / "reconciliation.json").read_text(encoding="utf-8"))
     checks = {c["name"]: c["passed"] for c in report["checks"]}
     assert checks["every stored customer has a source row"] and report["balanced"]
+
+
+def interrupt(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> None:
+    """Ctrl-C as `module.name` is called."""
+
+    def pressed(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(module, name, pressed)
+
+
+def test_an_interrupted_load_leaves_the_store_unchanged_and_says_which_outputs_are_this_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import crmmigrate.store.core as core
+
+    config = sample_config(tmp_path)
+    interrupt(monkeypatch, core, "apply")  # inside the load's transaction
+    with pytest.raises(RunInterrupted) as caught:
+        run(config, run_id="20261130T020000Z-aaaaaa")
+    said = str(caught.value)
+    assert said.startswith(
+        "interrupted during load: the store is unchanged (the load transaction was rolled back)"
+    )
+    assert "holds staged.parquet, rejects.csv, extract_counts.json, clean.parquet, golden.parquet" in said
+    assert "validation.json" in said and "reconciliation" not in said
+    assert "`crmmigrate load CONFIG`" in (caught.value.hint or "")
+    assert isinstance(caught.value, KeyboardInterrupt) and caught.value.exit_code == 130
+    with open_store(config.store_url()) as store:
+        assert store.count_customers() == 0
+        assert store.runs().set_index("run_id").loc["20261130T020000Z-aaaaaa", "status"] == "failed"
+
+
+def test_an_interrupt_after_the_load_says_the_store_holds_the_run_and_to_reconcile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = sample_config(tmp_path)
+    interrupt(monkeypatch, pipeline, "reconcile_stage")
+    with pytest.raises(RunInterrupted) as caught:
+        run(config, run_id="20261130T020000Z-bbbbbb")
+    assert str(caught.value).startswith(
+        "interrupted during reconcile: the store holds run 20261130T020000Z-bbbbbb (the load committed)"
+    )
+    assert "`crmmigrate reconcile CONFIG`" in (caught.value.hint or "")
+    monkeypatch.undo()
+    monkeypatch.chdir(tmp_path)  # where the samples' config puts its store and out/
+    reconciled = CliRunner().invoke(app, ["reconcile", str(SAMPLES / "crmmigrate.yml")])
+    assert reconciled.exit_code == 0, reconciled.output
+    assert json.loads((tmp_path / "out" / "reconciliation.json").read_text(encoding="utf-8"))["balanced"]
+
+
+def test_an_interrupted_dedupe_removes_the_earlier_runs_golden_set_but_keeps_the_match_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = sample_config(tmp_path)
+    assert run(config, dry_run=True).exit_code == 0
+    out = Path(config.out)
+    interrupt(monkeypatch, pipeline, "dedupe_stage")
+    with pytest.raises(RunInterrupted) as caught:
+        run(config)
+    said = str(caught.value)
+    assert said.startswith("interrupted during dedupe: the store is unchanged; ")
+    assert "holds staged.parquet, rejects.csv, extract_counts.json, clean.parquet from this run" in said
+    assert "removed golden.parquet, golden.csv, xref.csv" in said
+    assert "starting with `crmmigrate dedupe CONFIG`" in (caught.value.hint or "")
+    assert not (out / "golden.parquet").exists() and not (out / "reconciliation.json").exists()
+    assert (out / "clean.parquet").exists() and (out / "match_model.json").exists()
+
+
+def test_a_watcher_sees_each_stage_start_and_its_rows_or_steps(tmp_path: Path) -> None:
+    seen: list[pipeline.StepEvent] = []
+    assert run(sample_config(tmp_path), watch=seen.append).exit_code == 0
+    starts = [e.stage for e in seen if e == pipeline.StepEvent(e.stage)]
+    assert starts == ["extract", "standardise", "dedupe", "validate", "load", "reconcile"]
+    staged = len(pd.read_parquet(tmp_path / "out" / "clean.parquet"))
+    last = {e.stage: e for e in seen}
+    assert (last["standardise"].done, last["standardise"].total) == (staged, staged)
+    counts = json.loads((tmp_path / "out" / "extract_counts.json").read_text(encoding="utf-8"))
+    assert (last["extract"].done, last["extract"].total) == (sum(c["read"] for c in counts.values()), None)
+    assert {e.step for e in seen if e.stage == "extract" and e.done} == set(counts)  # each source by name
+    assert [e.step for e in seen if e.stage == "dedupe"][1:] == list(STEPS)
+    assert last["load"].done == last["load"].total > 0

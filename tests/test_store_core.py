@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+import signal
+from collections.abc import Callable, Iterable, Iterator
 
 import pandas as pd
 import pytest
@@ -141,6 +142,70 @@ def test_an_interrupt_after_the_commit_leaves_the_ledger_saying_succeeded(
         assert store.runs().set_index("run_id").loc["run-1", "status"] == "succeeded"
         store.rollback("run-1")  # the ledger and the store agree, so the run can be rolled back
         assert store.count_customers() == 0
+
+
+def test_a_watched_load_hears_the_rows_written_per_table(
+    store_url: str, golden_set: GoldenSetFactory
+) -> None:
+    golden, xref, lineage = golden_set()
+    heard: list[tuple[int, int | None, str]] = []
+    with open_store(store_url) as store:
+        result = load(
+            store,
+            golden,
+            xref,
+            lineage,
+            steps=lambda done, total, step, unit="rows": heard.append((done, total, step)),
+        )
+    assert heard[0] == (0, None, "planning")
+    written = len(golden) + len(xref) + len(lineage)
+    assert heard[-1] == (written, written, "golden_lineage")
+    assert (len(golden), written, "customers") in heard
+    assert [done for done, _, _ in heard] == sorted(done for done, _, _ in heard)
+    assert result.inserted == len(golden)
+
+
+def test_ctrl_c_inside_a_driver_call_rolls_the_load_back_cleanly(
+    store_url: str, golden_set: GoldenSetFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.dialects.mysql.mysqldb import MySQLDialect_mysqldb
+    from sqlalchemy.engine.default import DefaultDialect
+
+    from crmmigrate.store import write
+
+    golden, xref, lineage = golden_set()
+
+    def pressed_after_one(rows: Iterable[tuple]) -> Iterator[tuple]:
+        """The rows, with Ctrl-C pressed once the driver has written the first: as a real Ctrl-C
+        arrives, in the middle of the driver's work."""
+        for n, row in enumerate(rows):
+            if n == 1:
+                signal.raise_signal(signal.SIGINT)
+            yield row
+
+    def pressed_in(executemany: Callable[..., None]) -> Callable[..., None]:
+        def executemany_pressed(self, cursor, statement, parameters, context=None) -> None:  # noqa: ANN001
+            if "customer_sources" in statement:
+                parameters = pressed_after_one(parameters)
+            executemany(self, cursor, statement, parameters, context)
+
+        return executemany_pressed
+
+    for dialect in (DefaultDialect, MySQLDialect_mysqldb):  # SQLite's driver; PyMySQL's
+        monkeypatch.setattr(dialect, "do_executemany", pressed_in(dialect.do_executemany))
+    copy = write._copy
+
+    def copy_pressed(conn, table, columns, rows) -> None:  # noqa: ANN001 - PostgreSQL writes by COPY
+        copy(conn, table, columns, pressed_after_one(rows) if table.name == "customer_sources" else rows)
+
+    monkeypatch.setattr(write, "_copy", copy_pressed)
+    with open_store(store_url) as store, pytest.raises(KeyboardInterrupt):
+        load(store, golden, xref, lineage)
+    monkeypatch.undo()
+    with open_store(store_url) as store:
+        assert store.count_customers() == 0
+        assert store.runs().set_index("run_id").loc["run-1", "status"] == "failed"
+        assert load(store, golden, xref, lineage, run_id="run-2").inserted == len(golden)  # not locked
 
 
 def test_the_store_checksum_equals_the_golden_checksum(store_url: str, golden_set: GoldenSetFactory) -> None:

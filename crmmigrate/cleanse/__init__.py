@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ..progress import Steps, tell
 from ..schema import (
     DATE_FIELDS,
     DERIVED_COLUMNS,
@@ -53,18 +54,35 @@ VALID, FIXED, INFERRED, INVALID, MISSING = (s.value for s in Status)
 DateOrders = dict[tuple[str, str], bool]
 
 
-def standardise(staged: pd.DataFrame, options: StandardiseOptions | None = None) -> pd.DataFrame:
-    """Standard value, raw value and status for every field of every staged row (same rows, order, index)."""
+def standardise(
+    staged: pd.DataFrame, options: StandardiseOptions | None = None, *, steps: Steps | None = None
+) -> pd.DataFrame:
+    """Standard value, raw value and status for every field of every staged row (same rows, order,
+    index). `steps` hears the rows done as each chunk comes back."""
     options = options or StandardiseOptions()
     orders = decide_date_orders(staged, options)
     workers = options.workers or os.cpu_count() or 1
+    tell(steps, 0, len(staged))
     if len(staged) < PARALLEL_FROM or workers < 2:
-        return _assemble(staged, [_compute(staged, options, orders)])
+        # In one piece, or, when someone watches, in chunks (the same work: rows are independent).
+        size = CHUNK_ROWS if steps is not None else max(len(staged), 1)
+        parts = []
+        for start in range(0, len(staged), size):
+            parts.append(_compute(staged.iloc[start : start + size], options, orders))
+            tell(steps, min(start + size, len(staged)), len(staged))
+        return _assemble(staged, parts or [_compute(staged, options, orders)])
     n_chunks = max(workers, math.ceil(len(staged) / CHUNK_ROWS))
     size = math.ceil(len(staged) / n_chunks)
     chunks = (staged.iloc[i : i + size] for i in range(0, len(staged), size))
+    parts = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=_process_context()) as pool:
-        parts = list(pool.map(_compute, chunks, [options] * n_chunks, [orders] * n_chunks))
+        try:
+            for part in pool.map(_compute, chunks, [options] * n_chunks, [orders] * n_chunks):
+                parts.append(part)
+                tell(steps, min(len(parts) * size, len(staged)), len(staged))
+        except BaseException:  # Ctrl-C: wait for the chunks running, not for every chunk queued
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     return _assemble(staged, parts)
 
 

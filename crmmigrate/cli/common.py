@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from ..config import DEFAULT_CONFIG, RunConfig, load_config
-from ..errors import EXIT_INTERNAL, EXIT_USAGE, ConfigError, CrmMigrateError, GateError
+from ..errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, ConfigError, CrmMigrateError, GateError
 
 console = Console(stderr=False, highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -49,9 +49,13 @@ def handle_errors(func: F) -> F:
                 raise
             report_error(exc)
             raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:
-            err_console.print("interrupted")
-            raise typer.Exit(130) from None
+        except KeyboardInterrupt as exc:  # a RunInterrupted says what state the run left
+            said = str(exc) or "interrupted"
+            err_console.print(f"[bold yellow]{escape(said)}[/]", soft_wrap=True, emoji=False)
+            hint = getattr(exc, "hint", None)
+            if hint:
+                err_console.print(f"[dim]hint:[/] {escape(hint)}", soft_wrap=True, emoji=False)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
         except OSError as exc:
             if debug_enabled():
                 raise

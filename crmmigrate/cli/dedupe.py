@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from .common import console, escape, handle_errors, load_run_config
+from .stagebars import stage_bar
 
 
 @handle_errors
@@ -61,7 +62,9 @@ def dedupe_command(
         if incremental is not None:
             config.dedupe.incremental = incremental
         out = config_out(config)
-        result = dedupe_stage(config, read_output(out, "clean.parquet", "standardise"), out)
+        clean = read_output(out, "clean.parquet", "standardise")
+        with stage_bar(console, "dedupe") as steps:
+            result = dedupe_stage(config, clean, out, steps=steps)
         out_dir = out
     else:
         out_dir = out_dir or Path("out")

@@ -10,6 +10,7 @@ from rich.table import Table
 from ..extract import ExtractResult, extract_file
 from ..pipeline import extract_all, out_dir, write_extracted
 from .common import console, escape, handle_errors, load_run_config, require
+from .stagebars import stage_bar
 
 
 def render_summary(result: ExtractResult, out: Path) -> Table:
@@ -61,7 +62,8 @@ def extract(
     """
     if in_ is None:
         config = load_run_config(config_path, out=out)
-        extracted = extract_all(config)
+        with stage_bar(console, "extract") as steps:
+            extracted = extract_all(config, steps=steps)
         write_extracted(extracted, out_dir(config))
         console.print(f"extract: {escape(extracted.summary())} -> {escape(out_dir(config))}/")
         return

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from ..errors import GateError
 from .common import console, escape, handle_errors, load_run_config, prefix_option, schema_option
+from .stagebars import stage_bar
 
 
 @handle_errors
@@ -58,14 +59,17 @@ def load(
             raise GateError(
                 "validation failed on this golden set: nothing loaded", hint="use --force to load anyway"
             )
-        loaded = load_stage(
-            cfg,
-            read_golden(out_dir(cfg)),
-            run_id=run_id or new_run_id(),
-            gate_open=True,
-            forced=not passed,
-            dry_run=dry_run,
-        )
+        data = read_golden(out_dir(cfg))
+        with stage_bar(console, "load") as steps:
+            loaded = load_stage(
+                cfg,
+                data,
+                run_id=run_id or new_run_id(),
+                gate_open=True,
+                forced=not passed,
+                dry_run=dry_run,
+                steps=steps,
+            )
         console.print(f"load: {escape(loaded.summary(dry_run))}")
         return
     result = load_files(

@@ -11,7 +11,7 @@ from typing import Any, TextIO
 import typer
 
 from ..config import DEFAULT_CONFIG
-from ..errors import EXIT_OK, CrmMigrateError, GateError
+from ..errors import EXIT_OK, CrmMigrateError, GateError, RunInterrupted
 from ..pipeline import RunResult, StageEvent, run
 from ..tables import write_text
 from .common import (
@@ -23,6 +23,7 @@ from .common import (
     prefix_option,
     schema_option,
 )
+from .stagebars import StageBars
 
 
 def _now() -> str:
@@ -59,7 +60,10 @@ show_stage = stage_printer()
 
 
 def run_summary(
-    result: RunResult | None, stages: list[StageEvent], *, error: CrmMigrateError | None = None
+    result: RunResult | None,
+    stages: list[StageEvent],
+    *,
+    error: CrmMigrateError | RunInterrupted | None = None,
 ) -> dict[str, Any]:
     """The machine-readable summary `--json` writes: run id, exit status, counts per stage, paths."""
     summary: dict[str, Any] = {
@@ -69,7 +73,8 @@ def run_summary(
         ]
     }
     if error is not None:
-        return {"exit_code": error.exit_code, "status": "error", "error": str(error), **summary}
+        status = "interrupted" if isinstance(error, RunInterrupted) else "error"
+        return {"exit_code": error.exit_code, "status": status, "error": str(error), **summary}
     assert result is not None
     rec = result.reconciliation.as_dict()
     out = Path(result.out_dir)
@@ -131,7 +136,9 @@ def run_command(
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the verdict and errors."),
     log_file: Path = typer.Option(
-        None, "--log-file", help="Append each stage's line, with a UTC timestamp, to this file."
+        None,
+        "--log-file",
+        help="Append each stage's line, with a UTC timestamp, to this file (and why a run stopped).",
     ),
     json_out: Path = typer.Option(
         None,
@@ -151,15 +158,20 @@ def run_command(
 
     Example: crmmigrate run nightly.yml --incremental --log-file nightly.log --json run.json
 
-    On a terminal each stage ends with a ✓ or ✗ line; written to a file or a pipe (cron, CI) the
-    lines carry a UTC timestamp and are never wrapped.
+    On a terminal the running stage shows a progress bar (rows or steps done, elapsed time, time
+    left where it can be foretold) and each stage ends with a ✓ or ✗ line; written to a file or a
+    pipe (cron, CI) there are no bars and the lines carry a UTC timestamp, never wrapped. Ctrl-C
+    (exit code 130) says what state the store and the output folder were left in.
     """
     stages: list[StageEvent] = []
     log = log_file.open("a", encoding="utf-8") if log_file is not None else None
     show = stage_printer(quiet=quiet, log=log)
+    bars = StageBars(console) if console.is_terminal and not quiet else None
 
     def progress(event: StageEvent) -> None:
         stages.append(event)
+        if bars is not None:
+            bars.finished(event)
         show(event)
 
     try:
@@ -173,12 +185,15 @@ def run_command(
             "wait_s": wait,
             "notify": lambda message: err_console.print(f"[yellow]{escape(message)}[/]", soft_wrap=True),
         }
-        if console.is_terminal and not quiet:
-            with console.status("running…", spinner="dots"):
-                result = run(config, progress=progress, **options)
+        if bars is not None:
+            with bars:
+                result = run(config, progress=progress, watch=bars.watch, **options)
         else:
             result = run(config, progress=progress, **options)
-    except CrmMigrateError as exc:
+    except (CrmMigrateError, RunInterrupted) as exc:
+        if log is not None:  # the log says why the run stopped, as the terminal does
+            said = str(exc) if isinstance(exc, RunInterrupted) else f"error: {exc}"
+            log.write(f"{_now()} ✗ {said}\n")
         if json_out is not None:
             write_text(json_out, json.dumps(run_summary(None, stages, error=exc), indent=2))
         raise

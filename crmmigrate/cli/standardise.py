@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from .common import console, escape, handle_errors, load_run_config, require
+from .stagebars import stage_bar
 
 
 @handle_errors
@@ -44,7 +45,9 @@ def standardise_command(
         if default_country:
             config.standardise.default_country = default_country
         out = out_dir(config)
-        clean = standardise_stage(config, read_output(out, "staged.parquet", "extract"), out)
+        staged = read_output(out, "staged.parquet", "extract")
+        with stage_bar(console, "standardise") as steps:
+            clean = standardise_stage(config, staged, out, steps=steps)
         console.print(f"standardise: {escape(standardise_summary(clean))} -> {escape(out)}/clean.parquet")
         return
     from ..cleanse.files import standardise_file

@@ -28,10 +28,11 @@ import pandas as pd
 
 from .. import schema
 from ..cleanse.name import match_first_name
+from ..progress import Steps
 from .blocking import sound
 from .households import household_ids
 from .ids import assign_ids, identities
-from .linking import link
+from .linking import at_step, link
 from .model import MatchModel
 from .prepare import MatchFrame, _company, _postal, _street, custom_columns, fold, text_column
 from .result import DedupeResult
@@ -173,6 +174,7 @@ def dedupe_incremental(
     *,
     decisions: pd.DataFrame | None = None,
     model: MatchModel | None = None,
+    steps: Steps | None = None,
 ) -> DedupeResult:
     """Match this run's rows against the stored customers; see the module docstring.
 
@@ -200,7 +202,7 @@ def dedupe_incremental(
     owner = np.concatenate([owner_input, anchors_of["customer_id"].astype(str).to_numpy(dtype=object)])
     new = np.concatenate([is_new, np.zeros(len(anchors), dtype=bool)])
 
-    linked = link(frame, settings, decisions=decisions, model=model, new=new, owners=owner)
+    linked = link(frame, settings, decisions=decisions, model=model, new=new, owners=owner, steps=steps)
     fixed = np.flatnonzero(pd.notna(owner))
     known = pd.DataFrame(
         {
@@ -218,6 +220,7 @@ def dedupe_incremental(
     rows = np.flatnonzero(touched)
     sub = frame.iloc[rows].reset_index(drop=True)
     households = _households(linked.mf, customer, customers)
+    at_step(steps, "golden records")
     golden, lineage = golden_records(sub, labels[rows], customer[rows], survivorship, households)
     golden = _member_counts(golden, customer[:n_input], is_new, customers)
     lineage = _stored_lineage(lineage, stored.lineage)

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
+from ..progress import Steps, tell
 from . import blocking
 from .blocking import Candidates
 from .clustering import Edges, cluster, components
@@ -191,6 +192,15 @@ def _customer_conflicts(labels: np.ndarray, owners: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame({"i": pairs["row_x"].to_numpy(), "j": pairs["row_y"].to_numpy()})
 
 
+#: The parts of matching, in order, as progress reports them (`dedupe` adds the golden records).
+STEPS = ("preparing", "blocking", "comparing", "fitting the model", "scoring", "clustering", "golden records")
+
+
+def at_step(steps: Steps | None, name: str) -> None:
+    """Tell `steps` that the part `name` of STEPS starts now."""
+    tell(steps, STEPS.index(name), len(STEPS), name, unit="steps")
+
+
 def link(
     frame: pd.DataFrame,
     settings: DedupeSettings,
@@ -200,13 +210,15 @@ def link(
     training: pd.DataFrame | None = None,
     new: np.ndarray | None = None,
     owners: np.ndarray | None = None,
+    steps: Steps | None = None,
 ) -> Linked:
     """Match the rows of `frame` (clean rows, positional).
 
     `model`: a fitted model used as it is; `training`: labelled pairs to learn m from. `new`: only
     pairs with at least one new row are compared (None: all). `owners`: the stored customer each
     row already belongs to (None for free rows): its rows stay together, two stored customers
-    never merge."""
+    never merge. `steps` hears as each part of STEPS starts."""
+    at_step(steps, "preparing")
     frame = frame.reset_index(drop=True)
     n = len(frame)
     mf = prepare(frame)
@@ -218,6 +230,7 @@ def link(
     comparisons = (
         model.comparisons if model is not None else choose_comparisons(mf, settings, varied=new is None)
     )
+    at_step(steps, "blocking")
     found = block(mf, settings, comparisons)
     candidates = blocking.extra_pairs(found, must["i"].to_numpy(), must["j"].to_numpy(), n)
     wanted = (
@@ -225,7 +238,9 @@ def link(
     )
     positions = np.int32 if n < 2**31 else np.int64  # at millions of pairs, half the memory
     left, right = candidates.left[wanted].astype(positions), candidates.right[wanted].astype(positions)
+    at_step(steps, "comparing")
     gamma = compare(mf, comparisons, left, right)
+    at_step(steps, "fitting the model")
     fitted = model is None
     pair_space = None
     if model is None:
@@ -238,6 +253,7 @@ def link(
     # The pairs per key are counted; which key found which pair is no longer needed.
     found = replace(found, left=found.left[:0], right=found.right[:0], found_by={})
     del candidates, wanted
+    at_step(steps, "scoring")
     tf = term_frequencies(mf, model)
     scores = score(mf, model, left, right, tf, gamma=gamma, keep_weights=False)
     del gamma
@@ -255,5 +271,6 @@ def link(
             np.concatenate([right[accepted], must["j"].to_numpy()]),
         )
         cannot = pd.concat([cannot, _customer_conflicts(initial, owners)], ignore_index=True)
+    at_step(steps, "clustering")
     labels, split, largest = cluster_rows(n, left, right, scores, model, settings, must, cannot, mf, tf)
     return Linked(mf, ids, found, left, right, scores, model, tf, labels, split, largest, must, cannot)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .. import schema
 from .comparisons import FIELD_COMPARISONS, KINDS, Comparison, Level
 
 #: A level in the config: a test name (`exact`), or a test with its parameter (`{jaro_winkler: 0.92}`).
@@ -109,6 +110,28 @@ def name_problems(settings: DedupeSettings, custom: set[str]) -> list[str]:
     return problems
 
 
+#: Survivorship rules a chain may name (see `dedupe.survivorship` for what each means).
+SURVIVORSHIP_RULES = (
+    "valid_only",
+    "most_recent",
+    "most_complete",
+    "most_frequent",
+    "longest",
+    "source_priority",
+    "earliest",
+)
+
+
+def _known_rules(chain: list[str]) -> list[str]:
+    unknown = [r for r in chain if r not in SURVIVORSHIP_RULES]
+    if unknown:
+        raise ValueError(
+            f"unknown rule{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
+            f"rules: {', '.join(SURVIVORSHIP_RULES)}"
+        )
+    return chain
+
+
 class SurvivorshipSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -117,3 +140,29 @@ class SurvivorshipSettings(BaseModel):
     )
     fields: dict[str, list[str]] = Field(default_factory=dict)  # per-field rule chains
     source_priority: list[str] = Field(default_factory=list)  # source names, best first
+
+    @field_validator("default")
+    @classmethod
+    def _default_rules(cls, value: list[str]) -> list[str]:
+        return _known_rules(value)
+
+    @field_validator("fields")
+    @classmethod
+    def _field_rules(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name, chain in value.items():
+            try:
+                _known_rules(chain)
+            except ValueError as exc:
+                raise ValueError(f"{name}: {exc}") from None
+        return value
+
+
+def survivorship_problems(settings: SurvivorshipSettings, custom: set[str]) -> list[str]:
+    """Fields named in `survivorship.fields` that no row can have, each with the names that exist."""
+    fields = set(schema.FIELDS)
+    return [
+        f"survivorship.fields: unknown field {name!r}; fields: {', '.join(schema.FIELDS)}"
+        + (f"; custom columns: {', '.join(sorted(custom))}" if custom else "")
+        for name in settings.fields
+        if name not in fields | custom
+    ]

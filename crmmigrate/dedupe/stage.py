@@ -11,10 +11,11 @@ import pandas as pd
 import pyarrow as pa
 
 from .. import schema
+from ..progress import Steps
 from .decisions import load_decisions
 from .households import household_ids
 from .ids import assign_ids, row_ids
-from .linking import Linked, in_pairs, link
+from .linking import Linked, at_step, in_pairs, link
 from .model import MatchModel, Scores
 from .prepare import custom_columns, stripped_text, text_column
 from .result import DedupeResult
@@ -165,6 +166,7 @@ def dedupe(
     decisions: pd.DataFrame | None = None,
     model: MatchModel | None = None,
     training: pd.DataFrame | None = None,
+    steps: Steps | None = None,
 ) -> DedupeResult:
     """Find the same customer across and within sources and build one golden record per customer.
 
@@ -176,7 +178,7 @@ def dedupe(
     clean = clean.reset_index(drop=True)
     if decisions is None and settings.decisions:
         decisions = load_decisions(settings.decisions)
-    linked = link(clean, settings, decisions=decisions, model=model, training=training)
+    linked = link(clean, settings, decisions=decisions, model=model, training=training, steps=steps)
     customer = assign_ids(linked.labels, linked.ids, known_ids)
     xref, accepted = cross_reference(clean, linked, customer, settings)
     households = household_ids(linked.mf, customer)
@@ -185,6 +187,7 @@ def dedupe(
     stats = {"rows": len(clean), **run_stats(linked, accepted, review)}
     labels, model = linked.labels, linked.model
     del linked, accepted  # the match frame and the pair arrays: gigabytes at a million rows
+    at_step(steps, "golden records")
     golden, lineage = golden_records(clean, labels, customer, survivorship, households)
     stats.update(golden_stats(golden))
     return DedupeResult(

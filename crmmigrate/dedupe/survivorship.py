@@ -4,6 +4,10 @@ Each field (or group of dependent fields: a name, an address) has an ordered cha
 the settings; rows are sorted by the chain and the first wins, with a deterministic final
 tie-break on (source, source_row). Dependent fields are taken from the same winning row, so a
 city never ends up beside another member's street.
+
+An address is chosen among the rows with the most usable one first (a street with a postal code
+or a city, then a street alone, then a place alone), so the most recent complete address wins
+over a newer row that gives only a town or only a street.
 """
 
 from __future__ import annotations
@@ -15,36 +19,23 @@ import numpy as np
 import pandas as pd
 
 from .. import schema
-from ..errors import ConfigError
 from .prepare import custom_columns, stripped_text
 from .settings import SurvivorshipSettings
 
+NAME = ("last_name", "first_name", "full_name")
+ADDRESS = ("address_line1", "address_line2", "city", "postal_code", "region", "country")
 #: Fields chosen together, from one winning row; the first field is the group's anchor.
-GROUPS: tuple[tuple[str, ...], ...] = (
-    ("last_name", "first_name", "full_name"),
-    ("address_line1", "address_line2", "city", "postal_code", "region", "country"),
-)
+GROUPS: tuple[tuple[str, ...], ...] = (NAME, ADDRESS)
+#: Custom columns that are parts of an address too (besides any named `address_…`).
+CUSTOM_ADDRESS_PARTS = frozenset({"street", "house_number", "street_number", "district", "county"})
 #: Chains for record metadata, unless the settings name the field.
 SPECIAL_CHAINS = {"created_at": ["earliest"], "updated_at": ["most_recent"]}
-RULES = (
-    "valid_only",
-    "most_recent",
-    "most_complete",
-    "most_frequent",
-    "longest",
-    "source_priority",
-    "earliest",
-)
 STATUS_RANK = {"valid": 0, "fixed": 0, "inferred": 1}
 
 
-def check_rules(settings: SurvivorshipSettings) -> None:
-    chains = [settings.default, *settings.fields.values()]
-    unknown = sorted({r for chain in chains for r in chain if r not in RULES})
-    if unknown:
-        raise ConfigError(
-            f"unknown survivorship rule(s): {', '.join(unknown)}", hint="rules: " + ", ".join(RULES)
-        )
+def is_address_part(column: str) -> bool:
+    """A custom column that belongs to the address block (`address_line3`, `house_number`)."""
+    return column.startswith("address_") or column in CUSTOM_ADDRESS_PARTS
 
 
 @dataclass(frozen=True)
@@ -68,6 +59,7 @@ class _Columns:
     def __init__(self, clean: pd.DataFrame) -> None:
         self._clean = clean
         self._filled: dict[str, np.ndarray] = {}
+        self._recency: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self._clean)
@@ -87,6 +79,19 @@ class _Columns:
         if name not in self._filled:
             self._filled[name] = self.series(name).notna().to_numpy()
         return self._filled[name]
+
+    def recency(self) -> np.ndarray:
+        """Per row, an integer that grows with `updated_at`, or `created_at` where a row has no
+        (readable) `updated_at`; 0 for a row with neither. Computed once for every rule that asks."""
+        if self._recency is None:
+            when = self._timestamps("updated_at")
+            when = when.fillna(self._timestamps("created_at"))
+            self._recency = when.rank(method="dense").fillna(0).to_numpy(dtype=np.int64)
+        return self._recency
+
+    def _timestamps(self, name: str) -> pd.Series:
+        """ISO 8601 dates and times as UTC instants; anything else (not a date) is missing."""
+        return pd.to_datetime(self.series(name), errors="coerce", utc=True, format="ISO8601")
 
     def pick(self, name: str, rows: np.ndarray) -> pd.Series:
         """Values at `rows`, missing where a row is -1."""
@@ -121,14 +126,15 @@ def _sort_keys(
     """Sort keys for `rows`, most significant first, each ascending (descending rules negated)."""
     anchor = group[0]
     values = columns.text(anchor, rows)
-    keys: list[np.ndarray] = [values.isna().to_numpy().astype(np.int64)]
+    usable = _address_usability(columns, rows) if anchor == ADDRESS[0] else values.isna().to_numpy()
+    keys: list[np.ndarray] = [usable.astype(np.int64)]
     priority = {s: r for r, s in enumerate(settings.source_priority)}
     for rule in chain:
         if rule == "valid_only":
             status = columns.text(schema.status_column(anchor), rows)
             keys.append(_per_distinct(status, lambda s: STATUS_RANK.get(s, 2) if isinstance(s, str) else 0))
         elif rule == "most_recent":
-            keys.append(-_rank(columns.text("updated_at", rows), ""))
+            keys.append(-columns.recency()[rows])
         elif rule == "earliest":
             keys.append(_rank(columns.text("created_at", rows), "~"))
         elif rule == "most_complete":
@@ -144,6 +150,14 @@ def _sort_keys(
             sources = columns.text("source", rows)
             keys.append(_per_distinct(sources, lambda s: priority.get(s, len(priority))))
     return keys
+
+
+def _address_usability(columns: _Columns, rows: np.ndarray) -> np.ndarray:
+    """0: a street with a postal code or a city; 1: a street alone; 2: a place alone (postal code
+    or city); 3: the rest (a country, a region, a second line)."""
+    street = columns.filled("address_line1")[rows]
+    place = columns.filled("postal_code")[rows] | columns.filled("city")[rows]
+    return np.select([street & place, street, place], [0, 1, 2], default=3)
 
 
 def _winners(
@@ -179,11 +193,11 @@ def survive(clean: pd.DataFrame, clusters: np.ndarray, settings: SurvivorshipSet
     """Golden values per cluster (index = cluster number, sorted) and their lineage.
 
     The lineage's `field` is categorical: one row per cluster and filled field adds up at scale."""
-    check_rules(settings)
     clean = clean.reset_index(drop=True)
     clusters = np.asarray(clusters)
     columns = _Columns(clean)
-    fields = [f for f in schema.FIELDS] + custom_columns(clean)
+    custom = custom_columns(clean)
+    fields = [*schema.FIELDS, *custom]
     completeness = sum(columns.filled(f).astype(np.int64) for f in schema.FIELDS)
     source_row = pd.to_numeric(clean.get("source_row", pd.Series(range(len(clean)))), errors="coerce")
     tie_break = (_rank(columns.series("source"), ""), source_row.fillna(0).to_numpy())
@@ -191,8 +205,9 @@ def survive(clean: pd.DataFrame, clusters: np.ndarray, settings: SurvivorshipSet
     shared = np.bincount(position)[position] > 1
     golden: dict[str, object] = {}
     lineage_cluster, lineage_field, lineage_row = [], [], []
-    grouped = {f for g in GROUPS for f in g}
-    groups = list(GROUPS) + [(f,) for f in fields if f not in grouped]
+    address = (*ADDRESS, *(c for c in custom if is_address_part(c)))
+    grouped = {*NAME, *address}
+    groups = [NAME, address] + [(f,) for f in fields if f not in grouped]
     field_names = [f for g in groups for f in g]
     for group in groups:
         won_cluster, won_row = _winners(columns, position, shared, group, settings, completeness, tie_break)

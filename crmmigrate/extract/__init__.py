@@ -17,6 +17,7 @@ import pandas as pd
 from ..errors import MappingError
 from ..mappings import resolve_mapping
 from ..mappings.spec import MappingSpec
+from ..progress import Steps, tell
 from ..schema import REJECT_COLUMNS, STAGED_COLUMNS, Reason
 from .checks import check_sources, column_problems
 from .mapper import MappingPlan, apply_mapping, spec_problems
@@ -77,10 +78,17 @@ def _concat(frames: list[pd.DataFrame], columns: tuple[str, ...]) -> pd.DataFram
     return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
-def extract_source(source: SourceConfig, config: RunConfig, chunk_rows: int = CHUNK_ROWS) -> ExtractResult:
+def extract_source(
+    source: SourceConfig, config: RunConfig, chunk_rows: int = CHUNK_ROWS, *, steps: Steps | None = None
+) -> ExtractResult:
     """The whole source in one result (built on `iter_extract`); a legacy key given twice with
-    other values is rejected the second time (`duplicate_key`)."""
-    parts = list(iter_extract(source, config, chunk_rows))
+    other values is rejected the second time (`duplicate_key`). `steps` hears the rows read so
+    far after each chunk (the total is not known before the end)."""
+    parts, read = [], 0
+    for part in iter_extract(source, config, chunk_rows):
+        parts.append(part)
+        read += part.read
+        tell(steps, read, None, source.name)
     unmapped = parts[0].unmapped_columns if parts else ()
     staged, rejects = reject_duplicate_keys(
         _concat([p.staged for p in parts], STAGED_COLUMNS),

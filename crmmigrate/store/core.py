@@ -17,6 +17,8 @@ import sqlalchemy as sa
 
 from ..config import StoreConfig
 from ..errors import StoreError
+from ..interrupts import interrupts_held
+from ..progress import Steps, tell
 from . import ledger, tables
 from .engine import check_connection, create_engine, describe, mask_url, normalise_url, scrub
 from .frames import CHECKSUM_COLUMNS, frame_checksum, text_column
@@ -288,12 +290,14 @@ class Store:
         dry_run: bool = False,
         forced: bool = False,
         note: str = "",
+        steps: Steps | None = None,
     ) -> LoadResult:
         """Upsert the golden set, its cross-reference and lineage in ONE transaction.
 
         A dry run computes the plan and writes nothing at all, not even a ledger row. Customers
         on the suppression list (erased with `forget`, perhaps after these outputs were written)
-        are refused, with their source rows and lineage.
+        are refused, with their source rows and lineage. `steps` hears the rows written. Ctrl-C
+        during the transaction is raised after the statement running then (`interrupts_held`).
         """
         started = time.perf_counter()
         ledger.check_run_id(run_id)
@@ -302,16 +306,23 @@ class Store:
             plan = self.plan(golden, xref, lineage)
             return LoadResult(run_id, plan, True, self.url, time.perf_counter() - started, suppressed)
         prepared = prepare(golden, xref, lineage)
-        with self.lock():
+        with self.lock(), interrupts_held() as check:
             try:
                 ledger.start(self._engine, run_id, config_hash=config_hash, forced=forced, note=note)
             except self._db_errors as exc:  # a read-only user fails at the ledger's first write
                 raise self._error("cannot record the run in the store's ledger", exc) from None
+
+            def written(done: int, total: int | None = None, step: str = "", unit: str = "rows") -> None:
+                check()  # Ctrl-C is raised here, between statements: the rollback is clean
+                tell(steps, done, total, step, unit)
+
             try:
                 with self._engine.connect().execution_options(sqlite_immediate=True) as conn, conn.begin():
+                    written(0, None, "planning")
                     diffs = plan_diffs(conn, prepared)
                     plan = plan_of(diffs)
-                    apply(conn, diffs, run_id)
+                    apply(conn, diffs, run_id, written)
+                    check()
                     ledger.finish(conn, run_id, plan)
             except self._db_errors as exc:
                 error = self._error("the load failed and was rolled back", exc)

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 import pandas as pd
 import sqlalchemy as sa
 
+from ..progress import Steps, tell
 from . import tables
 from .plan import TableDiff, before_images
 
@@ -114,10 +115,21 @@ def _stamped(diff: TableDiff, frame: pd.DataFrame, run_id: str) -> pd.DataFrame:
     return frame.assign(**{tables.RUN_COLUMN: run_id}) if tables.RUN_COLUMN in diff.table.c else frame
 
 
-def apply(conn: sa.Connection, diffs: list[TableDiff], run_id: str) -> None:
+def apply(conn: sa.Connection, diffs: list[TableDiff], run_id: str, steps: Steps | None = None) -> None:
+    """Write the planned changes; `steps` hears which table is being written, and the rows
+    written after each table's inserts, updates and deletes."""
+    total = sum(d.counts().inserts + d.counts().updates + d.counts().deletes for d in diffs)
+    done = 0
     for diff in diffs:
+        tell(steps, done, total, diff.table.name)
         bulk_insert(conn, diff.table, _stamped(diff, diff.inserts, run_id))
+        done += len(diff.inserts)
+        tell(steps, done, total, diff.table.name)
         update_rows(conn, diff.table, _stamped(diff, diff.updates, run_id))
+        done += len(diff.updates)
+        tell(steps, done, total, diff.table.name)
         write_history(conn, diff, run_id)
         if diff.deletes is not None:
             delete_rows(conn, diff.table, diff.key, diff.deletes)
+            done += len(diff.deletes)
+            tell(steps, done, total, diff.table.name)
