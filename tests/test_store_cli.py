@@ -55,6 +55,20 @@ def test_load_runs_and_rollback(tmp_path: Path, sqlite_url: str, golden_set: Gol
     assert again.exit_code == 2 and "rolled_back" in again.output
 
 
+def test_runs_in_a_log_is_a_line_per_run_with_the_whole_run_id(
+    tmp_path: Path, sqlite_url: str, golden_set: GoldenSetFactory
+) -> None:
+    """Piped into a log (cron), the ledger is tab-separated lines: a run id is never cut to fit
+    80 columns, so it can be copied into `rollback`."""
+    golden, xref = _files(tmp_path, golden_set)
+    run_id = "20261130T020000Z-1a2b3c"
+    args = ["load", "--in", str(golden), "--xref", str(xref), "--store", sqlite_url, "--run-id", run_id]
+    assert runner.invoke(app, args).exit_code == 0
+    lines = runner.invoke(app, ["runs", "--store", sqlite_url]).output.splitlines()
+    assert lines[0].split("\t") == ["run_id", "started", "status", "inserted", "updated", "unchanged", "note"]
+    assert lines[1].split("\t")[0] == run_id and lines[1].split("\t")[2:5] == ["succeeded", "6", "0"]
+
+
 def test_rollback_on_a_terminal_asks_first(
     tmp_path: Path, sqlite_url: str, golden_set: GoldenSetFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:

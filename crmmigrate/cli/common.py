@@ -15,8 +15,9 @@ from rich.console import Console
 from ..config import DEFAULT_CONFIG, RunConfig, load_config
 from ..errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, ConfigError, CrmMigrateError, GateError
 
-console = Console(stderr=False, highlight=False)
-err_console = Console(stderr=True, highlight=False)
+# Written to a file or a pipe (cron, CI logs), a line stays one line: no wrapping at 80 columns.
+console = Console(stderr=False, highlight=False, soft_wrap=not sys.stdout.isatty())
+err_console = Console(stderr=True, highlight=False, soft_wrap=not sys.stderr.isatty())
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -12,6 +12,7 @@ from .common import console, escape, handle_errors, is_interactive, prefix_optio
 if TYPE_CHECKING:
     from ..store import LoadPlan
 
+RUN_COLUMNS = ("run_id", "started", "status", "inserted", "updated", "unchanged", "note")
 STORE_HELP = "Store URL; default: the config's, $CRMMIGRATE_STORE_URL, sqlite:///crm.db."
 
 
@@ -28,21 +29,32 @@ def runs(
     """
     from ..store.actions import choose_store, list_runs
 
-    table = Table()
-    for column in ("run id", "started", "status", "inserted", "updated", "unchanged", "note"):
-        table.add_column(
-            column, justify="right" if column in ("inserted", "updated", "unchanged") else "left"
-        )
-    for run in list_runs(choose_store(store, config, schema=schema, table_prefix=table_prefix)):
-        c = run.customers
-        note = ("forced; " if run.forced else "") + run.detail
-        table.add_row(
-            escape(run.run_id),
+    recorded = list_runs(choose_store(store, config, schema=schema, table_prefix=table_prefix))
+    rows = [
+        (
+            run.run_id,
             run.started,
             run.status,
-            *(str(c.get(k, "")) for k in ("inserts", "updates", "unchanged")),
-            escape(note),
+            *(str(run.customers.get(k, "")) for k in ("inserts", "updates", "unchanged")),
+            ("forced; " if run.forced else "") + run.detail,
         )
+        for run in recorded
+    ]
+    if not console.is_terminal:  # a log or a pipe: one tab-separated line per run, nothing cut
+        for row in [RUN_COLUMNS, *rows]:
+            typer.echo("\t".join(row))  # (rich would turn the tabs into spaces)
+        return
+    table = Table()
+    # A run id is copied into `rollback`: never cut, however narrow the terminal or the log.
+    widest = max((len(row[0]) for row in rows), default=6)
+    table.add_column("run id", no_wrap=True, min_width=widest)
+    table.add_column("started", no_wrap=True)
+    table.add_column("status")
+    for column in ("inserted", "updated", "unchanged"):
+        table.add_column(column, justify="right")
+    table.add_column("note", overflow="fold")
+    for row in rows:
+        table.add_row(*(escape(value) for value in row))
     console.print(table)
 
 
