@@ -15,9 +15,19 @@ from rich.console import Console
 from ..config import DEFAULT_CONFIG, RunConfig, load_config
 from ..errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, ConfigError, CrmMigrateError, GateError
 
-# Written to a file or a pipe (cron, CI logs), a line stays one line: no wrapping at 80 columns.
-console = Console(stderr=False, highlight=False, soft_wrap=not sys.stdout.isatty())
-err_console = Console(stderr=True, highlight=False, soft_wrap=not sys.stderr.isatty())
+#: Written to a file or a pipe (cron, CI logs), a line stays one line and a table gets this width
+#: (as wide as its content needs, up to it) instead of rich's 80 columns. $COLUMNS still wins.
+LOG_WIDTH = 200
+
+
+def _console(stream: Any) -> Console:
+    piped = not stream.isatty()
+    width = LOG_WIDTH if piped and not os.environ.get("COLUMNS") else None
+    return Console(stderr=stream is sys.stderr, highlight=False, soft_wrap=piped, width=width)
+
+
+console = _console(sys.stdout)
+err_console = _console(sys.stderr)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
