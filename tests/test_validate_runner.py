@@ -194,6 +194,17 @@ def test_a_rule_on_a_missing_column_fails_with_a_clear_message(tmp_path: Path) -
     assert report.result("r").message == "column 'email' is not in the data"
 
 
+def test_one_of_several_columns_may_be_absent_from_the_data(tmp_path: Path) -> None:
+    """"Last name or company" on a list of people without a company column: the absent column
+    has no value in any row, so rows with a last name pass and a row without one fails."""
+    rule = {"columns": ["last_name", "company"], "check": "any_not_null"}
+    report = check(tmp_path, frame(last_name=["Lee", None, "Ruiz"]), rule)
+    assert report.result("r").unexpected_count == 1
+    assert check(tmp_path, frame(first_name=["Ann"]), rule).result("r").message == (
+        "columns 'last_name', 'company' are not in the data"
+    )
+
+
 def test_failures_table_has_lineage_and_masked_values(tmp_path: Path) -> None:
     df = frame(
         source=["crm", "crm", "shop"],
