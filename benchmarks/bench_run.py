@@ -12,8 +12,8 @@ The exports come from `samples generate` (typos, households, missing values; see
 subprocess (`python -m crmmigrate run --json`), so its start-up is counted as a user sees it. Stage
 seconds are the run's own (its `--json` summary); memory is the run process's resident set,
 sampled every 50 ms from /proc and attributed to the stage that was running, with the kernel's
-peak (VmHWM) for the whole process. `workers` is the highest sum over the process's children at
-one moment (the standardise pool). A PostgreSQL URL gets a new schema, dropped afterwards.
+peak (VmHWM) for the whole process. `workers` is the highest sum over the process's descendants at
+one moment (the standardise pool, its forkserver). A PostgreSQL URL gets a new schema, dropped afterwards.
 """
 
 from __future__ import annotations
@@ -58,12 +58,13 @@ def _status_kib(pid: int, field: str) -> int:
     return 0
 
 
-def _children(pid: int) -> list[int]:
+def _descendants(pid: int) -> list[int]:
+    """Children, theirs, and so on (the standardise pool's workers are the forkserver's children)."""
     try:
-        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        found = [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         return []
-    return [int(p) for p in found]
+    return [*found, *(d for child in found for d in _descendants(child))]
 
 
 class Sampler:
@@ -79,7 +80,7 @@ class Sampler:
 
     def sample(self) -> None:
         rss = _status_kib(self.pid, "VmRSS")
-        workers = sum(_status_kib(c, "VmRSS") for c in _children(self.pid))
+        workers = sum(_status_kib(c, "VmRSS") for c in _descendants(self.pid))
         with self._lock:
             self._current = max(self._current, rss)
             self.workers_peak = max(self.workers_peak, workers)
