@@ -10,16 +10,19 @@ into PostgreSQL; standardise <= 40 s, load <= 30 s, reconcile <= 5 s, validate <
 
 The exports come from `samples generate` (typos, households, missing values; seeded). The run is a
 subprocess (`python -m crmmigrate run --json`), so its start-up is counted as a user sees it. Stage
-seconds are the run's own (its `--json` summary); memory is the run process's resident set,
-sampled every 50 ms from /proc and attributed to the stage that was running, with the kernel's
-peak (VmHWM) for the whole process. `workers` is the highest sum over the process's descendants at
-one moment (the standardise pool, its forkserver). A PostgreSQL URL gets a new schema, dropped afterwards.
+seconds are the run's own (its `--json` summary). CPU seconds (the run's and its workers', from
+/proc) per stage and in all: on a shared machine they vary far less than wall seconds. Memory is
+the run process's resident set, sampled every 50 ms and attributed to the stage that was running,
+with the kernel's peak (VmHWM) for the whole process; `workers` is the highest sum over the
+process's descendants at one moment (the standardise pool and its forkserver). A PostgreSQL URL
+gets a new schema, dropped afterwards.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -67,30 +70,55 @@ def _descendants(pid: int) -> list[int]:
     return [*found, *(d for child in found for d in _descendants(child))]
 
 
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a live process (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
 class Sampler:
-    """Polls the run's resident set; `mark(stage)` closes the stage that just ended."""
+    """Polls the run's resident set and CPU time (its own and its workers'); `mark(stage)` closes
+    the stage that just ended. CPU seconds say more than wall seconds on a shared machine."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self.stage_peak: dict[str, int] = {}
+        self.stage_cpu: dict[str, float] = {}
         self.workers_peak = 0
         self._current = 0
         self._lock = threading.Lock()
         self.hwm = 0
+        self._cpu: dict[int, float] = {}  # last CPU seen per process (workers end between samples)
+        self._cpu_marked = 0.0
 
     def sample(self) -> None:
         rss = _status_kib(self.pid, "VmRSS")
-        workers = sum(_status_kib(c, "VmRSS") for c in _descendants(self.pid))
+        family = _descendants(self.pid)
+        workers = sum(_status_kib(c, "VmRSS") for c in family)
         with self._lock:
+            for pid in (self.pid, *family):
+                self._cpu[pid] = max(self._cpu.get(pid, 0.0), _cpu_s(pid))
             self._current = max(self._current, rss)
             self.workers_peak = max(self.workers_peak, workers)
             self.hwm = max(self.hwm, _status_kib(self.pid, "VmHWM"))
+
+    @property
+    def cpu(self) -> float:
+        return sum(self._cpu.values())
 
     def mark(self, stage: str) -> None:
         self.sample()
         with self._lock:
             self.stage_peak[stage] = self._current
             self._current = 0
+            self.stage_cpu[stage] = self.cpu - self._cpu_marked
+            self._cpu_marked = self.cpu
 
 
 def run_once(config: Path, store: str, work: Path, extra: list[str]) -> dict:
@@ -129,14 +157,15 @@ def run_once(config: Path, store: str, work: Path, extra: list[str]) -> dict:
 
 def report(result: dict) -> None:
     sampler: Sampler = result["sampler"]
-    print(f"{'stage':<12} {'seconds':>8} {'peak RSS MiB':>13}")
+    print(f"{'stage':<12} {'seconds':>8} {'CPU s':>8} {'peak RSS MiB':>13}")
     for stage in result["stages"]:
         peak = sampler.stage_peak.get(stage["stage"], 0) / 1024
-        print(f"{stage['stage']:<12} {stage['seconds']:8.1f} {peak:13.0f}")
+        cpu = sampler.stage_cpu.get(stage["stage"], 0.0)
+        print(f"{stage['stage']:<12} {stage['seconds']:8.1f} {cpu:8.1f} {peak:13.0f}")
     sources = result.get("sources", {}).values()
     read, staged = sum(s["read"] for s in sources), sum(s["staged"] for s in sources)
     print(
-        f"{'process':<12} {result['wall_s']:8.1f} {sampler.hwm / 1024:13.0f}   "
+        f"{'process':<12} {result['wall_s']:8.1f} {sampler.cpu:8.1f} {sampler.hwm / 1024:13.0f}   "
         f"(workers at most {sampler.workers_peak / 1024:.0f} MiB together)"
     )
     print(

@@ -12,6 +12,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -253,11 +254,21 @@ def read_extracted(out: Path) -> Extracted:
 # -- standardise ------------------------------------------------------------------------------
 
 
-def standardise_stage(config: RunConfig, staged: pd.DataFrame, out: Path) -> pd.DataFrame:
+def standardise_stage(
+    config: RunConfig, staged: pd.DataFrame, out: Path, writes: list[Future] | None = None
+) -> pd.DataFrame:
+    """With `writes`, clean.parquet is written by a thread while the next stage runs (its future
+    appended; `result()` raises what the write raised); else before returning."""
     from .cleanse import standardise
 
     clean = standardise(staged, config.standardise)
-    write_table(clean, out / "clean.parquet")
+    if writes is None:
+        write_table(clean, out / "clean.parquet")
+    else:
+        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crmmigrate-write")
+        # its own frame (columns shared): a column the next stage adds cannot change the file
+        writes.append(writer.submit(write_table, clean.copy(deep=False), out / "clean.parquet"))
+        writer.shutdown(wait=False)  # the write goes on; the thread ends with it
     return clean
 
 
@@ -830,14 +841,17 @@ def _run_locked(
         return _end_early(run_id, extracted, out, progress, dry_run, failures=tuple(over))
     if not any(c.read for c in extracted.counts.values()):
         return _end_early(run_id, extracted, out, progress, dry_run)
+    writes: list[Future] = []  # clean.parquet, written while dedupe runs (Parquet's encoding frees the GIL)
     with _stage(progress, "standardise") as line:
-        clean = standardise_stage(config, extracted.staged, out)
+        clean = standardise_stage(config, extracted.staged, out, writes)
         line.text = standardise_summary(clean)
         # The staged rows are in staged.parquet; later stages need only the counts and rejects.
         extracted = replace(extracted, staged=extracted.staged.iloc[0:0])
     with _stage(progress, "dedupe") as line:
         known_ids = adopt_legacy_links(known_ids, clean, config.store_url(), store=store)
         matched = dedupe_stage(config, clean, out, known_ids, stored)
+        for write in writes:
+            write.result()
         data = Golden(matched.golden, matched.xref, matched.lineage)
         line.text = dedupe_summary(matched.golden, matched.xref, matched.review, matched.stats)
         dedupe_stats = matched.stats

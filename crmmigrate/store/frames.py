@@ -207,12 +207,29 @@ def xref_frame(xref: pd.DataFrame) -> pd.DataFrame:
 
 
 def lineage_frame(lineage: pd.DataFrame) -> pd.DataFrame:
-    """Field lineage as rows of `golden_lineage` (which source row each golden value came from)."""
+    """Field lineage as rows of `golden_lineage` (which source row each golden value came from).
+
+    Categorical text columns (as `dedupe` gives them) stay categorical, their categories normalised:
+    9M lineage rows at a million customers become text only a batch at a time, as they are
+    inserted (`write._rows`)."""
     out = pd.DataFrame(index=lineage.index)
     for column in ("customer_id", "field", "source"):
-        out[column] = text_column(lineage[column])
+        series = lineage[column]
+        is_categorical = isinstance(series.dtype, pd.CategoricalDtype)
+        out[column] = text_categorical(series) if is_categorical else text_column(series)
     out["source_row"] = _int_column(lineage["source_row"])
     return out.reset_index(drop=True)
+
+
+def text_categorical(series: pd.Series) -> pd.Series:
+    """A categorical column whose values read as `text_column` gives them (categories that read as
+    missing, or as the same text, merged), without a Python object per row."""
+    texts = text_column(pd.Series(series.cat.categories.to_numpy(dtype=object), dtype=object))
+    remap, categories = pd.factorize(texts.to_numpy(dtype=object), use_na_sentinel=True)
+    codes = series.cat.codes.to_numpy()
+    codes = np.where(codes >= 0, remap[codes], -1)
+    values = pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object))
+    return pd.Series(values, index=series.index)
 
 
 def _int_column(series: pd.Series) -> pd.Series:

@@ -199,7 +199,9 @@ def _check(
 
 def _text_facts(values: pd.Series) -> tuple[int, bool]:
     """Longest text of a str/None column, and whether any holds NUL; in Arrow, as a Python loop
-    would cost seconds per million values."""
+    would cost seconds per million values. A categorical column's facts are its used categories'."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = pd.Series(values.cat.remove_unused_categories().cat.categories, dtype=object)
     text = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
     longest = pc.max(pc.utf8_length(text)).as_py()
     has_nul = pc.any(pc.match_substring(text, "\x00")).as_py()
