@@ -557,7 +557,7 @@ def reconcile_stage(
     loaded: Loaded | None,
     dry_run: bool,
     out: Path,
-    clean: pd.DataFrame | None = None,
+    clean: Any = None,  # the clean rows, or `reconcile.model.clean_facts` of them
     extra: dict[str, Any] | None = None,
     store_in_scope: bool = False,
 ) -> Any:
@@ -856,6 +856,10 @@ def _run_locked(
         line.text = dedupe_summary(matched.golden, matched.xref, matched.review, matched.stats)
         dedupe_stats = matched.stats
         del matched, known_ids, stored  # the scored pairs alone are hundreds of MiB at scale
+        from .reconcile.model import clean_facts
+
+        clean_summary = clean_facts(clean)  # what the report needs of the clean rows: they can go
+        del clean
     with _stage(progress, "validate") as line:
         report = validate_stage(config, data.golden, data.xref, out)
         line.text, line.ok = validate_summary(report, force), report.passed
@@ -872,6 +876,7 @@ def _run_locked(
             note=f"PILOT: a sample of {size} ({len(data.xref)} rows)" if size is not None else "",
         )
         line.text, line.ok = loaded.summary(dry_run), loaded.result is not None
+        data = replace(data, lineage=None)  # stored now; the report does not need it
     with _stage(progress, "reconcile") as line:
         rec = reconcile_stage(
             run_id=run_id,
@@ -880,7 +885,7 @@ def _run_locked(
             loaded=loaded,
             dry_run=dry_run,
             out=out,
-            clean=clean,
+            clean=clean_summary,
             extra={
                 "forced": forced,
                 **({"sample": str(size)} if size is not None else {}),

@@ -151,17 +151,35 @@ def size_distribution(sizes: pd.Series) -> dict[str, int]:
     return {label: int(counts.get(label, 0)) for label in SIZE_BUCKETS}
 
 
-def fill_rates(clean: pd.DataFrame | None, golden: pd.DataFrame) -> dict[str, dict[str, float | None]]:
+@dataclass(frozen=True)
+class CleanFacts:
+    """What the report needs of the clean rows, so a run can let go of them (a million rows of
+    raw, standard and status columns) before it loads: each field's share filled as extracted
+    (`raw`) and as standardised (`clean`), and each field's standardisation outcomes."""
+
+    filled: dict[str, dict[str, float | None]]
+    outcomes: dict[str, dict[str, int]]
+
+
+def clean_facts(clean: pd.DataFrame | None) -> CleanFacts:
+    filled = {f: {"raw": _rate(clean, schema.raw_column(f)), "clean": _rate(clean, f)} for f in schema.FIELDS}
+    return CleanFacts(filled, standardisation_outcomes(clean))
+
+
+def _rate(frame: pd.DataFrame | None, column: str) -> float | None:
+    if frame is None or column not in frame.columns or not len(frame):
+        return None
+    return round(filled_count(frame[column]) / len(frame), 6)
+
+
+def fill_rates(
+    clean: pd.DataFrame | CleanFacts | None, golden: pd.DataFrame
+) -> dict[str, dict[str, float | None]]:
     """Share of filled values per field: raw (as extracted), clean (standardised), golden."""
-
-    def rate(frame: pd.DataFrame | None, column: str) -> float | None:
-        if frame is None or column not in frame.columns or not len(frame):
-            return None
-        return round(filled_count(frame[column]) / len(frame), 6)
-
+    facts = clean if isinstance(clean, CleanFacts) else clean_facts(clean)
     rates = {}
     for f in schema.FIELDS:
-        row = {"raw": rate(clean, schema.raw_column(f)), "clean": rate(clean, f), "golden": rate(golden, f)}
+        row = {**facts.filled.get(f, {"raw": None, "clean": None}), "golden": _rate(golden, f)}
         if any(v is not None for v in row.values()):
             rates[f] = row
     return rates
