@@ -100,3 +100,12 @@ def test_source_rows_stay_an_integer_array_and_missing_ones_become_none() -> Non
     lineage = pd.DataFrame({"customer_id": ["C1"] * 2, "field": ["email", "city"], "source": ["crm"] * 2})
     assert lineage_frame(lineage.assign(source_row=[3, 4]))["source_row"].dtype == np.int64
     assert lineage_frame(lineage.assign(source_row=[3.0, None]))["source_row"].tolist() == [3, None]
+
+
+def test_the_checksum_reads_empty_text_as_missing_and_numbers_as_their_text() -> None:
+    from crmmigrate.store.frames import frame_checksum
+
+    rows = customer_frame(pd.DataFrame({"customer_id": ["C1"], "email": [None], "city": ["7"]}))
+    as_read = rows.astype(object).assign(email=[""], city=pd.Series([7], dtype=object))
+    assert frame_checksum(as_read) == frame_checksum(rows)
+    assert frame_checksum(as_read.assign(city=[8])) != frame_checksum(rows)

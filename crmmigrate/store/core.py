@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from ..errors import StoreError
 from . import ledger, tables
 from .engine import check_connection, create_engine, describe, mask_url, normalise_url, scrub
-from .frames import CHECKSUM_COLUMNS, frame_checksum, text_column
+from .frames import CHECKSUM_COLUMNS, frame_checksum
 from .lock import Lock, busy_error, lock_for
 from .plan import LoadPlan, TableCounts, fetch_frame, plan_diffs, plan_of, prepare, read_rows
 from .privacy import ForgetResult, forget, without_suppressed
@@ -379,8 +379,7 @@ class Store:
             with self._engine.connect() as conn:
                 ids = pd.Series(list(customer_ids), dtype=object)
                 frame = read_rows(conn, tables.customers, "customer_id", ids, list(CHECKSUM_COLUMNS))
-        frame = pd.DataFrame({c: text_column(frame[c]) for c in CHECKSUM_COLUMNS})
-        return frame_checksum(frame)
+        return frame_checksum(frame)  # stored values are text: normalised there
 
     def runs(self) -> pd.DataFrame:
         """The run ledger, oldest first."""

@@ -253,17 +253,25 @@ def frame_checksum(rows: pd.DataFrame) -> str:
 
     Each row becomes its values joined by U+001F (missing as U+0000) and is hashed; the sorted row
     digests are hashed again. Any tool can recompute it from the same text values. The rows are
-    joined in Arrow and the digests sorted in numpy: only the hashing is per row.
+    joined in Arrow and the digests sorted in numpy: only the hashing is per row. Values as read
+    from a store (text or None) need no `text_column` first: empty text counts as missing here too.
     """
-    columns = [
-        pa.array(rows[c].to_numpy(dtype=object), type=pa.string(), from_pandas=True) for c in CHECKSUM_COLUMNS
-    ]
+    columns = [_arrow_text(rows[c]) for c in CHECKSUM_COLUMNS]
     texts = pc.binary_join_element_wise(*(pc.fill_null(c, "\x00") for c in columns), "\x1f")
     sha256 = hashlib.sha256
     digests = b"".join([sha256(t).digest() for t in texts.cast(pa.binary()).to_pylist()])
     words = np.frombuffer(digests, dtype=">u8").reshape(-1, 4)  # each digest as 4 big-endian words
     order = np.lexsort(words.T[::-1])  # byte order of the digests
     return sha256(words[order].tobytes()).hexdigest()
+
+
+def _arrow_text(values: pd.Series) -> pa.Array:
+    """A column of text or None as Arrow text, empty text as null; other values as `text_column`."""
+    try:
+        text = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        text = pa.array(text_column(values).to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
 
 
 def golden_checksum(golden: pd.DataFrame) -> str:

@@ -316,7 +316,9 @@ def retirements(conn: sa.Connection, sources: TableDiff, loaded: set[str]) -> pd
             "survivor_id": sources.updates["customer_id"].to_numpy(dtype=object),
         }
     )
-    moved = moved[(moved["customer_id"] != moved["survivor_id"]) & ~moved["customer_id"].isin(loaded)]
+    moved = moved[moved["customer_id"] != moved["survivor_id"]]
+    if len(moved):  # (a first load moves nothing: no set of every loaded id is searched)
+        moved = moved[~moved["customer_id"].isin(loaded)]
     if not len(moved):
         return pd.DataFrame({"customer_id": pd.Series(dtype=object), "survivor_id": pd.Series(dtype=object)})
     links = read_rows(conn, tables.customer_sources, "customer_id", moved["customer_id"])
