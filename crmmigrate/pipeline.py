@@ -12,6 +12,8 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -258,12 +260,25 @@ def read_extracted(out: Path) -> Extracted:
 
 
 def standardise_stage(
-    config: RunConfig, staged: pd.DataFrame, out: Path, *, steps: Steps | None = None
+    config: RunConfig,
+    staged: pd.DataFrame,
+    out: Path,
+    writes: list[Future] | None = None,
+    *,
+    steps: Steps | None = None,
 ) -> pd.DataFrame:
+    """With `writes`, clean.parquet is written by a thread while the next stage runs (its future
+    appended; `result()` raises what the write raised); else before returning."""
     from .cleanse import standardise
 
     clean = standardise(staged, config.standardise, steps=steps)
-    write_table(clean, out / "clean.parquet")
+    if writes is None:
+        write_table(clean, out / "clean.parquet")
+    else:
+        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crmmigrate-write")
+        # its own frame (columns shared): a column the next stage adds cannot change the file
+        writes.append(writer.submit(write_table, clean.copy(deep=False), out / "clean.parquet"))
+        writer.shutdown(wait=False)  # the write goes on; the thread ends with it
     return clean
 
 
@@ -565,7 +580,7 @@ def reconcile_stage(
     loaded: Loaded | None,
     dry_run: bool,
     out: Path,
-    clean: pd.DataFrame | None = None,
+    clean: Any = None,  # the clean rows, or `reconcile.model.clean_facts` of them
     extra: dict[str, Any] | None = None,
     store_in_scope: bool = False,
 ) -> Any:
@@ -984,18 +999,28 @@ def _run_locked(
         return _end_early(run_id, extracted, out, stage, dry_run, failures=tuple(over))
     if not any(c.read for c in extracted.counts.values()):
         return _end_early(run_id, extracted, out, stage, dry_run)
+    writes: list[Future] = []  # clean.parquet, written while dedupe runs (Parquet's encoding frees the GIL)
     with stage("standardise") as line:
-        clean = standardise_stage(config, extracted.staged, out, steps=line.steps)
+        clean = standardise_stage(config, extracted.staged, out, writes, steps=line.steps)
         line.text = standardise_summary(clean)
         # The staged rows are in staged.parquet; later stages need only the counts and rejects.
         extracted = replace(extracted, staged=extracted.staged.iloc[0:0])
     with stage("dedupe") as line:
-        known_ids = adopt_legacy_links(known_ids, clean, config.store_config(), store=store)
-        matched = dedupe_stage(config, clean, out, known_ids, stored, steps=line.steps)
+        try:
+            known_ids = adopt_legacy_links(known_ids, clean, config.store_config(), store=store)
+            matched = dedupe_stage(config, clean, out, known_ids, stored, steps=line.steps)
+        finally:  # stopped or not, clean.parquet is whole before anyone reads or reports it
+            wait_for(writes)
+        for write in writes:
+            write.result()
         data = Golden(matched.golden, matched.xref, matched.lineage)
         line.text = dedupe_summary(matched.golden, matched.xref, matched.review, matched.stats)
         dedupe_stats = matched.stats
         del matched, known_ids, stored  # the scored pairs alone are hundreds of MiB at scale
+        from .reconcile.model import clean_facts
+
+        clean_summary = clean_facts(clean)  # what the report needs of the clean rows: they can go
+        del clean
     with stage("validate") as line:
         report = validate_stage(config, data.golden, data.xref, out)
         line.text, line.ok = validate_summary(report, force), report.passed
@@ -1013,6 +1038,7 @@ def _run_locked(
             steps=line.steps,
         )
         line.text, line.ok = loaded.summary(dry_run), loaded.result is not None
+        data = replace(data, lineage=None)  # stored now; the report does not need it
     with stage("reconcile") as line:
         rec = reconcile_stage(
             run_id=run_id,
@@ -1021,7 +1047,7 @@ def _run_locked(
             loaded=loaded,
             dry_run=dry_run,
             out=out,
-            clean=clean,
+            clean=clean_summary,
             extra={
                 "forced": forced,
                 **({"sample": str(size)} if size is not None else {}),

@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .errors import InputError
@@ -42,6 +43,35 @@ def _guarded_name(name: object) -> object:
     return "'" + str(name) if _is_risky(str(name)) else name
 
 
+def _could_be_risky(series: pd.Series, quoted: bool = False) -> np.ndarray | None:
+    """Where a value starts (after any quotes) with a formula's first character, and so needs
+    `_risky`'s closer look; None when the column is not all text. In Arrow: `_risky` on every
+    value of a million-row column costs seconds, and hardly any value starts that way."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        text = pa.array(series.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    starts = "^'+" if quoted else "^'*"
+    pattern = starts + "[" + "".join(f"\\x{ord(p):02x}" for p in FORMULA_PREFIXES) + "]"
+    return pc.fill_null(pc.match_substring_regex(text, pattern), False).to_numpy(zero_copy_only=False)
+
+
+def _risky_values(series: pd.Series, quoted: bool = False) -> pd.Series:
+    """`_risky` of the text of `series` (only values starting with a quote when `quoted`)."""
+    maybe = _could_be_risky(series, quoted)
+    if maybe is None:
+        text = series.astype("string")
+        risky = _risky(text)
+        return (text.str.startswith("'").fillna(False) & risky).astype(bool) if quoted else risky
+    risky = pd.Series(False, index=series.index)
+    if maybe.any():
+        risky[maybe] = _risky(series[maybe].astype("string")).to_numpy(dtype=bool)
+    return risky
+
+
 def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of `df` whose text values and column names cannot run as spreadsheet formulas."""
     out = df.copy()
@@ -49,11 +79,11 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
         series = out[column]
         if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
             continue
-        text = series.astype("string")
-        risky = _risky(text)
+        risky = _risky_values(series)
         if risky.any():
+            text = series[risky].astype("string")
             values = series.astype(object).copy()
-            values[risky] = "'" + text[risky].astype(str)
+            values[risky] = "'" + text.astype(str)
             out[column] = values
     return out.rename(columns=_guarded_name)
 
@@ -68,11 +98,11 @@ def restore_formulas(df: pd.DataFrame) -> pd.DataFrame:
         series = df[column]
         if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
             continue
-        text = series.astype("string")
-        quoted = (text.str.startswith("'").fillna(False) & _risky(text)).astype(bool)
+        quoted = _risky_values(series, quoted=True)
         if quoted.any():
+            text = series[quoted].astype("string")
             values = series.astype(object).copy()
-            values[quoted] = text[quoted].str.slice(1).astype(object)
+            values[quoted] = text.str.slice(1).astype(object)
             df[column] = values
     return df
 
@@ -132,5 +162,25 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
     path = Path(path)
     suffix = _check_suffix(path)
     if suffix == ".parquet":
-        return _replacing(path, lambda p: df.to_parquet(p, index=False))
+        return _replacing(path, lambda p: _write_parquet(df, p))
     return _replacing(path, lambda p: neutralise_formulas(df).to_csv(p, index=False, encoding="utf-8"))
+
+
+#: Rows converted to Arrow at once when writing Parquet (one row group each).
+PARQUET_SLICE_ROWS = 200_000
+
+
+def _write_parquet(df: pd.DataFrame, path: Path) -> None:
+    """`df.to_parquet(path, index=False)`, converted to Arrow a slice at a time: the whole frame in
+    Arrow at once is a second copy of a million rows' text (a gigabyte) beside the frame."""
+    if len(df) <= PARQUET_SLICE_ROWS:
+        df.to_parquet(path, index=False)
+        return
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pa.Schema.from_pandas(df, preserve_index=False)
+    with pq.ParquetWriter(path, schema) as writer:
+        for start in range(0, len(df), PARQUET_SLICE_ROWS):
+            part = df.iloc[start : start + PARQUET_SLICE_ROWS]
+            writer.write_table(pa.Table.from_pandas(part, schema=schema, preserve_index=False))

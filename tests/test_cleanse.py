@@ -72,7 +72,7 @@ def test_missing_columns_are_created_and_missing():
 
 
 def test_chunks_over_processes_give_the_same_result(monkeypatch):
-    import crmmigrate.cleanse as cleanse
+    import crmmigrate.cleanse.stage as cleanse
 
     frame = pd.concat([staged()] * 4, ignore_index=True)
     serial = standardise(frame, StandardiseOptions(default_country="DE", workers=1))
@@ -83,7 +83,7 @@ def test_chunks_over_processes_give_the_same_result(monkeypatch):
 
 
 def test_a_watched_run_hears_the_rows_done_chunk_by_chunk_and_gives_the_same_result(monkeypatch):
-    import crmmigrate.cleanse as cleanse
+    import crmmigrate.cleanse.stage as cleanse
 
     frame = pd.concat([staged()] * 4, ignore_index=True)
     options = StandardiseOptions(default_country="DE", workers=1)
@@ -148,7 +148,7 @@ def test_phones_are_read_in_the_rows_own_country_and_the_default_only_fills_in()
     ],
 )
 def test_results_travel_between_processes_in_compact_form_and_unpack_unchanged(key, values):
-    from crmmigrate.cleanse import _pack, _unpack
+    from crmmigrate.cleanse.stage import _pack, _unpack
 
     original = np.array(values, dtype=object)
     back = _unpack(_pack(key, original))

@@ -70,6 +70,15 @@ def test_every_output_file_is_written(first_run) -> None:
         assert (out / name).exists(), name
 
 
+def test_the_clean_rows_written_while_dedupe_runs_are_the_rows_standardise_gave(tmp_path: Path) -> None:
+    config = sample_config(tmp_path)
+    out = Path(config.out)
+    run(config)
+    written = pd.read_parquet(out / "clean.parquet")
+    staged = pd.read_parquet(out / "staged.parquet")
+    pd.testing.assert_frame_equal(written, pipeline.standardise_stage(config, staged, tmp_path))
+
+
 def test_the_report_says_when_how_long_with_what_and_what_validation_found(first_run) -> None:
     config, result = first_run
     report = json.loads((Path(config.out) / "reconciliation.json").read_text(encoding="utf-8"))

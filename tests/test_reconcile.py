@@ -155,3 +155,21 @@ def test_the_report_reads_back_from_its_json(run_frames: dict, tmp_path) -> None
     path.write_text(to_json(rec), encoding="utf-8")
     again = load_json(path)
     assert again.as_dict() == rec.as_dict()
+
+
+def test_a_value_counts_as_filled_unless_missing_or_only_white_space() -> None:
+    from crmmigrate.reconcile.model import filled_count
+
+    text = pd.Series(["Anna", " ", "", None, float("nan"), "\u3000", "\x1f\n", " Bo "], dtype=object)
+    assert filled_count(text) == 2
+    assert filled_count(pd.Series([1.5, float("nan"), 0.0])) == 2  # numbers: present is filled
+    assert filled_count(pd.Series(["x", 7, "  "], dtype=object)) == 2
+
+
+def test_what_the_report_needs_of_the_clean_rows_gives_the_report_the_rows_give(run_frames: dict) -> None:
+    from crmmigrate.reconcile.model import clean_facts
+
+    whole = _reconcile(run_frames)
+    summarised = _reconcile(run_frames, clean=clean_facts(run_frames["clean"]))
+    assert (summarised.fill_rates, summarised.standardisation) == (whole.fill_rates, whole.standardisation)
+    assert whole.fill_rates["first_name"]["raw"] == 0.75 and whole.standardisation["email"]["valid"] == 3

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 from hypothesis import given, settings
@@ -81,3 +83,29 @@ def test_a_categorical_column_reads_as_the_same_text_as_an_object_one() -> None:
     categorical = plain.astype("category")
     expected = ["C1", None, None, "C2", "C1", "7"]
     assert text_column(categorical).tolist() == text_column(plain).tolist() == expected
+
+
+def test_extra_escapes_custom_values_as_json_does() -> None:
+    golden = pd.DataFrame(
+        {"customer_id": ["C1", "C2"], "note": ['say "hi"\\now', None], "tag": ["é\x01", None]}
+    )
+    extra = customer_frame(golden)["extra"].tolist()
+    assert extra == ['{"note":"say \\"hi\\"\\\\now","tag":"é\\u0001"}', None]
+    assert json.loads(extra[0]) == {"note": 'say "hi"\\now', "tag": "é\x01"}
+
+
+def test_source_rows_stay_an_integer_array_and_missing_ones_become_none() -> None:
+    from crmmigrate.store.frames import lineage_frame
+
+    lineage = pd.DataFrame({"customer_id": ["C1"] * 2, "field": ["email", "city"], "source": ["crm"] * 2})
+    assert lineage_frame(lineage.assign(source_row=[3, 4]))["source_row"].dtype == np.int64
+    assert lineage_frame(lineage.assign(source_row=[3.0, None]))["source_row"].tolist() == [3, None]
+
+
+def test_the_checksum_reads_empty_text_as_missing_and_numbers_as_their_text() -> None:
+    from crmmigrate.store.frames import frame_checksum
+
+    rows = customer_frame(pd.DataFrame({"customer_id": ["C1"], "email": [None], "city": ["7"]}))
+    as_read = rows.astype(object).assign(email=[""], city=pd.Series([7], dtype=object))
+    assert frame_checksum(as_read) == frame_checksum(rows)
+    assert frame_checksum(as_read.assign(city=[8])) != frame_checksum(rows)

@@ -131,3 +131,19 @@ def test_a_failed_write_leaves_the_old_file_whole_and_no_temporary_file(
 def test_reports_are_written_whole(tmp_path: Path) -> None:
     target = write_text(tmp_path / "deep" / "report.json", '{"balanced": true}')
     assert target.read_text(encoding="utf-8") == '{"balanced": true}'
+
+
+def test_a_frame_written_as_parquet_a_slice_at_a_time_reads_back_as_one(tmp_path: Path, monkeypatch) -> None:
+    import crmmigrate.tables as tables
+
+    monkeypatch.setattr(tables, "PARQUET_SLICE_ROWS", 2)
+    frame = pd.DataFrame(
+        {
+            "email": [None, None, "a@x.org", None, "b@y.de"],  # empty in the first slice only
+            "status": pd.Categorical(["valid", "missing", "valid", "missing", "fixed"]),
+            "source_row": [1, 2, 3, 4, 5],
+            "name": pd.Series(["Anna", None, "Bo", "Cy", None], dtype="string"),
+        }
+    )
+    write_table(frame, tmp_path / "x.parquet")
+    pd.testing.assert_frame_equal(read_table(tmp_path / "x.parquet"), frame)

@@ -7,10 +7,15 @@ fields, the comparisons and their levels, and the custom columns the sources' ma
 
 from __future__ import annotations
 
+import functools
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .. import schema
-from .comparisons import FIELD_COMPARISONS, KINDS, Comparison, Level
+
+if TYPE_CHECKING:  # the comparisons (pandas, rapidfuzz) load when a name is checked, not on import
+    from .comparisons import Comparison, Level
 
 #: A level in the config: a test name (`exact`), or a test with its parameter (`{jaro_winkler: 0.92}`).
 LevelSetting = str | dict[str, float]
@@ -48,34 +53,49 @@ class DedupeSettings(BaseModel):
 
 
 def to_level(setting: LevelSetting) -> Level:
+    from .comparisons import Level
+
     if isinstance(setting, str):
         return Level(setting)
     ((test, parameter),) = setting.items()
     return Level(str(test), float(parameter))
 
 
-#: Canonical comparison name -> its class (custom columns get theirs from their content).
-CANONICAL_KINDS: dict[str, type[Comparison]] = {
-    "first_name": KINDS["first_name"],
-    "last_name": KINDS["last_name"],
-    "email": KINDS["email"],
-    "phone": KINDS["phone"],
-    "address": KINDS["address"],
-    "company": KINDS["company"],
-    "date_of_birth": KINDS["date"],
-    "country": KINDS["country"],
-    "region": KINDS["country"],
-    "address_line2": KINDS["address_line2"],
-}
-#: Tests a custom column's comparison may have, whatever its content turns out to be.
-CUSTOM_TESTS = sorted({t for kind in ("id", "text", "exact", "date") for t in KINDS[kind].tests()})
+@functools.cache
+def canonical_kinds() -> dict[str, type[Comparison]]:
+    """Canonical comparison name -> its class (custom columns get theirs from their content)."""
+    from .comparisons import KINDS
+
+    return {
+        "first_name": KINDS["first_name"],
+        "last_name": KINDS["last_name"],
+        "email": KINDS["email"],
+        "phone": KINDS["phone"],
+        "address": KINDS["address"],
+        "company": KINDS["company"],
+        "date_of_birth": KINDS["date"],
+        "country": KINDS["country"],
+        "region": KINDS["country"],
+        "address_line2": KINDS["address_line2"],
+    }
+
+
+@functools.cache
+def custom_tests() -> list[str]:
+    """Tests a custom column's comparison may have, whatever its content turns out to be."""
+    from .comparisons import KINDS
+
+    return sorted({t for kind in ("id", "text", "exact", "date") for t in KINDS[kind].tests()})
 
 
 def name_problems(settings: DedupeSettings, custom: set[str]) -> list[str]:
     """Every unknown name in the dedupe settings, each with the names that exist. `custom`: the
     custom columns the sources' mappings declare."""
+    from .comparisons import FIELD_COMPARISONS
+
+    kinds = canonical_kinds()
     problems = []
-    fields = sorted(set(FIELD_COMPARISONS) | set(CANONICAL_KINDS))
+    fields = sorted(set(FIELD_COMPARISONS) | set(kinds))
     known = set(fields) | custom
 
     def listing(names: set[str] | list[str]) -> str:
@@ -95,14 +115,14 @@ def name_problems(settings: DedupeSettings, custom: set[str]) -> list[str]:
                     + (f"; custom columns: {listing(custom)}" if custom else "")
                 )
     for name, levels in settings.levels.items():
-        cls = CANONICAL_KINDS.get(name)
+        cls = kinds.get(name)
         if cls is None and name not in custom:
             problems.append(
-                f"dedupe.levels: unknown comparison {name!r}; comparisons: {listing(CANONICAL_KINDS)}"
+                f"dedupe.levels: unknown comparison {name!r}; comparisons: {listing(kinds)}"
                 + (f"; custom columns: {listing(custom)}" if custom else "")
             )
             continue
-        tests = cls.tests() if cls is not None else CUSTOM_TESTS
+        tests = cls.tests() if cls is not None else custom_tests()
         for level in levels:
             test = to_level(level).test
             if test not in tests:

@@ -10,6 +10,7 @@ import pandas as pd
 from ..store import LoadResult, golden_checksum
 from .model import (
     Check,
+    CleanFacts,
     Reconciliation,
     SourceCounts,
     cluster_sizes,
@@ -127,11 +128,12 @@ def reconcile(
     store_customers: int | None,
     store_checksum: str | None,
     store_integrity: tuple[int, int] | None = None,
-    clean: pd.DataFrame | None = None,
+    clean: pd.DataFrame | CleanFacts | None = None,
     rejects: pd.DataFrame | None = None,
     extra: Mapping[str, Any] | None = None,
 ) -> Reconciliation:
-    """Account for every source row of a run; `balanced` says whether every equality holds."""
+    """Account for every source row of a run; `balanced` says whether every equality holds.
+    `clean`: the clean rows, or what the report needs of them (`model.clean_facts`)."""
     checksum = golden_checksum(golden)
     sources = dict(sources)
     if rejects is not None and len(rejects) and "reason" in rejects.columns:
@@ -154,7 +156,7 @@ def reconcile(
         store_checksum=store_checksum,
         load=load.as_dict() if load is not None else None,
         fill_rates=fill_rates(clean, golden),
-        standardisation=standardisation_outcomes(clean),
+        standardisation=clean.outcomes if isinstance(clean, CleanFacts) else standardisation_outcomes(clean),
         match_scores=score_histogram(xref),
         checks=tuple(checks),
         extra=dict(extra or {}),

@@ -21,11 +21,10 @@ from ..interrupts import interrupts_held
 from ..progress import Steps, tell
 from . import ledger, tables
 from .engine import check_connection, create_engine, describe, mask_url, normalise_url, scrub
-from .frames import CHECKSUM_COLUMNS, frame_checksum, text_column
+from .frames import CHECKSUM_COLUMNS, frame_checksum
 from .lock import Lock, busy_error, lock_for
-from .plan import LoadPlan, TableCounts, plan_diffs, plan_of, prepare, read_rows
+from .plan import LoadPlan, TableCounts, fetch_frame, plan_diffs, plan_of, prepare, read_rows
 from .privacy import ForgetResult, forget, without_suppressed
-from .values import stored_text
 from .write import apply
 
 DEFAULT_LOCK_TIMEOUT_S = 10.0
@@ -341,8 +340,7 @@ class Store:
         """Stored rows as object columns (str, int, float or None): the values exactly as stored."""
         names = list(columns or tables.data_columns(table))
         with self._engine.connect() as conn:
-            rows = conn.execute(sa.select(*(table.c[n] for n in names))).all()
-        return stored_text(pd.DataFrame([tuple(r) for r in rows], columns=names, dtype=object))
+            return fetch_frame(conn, sa.select(*(table.c[n] for n in names)), names)
 
     def read_customers(self, *, expand_extra: bool = True) -> pd.DataFrame:
         """Every stored customer; custom fields come back as their own columns (from `extra`)."""
@@ -419,11 +417,9 @@ class Store:
             frame = self._read(self.tables.customers, CHECKSUM_COLUMNS)
         else:
             with self._engine.connect() as conn:
-                frame = read_rows(
-                    conn, self.tables.customers, "customer_id", pd.Series(list(customer_ids), dtype=object)
-                )
-        frame = pd.DataFrame({c: text_column(frame[c]) for c in CHECKSUM_COLUMNS})
-        return frame_checksum(frame)
+                ids = pd.Series(list(customer_ids), dtype=object)
+                frame = read_rows(conn, self.tables.customers, "customer_id", ids, list(CHECKSUM_COLUMNS))
+        return frame_checksum(frame)  # typed values come back as the pipeline's text (`_frame`)
 
     def runs(self) -> pd.DataFrame:
         """The run ledger, oldest first."""

@@ -94,15 +94,40 @@ def custom_columns(golden: pd.DataFrame) -> list[str]:
 
 
 def _extra(golden: pd.DataFrame, columns: list[str]) -> pd.Series:
-    """Canonical JSON (sorted keys, filled values only) of the custom fields, None when all empty."""
+    """Canonical JSON (sorted keys, filled values only) of the custom fields, None when all empty:
+    what `json.dumps(..., ensure_ascii=False, separators=(",", ":"))` writes, built in Arrow."""
     if not columns:
         return pd.Series([None] * len(golden), index=golden.index, dtype=object)
-    texts = {c: text_column(golden[c]).tolist() for c in columns}
-    rows = []
-    for values in zip(*texts.values(), strict=True):
-        filled = {k: v for k, v in zip(columns, values, strict=True) if v is not None}
-        rows.append(json.dumps(filled, ensure_ascii=False, separators=(",", ":")) if filled else None)
-    return pd.Series(rows, index=golden.index, dtype=object)
+    members = []  # `,"name":value` of each filled value, "" of each empty one
+    for column in columns:
+        value = _json_texts(text_column(golden[column]))
+        members.append(pc.fill_null(pc.binary_join_element_wise("," + _json_text(column), value, ":"), ""))
+    joined = pc.binary_join_element_wise(*members, "")
+    joined = pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)
+    wrapped = pc.binary_join_element_wise("{", pc.utf8_slice_codeunits(joined, 1), "}", "")
+    return pd.Series(wrapped.to_numpy(zero_copy_only=False), index=golden.index, dtype=object)
+
+
+def _json_text(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+#: Characters `json.dumps` escapes in a string (with ensure_ascii=False).
+_JSON_ESCAPED = r'[\x00-\x1f"\\]'
+
+
+def _json_texts(values: pd.Series) -> pa.Array:
+    """Each str value as a JSON string (None stays null): quoted in Arrow, escaped by `json`
+    only where a value holds a quote, a backslash or a control character."""
+    text = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    quoted = pc.binary_join_element_wise('"', text, '"', "")
+    odd = pc.fill_null(pc.match_substring_regex(text, _JSON_ESCAPED), False)
+    if pc.any(odd).as_py():
+        where = np.flatnonzero(odd.to_numpy(zero_copy_only=False))
+        out = quoted.to_numpy(zero_copy_only=False).astype(object)
+        out[where] = [_json_text(v) for v in text.take(pa.array(where)).to_pylist()]
+        quoted = pa.array(out, type=pa.string(), from_pandas=True)
+    return quoted
 
 
 def _member_counts(golden: pd.DataFrame, xref: pd.DataFrame | None) -> pd.Series:
@@ -113,7 +138,7 @@ def _member_counts(golden: pd.DataFrame, xref: pd.DataFrame | None) -> pd.Series
         counts = golden["customer_id"].astype(object).map(per_id)
     else:
         return pd.Series([None] * len(golden), index=golden.index, dtype=object)
-    return counts.astype(object).where(counts.notna(), None).map(lambda v: v if v is None else int(v))
+    return _python_ints(counts)
 
 
 def customer_frame(golden: pd.DataFrame, xref: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -185,34 +210,71 @@ def xref_frame(xref: pd.DataFrame) -> pd.DataFrame:
 
 
 def lineage_frame(lineage: pd.DataFrame) -> pd.DataFrame:
-    """Field lineage as rows of `golden_lineage` (which source row each golden value came from)."""
+    """Field lineage as rows of `golden_lineage` (which source row each golden value came from).
+
+    Categorical text columns (as `dedupe` gives them) stay categorical, their categories normalised:
+    9M lineage rows at a million customers become text only a batch at a time, as they are
+    inserted (`write._rows`)."""
     out = pd.DataFrame(index=lineage.index)
     for column in ("customer_id", "field", "source"):
-        out[column] = text_column(lineage[column])
+        series = lineage[column]
+        is_categorical = isinstance(series.dtype, pd.CategoricalDtype)
+        out[column] = text_categorical(series) if is_categorical else text_column(series)
     out["source_row"] = _int_column(lineage["source_row"])
     return out.reset_index(drop=True)
 
 
+def text_categorical(series: pd.Series) -> pd.Series:
+    """A categorical column whose values read as `text_column` gives them (categories that read as
+    missing, or as the same text, merged), without a Python object per row."""
+    texts = text_column(pd.Series(series.cat.categories.to_numpy(dtype=object), dtype=object))
+    remap, categories = pd.factorize(texts.to_numpy(dtype=object), use_na_sentinel=True)
+    codes = series.cat.codes.to_numpy()
+    codes = np.where(codes >= 0, remap[codes], -1)
+    values = pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object))
+    return pd.Series(values, index=series.index)
+
+
 def _int_column(series: pd.Series) -> pd.Series:
+    """Whole numbers as int64 (the lineage's 9M source rows at a million customers stay one array);
+    as Python ints or None only when some are missing."""
     numbers = pd.to_numeric(series, errors="coerce")
-    return numbers.astype(object).where(numbers.notna(), None).map(lambda v: v if v is None else int(v))
+    if numbers.notna().all():
+        return numbers.astype("int64")
+    return _python_ints(numbers)
+
+
+def _python_ints(numbers: pd.Series) -> pd.Series:
+    values = np.full(len(numbers), None, dtype=object)
+    filled = numbers.notna().to_numpy()
+    values[filled] = numbers[filled].astype("int64").tolist()
+    return pd.Series(values, index=numbers.index, dtype=object)
 
 
 def frame_checksum(rows: pd.DataFrame) -> str:
     """Order-independent sha256 over `CHECKSUM_COLUMNS` of rows in the `customers` shape.
 
     Each row becomes its values joined by U+001F (missing as U+0000) and is hashed; the sorted row
-    digests are hashed again. Any tool can recompute it from the same text values.
+    digests are hashed again. Any tool can recompute it from the same text values. The rows are
+    joined in Arrow and the digests sorted in numpy: only the hashing is per row. Values as read
+    from a store (text or None) need no `text_column` first: empty text counts as missing here too.
     """
-    columns = []
-    for c in CHECKSUM_COLUMNS:
-        values = rows[c].to_numpy(dtype=object).copy()  # normalised: str or None
-        values[np.equal(values, None)] = "\x00"
-        columns.append(values)
+    columns = [_arrow_text(rows[c]) for c in CHECKSUM_COLUMNS]
+    texts = pc.binary_join_element_wise(*(pc.fill_null(c, "\x00") for c in columns), "\x1f")
     sha256 = hashlib.sha256
-    texts = ("\x1f".join(values) for values in zip(*columns, strict=True))
-    digests = sorted(sha256(text.encode("utf-8")).digest() for text in texts)
-    return sha256(b"".join(digests)).hexdigest()
+    digests = b"".join([sha256(t).digest() for t in texts.cast(pa.binary()).to_pylist()])
+    words = np.frombuffer(digests, dtype=">u8").reshape(-1, 4)  # each digest as 4 big-endian words
+    order = np.lexsort(words.T[::-1])  # byte order of the digests
+    return sha256(words[order].tobytes()).hexdigest()
+
+
+def _arrow_text(values: pd.Series) -> pa.Array:
+    """A column of text or None as Arrow text, empty text as null; other values as `text_column`."""
+    try:
+        text = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        text = pa.array(text_column(values).to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
 
 
 def golden_checksum(golden: pd.DataFrame) -> str:

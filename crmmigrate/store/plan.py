@@ -216,37 +216,59 @@ def _check_typed(rows: pd.DataFrame, key: str, what: str) -> None:
 
 def _text_facts(values: pd.Series) -> tuple[int, bool]:
     """Longest text of a str/None column, and whether any holds NUL; in Arrow, as a Python loop
-    would cost seconds per million values."""
+    would cost seconds per million values. A categorical column's facts are its used categories'."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = pd.Series(values.cat.remove_unused_categories().cat.categories, dtype=object)
     text = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
     longest = pc.max(pc.utf8_length(text)).as_py()
     has_nul = pc.any(pc.match_substring(text, "\x00")).as_py()
     return int(longest or 0), bool(has_nul)
 
 
-def read_rows(conn: sa.Connection, table: sa.Table, column: str, values: pd.Series) -> pd.DataFrame:
-    """Stored rows whose `column` is one of `values`: batched IN lookups, or one scan when the
-    lookups would touch a large part of the table anyway."""
+def read_rows(
+    conn: sa.Connection, table: sa.Table, column: str, values: pd.Series, columns: list[str] | None = None
+) -> pd.DataFrame:
+    """Stored rows whose `column` is one of `values` (their `columns`, by default all): batched IN
+    lookups, or one scan when the lookups would touch a large part of the table anyway."""
     wanted = pd.unique(values.dropna())
-    names = [c.name for c in table.columns]  # RUN_COLUMN too: the before-images keep it
+    names = columns or [c.name for c in table.columns]  # RUN_COLUMN too: the before-images keep it
     if not len(wanted):
         return _frame([], names)
     stored = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
     if stored == 0:
         return _frame([], names)
+    select = sa.select(*(table.c[n] for n in names))
     if stored <= 3 * len(wanted):
-        frame = _frame(conn.execute(sa.select(table)).all(), names)
+        frame = fetch_frame(conn, select, names)
         return frame[frame[column].isin(set(wanted))].reset_index(drop=True)
-    query = sa.select(table).where(table.c[column].in_(sa.bindparam("keys", expanding=True)))
-    rows: list[sa.Row] = []
+    query = select.where(table.c[column].in_(sa.bindparam("keys", expanding=True)))
+    rows: list[tuple] = []
     for start in range(0, len(wanted), READ_BATCH):
-        rows += conn.execute(query, {"keys": list(wanted[start : start + READ_BATCH])}).all()
+        rows += _fetch(conn, query, {"keys": list(wanted[start : start + READ_BATCH])})
     return _frame(rows, names)
 
 
-def _frame(rows: list[sa.Row], names: list[str]) -> pd.DataFrame:
+def fetch_frame(conn: sa.Connection, query: sa.Select, names: list[str]) -> pd.DataFrame:
+    """The rows of `query` as object columns, the values exactly as the driver gives them."""
+    return _frame(_fetch(conn, query), names)
+
+
+def _fetch(conn: sa.Connection, query: sa.Select, params: dict | None = None) -> list[tuple]:
+    """The driver's own rows (tuples): a million SQLAlchemy Row objects cost seconds. The store's
+    columns are text and numbers, which SQLAlchemy hands over from the driver unchanged."""
+    result = conn.execute(query, params or {})
+    try:
+        return list(result.cursor.fetchall()) if result.cursor is not None else []
+    finally:
+        result.close()
+
+
+def _frame(rows: list[tuple] | list[sa.Row], names: list[str]) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame({n: pd.Series(dtype=object) for n in names})
-    return stored_text(pd.DataFrame([tuple(r) for r in rows], columns=names, dtype=object))
+    tuples = rows if isinstance(rows[0], tuple) else [tuple(r) for r in rows]
+    # typed columns (dates, timestamps, JSON) as the pipeline's text
+    return stored_text(pd.DataFrame(tuples, columns=names, dtype=object))
 
 
 def _keys(frame: pd.DataFrame, key: tuple[str, ...]) -> pd.Index:
@@ -312,7 +334,9 @@ def retirements(conn: sa.Connection, sources: TableDiff, loaded: set[str]) -> pd
             "survivor_id": sources.updates["customer_id"].to_numpy(dtype=object),
         }
     )
-    moved = moved[(moved["customer_id"] != moved["survivor_id"]) & ~moved["customer_id"].isin(loaded)]
+    moved = moved[moved["customer_id"] != moved["survivor_id"]]
+    if len(moved):  # (a first load moves nothing: no set of every loaded id is searched)
+        moved = moved[~moved["customer_id"].isin(loaded)]
     if not len(moved):
         return pd.DataFrame({"customer_id": pd.Series(dtype=object), "survivor_id": pd.Series(dtype=object)})
     links = read_rows(conn, tables.of(conn).customer_sources, "customer_id", moved["customer_id"])
@@ -342,9 +366,11 @@ def lineage_diff(
     existing = _numeric_keys(read_rows(conn, table, "customer_id", covered))
     result = diff(table, new, existing)
     key = ("customer_id", "field")
-    gone = existing[~_keys(existing, key).isin(_keys(new, key))].reset_index(drop=True)
+    gone = existing.iloc[0:0]  # a first load: nothing stored, so nothing gone (no keys of 9M rows built)
+    if len(existing):
+        gone = existing[~_keys(existing, key).isin(_keys(new, key))].reset_index(drop=True)
     touched = set(result.updates["customer_id"]) | set(gone["customer_id"])
-    touched |= set(result.inserts["customer_id"]) - inserted
+    touched |= set(pd.unique(result.inserts["customer_id"])) - inserted
     return replace(result, deletes=gone, images=_lineage_images(existing, touched))
 
 
