@@ -177,3 +177,14 @@ def test_more_rejected_rows_than_max_rejects_allows_stops_the_run_before_loading
 
     config.write_text(text.replace("rules:", "max_rejects: 34%\nrules:"), encoding="utf-8")
     assert runner.invoke(app, ["run", str(config)]).exit_code == 0  # 1 of 3 is 33.3 %
+
+
+def test_a_spark_master_without_the_spark_engine_is_exit_2(tmp_path: Path) -> None:
+    path = tmp_path / "crmmigrate.yml"
+    path.write_text("sources: []\n", encoding="utf-8")
+    result = runner.invoke(app, ["run", str(path), "--spark-master", "local[2]"])
+    assert result.exit_code == 2
+    assert "--spark-master needs --engine spark" in result.output
+    result = runner.invoke(app, ["run", str(path), "--engine", "dask"])
+    assert result.exit_code == 2
+    assert "choose one of pandas, spark" in result.output

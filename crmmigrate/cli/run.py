@@ -14,7 +14,7 @@ from ..config import DEFAULT_CONFIG
 from ..errors import EXIT_OK, CrmMigrateError, GateError
 from ..pipeline import RunResult, StageEvent, run
 from ..tables import write_text
-from .common import console, err_console, escape, handle_errors, load_run_config
+from .common import choose_engine, console, err_console, escape, handle_errors, load_run_config
 
 
 def _now() -> str:
@@ -119,6 +119,20 @@ def run_command(
         metavar="SECONDS",
         help="How long to wait for another run's lock on the store before giving up (default 10).",
     ),
+    engine: str = typer.Option(
+        None,
+        "--engine",
+        metavar="pandas|spark",
+        help="Where the stages run (overrides `engine:` in the config): pandas in this process, or "
+        "spark as Spark jobs (needs crmmigrate[spark] and Java 17).",
+    ),
+    spark_master: str = typer.Option(
+        None,
+        "--spark-master",
+        metavar="URL",
+        help="Spark master for --engine spark (overrides spark.master): local[*] (default), "
+        "spark://host:7077, yarn, k8s://…",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the verdict and errors."),
     log_file: Path = typer.Option(
         None, "--log-file", help="Append each stage's line, with a UTC timestamp, to this file."
@@ -141,6 +155,8 @@ def run_command(
 
     Example: crmmigrate run nightly.yml --incremental --log-file nightly.log --json run.json
 
+    Example: crmmigrate run big.yml --engine spark --spark-master spark://head:7077
+
     On a terminal each stage ends with a ✓ or ✗ line; written to a file or a pipe (cron, CI) the
     lines carry a UTC timestamp and are never wrapped.
     """
@@ -156,6 +172,7 @@ def run_command(
         config = load_run_config(config_path, store=store, out=out)
         if incremental is not None:
             config.dedupe.incremental = incremental
+        choose_engine(config, engine, spark_master)
         options: dict[str, Any] = {
             "dry_run": dry_run,
             "force": force,
