@@ -256,7 +256,12 @@ def read_extracted(out: Path) -> Extracted:
 def standardise_stage(config: RunConfig, staged: pd.DataFrame, out: Path) -> pd.DataFrame:
     from .cleanse import standardise
 
-    clean = standardise(staged, config.standardise)
+    if config.engine == "spark":
+        from .spark.engine import standardise_on_spark
+
+        clean = standardise_on_spark(staged, config.standardise, config.spark)
+    else:
+        clean = standardise(staged, config.standardise)
     write_table(clean, out / "clean.parquet")
     return clean
 
@@ -360,8 +365,15 @@ def dedupe_stage(
     given) instead of re-clustered; a store with no customers yet gets a full run."""
     from .dedupe import dedupe, load_decisions, save_model
     from .dedupe.incremental import dedupe_incremental
+    from .dedupe.linking import IN_PROCESS
 
     settings = config.dedupe
+    steps = IN_PROCESS
+    if config.engine == "spark":
+        from .spark.engine import check_supported, link_steps_on_spark
+
+        check_supported(settings.incremental)
+        steps = link_steps_on_spark(config.spark)
     decisions = load_decisions(config.resolve(settings.decisions)) if settings.decisions else None
     model = _load_model(config.resolve(settings.model)) if settings.model else None
     training = load_decisions(config.resolve(settings.training)) if settings.training else None
@@ -390,6 +402,7 @@ def dedupe_stage(
             decisions=decisions,
             model=model,
             training=training,
+            steps=steps,
         )
     write_table(matched.golden, out / "golden.parquet")
     write_table(matched.golden, out / "golden.csv")

@@ -143,3 +143,29 @@ def merged() -> Callable[..., tuple[pd.DataFrame, pd.DataFrame]]:
 def golden_set() -> Callable[..., GoldenSet]:
     """`golden_set(n=6, seed=7)`: golden records, their cross-reference and lineage, for store tests."""
     return _golden_set
+
+
+@pytest.fixture(scope="session")
+def spark_settings() -> object:
+    """One small local Spark (2 cores, few shuffle partitions) for every Spark test of the session;
+    skipped, saying what is missing, where PySpark or Java is not installed."""
+    pytest.importorskip("pyspark", reason='the Spark engine tests need PySpark: pip install ".[spark]"')
+    from crmmigrate.errors import ConfigError
+    from crmmigrate.spark.session import require_spark, spark_session
+    from crmmigrate.spark.settings import SparkSettings
+
+    try:
+        require_spark()
+    except ConfigError as exc:
+        pytest.skip(f"the Spark engine tests need Java: {exc}")
+    settings = SparkSettings(
+        master="local[2]",
+        conf={
+            "spark.sql.shuffle.partitions": "2",
+            "spark.default.parallelism": "2",
+            "spark.ui.enabled": "false",
+        },
+        partition_rows=200,
+    )
+    spark_session(settings)
+    return settings

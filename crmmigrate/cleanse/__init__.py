@@ -53,10 +53,15 @@ VALID, FIXED, INFERRED, INVALID, MISSING = (s.value for s in Status)
 DateOrders = dict[tuple[str, str], bool]
 
 
-def standardise(staged: pd.DataFrame, options: StandardiseOptions | None = None) -> pd.DataFrame:
-    """Standard value, raw value and status for every field of every staged row (same rows, order, index)."""
+def standardise(
+    staged: pd.DataFrame, options: StandardiseOptions | None = None, *, orders: DateOrders | None = None
+) -> pd.DataFrame:
+    """Standard value, raw value and status for every field of every staged row (same rows, order, index).
+
+    `orders`: the date orders decided on the whole input (`decide_date_orders`), when `staged` is
+    one part of it (a Spark task's rows); decided on `staged` when not given."""
     options = options or StandardiseOptions()
-    orders = decide_date_orders(staged, options)
+    orders = decide_date_orders(staged, options) if orders is None else orders
     workers = options.workers or os.cpu_count() or 1
     if len(staged) < PARALLEL_FROM or workers < 2:
         return _assemble(staged, [_compute(staged, options, orders)])

@@ -13,6 +13,7 @@ whole set, or inside a Spark task.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -52,6 +53,16 @@ class Linked:
     cannot: pd.DataFrame  # forbidden pairs (i < j)
 
 
+@dataclass(frozen=True)
+class LinkSteps:
+    """The two steps whose work grows with the data, as an engine runs them: candidate pairs from
+    the blocking keys, and the comparison levels of pairs. The pandas engine runs them here; the
+    Spark engine (`crmmigrate.spark.linking`) as Spark jobs, with the same answer."""
+
+    block: Callable[[MatchFrame, DedupeSettings, list[Comparison]], Candidates]
+    compare: Callable[[MatchFrame, list[Comparison], np.ndarray, np.ndarray], np.ndarray]
+
+
 def in_pairs(i: np.ndarray, j: np.ndarray, pairs: pd.DataFrame, n: int) -> np.ndarray:
     """Which of the pairs (i, j) are among `pairs` (columns i, j in either order)."""
     if pairs.empty or len(i) == 0:
@@ -75,6 +86,10 @@ def block(mf: MatchFrame, settings: DedupeSettings, comparisons: list[Comparison
         identifiers = [c.name for c in comparisons if c.kind == "id"]
         keys = blocking.automatic_keys(mf, identifiers)
     return blocking.candidate_pairs(keys, len(mf), settings.max_block_size, settings.window)
+
+
+#: Both steps in this process, on numpy arrays.
+IN_PROCESS = LinkSteps(block=block, compare=compare)
 
 
 def fit_model(
@@ -189,13 +204,14 @@ def link(
     training: pd.DataFrame | None = None,
     new: np.ndarray | None = None,
     owners: np.ndarray | None = None,
+    steps: LinkSteps = IN_PROCESS,
 ) -> Linked:
     """Match the rows of `frame` (clean rows, positional).
 
     `model`: a fitted model used as it is; `training`: labelled pairs to learn m from. `new`: only
     pairs with at least one new row are compared (None: all). `owners`: the stored customer each
     row already belongs to (None for free rows): its rows stay together, two stored customers
-    never merge."""
+    never merge. `steps`: the engine that blocks and compares."""
     frame = frame.reset_index(drop=True)
     n = len(frame)
     mf = prepare(frame)
@@ -207,14 +223,14 @@ def link(
     comparisons = (
         model.comparisons if model is not None else choose_comparisons(mf, settings, varied=new is None)
     )
-    found = block(mf, settings, comparisons)
+    found = steps.block(mf, settings, comparisons)
     candidates = blocking.extra_pairs(found, must["i"].to_numpy(), must["j"].to_numpy(), n)
     wanted = (
         np.ones(len(candidates), dtype=bool) if new is None else new[candidates.left] | new[candidates.right]
     )
     positions = np.int32 if n < 2**31 else np.int64  # at millions of pairs, half the memory
     left, right = candidates.left[wanted].astype(positions), candidates.right[wanted].astype(positions)
-    gamma = compare(mf, comparisons, left, right)
+    gamma = steps.compare(mf, comparisons, left, right)
     if model is None:
         pair_space = None
         if new is not None:

@@ -14,7 +14,7 @@ from .. import schema
 from .decisions import load_decisions
 from .households import household_ids
 from .ids import assign_ids, row_ids
-from .linking import Linked, in_pairs, link
+from .linking import IN_PROCESS, Linked, LinkSteps, in_pairs, link
 from .model import MatchModel, Scores
 from .prepare import custom_columns, stripped_text, text_column
 from .result import DedupeResult
@@ -165,18 +165,20 @@ def dedupe(
     decisions: pd.DataFrame | None = None,
     model: MatchModel | None = None,
     training: pd.DataFrame | None = None,
+    steps: LinkSteps = IN_PROCESS,
 ) -> DedupeResult:
     """Find the same customer across and within sources and build one golden record per customer.
 
     `model`: a fitted model (an earlier run's match_model.json) used as it is. `training`:
     labelled pairs in the decisions format (must_link = same person, cannot_link = different);
-    m is then learnt from them instead of by EM."""
+    m is then learnt from them instead of by EM. `steps`: the engine that blocks and compares
+    (`linking.LinkSteps`; the Spark engine passes its own)."""
     settings = settings or DedupeSettings()
     survivorship = survivorship or SurvivorshipSettings()
     clean = clean.reset_index(drop=True)
     if decisions is None and settings.decisions:
         decisions = load_decisions(settings.decisions)
-    linked = link(clean, settings, decisions=decisions, model=model, training=training)
+    linked = link(clean, settings, decisions=decisions, model=model, training=training, steps=steps)
     customer = assign_ids(linked.labels, linked.ids, known_ids)
     xref, accepted = cross_reference(clean, linked, customer, settings)
     households = household_ids(linked.mf, customer)
