@@ -17,6 +17,7 @@ import pandas as pd
 from ..dedupe.blocking import MIN_FILL, Candidates
 from ..dedupe.prepare import MatchFrame
 from ..dedupe.settings import DedupeSettings
+from ..errors import ConfigError
 from . import keys
 from .frames import from_batch, spark_type, to_spark
 
@@ -24,8 +25,8 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 ENTRY_SCHEMA = "k int, value string, order string, pos long"
-#: Training keys are told apart by a bit each in one 64-bit integer per pair.
-MAX_TRAINING_KEYS = 62
+#: The keys that found a pair are a bit each in one 64-bit integer.
+MAX_KEYS = 62
 
 
 def specs_and_values(settings: DedupeSettings, custom: list[str]) -> tuple[list[keys.KeySpec], object]:
@@ -69,62 +70,79 @@ def spark_candidates(
         for batch in batches:
             frame = from_batch(batch, columns, kinds)
             pos = frame.pop("pos").to_numpy(dtype=np.int64)
-            yield keys.key_entries(frame, pos, specs, values_of(frame))
+            found = keys.key_entries(frame, pos, specs, values_of(frame))
+            yield found
+            yield _rows_per_key(found)
 
     found = rows.mapInPandas(entries, ENTRY_SCHEMA).persist()
     kept = _kept_keys(found, specs, n)
     found = found.where(F.col("k").isin(kept))
+    if not kept:
+        return _candidates(specs, kept, pd.DataFrame({"lo": [], "hi": [], "bits": []}), {})
+    if len(kept) > MAX_KEYS:
+        raise ConfigError(
+            f"{len(kept)} blocking keys; the Spark engine tells at most {MAX_KEYS} apart",
+            hint="configure fewer dedupe.blocking rules",
+        )
+    bit = {k: b for b, k in enumerate(kept)}  # a pair's keys: one bit each
     limits = {k: reach_of(specs[k], settings.max_block_size, settings.window) for k in kept}
-    cap = F.lit(0)
-    reach = F.lit(0)
+    cap, reach, key_bit = F.lit(0), F.lit(0), F.lit(0).cast("long")
     for k, (c, r) in limits.items():
         cap = F.when(F.col("k") == k, F.lit(c)).otherwise(cap)
         reach = F.when(F.col("k") == k, F.lit(r)).otherwise(reach)
+        key_bit = F.when(F.col("k") == k, F.lit(1 << bit[k]).cast("long")).otherwise(key_bit)
     block = Window.partitionBy("k", "value")
     ordered = block.orderBy("order", "pos")
-    sized = found.withColumn("size", F.count(F.lit(1)).over(block)).where(F.col("size") > 1)
-    sized = sized.withColumn("cap", cap).withColumn("reach", reach)
+    sized = (
+        found.withColumn("size", F.count(F.lit(1)).over(block))
+        .where(F.col("size") > 1)
+        .withColumn("cap", cap)
+        .withColumn("reach", reach)
+    )
     steps = max((max(c - 1, r) for c, r in limits.values()), default=0)
     near = [
         F.when((F.lit(d) <= F.col("reach")) | (F.col("size") <= F.col("cap")), F.lead("pos", d).over(ordered))
         for d in range(1, steps + 1)
     ]
-    if not near:
-        return _candidates([], specs, kept, n, pd.DataFrame(columns=["k", "pairs"]), {}, None)
-    pairs = (
-        sized.select("k", "pos", F.array(*near).alias("near"))
-        .select("k", "pos", F.explode("near").alias("other"))
-        .where(F.col("other").isNotNull())
-        .select("k", F.least("pos", "other").alias("lo"), F.greatest("pos", "other").alias("hi"))
-        .where(F.col("lo") != F.col("hi"))
-        .distinct()
-        .persist()
-    )
-    per_key = pairs.groupBy("k").agg(F.count(F.lit(1)).alias("pairs")).toPandas()
-    blocks = sized.select("k", "value", "size", "cap").distinct().where(F.col("size") > F.col("cap"))
+    sized = sized.withColumn("near", F.array(*near)).persist()
+    last = F.col("near")[0].isNull() & (F.col("size") > F.col("cap"))  # one entry per windowed block
     windowed = {
-        int(r["k"]): int(r["n"]) for r in blocks.groupBy("k").agg(F.count("value").alias("n")).collect()
+        specs[int(r["k"])].name: int(r["blocks"])
+        for r in sized.where(last).groupBy("k").agg(F.count(F.lit(1)).alias("blocks")).collect()
     }
-    training = [k for k in kept if specs[k].trains]
-    if len(training) > MAX_TRAINING_KEYS:
-        raise ValueError(f"{len(training)} training keys; the Spark engine tells {MAX_TRAINING_KEYS} apart")
-    bit = F.lit(0).cast("long")
-    for b, k in enumerate(training):
-        bit = F.when(F.col("k") == k, F.lit(1 << b).cast("long")).otherwise(bit)
-    merged = pairs.withColumn("bit", bit).groupBy("lo", "hi").agg(F.bit_or("bit").alias("bits")).toPandas()
-    pairs.unpersist()
+    merged = (
+        sized.select(key_bit.alias("bit"), "pos", "near")
+        .select("bit", "pos", F.explode("near").alias("other"))
+        .where(F.col("other").isNotNull() & (F.col("other") != F.col("pos")))
+        .groupBy(F.least("pos", "other").alias("lo"), F.greatest("pos", "other").alias("hi"))
+        .agg(F.bit_or("bit").alias("bits"))
+        .toPandas()
+    )
+    sized.unpersist()
     found.unpersist()
-    return _candidates(training, specs, kept, n, per_key, windowed, merged)
+    return _candidates(specs, kept, merged, windowed)
+
+
+def _rows_per_key(found: pd.DataFrame) -> pd.DataFrame:
+    """Per key, how many of a task's rows have a value, as entries of key -1 - k (rows in `pos`):
+    a task's rows are its own, so the counts of all tasks add up to the whole set's."""
+    rows = found.drop_duplicates(["k", "pos"]).groupby("k").size()
+    return pd.DataFrame(
+        {
+            "k": (-1 - rows.index.to_numpy()).astype(np.int32),
+            "value": pd.Series([None] * len(rows), dtype=object),
+            "order": pd.Series([None] * len(rows), dtype=object),
+            "pos": rows.to_numpy(dtype=np.int64),
+        }
+    )
 
 
 def _kept_keys(found: DataFrame, specs: list[keys.KeySpec], n: int) -> list[int]:
     """The keys this run keeps, in spec order: by their share of filled rows (see KeySpec.keep)."""
     from pyspark.sql import functions as F
 
-    rows = {
-        int(r["k"]): int(r["rows"])
-        for r in found.groupBy("k").agg(F.countDistinct("pos").alias("rows")).collect()
-    }
+    counted = found.where(F.col("k") < 0).groupBy("k").agg(F.sum("pos").alias("rows")).collect()
+    rows = {-1 - int(r["k"]): int(r["rows"]) for r in counted}
     kept = []
     for k, spec in enumerate(specs):
         share = rows.get(k, 0) / n if n else 0.0
@@ -138,29 +156,20 @@ def _kept_keys(found: DataFrame, specs: list[keys.KeySpec], n: int) -> list[int]
 
 
 def _candidates(
-    training: list[int],
-    specs: list[keys.KeySpec],
-    kept: list[int],
-    n: int,
-    per_key: pd.DataFrame,
-    windowed: dict[int, int],
-    merged: pd.DataFrame | None,
+    specs: list[keys.KeySpec], kept: list[int], merged: pd.DataFrame, windowed: dict[str, int]
 ) -> Candidates:
-    """The collected pairs as `Candidates`: sorted by (left, right), a mask per training key."""
-    if merged is None or merged.empty:
-        lo = hi = np.empty(0, dtype=np.int64)
-        bits = np.empty(0, dtype=np.int64)
-    else:
-        lo, hi = merged["lo"].to_numpy(dtype=np.int64), merged["hi"].to_numpy(dtype=np.int64)
-        order = np.lexsort((hi, lo))
-        lo, hi, bits = lo[order], hi[order], merged["bits"].to_numpy(dtype=np.int64)[order]
-    counts = dict(zip(per_key["k"].astype(int), per_key["pairs"].astype(int), strict=True))
+    """The collected pairs as `Candidates`: sorted by (left, right), pairs and a mask per key
+    (`merged` holds each pair once, with a bit per key that found it)."""
+    lo, hi = merged["lo"].to_numpy(dtype=np.int64), merged["hi"].to_numpy(dtype=np.int64)
+    order = np.lexsort((hi, lo))
+    lo, hi, bits = lo[order], hi[order], merged["bits"].to_numpy(dtype=np.int64)[order]
+    found = {specs[k].name: (bits >> b) & 1 == 1 for b, k in enumerate(kept)}
     return Candidates(
         left=lo,
         right=hi,
-        per_key={specs[k].name: counts.get(k, 0) for k in kept},
-        found_by={specs[k].name: (bits >> b) & 1 == 1 for b, k in enumerate(training)},
+        per_key={specs[k].name: int(found[specs[k].name].sum()) for k in kept},
+        found_by={specs[k].name: found[specs[k].name] for k in kept if specs[k].trains},
         uses={specs[k].name: specs[k].uses for k in kept},
         trains={specs[k].name: specs[k].trains for k in kept},
-        windowed={specs[k].name: windowed[k] for k in kept if windowed.get(k)},
+        windowed={specs[k].name: windowed[specs[k].name] for k in kept if specs[k].name in windowed},
     )

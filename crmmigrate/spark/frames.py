@@ -52,8 +52,7 @@ def to_spark(spark: SparkSession, frame: pd.DataFrame, partition_rows: int) -> D
     }
     schema = ", ".join(f"{name} {kind}" for name, kind in zip(names, types, strict=True))
     sdf = spark.createDataFrame(pd.DataFrame(data), schema=schema)
-    partitions = max(1, math.ceil(len(frame) / partition_rows))
-    return sdf.repartition(partitions) if partitions != sdf.rdd.getNumPartitions() else sdf
+    return sdf.repartition(max(1, math.ceil(len(frame) / partition_rows)))
 
 
 def from_batch(batch: pd.DataFrame, columns: list[str], kinds: dict[str, str]) -> pd.DataFrame:
