@@ -62,7 +62,7 @@ def spark_candidates(
     specs, values_of = specs_and_values(settings, custom)
     data = mf.data.reset_index(drop=True).copy()
     data.insert(0, "pos", np.arange(n, dtype=np.int64))
-    rows = to_spark(spark, data, partition_rows)
+    rows = to_spark(spark, data, partition_rows, "pos")
     columns = list(data.columns)
     kinds = {c: spark_type(data[c]) for c in columns}
 

@@ -42,8 +42,9 @@ def as_text(series: pd.Series) -> pd.Series:
     return pd.Series(out, index=series.index, dtype=object)
 
 
-def to_spark(spark: SparkSession, frame: pd.DataFrame, partition_rows: int) -> DataFrame:
-    """`frame` as a Spark DataFrame of about `partition_rows` rows per partition."""
+def to_spark(spark: SparkSession, frame: pd.DataFrame, partition_rows: int, order: str) -> DataFrame:
+    """`frame` as a Spark DataFrame of about `partition_rows` rows per partition, each partition
+    a run of consecutive values of the column `order` (as the pandas engine's chunks are)."""
     names = safe_names(frame)
     types = [spark_type(frame[c]) for c in frame.columns]
     data = {
@@ -52,7 +53,8 @@ def to_spark(spark: SparkSession, frame: pd.DataFrame, partition_rows: int) -> D
     }
     schema = ", ".join(f"{name} {kind}" for name, kind in zip(names, types, strict=True))
     sdf = spark.createDataFrame(pd.DataFrame(data), schema=schema)
-    return sdf.repartition(max(1, math.ceil(len(frame) / partition_rows)))
+    by = names[list(frame.columns).index(order)]
+    return sdf.repartitionByRange(max(1, math.ceil(len(frame) / partition_rows)), by)
 
 
 def from_batch(batch: pd.DataFrame, columns: list[str], kinds: dict[str, str]) -> pd.DataFrame:

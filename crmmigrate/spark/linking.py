@@ -60,12 +60,13 @@ def spark_compare(
     columns = list(data.columns)
     kinds = {c: spark_type(data[c]) for c in columns}
     names = safe_names(data)
-    rows = to_spark(spark, data.assign(pos=np.arange(len(data), dtype=np.int64)), partition_rows)
+    rows = to_spark(spark, data.assign(pos=np.arange(len(data), dtype=np.int64)), partition_rows, "pos")
     rows = rows.withColumnRenamed(f"c{len(columns)}", "pos")
     pairs = to_spark(
         spark,
         pd.DataFrame({"p": np.arange(len(left), dtype=np.int64), "lo": left, "hi": right}).astype(np.int64),
         partition_rows,
+        "p",
     ).toDF("p", "lo", "hi")
     side = {
         s: rows.select(*(rows[n].alias(f"{s}{n}") for n in names), rows["pos"].alias(f"{s}pos")) for s in "lr"

@@ -54,7 +54,7 @@ def spark_standardise(
     schema = ", ".join(
         [*(f"{n} {out_kinds[c]}" for n, c in zip(out_names, out_columns, strict=True)), "pos long"]
     )
-    source = to_spark(spark, rows.assign(**{POS: np.arange(len(rows), dtype=np.int64)}), partition_rows)
+    source = to_spark(spark, rows.assign(**{POS: np.arange(len(rows), dtype=np.int64)}), partition_rows, POS)
     result = source.mapInPandas(task, schema).toPandas()
     result = result.sort_values(result.columns[-1], kind="stable").drop(columns=result.columns[-1])
     result.columns = out_columns
