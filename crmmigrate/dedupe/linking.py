@@ -28,7 +28,8 @@ from .decisions import resolve
 from .ids import identities, row_aliases
 from .model import MatchModel, PairGroup, Scores, TermFrequencies, fit, labelled_m, score, term_frequencies
 from .prepare import MatchFrame, prepare
-from .settings import DedupeSettings
+from .settings import DedupeSettings, SurvivorshipSettings
+from .survivorship import Survivors, survive
 
 #: Fewest labelled matching pairs `dedupe.training` must name to learn m from.
 MIN_LABELLED_MATCHES = 20
@@ -55,12 +56,14 @@ class Linked:
 
 @dataclass(frozen=True)
 class LinkSteps:
-    """The two steps whose work grows with the data, as an engine runs them: candidate pairs from
-    the blocking keys, and the comparison levels of pairs. The pandas engine runs them here; the
-    Spark engine (`crmmigrate.spark.linking`) as Spark jobs, with the same answer."""
+    """The steps whose work grows with the data, as an engine runs them: candidate pairs from the
+    blocking keys, the comparison levels of pairs, and survivorship per cluster. The pandas
+    engine runs them here; the Spark engine (`crmmigrate.spark.linking`) as Spark jobs, with the
+    same answer."""
 
     block: Callable[[MatchFrame, DedupeSettings, list[Comparison]], Candidates]
     compare: Callable[[MatchFrame, list[Comparison], np.ndarray, np.ndarray], np.ndarray]
+    survive: Callable[[pd.DataFrame, np.ndarray, SurvivorshipSettings], Survivors] = survive
 
 
 def in_pairs(i: np.ndarray, j: np.ndarray, pairs: pd.DataFrame, n: int) -> np.ndarray:

@@ -19,7 +19,6 @@ from .model import MatchModel, Scores
 from .prepare import custom_columns, stripped_text, text_column
 from .result import DedupeResult
 from .settings import DedupeSettings, SurvivorshipSettings
-from .survivorship import survive
 
 log = logging.getLogger(__name__)
 
@@ -116,9 +115,11 @@ def golden_records(
     customer: np.ndarray,
     survivorship: SurvivorshipSettings,
     households: pd.Series,
+    steps: LinkSteps = IN_PROCESS,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Golden records and their lineage; `households` maps customer_id -> household_id."""
-    survivors = survive(clean, labels, survivorship)
+    """Golden records and their lineage; `households` maps customer_id -> household_id; `steps`:
+    the engine that runs survivorship."""
+    survivors = steps.survive(clean, labels, survivorship)
     by_cluster = pd.Series(customer, index=labels).groupby(level=0).first()
     golden = survivors.golden
     golden.insert(0, "customer_id", by_cluster.reindex(golden.index).to_numpy())
@@ -187,7 +188,7 @@ def dedupe(
     stats = {"rows": len(clean), **run_stats(linked, accepted, review)}
     labels, model = linked.labels, linked.model
     del linked, accepted  # the match frame and the pair arrays: gigabytes at a million rows
-    golden, lineage = golden_records(clean, labels, customer, survivorship, households)
+    golden, lineage = golden_records(clean, labels, customer, survivorship, households, steps)
     stats.update(golden_stats(golden))
     return DedupeResult(
         golden=golden, xref=xref, review=review, lineage=lineage, pairs=pairs, stats=stats, model=model

@@ -1,9 +1,9 @@
 """What the orchestrator (`pipeline`) calls when a run's `engine` is spark.
 
-Today's split: standardise runs as Spark tasks; in dedupe, blocking and the comparisons (the
-work that grows with the pairs) run as Spark jobs, while u, EM, scoring, clustering, ids and
-survivorship run on the driver on what they return; extract, validate, load and reconcile run on
-the driver as in the pandas engine.
+Today's split: standardise runs as Spark tasks; in dedupe, blocking, the comparisons (the work
+that grows with the pairs) and survivorship run as Spark jobs, while u, EM, scoring, clustering
+and ids run on the driver on what they return; extract, validate, load and reconcile run on the
+driver as in the pandas engine.
 """
 
 from __future__ import annotations

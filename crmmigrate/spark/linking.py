@@ -1,10 +1,11 @@
 """The matcher's growing steps as Spark jobs (`dedupe.linking.LinkSteps`): candidate pairs from
-key joins (`spark.blocking`), and the comparison levels of the pairs in `mapInPandas`, by the
-comparison code of the pandas engine, on batches of pairs that carry both rows' match values.
+key joins (`spark.blocking`), the comparison levels of the pairs in `mapInPandas`, by the
+comparison code of the pandas engine, on batches of pairs that carry both rows' match values,
+and survivorship over whole clusters (`spark.survivorship`).
 
 The rest of the matching path (u from random pairs, EM over the distinct comparison patterns,
-term frequencies, scores, clusters and the chaining guard) runs on the driver, as in the pandas
-engine, on what these steps return: the same pairs and levels, so the same answer.
+term frequencies, scores, clusters, the chaining guard and ids) runs on the driver, as in the
+pandas engine, on what these steps return: the same pairs and levels, so the same answer.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from ..dedupe.blocking import Candidates
 from ..dedupe.comparisons import Comparison, compare
 from ..dedupe.linking import LinkSteps
 from ..dedupe.prepare import MatchFrame
-from ..dedupe.settings import DedupeSettings
+from ..dedupe.settings import DedupeSettings, SurvivorshipSettings
+from ..dedupe.survivorship import Survivors
 from .blocking import spark_candidates
 from .frames import from_batch, safe_names, spark_type, to_spark
 from .session import task_workers
+from .survivorship import spark_survive
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -40,7 +43,10 @@ def spark_steps(spark: SparkSession, partition_rows: int) -> LinkSteps:
     ) -> np.ndarray:
         return spark_compare(spark, mf, comparisons, left, right, partition_rows=partition_rows)
 
-    return LinkSteps(block=block, compare=levels)
+    def survivors(clean: pd.DataFrame, clusters: np.ndarray, settings: SurvivorshipSettings) -> Survivors:
+        return spark_survive(spark, clean, clusters, settings, partition_rows=partition_rows)
+
+    return LinkSteps(block=block, compare=levels, survive=survivors)
 
 
 def spark_compare(
