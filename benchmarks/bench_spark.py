@@ -11,6 +11,9 @@ runs standardise + dedupe in a process of its own, so that each peak memory is i
 Run: python benchmarks/bench_spark.py 50000                    (input rows; local[2])
      python benchmarks/bench_spark.py 1000000 --master 'local[2]' --cache /tmp/bench-spark
      python benchmarks/bench_spark.py 50000 --conf spark.driver.memory=2g
+     python benchmarks/bench_spark.py 50000 --engines spark --master 'local-cluster[2,1,1024]'
+                                              (two executor processes; needs SPARK_HOME set to
+                                               the pyspark package folder)
 """
 
 from __future__ import annotations
