@@ -21,12 +21,16 @@ from .cleanse.options import StandardiseOptions
 from .dedupe.settings import DedupeSettings, SurvivorshipSettings
 from .errors import ConfigError
 from .mappings.spec import MappingSpec
+from .spark.settings import SparkSettings
 
 STORE_ENV = "CRMMIGRATE_STORE_URL"
 DEFAULT_STORE = "sqlite:///crm.db"
 DEFAULT_CONFIG = "crmmigrate.yml"
 
 Format = Literal["csv", "tsv", "txt", "xlsx", "json", "ndjson", "parquet", "sql"]
+#: Where the stages run: in this Python process (pandas), or as Spark jobs.
+Engine = Literal["pandas", "spark"]
+ENGINES: tuple[str, ...] = ("pandas", "spark")
 
 
 def _reject_limit(value: int | str | None) -> int | str | None:
@@ -159,6 +163,8 @@ class RunConfig(BaseModel):
     out: str = "out"
     sample: str | int | None = None  # a pilot run: `500` rows or `5%`, stratified by source and country
     max_rejects: int | str | None = None  # over all sources; each source may set its own too
+    engine: Engine = "pandas"  # spark: the stages run as Spark jobs (pip install "crmmigrate[spark]")
+    spark: SparkSettings = Field(default_factory=SparkSettings)  # master, app_name, conf
 
     @field_validator("max_rejects", mode="before")
     @classmethod
@@ -169,6 +175,15 @@ class RunConfig(BaseModel):
     @classmethod
     def _store_url(cls, v: object) -> object:
         return {"url": v} if isinstance(v, str) else v
+
+    @field_validator("engine", mode="before")
+    @classmethod
+    def _known_engine(cls, v: object) -> object:
+        if isinstance(v, str) and v not in ENGINES:
+            near = difflib.get_close_matches(v, ENGINES, n=1, cutoff=0.5)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            raise ValueError(f"unknown engine {v!r}{hint}; one of: {', '.join(ENGINES)}")
+        return v
 
     #: Directory of the config file; input paths are resolved against it. Not a YAML key.
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)

@@ -271,7 +271,12 @@ def standardise_stage(
     appended; `result()` raises what the write raised); else before returning."""
     from .cleanse import standardise
 
-    clean = standardise(staged, config.standardise, steps=steps)
+    if config.engine == "spark":
+        from .spark.engine import standardise_on_spark
+
+        clean = standardise_on_spark(staged, config.standardise, config.spark)
+    else:
+        clean = standardise(staged, config.standardise, steps=steps)
     if writes is None:
         write_table(clean, out / "clean.parquet")
     else:
@@ -388,8 +393,15 @@ def dedupe_stage(
     given) instead of re-clustered; a store with no customers yet gets a full run."""
     from .dedupe import dedupe, load_decisions, save_model
     from .dedupe.incremental import dedupe_incremental
+    from .dedupe.linking import IN_PROCESS
 
     settings = config.dedupe
+    engine = IN_PROCESS
+    if config.engine == "spark":
+        from .spark.engine import check_supported, link_steps_on_spark
+
+        check_supported(settings.incremental)
+        engine = link_steps_on_spark(config.spark)
     decisions = load_decisions(config.resolve(settings.decisions)) if settings.decisions else None
     model = _load_model(config.resolve(settings.model)) if settings.model else None
     training = load_decisions(config.resolve(settings.training)) if settings.training else None
@@ -422,6 +434,7 @@ def dedupe_stage(
             model=model,
             training=training,
             steps=steps,
+            engine=engine,
         )
     write_table(matched.golden, out / "golden.parquet")
     write_table(matched.golden, out / "golden.csv")

@@ -164,3 +164,29 @@ def own_schema(request: pytest.FixtureRequest, store_url: str) -> Iterator[str |
             else:
                 conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
         engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def spark_settings() -> object:
+    """One small local Spark (2 cores, few shuffle partitions) for every Spark test of the session;
+    skipped, saying what is missing, where PySpark or Java is not installed."""
+    pytest.importorskip("pyspark", reason='the Spark engine tests need PySpark: pip install ".[spark]"')
+    from crmmigrate.errors import ConfigError
+    from crmmigrate.spark.session import require_spark, spark_session
+    from crmmigrate.spark.settings import SparkSettings
+
+    try:
+        require_spark()
+    except ConfigError as exc:
+        pytest.skip(f"the Spark engine tests need Java: {exc}")
+    settings = SparkSettings(
+        master="local[2]",
+        conf={
+            "spark.sql.shuffle.partitions": "2",
+            "spark.default.parallelism": "2",
+            "spark.ui.enabled": "false",
+        },
+        partition_rows=200,
+    )
+    spark_session(settings)
+    return settings

@@ -207,3 +207,14 @@ def test_an_interrupted_run_says_what_it_left_and_exits_130(
     assert summary["error"].startswith("interrupted during dedupe")
     last = log.read_text(encoding="utf-8").splitlines()[-1]
     assert last[:4].isdigit() and " ✗ interrupted during dedupe: the store is unchanged;" in last
+
+
+def test_a_spark_master_without_the_spark_engine_is_exit_2(tmp_path: Path) -> None:
+    path = tmp_path / "crmmigrate.yml"
+    path.write_text("sources: []\n", encoding="utf-8")
+    result = runner.invoke(app, ["run", str(path), "--spark-master", "local[2]"])
+    assert result.exit_code == 2
+    assert "--spark-master needs --engine spark" in result.output
+    result = runner.invoke(app, ["run", str(path), "--engine", "dask"])
+    assert result.exit_code == 2
+    assert "choose one of pandas, spark" in result.output

@@ -227,3 +227,29 @@ def test_survivorship_rules_and_fields_are_checked_when_the_config_loads(tmp_pat
         {**INLINE, "survivorship": {"fields": {"loyalty_no": ["most_frequent"]}}}, base_dir=tmp_path
     )
     assert config.survivorship.fields == {"loyalty_no": ["most_frequent"]}
+
+
+def test_the_engine_is_pandas_unless_the_config_says_spark(tmp_path: Path) -> None:
+    assert parse_config(MINIMAL, base_dir=tmp_path).engine == "pandas"
+    spark = {
+        **MINIMAL,
+        "engine": "spark",
+        "spark": {"master": "spark://head:7077", "conf": {"spark.executor.memory": "8g", "spark.x.on": True}},
+    }
+    config = parse_config(spark, base_dir=tmp_path)
+    assert (config.engine, config.spark.master, config.spark.app_name) == (
+        "spark",
+        "spark://head:7077",
+        "crmmigrate",
+    )
+    assert config.spark.conf == {"spark.executor.memory": "8g", "spark.x.on": "true"}
+
+
+def test_engine_and_spark_typos_are_reported_with_the_nearest_name() -> None:
+    bad = {**MINIMAL, "engine": "sprak", "spark": {"mastr": "local[2]", "conf": {"executor.memory": "8g"}}}
+    with pytest.raises(ConfigError) as err:
+        parse_config(bad)
+    message = str(err.value)
+    assert "did you mean 'spark'?" in message
+    assert "spark.mastr: unknown key (did you mean 'master'?)" in message
+    assert "'executor.memory' is not a Spark conf key" in message

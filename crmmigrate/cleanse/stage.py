@@ -55,12 +55,19 @@ DateOrders = dict[tuple[str, str], bool]
 
 
 def standardise(
-    staged: pd.DataFrame, options: StandardiseOptions | None = None, *, steps: Steps | None = None
+    staged: pd.DataFrame,
+    options: StandardiseOptions | None = None,
+    *,
+    steps: Steps | None = None,
+    orders: DateOrders | None = None,
 ) -> pd.DataFrame:
     """Standard value, raw value and status for every field of every staged row (same rows, order,
-    index). `steps` hears the rows done as each chunk comes back."""
+    index). `steps` hears the rows done as each chunk comes back.
+
+    `orders`: the date orders decided on the whole input (`decide_date_orders`), when `staged` is
+    one part of it (a Spark task's rows); decided on `staged` when not given."""
     options = options or StandardiseOptions()
-    orders = decide_date_orders(staged, options)
+    orders = decide_date_orders(staged, options) if orders is None else orders
     workers = options.workers or os.cpu_count() or 1
     tell(steps, 0, len(staged))
     if len(staged) < PARALLEL_FROM or workers < 2:

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import typer
 from rich.console import Console
 
-from ..config import DEFAULT_CONFIG, RunConfig, load_config
+from ..config import DEFAULT_CONFIG, ENGINES, RunConfig, load_config
 from ..errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, ConfigError, CrmMigrateError, GateError
 
 #: Written to a file or a pipe (cron, CI logs), a line stays one line and a table gets this width
@@ -130,6 +130,18 @@ def load_run_config(
     if out:
         config.out = str(out)
     return config
+
+
+def choose_engine(config: RunConfig, engine: str | None, spark_master: str | None) -> None:
+    """--engine and --spark-master over the config's `engine:` and `spark.master`."""
+    if engine is not None:
+        if engine not in ENGINES:
+            raise ConfigError(f"--engine {engine!r}: choose one of {', '.join(ENGINES)}")
+        config.engine = engine  # type: ignore[assignment]
+    if spark_master is not None:
+        if config.engine != "spark":
+            raise ConfigError("--spark-master needs --engine spark (or engine: spark in the config)")
+        config.spark.master = spark_master
 
 
 def require(value: object, option: str, mode: str) -> None:

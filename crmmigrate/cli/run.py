@@ -15,6 +15,7 @@ from ..errors import EXIT_OK, CrmMigrateError, GateError, RunInterrupted
 from ..pipeline import RunResult, StageEvent, run
 from ..tables import write_text
 from .common import (
+    choose_engine,
     console,
     err_console,
     escape,
@@ -134,6 +135,20 @@ def run_command(
         metavar="SECONDS",
         help="How long to wait for another run's lock on the store before giving up (default 10).",
     ),
+    engine: str = typer.Option(
+        None,
+        "--engine",
+        metavar="pandas|spark",
+        help="Where the stages run (overrides `engine:` in the config): pandas in this process, or "
+        "spark as Spark jobs (needs crmmigrate[spark] and Java 17).",
+    ),
+    spark_master: str = typer.Option(
+        None,
+        "--spark-master",
+        metavar="URL",
+        help="Spark master for --engine spark (overrides spark.master): local[*] (default), "
+        "spark://host:7077, yarn, k8s://…",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the verdict and errors."),
     log_file: Path = typer.Option(
         None,
@@ -158,6 +173,8 @@ def run_command(
 
     Example: crmmigrate run nightly.yml --incremental --log-file nightly.log --json run.json
 
+    Example: crmmigrate run big.yml --engine spark --spark-master spark://head:7077
+
     On a terminal the running stage shows a progress bar (rows or steps done, elapsed time, time
     left where it can be foretold) and each stage ends with a ✓ or ✗ line; written to a file or a
     pipe (cron, CI) there are no bars and the lines carry a UTC timestamp, never wrapped. Ctrl-C
@@ -178,6 +195,7 @@ def run_command(
         config = load_run_config(config_path, store=store, out=out, schema=schema, table_prefix=table_prefix)
         if incremental is not None:
             config.dedupe.incremental = incremental
+        choose_engine(config, engine, spark_master)
         options: dict[str, Any] = {
             "dry_run": dry_run,
             "force": force,

@@ -13,6 +13,7 @@ whole set, or inside a Spark task.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -39,7 +40,8 @@ from .model import (
     term_frequencies,
 )
 from .prepare import MatchFrame, prepare
-from .settings import DedupeSettings
+from .settings import DedupeSettings, SurvivorshipSettings
+from .survivorship import Survivors, survive
 
 #: Fewest labelled matching pairs `dedupe.training` must name to learn m from.
 MIN_LABELLED_MATCHES = 20
@@ -62,6 +64,18 @@ class Linked:
     largest: int
     must: pd.DataFrame  # forced pairs (i < j)
     cannot: pd.DataFrame  # forbidden pairs (i < j)
+
+
+@dataclass(frozen=True)
+class LinkSteps:
+    """The steps whose work grows with the data, as an engine runs them: candidate pairs from the
+    blocking keys, the comparison levels of pairs, and survivorship per cluster. The pandas
+    engine runs them here; the Spark engine (`crmmigrate.spark.linking`) as Spark jobs, with the
+    same answer."""
+
+    block: Callable[[MatchFrame, DedupeSettings, list[Comparison]], Candidates]
+    compare: Callable[[MatchFrame, list[Comparison], np.ndarray, np.ndarray], np.ndarray]
+    survive: Callable[[pd.DataFrame, np.ndarray, SurvivorshipSettings], Survivors] = survive
 
 
 def in_pairs(i: np.ndarray, j: np.ndarray, pairs: pd.DataFrame, n: int) -> np.ndarray:
@@ -87,6 +101,10 @@ def block(mf: MatchFrame, settings: DedupeSettings, comparisons: list[Comparison
         identifiers = [c.name for c in comparisons if c.kind == "id"]
         keys = blocking.automatic_keys(mf, identifiers)
     return blocking.candidate_pairs(keys, len(mf), settings.max_block_size, settings.window)
+
+
+#: Both steps in this process, on numpy arrays.
+IN_PROCESS = LinkSteps(block=block, compare=compare)
 
 
 def fit_model(
@@ -211,13 +229,15 @@ def link(
     new: np.ndarray | None = None,
     owners: np.ndarray | None = None,
     steps: Steps | None = None,
+    engine: LinkSteps = IN_PROCESS,
 ) -> Linked:
     """Match the rows of `frame` (clean rows, positional).
 
     `model`: a fitted model used as it is; `training`: labelled pairs to learn m from. `new`: only
     pairs with at least one new row are compared (None: all). `owners`: the stored customer each
     row already belongs to (None for free rows): its rows stay together, two stored customers
-    never merge. `steps` hears as each part of STEPS starts."""
+    never merge. `steps` hears as each part of STEPS starts; `engine`: what blocks and compares
+    (the Spark engine passes its own)."""
     at_step(steps, "preparing")
     frame = frame.reset_index(drop=True)
     n = len(frame)
@@ -231,7 +251,7 @@ def link(
         model.comparisons if model is not None else choose_comparisons(mf, settings, varied=new is None)
     )
     at_step(steps, "blocking")
-    found = block(mf, settings, comparisons)
+    found = engine.block(mf, settings, comparisons)
     candidates = blocking.extra_pairs(found, must["i"].to_numpy(), must["j"].to_numpy(), n)
     wanted = (
         np.ones(len(candidates), dtype=bool) if new is None else new[candidates.left] | new[candidates.right]
@@ -239,7 +259,7 @@ def link(
     positions = np.int32 if n < 2**31 else np.int64  # at millions of pairs, half the memory
     left, right = candidates.left[wanted].astype(positions), candidates.right[wanted].astype(positions)
     at_step(steps, "comparing")
-    gamma = compare(mf, comparisons, left, right)
+    gamma = engine.compare(mf, comparisons, left, right)
     at_step(steps, "fitting the model")
     fitted = model is None
     pair_space = None

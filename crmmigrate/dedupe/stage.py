@@ -15,12 +15,11 @@ from ..progress import Steps
 from .decisions import load_decisions
 from .households import household_ids
 from .ids import assign_ids, row_ids
-from .linking import Linked, at_step, in_pairs, link
+from .linking import IN_PROCESS, Linked, LinkSteps, at_step, in_pairs, link
 from .model import MatchModel, Scores
 from .prepare import custom_columns, stripped_text, text_column
 from .result import DedupeResult
 from .settings import DedupeSettings, SurvivorshipSettings
-from .survivorship import survive
 
 log = logging.getLogger(__name__)
 
@@ -117,9 +116,11 @@ def golden_records(
     customer: np.ndarray,
     survivorship: SurvivorshipSettings,
     households: pd.Series,
+    engine: LinkSteps = IN_PROCESS,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Golden records and their lineage; `households` maps customer_id -> household_id."""
-    survivors = survive(clean, labels, survivorship)
+    """Golden records and their lineage; `households` maps customer_id -> household_id; `engine`:
+    the engine that runs survivorship."""
+    survivors = engine.survive(clean, labels, survivorship)
     by_cluster = pd.Series(customer, index=labels).groupby(level=0).first()
     golden = survivors.golden
     golden.insert(0, "customer_id", by_cluster.reindex(golden.index).to_numpy())
@@ -167,18 +168,22 @@ def dedupe(
     model: MatchModel | None = None,
     training: pd.DataFrame | None = None,
     steps: Steps | None = None,
+    engine: LinkSteps = IN_PROCESS,
 ) -> DedupeResult:
     """Find the same customer across and within sources and build one golden record per customer.
 
     `model`: a fitted model (an earlier run's match_model.json) used as it is. `training`:
     labelled pairs in the decisions format (must_link = same person, cannot_link = different);
-    m is then learnt from them instead of by EM."""
+    m is then learnt from them instead of by EM. `steps` hears the matching's steps; `engine`:
+    what blocks, compares and survives (`linking.LinkSteps`; the Spark engine passes its own)."""
     settings = settings or DedupeSettings()
     survivorship = survivorship or SurvivorshipSettings()
     clean = clean.reset_index(drop=True)
     if decisions is None and settings.decisions:
         decisions = load_decisions(settings.decisions)
-    linked = link(clean, settings, decisions=decisions, model=model, training=training, steps=steps)
+    linked = link(
+        clean, settings, decisions=decisions, model=model, training=training, steps=steps, engine=engine
+    )
     customer = assign_ids(linked.labels, linked.ids, known_ids)
     xref, accepted = cross_reference(clean, linked, customer, settings)
     households = household_ids(linked.mf, customer)
@@ -188,7 +193,7 @@ def dedupe(
     labels, model = linked.labels, linked.model
     del linked, accepted  # the match frame and the pair arrays: gigabytes at a million rows
     at_step(steps, "golden records")
-    golden, lineage = golden_records(clean, labels, customer, survivorship, households)
+    golden, lineage = golden_records(clean, labels, customer, survivorship, households, engine)
     stats.update(golden_stats(golden))
     return DedupeResult(
         golden=golden, xref=xref, review=review, lineage=lineage, pairs=pairs, stats=stats, model=model

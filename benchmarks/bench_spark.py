@@ -1,0 +1,180 @@
+"""The Spark engine beside the pandas engine on the same generated rows: time, peak memory, and
+whether the two give the same answer (clean rows, golden records, cross-reference with ids).
+
+For N input rows: `samples generate` exports, extracted once (kept in --cache). Then each engine
+runs standardise + dedupe in a process of its own, so that each peak memory is its own:
+
+- pandas: peak RSS of the Python process;
+- spark: peak RSS of the Python driver, of the JVM (driver and, on local[n], the executors), and
+  the largest Python worker (a task's process), read from /proc at the end.
+
+Run: python benchmarks/bench_spark.py 50000                    (input rows; local[2])
+     python benchmarks/bench_spark.py 1000000 --master 'local[2]' --cache /tmp/bench-spark
+     python benchmarks/bench_spark.py 50000 --conf spark.driver.memory=2g
+     python benchmarks/bench_spark.py 50000 --engines spark --master 'local-cluster[2,1,1024]'
+                                              (two executor processes; needs SPARK_HOME set to
+                                               the pyspark package folder)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from crmmigrate.config import load_config
+from crmmigrate.extract import extract_source
+from crmmigrate.samples.generate import generate
+
+#: Input rows per generated customer (three exports with duplicates), measured on seed 7.
+ROWS_PER_CUSTOMER = 1.35
+
+
+def staged_rows(rows: int, seed: int, cache: Path) -> Path:
+    """The generated exports, extracted; kept as Parquet in `cache` (with the standardise options)."""
+    folder = cache / f"{rows}-{seed}"
+    if not (folder / "staged.parquet").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            sample = generate(int(rows / ROWS_PER_CUSTOMER), tmp, seed=seed)
+            config = load_config(sample.files["config"])
+            staged = pd.concat([extract_source(s, config).staged for s in config.sources], ignore_index=True)
+            (folder / "standardise.json").write_text(config.standardise.model_dump_json())
+        staged.to_parquet(folder / "staged.parquet")
+    return folder
+
+
+def _peak_kib(pid: int) -> int:
+    """Peak resident memory (VmHWM) of a live process, in KiB; 0 when it cannot be read."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every live process below `pid` (the JVM's Python daemon and its task workers)."""
+    parents: dict[int, list[int]] = {}
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        parents.setdefault(int(fields["PPid"]), []).append(int(status.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        children = parents.get(todo.pop(), [])
+        found += children
+        todo += children
+    return found
+
+
+def one_engine(engine: str, folder: Path, out: Path, master: str, conf: dict[str, str]) -> dict[str, object]:
+    """Standardise and dedupe the staged rows on one engine; outputs to `out`, figures returned."""
+    from crmmigrate.cleanse import StandardiseOptions, standardise
+    from crmmigrate.dedupe import dedupe
+
+    staged = pd.read_parquet(folder / "staged.parquet")
+    options = StandardiseOptions.model_validate_json((folder / "standardise.json").read_text())
+    figures: dict[str, object] = {"engine": engine, "rows": len(staged)}
+    start = time.perf_counter()
+    if engine == "spark":
+        from crmmigrate.spark.linking import spark_steps
+        from crmmigrate.spark.session import spark_session
+        from crmmigrate.spark.settings import SparkSettings
+        from crmmigrate.spark.standardise import spark_standardise
+
+        settings = SparkSettings(master=master, conf=conf)
+        spark = spark_session(settings)
+        figures["session_s"] = round(time.perf_counter() - start, 1)
+        start = time.perf_counter()
+        clean = spark_standardise(spark, staged, options, partition_rows=settings.partition_rows)
+        figures["standardise_s"] = round(time.perf_counter() - start, 1)
+        start = time.perf_counter()
+        result = dedupe(clean, engine=spark_steps(spark, settings.partition_rows))
+    else:
+        clean = standardise(staged, options)
+        figures["standardise_s"] = round(time.perf_counter() - start, 1)
+        start = time.perf_counter()
+        result = dedupe(clean)
+    figures["dedupe_s"] = round(time.perf_counter() - start, 1)
+    figures["python_peak_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    if engine == "spark":
+        jvm = int(spark.sparkContext._jvm.ProcessHandle.current().pid())  # type: ignore[union-attr]
+        figures["jvm_peak_mib"] = round(_peak_kib(jvm) / 1024)
+        workers = _descendants(jvm)
+        figures["task_processes"] = len(workers)
+        figures["largest_task_process_mib"] = round(max((_peak_kib(p) for p in workers), default=0) / 1024)
+    figures["golden"] = len(result.golden)
+    figures["candidate_pairs"] = result.stats["candidate_pairs"]
+    clean.to_parquet(out / "clean.parquet")
+    result.golden.to_parquet(out / "golden.parquet")
+    result.xref.to_parquet(out / "xref.parquet")
+    return figures
+
+
+def same_answer(a: Path, b: Path) -> dict[str, bool]:
+    out = {}
+    for name in ("clean", "golden", "xref"):
+        left, right = pd.read_parquet(a / f"{name}.parquet"), pd.read_parquet(b / f"{name}.parquet")
+        try:
+            pd.testing.assert_frame_equal(left, right)
+            out[name] = True
+        except AssertionError:
+            out[name] = False
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("rows", type=int, nargs="?", default=50_000, help="input rows to generate")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--master", default="local[2]")
+    parser.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE", help="Spark conf")
+    parser.add_argument("--cache", type=Path, help="folder to keep the extracted rows in between runs")
+    parser.add_argument("--engines", default="pandas,spark")
+    parser.add_argument("--one", choices=["pandas", "spark"], help=argparse.SUPPRESS)
+    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    conf = dict(item.split("=", 1) for item in args.conf)
+    if args.one:  # a child: one engine, figures as JSON on the last line
+        print(json.dumps(one_engine(args.one, args.folder, args.out, args.master, conf)), flush=True)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = staged_rows(args.rows, args.seed, args.cache or Path(tmp))
+        outs = {}
+        for engine in args.engines.split(","):
+            outs[engine] = Path(tmp) / f"out-{engine}"
+            outs[engine].mkdir()
+            command = [sys.executable, __file__, "--one", engine, "--folder", str(folder)]
+            command += ["--out", str(outs[engine]), "--master", args.master]
+            command += [f"--conf={item}" for item in args.conf]
+            start = time.perf_counter()
+            done = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy())
+            if done.returncode != 0:
+                print(done.stderr[-3000:], file=sys.stderr)
+                raise SystemExit(f"{engine} failed")
+            figures = json.loads(done.stdout.strip().splitlines()[-1])
+            figures["process_s"] = round(time.perf_counter() - start, 1)
+            print(" ".join(f"{k}={v}" for k, v in figures.items()), flush=True)
+        if len(outs) == 2:
+            equal = same_answer(*outs.values())
+            print("same answer: " + " ".join(f"{k}={v}" for k, v in equal.items()), flush=True)
+
+
+if __name__ == "__main__":
+    main()

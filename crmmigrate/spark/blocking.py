@@ -1,0 +1,175 @@
+"""Candidate pairs as Spark jobs, with the answer of `dedupe.blocking.candidate_pairs`.
+
+Each task writes its rows' key entries (`keys.key_entries`); a block is the entries of one key
+with one value. Within a block sorted by (sort text, row), each entry meets the next entries:
+all of them in a block of up to `cap` entries (compared in full), the next `reach` in a larger
+one (a sorted neighbourhood), as `blocking._key_pairs` does. Neighbours come from window
+functions (`lead`), so a large block is never joined with itself.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..dedupe.blocking import MIN_FILL, Candidates
+from ..dedupe.prepare import MatchFrame
+from ..dedupe.settings import DedupeSettings
+from ..errors import ConfigError
+from . import keys
+from .frames import from_batch, spark_type, to_spark
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+ENTRY_SCHEMA = "k int, value string, order string, pos long"
+#: The keys that found a pair are a bit each in one 64-bit integer.
+MAX_KEYS = 62
+
+
+def specs_and_values(settings: DedupeSettings, custom: list[str]) -> tuple[list[keys.KeySpec], object]:
+    """The key specs of this run and the function that gives a slice of rows their values."""
+    if settings.blocking:
+        rules = settings.blocking
+        return keys.configured_specs(rules), lambda data: keys.configured_values(data, rules)
+    return keys.automatic_specs(custom), lambda data: keys.automatic_values(data, custom)
+
+
+def reach_of(spec: keys.KeySpec, max_block: int, window: int) -> tuple[int, int]:
+    """(cap, reach) of a key as `blocking.candidate_pairs` sets them: a broad key's blocks are
+    compared in full only while small, with fewer neighbours in larger ones."""
+    cap = max_block if spec.trains else min(max_block, 2 * window)
+    reach = window if spec.trains else max(1, (window + 1) // 3)
+    return cap, reach
+
+
+def spark_candidates(
+    spark: SparkSession,
+    mf: MatchFrame,
+    settings: DedupeSettings,
+    custom: list[str],
+    *,
+    partition_rows: int,
+) -> Candidates:
+    """Every pair that agrees on a key (or meets in a sorted pass), each once, in the order and
+    with the per-key figures of `blocking.candidate_pairs`."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.window import Window
+
+    n = len(mf)
+    specs, values_of = specs_and_values(settings, custom)
+    data = mf.data.reset_index(drop=True).copy()
+    data.insert(0, "pos", np.arange(n, dtype=np.int64))
+    rows = to_spark(spark, data, partition_rows, "pos")
+    columns = list(data.columns)
+    kinds = {c: spark_type(data[c]) for c in columns}
+
+    def entries(batches):  # noqa: ANN001, ANN202 - a Spark task: pandas batches in, entries out
+        for batch in batches:
+            frame = from_batch(batch, columns, kinds)
+            pos = frame.pop("pos").to_numpy(dtype=np.int64)
+            found = keys.key_entries(frame, pos, specs, values_of(frame))
+            yield found
+            yield _rows_per_key(found)
+
+    found = rows.mapInPandas(entries, ENTRY_SCHEMA).persist()
+    kept = _kept_keys(found, specs, n)
+    found = found.where(F.col("k").isin(kept))
+    if not kept:
+        return _candidates(specs, kept, pd.DataFrame({"lo": [], "hi": [], "bits": []}), {})
+    if len(kept) > MAX_KEYS:
+        raise ConfigError(
+            f"{len(kept)} blocking keys; the Spark engine tells at most {MAX_KEYS} apart",
+            hint="configure fewer dedupe.blocking rules",
+        )
+    bit = {k: b for b, k in enumerate(kept)}  # a pair's keys: one bit each
+    limits = {k: reach_of(specs[k], settings.max_block_size, settings.window) for k in kept}
+    cap, reach, key_bit = F.lit(0), F.lit(0), F.lit(0).cast("long")
+    for k, (c, r) in limits.items():
+        cap = F.when(F.col("k") == k, F.lit(c)).otherwise(cap)
+        reach = F.when(F.col("k") == k, F.lit(r)).otherwise(reach)
+        key_bit = F.when(F.col("k") == k, F.lit(1 << bit[k]).cast("long")).otherwise(key_bit)
+    block = Window.partitionBy("k", "value")
+    ordered = block.orderBy("order", "pos")
+    sized = (
+        found.withColumn("size", F.count(F.lit(1)).over(block))
+        .where(F.col("size") > 1)
+        .withColumn("cap", cap)
+        .withColumn("reach", reach)
+    )
+    steps = max((max(c - 1, r) for c, r in limits.values()), default=0)
+    near = [
+        F.when((F.lit(d) <= F.col("reach")) | (F.col("size") <= F.col("cap")), F.lead("pos", d).over(ordered))
+        for d in range(1, steps + 1)
+    ]
+    sized = sized.withColumn("near", F.array(*near)).persist()
+    last = F.col("near")[0].isNull() & (F.col("size") > F.col("cap"))  # one entry per windowed block
+    windowed = {
+        specs[int(r["k"])].name: int(r["blocks"])
+        for r in sized.where(last).groupBy("k").agg(F.count(F.lit(1)).alias("blocks")).collect()
+    }
+    merged = (
+        sized.select(key_bit.alias("bit"), "pos", "near")
+        .select("bit", "pos", F.explode("near").alias("other"))
+        .where(F.col("other").isNotNull() & (F.col("other") != F.col("pos")))
+        .groupBy(F.least("pos", "other").alias("lo"), F.greatest("pos", "other").alias("hi"))
+        .agg(F.bit_or("bit").alias("bits"))
+        .toPandas()
+    )
+    sized.unpersist()
+    found.unpersist()
+    return _candidates(specs, kept, merged, windowed)
+
+
+def _rows_per_key(found: pd.DataFrame) -> pd.DataFrame:
+    """Per key, how many of a task's rows have a value, as entries of key -1 - k (rows in `pos`):
+    a task's rows are its own, so the counts of all tasks add up to the whole set's."""
+    rows = found.drop_duplicates(["k", "pos"]).groupby("k").size()
+    return pd.DataFrame(
+        {
+            "k": (-1 - rows.index.to_numpy()).astype(np.int32),
+            "value": pd.Series([None] * len(rows), dtype=object),
+            "order": pd.Series([None] * len(rows), dtype=object),
+            "pos": rows.to_numpy(dtype=np.int64),
+        }
+    )
+
+
+def _kept_keys(found: DataFrame, specs: list[keys.KeySpec], n: int) -> list[int]:
+    """The keys this run keeps, in spec order: by their share of filled rows (see KeySpec.keep)."""
+    from pyspark.sql import functions as F
+
+    counted = found.where(F.col("k") < 0).groupBy("k").agg(F.sum("pos").alias("rows")).collect()
+    rows = {-1 - int(r["k"]): int(r["rows"]) for r in counted}
+    kept = []
+    for k, spec in enumerate(specs):
+        share = rows.get(k, 0) / n if n else 0.0
+        if (
+            spec.keep == "always"
+            or (spec.keep == "any" and share > 0)
+            or (spec.keep == "filled" and share >= MIN_FILL)
+        ):
+            kept.append(k)
+    return kept
+
+
+def _candidates(
+    specs: list[keys.KeySpec], kept: list[int], merged: pd.DataFrame, windowed: dict[str, int]
+) -> Candidates:
+    """The collected pairs as `Candidates`: sorted by (left, right), pairs and a mask per key
+    (`merged` holds each pair once, with a bit per key that found it)."""
+    lo, hi = merged["lo"].to_numpy(dtype=np.int64), merged["hi"].to_numpy(dtype=np.int64)
+    order = np.lexsort((hi, lo))
+    lo, hi, bits = lo[order], hi[order], merged["bits"].to_numpy(dtype=np.int64)[order]
+    found = {specs[k].name: (bits >> b) & 1 == 1 for b, k in enumerate(kept)}
+    return Candidates(
+        left=lo,
+        right=hi,
+        per_key={specs[k].name: int(found[specs[k].name].sum()) for k in kept},
+        found_by={specs[k].name: found[specs[k].name] for k in kept if specs[k].trains},
+        uses={specs[k].name: specs[k].uses for k in kept},
+        trains={specs[k].name: specs[k].trains for k in kept},
+        windowed={specs[k].name: windowed[specs[k].name] for k in kept if specs[k].name in windowed},
+    )

@@ -1,0 +1,67 @@
+"""pandas frames to Spark and back, with column names and types Spark takes as they are.
+
+Spark columns are named c0, c1, … (a custom column may be called anything); text stays text,
+missing stays null, and a task gets object columns with None for missing, as the pandas engine's
+frames have them.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+
+def spark_type(series: pd.Series) -> str:
+    """The Spark SQL type a column travels as: numbers and booleans as such, the rest as text."""
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "bigint"
+    if pd.api.types.is_float_dtype(dtype):
+        return "double"
+    return "string"
+
+
+def safe_names(frame: pd.DataFrame) -> list[str]:
+    return [f"c{i}" for i in range(len(frame.columns))]
+
+
+def as_text(series: pd.Series) -> pd.Series:
+    """A column as object text with None for missing (what Arrow sends as a string column)."""
+    values = series.to_numpy(dtype=object)
+    missing = pd.isna(values)
+    out = np.array([v if isinstance(v, str) else str(v) for v in values], dtype=object)
+    out[missing] = None
+    return pd.Series(out, index=series.index, dtype=object)
+
+
+def to_spark(spark: SparkSession, frame: pd.DataFrame, partition_rows: int, order: str) -> DataFrame:
+    """`frame` as a Spark DataFrame of about `partition_rows` rows per partition, each partition
+    a run of consecutive values of the column `order` (as the pandas engine's chunks are)."""
+    names = safe_names(frame)
+    types = [spark_type(frame[c]) for c in frame.columns]
+    data = {
+        name: (frame[column] if kind != "string" else as_text(frame[column])).to_numpy()
+        for name, column, kind in zip(names, frame.columns, types, strict=True)
+    }
+    schema = ", ".join(f"{name} {kind}" for name, kind in zip(names, types, strict=True))
+    sdf = spark.createDataFrame(pd.DataFrame(data), schema=schema)
+    by = names[list(frame.columns).index(order)]
+    return sdf.repartitionByRange(max(1, math.ceil(len(frame) / partition_rows)), by)
+
+
+def from_batch(batch: pd.DataFrame, columns: list[str], kinds: dict[str, str]) -> pd.DataFrame:
+    """A task's batch with the frame's own column names back, text as object with None."""
+    out = batch.copy(deep=False)
+    out.columns = columns
+    for column in columns:
+        if kinds.get(column, "string") == "string":
+            out[column] = as_text(out[column])
+    return out

@@ -1,0 +1,109 @@
+"""The matcher's growing steps as Spark jobs (`dedupe.linking.LinkSteps`): candidate pairs from
+key joins (`spark.blocking`), the comparison levels of the pairs in `mapInPandas`, by the
+comparison code of the pandas engine, on batches of pairs that carry both rows' match values,
+and survivorship over whole clusters (`spark.survivorship`).
+
+The rest of the matching path (u from random pairs, EM over the distinct comparison patterns,
+term frequencies, scores, clusters, the chaining guard and ids) runs on the driver, as in the
+pandas engine, on what these steps return: the same pairs and levels, so the same answer.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ..dedupe import comparisons as comparison_code
+from ..dedupe.blocking import Candidates
+from ..dedupe.comparisons import Comparison, compare
+from ..dedupe.linking import LinkSteps
+from ..dedupe.prepare import MatchFrame
+from ..dedupe.settings import DedupeSettings, SurvivorshipSettings
+from ..dedupe.survivorship import Survivors
+from .blocking import spark_candidates
+from .frames import from_batch, safe_names, spark_type, to_spark
+from .session import task_workers
+from .survivorship import spark_survive
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+
+def spark_steps(spark: SparkSession, partition_rows: int) -> LinkSteps:
+    """Blocking and comparing on `spark`, about `partition_rows` rows (or pairs) per task."""
+
+    def block(mf: MatchFrame, settings: DedupeSettings, comparisons: list[Comparison]) -> Candidates:
+        identifiers = [c.name for c in comparisons if c.kind == "id"]
+        return spark_candidates(spark, mf, settings, identifiers, partition_rows=partition_rows)
+
+    def levels(
+        mf: MatchFrame, comparisons: list[Comparison], left: np.ndarray, right: np.ndarray
+    ) -> np.ndarray:
+        return spark_compare(spark, mf, comparisons, left, right, partition_rows=partition_rows)
+
+    def survivors(clean: pd.DataFrame, clusters: np.ndarray, settings: SurvivorshipSettings) -> Survivors:
+        return spark_survive(spark, clean, clusters, settings, partition_rows=partition_rows)
+
+    return LinkSteps(block=block, compare=levels, survive=survivors)
+
+
+def spark_compare(
+    spark: SparkSession,
+    mf: MatchFrame,
+    comparisons: list[Comparison],
+    left: np.ndarray,
+    right: np.ndarray,
+    *,
+    partition_rows: int,
+) -> np.ndarray:
+    """`comparisons.compare(mf, comparisons, left, right)`, computed by Spark tasks: each gets a
+    batch of pairs with both rows' match values and compares them as a frame of its own."""
+    if len(left) == 0 or not comparisons:
+        return np.full((len(left), len(comparisons)), comparison_code.NULL, dtype=np.int8)
+    data = mf.data.reset_index(drop=True)
+    columns = list(data.columns)
+    kinds = {c: spark_type(data[c]) for c in columns}
+    names = safe_names(data)
+    rows = to_spark(spark, data.assign(pos=np.arange(len(data), dtype=np.int64)), partition_rows, "pos")
+    rows = rows.withColumnRenamed(f"c{len(columns)}", "pos")
+    pairs = to_spark(
+        spark,
+        pd.DataFrame({"p": np.arange(len(left), dtype=np.int64), "lo": left, "hi": right}).astype(np.int64),
+        partition_rows,
+        "p",
+    ).toDF("p", "lo", "hi")
+    side = {
+        s: rows.select(*(rows[n].alias(f"{s}{n}") for n in names), rows["pos"].alias(f"{s}pos")) for s in "lr"
+    }
+    joined = (
+        pairs.join(side["l"], pairs["lo"] == side["l"]["lpos"])
+        .join(side["r"], pairs["hi"] == side["r"]["rpos"])
+        .select("p", *(f"l{n}" for n in names), *(f"r{n}" for n in names))
+    )
+    custom = dict(mf.custom)
+    width = len(names)
+
+    def levels(batches):  # noqa: ANN001, ANN202 - a Spark task: pandas batches in, levels out
+        comparison_code.WORKERS = task_workers()  # one core per task: Spark runs a task per core
+        for batch in batches:
+            k = len(batch)
+            both = pd.concat(
+                [
+                    from_batch(batch.iloc[:, 1 : 1 + width], columns, kinds),
+                    from_batch(batch.iloc[:, 1 + width :], columns, kinds),
+                ],
+                ignore_index=True,
+            )
+            pair_frame = MatchFrame(data=both, custom=custom)
+            gamma = compare(pair_frame, comparisons, np.arange(k), np.arange(k, 2 * k))
+            out = pd.DataFrame(gamma.astype(np.int8), columns=[f"g{c}" for c in range(gamma.shape[1])])
+            out.insert(0, "p", batch["p"].to_numpy(dtype=np.int64))
+            yield out
+
+    schema = ", ".join(["p long", *(f"g{c} tinyint" for c in range(len(comparisons)))])
+    result = joined.mapInPandas(levels, schema).toPandas()
+    gamma = np.full((len(left), len(comparisons)), comparison_code.NULL, dtype=np.int8)
+    gamma[result["p"].to_numpy()] = result.drop(columns="p").to_numpy(dtype=np.int8)
+    return gamma
