@@ -87,9 +87,14 @@ def customer(*rows: dict[str, object]) -> pd.DataFrame:
     return frame
 
 
+def cells_of(*cells: object) -> tuple:
+    """Cells with a missing value as None (pandas 3's text columns hold NaN)."""
+    return tuple(None if pd.isna(cell) else cell for cell in cells)
+
+
 def address_of(members: pd.DataFrame, settings: SurvivorshipSettings | None = None) -> tuple:
     row = survive(members, np.zeros(len(members), dtype=np.int64), settings or SurvivorshipSettings()).golden
-    return tuple(row.iloc[0][ADDRESS])
+    return cells_of(*row.iloc[0][ADDRESS])
 
 
 BERLIN = {"address_line1": "Hauptstraße 5", "postal_code": "10115", "city": "Berlin", "country": "DE"}
@@ -155,7 +160,7 @@ def test_an_address_block_never_mixes_rows() -> None:
         if rows:
             (row,) = rows
             expected = members.loc[row, ADDRESS].where(members.loc[row, ADDRESS].notna(), None)
-            assert tuple(result.golden.iloc[0][ADDRESS]) == tuple(expected)
+            assert cells_of(*result.golden.iloc[0][ADDRESS]) == cells_of(*expected)
 
 
 def test_custom_address_parts_travel_with_the_block() -> None:
@@ -164,7 +169,7 @@ def test_custom_address_parts_travel_with_the_block() -> None:
         {**HAMBURG, "updated_at": "2024-05-01"},
     )
     row = survive(members, np.zeros(2, dtype=np.int64), SurvivorshipSettings()).golden.iloc[0]
-    assert (row["city"], row["house_number"], row["loyalty_no"]) == ("Hamburg", None, "L-1")
+    assert cells_of(row["city"], row["house_number"], row["loyalty_no"]) == ("Hamburg", None, "L-1")
 
 
 def test_ties_are_broken_the_same_whatever_the_row_order() -> None:

@@ -95,8 +95,8 @@ def test_dates_read_back_as_the_pipeline_writes_them(store_url: str, golden_set:
     with open_store(store_url) as store:
         store.load(golden, xref, lineage, run_id="run-1")
         back = store.read_customers().set_index("customer_id").loc[golden["customer_id"]]
-        assert back["date_of_birth"].tolist() == golden["date_of_birth"].tolist()
-        assert back["created_at"].tolist() == golden["created_at"].tolist()
+        for column in ("date_of_birth", "created_at"):  # missing: None, or NaN in pandas 3's text
+            assert back[column].tolist() == [None if pd.isna(v) else v for v in golden[column]]
         assert back["updated_at"].tolist() == [
             "2019-08-02T18:45:00",
             "2015-05-15",

@@ -191,8 +191,13 @@ def _unpack(packed: Packed) -> np.ndarray:
 
 
 def _take(parts: list[Computed], key: str) -> np.ndarray:
-    """One column of every chunk, unpacked and joined; the chunks' copies are dropped as it goes."""
-    return np.concatenate([_unpack(part.pop(key)) for part in parts])
+    """One column of every chunk, unpacked and joined; the chunks' copies are dropped as it goes.
+    A missing value is None whichever chunk it came from (a chunk whose values are all missing
+    would otherwise give None where the others give NaN, and the result would depend on chunking)."""
+    joined = np.concatenate([_unpack(part.pop(key)) for part in parts])
+    if joined.dtype == object:
+        joined[pd.isna(joined)] = None
+    return joined
 
 
 _CLEANED = "\0cleaned:"

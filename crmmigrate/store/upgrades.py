@@ -293,7 +293,11 @@ def _rewrite_canonical(conn: sa.Connection, c: sa.Table) -> None:
         frame = pd.DataFrame([tuple(r) for r in rows], columns=[col.name for col in columns], dtype=object)
         changed = pd.Series(False, index=frame.index)
         for name, kind in _KINDS.items():
-            text = frame[name].map(lambda v: (v.strip() or None) if isinstance(v, str) else v)
+            text = pd.Series(  # object dtype: pandas 3 would infer its string dtype (NaN for None)
+                [(v.strip() or None) if isinstance(v, str) else v for v in frame[name]],
+                index=frame.index,
+                dtype=object,
+            )
             canonical, bad = _json_texts(text) if kind == "json" else to_text(text, kind)
             if bad.any():
                 counts[name] = counts.get(name, 0) + int(bad.sum())
