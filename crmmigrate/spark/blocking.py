@@ -19,7 +19,7 @@ from ..dedupe.prepare import MatchFrame
 from ..dedupe.settings import DedupeSettings
 from ..errors import ConfigError
 from . import keys
-from .frames import from_batch, spark_type, to_spark
+from .frames import for_arrow, from_batch, spark_type, to_spark
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -71,7 +71,7 @@ def spark_candidates(
             frame = from_batch(batch, columns, kinds)
             pos = frame.pop("pos").to_numpy(dtype=np.int64)
             found = keys.key_entries(frame, pos, specs, values_of(frame))
-            yield found
+            yield for_arrow(found)
             yield _rows_per_key(found)
 
     found = rows.mapInPandas(entries, ENTRY_SCHEMA).persist()

@@ -33,6 +33,15 @@ def safe_names(frame: pd.DataFrame) -> list[str]:
     return [f"c{i}" for i in range(len(frame.columns))]
 
 
+def for_arrow(frame: pd.DataFrame) -> pd.DataFrame:
+    """A task's output with its text columns as object text (None for missing): PySpark's Arrow
+    conversion does not take pandas 3's string columns (a ChunkedArray where it wants an Array)."""
+    text = [c for c in frame.columns if pd.api.types.is_string_dtype(frame[c]) and frame[c].dtype != object]
+    if not text:
+        return frame
+    return frame.assign(**{c: as_text(frame[c]) for c in text})
+
+
 def as_text(series: pd.Series) -> pd.Series:
     """A column as object text with None for missing (what Arrow sends as a string column)."""
     values = series.to_numpy(dtype=object)
