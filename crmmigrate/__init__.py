@@ -9,8 +9,7 @@ The few functions a script needs; everything else is internal.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from .lazy import lazy_names
 
 __version__ = "0.1.0"
 
@@ -39,7 +38,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name], __name__), name)
-    raise AttributeError(f"module 'crmmigrate' has no attribute {name!r}")
+__getattr__ = lazy_names(__name__, _LAZY)

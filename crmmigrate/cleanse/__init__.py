@@ -7,8 +7,9 @@ standardiser's reference data would slow down each command's start (`crmmigrate 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..lazy import lazy_names
 
 if TYPE_CHECKING:
     from .options import StandardiseOptions
@@ -19,7 +20,4 @@ __all__ = ["StandardiseOptions", "standardise"]
 _LAZY = {"StandardiseOptions": ".options", "standardise": ".stage"}
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name], __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_names(__name__, _LAZY)
