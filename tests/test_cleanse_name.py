@@ -207,6 +207,23 @@ def test_initials_are_re_cased() -> None:
     assert proper_case("Ph.D.") == "Ph.D."
 
 
+@pytest.mark.parametrize(
+    ("text", "first", "last"),
+    [
+        ("King Jason", "Jason", "King"),  # an export writing the surname first
+        ("BISHOP Anna", "Anna", "Bishop"),
+        ("Prince Harry", "Harry", "Prince"),
+        ("Sir Alan", "Alan", None),  # a courtesy title before a given name stays a title
+        ("Mr. Jason King", "Jason", "King"),
+    ],
+)
+def test_a_title_word_before_one_given_name_is_its_surname(text: str, first: str, last: str | None) -> None:
+    """King, Bishop, Judge, Prince are common surnames as well as titles: a name is never left
+    without its only possible surname (at a million rows, "King Jason" lost his and the golden
+    record failed the "last name or company" gate)."""
+    assert split_full_name(text) == (first, last)
+
+
 @pytest.mark.parametrize("name", ["Don", "Earl", "Duke"])
 def test_given_names_that_are_also_titles_stay_names(name: str) -> None:
     assert standardise_name_part(name) == (name, "valid")

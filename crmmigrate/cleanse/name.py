@@ -302,6 +302,8 @@ def parse_full_name(text: str) -> ParsedName:
     else:
         parsed = HumanName(text, constants=_CONSTANTS)
         first, middle, last = parsed.first, parsed.middle, parsed.last
+        if first and not (middle or last) and _surname_like_title(parsed.title):
+            last = parsed.title  # "King Jason": a surname first, not King Jason without one
         suffixes = [s for s in parsed.suffix_list if s]
         if "," not in text:
             first, middle, last = _upper_surname(first, middle, last)
@@ -313,6 +315,42 @@ def parse_full_name(text: str) -> ParsedName:
         standardise_name_part(last)[0] if last else None,
         _suffix_text(suffixes),
     )
+
+
+#: Titles written before a given name that are not surnames: "Sir John" stays John, no surname.
+_COURTESY_TITLES = frozenset(
+    {
+        "sir",
+        "dame",
+        "lord",
+        "lady",
+        "father",
+        "mother",
+        "brother",
+        "sister",
+        "uncle",
+        "aunt",
+        "auntie",
+        "master",
+        "mister",
+        "miss",
+        "madam",
+        "madame",
+        "mr",
+        "mrs",
+        "ms",
+        "mx",
+        "herr",
+        "frau",
+    }
+)
+
+
+def _surname_like_title(title: str) -> bool:
+    """A word nameparser takes for a title that, standing alone before one given name, is more
+    likely a surname (King, Bishop, Judge, Prince, Marshal are common ones): one plain word,
+    no dot, not a courtesy title."""
+    return bool(_PLAIN.fullmatch(title)) and title.casefold() not in _COURTESY_TITLES
 
 
 def _plain_parts(text: str) -> tuple[str, str, str, list[str]] | None:
