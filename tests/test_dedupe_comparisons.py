@@ -70,6 +70,20 @@ def test_a_typo_in_the_name_a_nickname_stands_for_is_a_typo() -> None:
     assert level_names(FIRST, frame, [(0, 1), (2, 3)]) == ["jaro_winkler>=0.9", "else"]
 
 
+def test_a_person_may_go_by_a_middle_name() -> None:
+    frame = pd.DataFrame(
+        {
+            "first_name": ["Henry", "William", "Mary", "Anne", "Henry"],
+            "last_name": ["Hoare", "Hoare", "Hoare", "Hoare", "Hoare"],
+            "full_name": ["Henry William Hoare", "William Hoare", "Mary Anne Hoare", None, "Henry Hoare"],
+        }
+    )
+    # Henry William / William: one person by either given name; Mary Anne / Anne likewise. Henry
+    # (no middle name) and William are two people: the surname alone does not tie them.
+    got = level_names(FIRST, frame, [(0, 1), (2, 3), (4, 1), (1, 0)])
+    assert got == ["middle", "middle", "else", "middle"]
+
+
 def test_transliterations_sound_alike() -> None:
     frame = pd.DataFrame(
         {"first_name": ["Aleksandr", "Alexander", "Yusuf", "Youssef"], "last_name": ["Ivanov"] * 4}

@@ -431,6 +431,7 @@ class FirstNameComparison(Comparison):
         Level("jaro_winkler", 0.9),
         Level("sound"),
         Level("initial"),
+        Level("middle"),
         Level("similar", 0.75),
     )
     #: (a swapped name is not frequency-adjusted: its value's frequency is that of the other field)
@@ -510,6 +511,20 @@ class FirstNameComparison(Comparison):
 
     def test_initial(self, p: Pairs, k: np.ndarray, _: Any) -> np.ndarray:
         return initials(*p.at("first_raw", k), _shortest(p, "first_raw", k))
+
+    def test_middle(self, p: Pairs, k: np.ndarray, _: Any) -> np.ndarray:
+        """One goes by a middle name of the other: William Hoare and Henry William Hoare."""
+        out = np.zeros(len(k), dtype=bool)
+        middle_a, middle_b = p.at("middle", k)
+        some = np.flatnonzero(np.not_equal(middle_a, None) | np.not_equal(middle_b, None))
+        if len(some) == 0:
+            return out
+        (raw_a, raw_b), (first_a, first_b) = (p.at(column, k[some]) for column in ("first_raw", "first"))
+        for n, s in enumerate(some.tolist()):
+            in_a = set(middle_a[s].split()) if isinstance(middle_a[s], str) else set()
+            in_b = set(middle_b[s].split()) if isinstance(middle_b[s], str) else set()
+            out[s] = bool(in_a & {raw_b[n], first_b[n]} or in_b & {raw_a[n], first_a[n]})
+        return out
 
     def exact_key(self, mf: MatchFrame) -> np.ndarray | None:
         return mf.array("first")

@@ -303,6 +303,27 @@ def _split_full_name(full: pd.Series) -> tuple[pd.Series, pd.Series]:
     return first.astype(object), last.astype(object)
 
 
+def _middle_names(full: pd.Series, first: pd.Series, last: pd.Series) -> pd.Series:
+    """The given names a full name has besides the first name and the surname ("henry william
+    hoare" with first name henry: "william"), space-separated; None when it has none. People go
+    by a middle name, and exports disagree on which given name is the first."""
+    out = pd.Series(None, index=full.index, dtype=object)
+    filled = full.notna().to_numpy()
+    memo: dict[tuple[object, object, object], str | None] = {}
+    values = []
+    for triple in zip(full[filled], first[filled], last[filled], strict=True):
+        if triple not in memo:
+            text, given, surname = triple
+            drop = set(surname.split()) if isinstance(surname, str) else set()
+            if isinstance(given, str):
+                drop.add(given)
+            words = [w for w in (w.strip(".") for w in text.split()) if len(w) > 1 and w not in drop]
+            memo[triple] = " ".join(dict.fromkeys(words)) or None
+        values.append(memo[triple])
+    out[filled] = values
+    return out
+
+
 def _bool_column(df: pd.DataFrame, column: str) -> np.ndarray:
     if column not in df.columns:
         return np.zeros(len(df), dtype=bool)
@@ -327,6 +348,7 @@ def prepare(clean: pd.DataFrame) -> MatchFrame:
     data["first_raw"] = first_raw
     data["first"] = canonical.where(canonical.notna(), first_raw).astype(object)
     data["last"] = last
+    data["middle"] = _middle_names(full, first_raw, last)
     email = _by_distinct(text_column(clean, "email"), str.lower)
     role = _bool_column(clean, "email_role")
     data["email"] = email.where(~role, None).astype(object)
