@@ -2,12 +2,36 @@
 
 import pandas as pd
 
-from crmmigrate.dedupe.prepare import custom_columns, custom_kind, fold, prepare
+from crmmigrate.dedupe.prepare import custom_columns, custom_kind, fold, prepare, text_column
 
 
 def test_fold_removes_case_accents_and_punctuation() -> None:
     assert fold("  Müller-Lüdenscheidt ") == "muller ludenscheidt"
     assert fold("Straße") == "strasse"
+
+
+def test_text_is_stripped_with_blanks_missing_and_other_values_as_text() -> None:
+    names = pd.DataFrame({"v": [" Ann ", "", None, float("nan"), "Bo", "   "]})
+    assert text_column(names, "v").tolist() == ["Ann", None, None, None, "Bo", None]
+    mixed = pd.DataFrame({"v": [1, 2.5, None, " x "]}, dtype=object)
+    assert text_column(mixed, "v").tolist() == ["1", "2.5", None, "x"]
+
+
+def test_clean_text_is_not_copied() -> None:
+    names = pd.DataFrame({"v": ["Ann", "Bo"]})
+    assert text_column(names, "v").iloc[0] is names["v"].iloc[0]
+
+
+def test_the_given_names_besides_the_first_are_the_middle_names() -> None:
+    frame = pd.DataFrame(
+        {
+            "first_name": ["Henry", "Anna", "J.", None],
+            "last_name": ["Hoare", "van Dijk", "Smith", None],
+            "full_name": ["Henry William Hoare", "Anna van Dijk", "J. F. K. Smith", "Mary Ann Lee"],
+        }
+    )
+    # initials are not names to go by; a full name alone gives its first and last name too
+    assert prepare(frame).data["middle"].tolist() == ["william", None, None, "ann"]
 
 
 def test_missing_columns_are_missing_values() -> None:

@@ -134,13 +134,32 @@ def text_column(df: pd.DataFrame, column: str) -> pd.Series:
         return pd.Series([None] * len(df), index=df.index, dtype=object)
     series = df[column]
     values = series.to_numpy(dtype=object, na_value=None) if hasattr(series, "to_numpy") else series
-    present = ~pd.isna(values)
-    out = np.full(len(values), None, dtype=object)
-    if present.any():
-        stripped = pd.Series(values[present], dtype=object).astype(str).str.strip().to_numpy(dtype=object)
-        stripped[stripped == ""] = None
-        out[present] = stripped
+    out = _stripped_strings(values)
+    if out is None:  # not all text (numbers, dates): each value as text
+        present = ~pd.isna(values)
+        out = np.full(len(values), None, dtype=object)
+        if present.any():
+            stripped = pd.Series(values[present], dtype=object).astype(str).str.strip().to_numpy(dtype=object)
+            stripped[stripped == ""] = None
+            out[present] = stripped
     return pd.Series(out, index=df.index, dtype=object)
+
+
+def _stripped_strings(values: np.ndarray) -> np.ndarray | None:
+    """Text values stripped, blanks and NaN as None, the unchanged strings themselves kept (no
+    copy of the text): Arrow finds the few values that need work. None when not all are text."""
+    try:
+        text = pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    trimmed = pc.utf8_trim_whitespace(text)
+    work = pc.or_(pc.not_equal(trimmed, text), pc.equal(trimmed, ""))
+    missing = text.is_null().to_numpy(zero_copy_only=False)
+    out = values.copy() if values.dtype == object else values.astype(object)
+    out[missing] = None
+    for k in np.flatnonzero(pc.fill_null(work, False).to_numpy(zero_copy_only=False)).tolist():
+        out[k] = out[k].strip() or None
+    return out
 
 
 def stripped_text(series: pd.Series) -> pd.Series:

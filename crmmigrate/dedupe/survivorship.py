@@ -54,12 +54,14 @@ def _chain(settings: SurvivorshipSettings, group: tuple[str, ...]) -> list[str]:
 class _Columns:
     """The cleaned rows' columns as stripped text with blanks missing. Columns stay Arrow-backed
     where they are (pandas 3) and are stripped again when read rather than kept: at a million rows
-    a copy of every column, or a Python string per value, costs gigabytes."""
+    a copy of every column, or a Python string per value, costs gigabytes. Columns of Python
+    strings (pandas 2) are kept once stripped: they share the strings, a pointer per row."""
 
     def __init__(self, clean: pd.DataFrame) -> None:
         self._clean = clean
         self._filled: dict[str, np.ndarray] = {}
         self._recency: np.ndarray | None = None
+        self._text: dict[str, pd.Series] = {}  # Python-string columns, stripped once
 
     def __len__(self) -> int:
         return len(self._clean)
@@ -68,9 +70,15 @@ class _Columns:
         return name in self._clean.columns
 
     def series(self, name: str) -> pd.Series:
-        if name in self._clean.columns:
-            return stripped_text(self._clean[name]).reset_index(drop=True)
-        return pd.Series(None, index=range(len(self._clean)), dtype=object)
+        if name in self._text:
+            return self._text[name]
+        if name not in self._clean.columns:
+            return pd.Series(None, index=range(len(self._clean)), dtype=object)
+        column = self._clean[name]
+        text = stripped_text(column).reset_index(drop=True)
+        if column.dtype == object:  # the same strings, referenced again: a pointer per row
+            self._text[name] = text
+        return text
 
     def text(self, name: str, rows: np.ndarray) -> pd.Series:
         return self.series(name).take(rows).reset_index(drop=True)
