@@ -109,6 +109,7 @@ def extract_all(
             staged=len(result.staged),
             rejected_by_reason={str(k): int(v) for k, v in by_reason.items()},
             unmapped_columns=tuple(result.unmapped_columns),
+            files=result.files,
         )
     staged = pd.concat(staged_parts, ignore_index=True) if staged_parts else _empty(schema.STAGED_COLUMNS)
     rejects = pd.concat(reject_parts, ignore_index=True) if reject_parts else _empty(schema.REJECT_COLUMNS)
@@ -194,6 +195,7 @@ def set_aside(
             staged=old.staged - int(n),
             rejected_by_reason=by_reason,
             unmapped_columns=old.unmapped_columns,
+            files=_files_after(old.files, moved, name),
         )
     parts = [p for p in (extracted.rejects, moved) if len(p)]
     return Extracted(
@@ -201,6 +203,16 @@ def set_aside(
         rejects=pd.concat(parts, ignore_index=True),
         counts=counts,
     )
+
+
+def _files_after(files: tuple[Any, ...], moved: pd.DataFrame, source: str) -> tuple[Any, ...]:
+    """A glob or directory source's per-file counts after its rows in `moved` were set aside."""
+    from .extract.files import set_aside_rows
+
+    if not files:
+        return files
+    rows = moved.loc[moved["source"].astype(str) == source, "source_row"]
+    return set_aside_rows(files, pd.to_numeric(rows).to_numpy(dtype="int64"))
 
 
 def _offset(steps: Steps | None, before: int) -> Steps | None:
@@ -221,9 +233,12 @@ def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
 def write_extracted(extracted: Extracted, out: Path) -> list[Path]:
     counts = {name: c.as_dict() for name, c in extracted.counts.items()}
     write_text(out / COUNTS_FILE, json.dumps(counts, indent=2))
+    from .extract.files import with_file_lineage  # a glob or directory source's rejects name their file
+
+    rejects = with_file_lineage(extracted.rejects, {n: c.files for n, c in extracted.counts.items()})
     return [
         write_table(extracted.staged, out / "staged.parquet"),
-        write_table(extracted.rejects, out / "rejects.csv"),
+        write_table(rejects, out / "rejects.csv"),
         out / COUNTS_FILE,
     ]
 
@@ -239,16 +254,7 @@ def read_extracted(out: Path) -> Extracted:
             hint="run `crmmigrate extract` with the same config first",
         )
     raw = json.loads(path.read_text(encoding="utf-8"))
-    counts = {
-        name: SourceCounts(
-            read=c["read"],
-            rejected=c["rejected"],
-            staged=c["staged"],
-            rejected_by_reason=c.get("rejected_by_reason", {}),
-            unmapped_columns=tuple(c.get("unmapped_columns", ())),
-        )
-        for name, c in raw.items()
-    }
+    counts = {name: SourceCounts.from_dict(c) for name, c in raw.items()}
     return Extracted(
         staged=read_output(out, "staged.parquet", "extract"),
         rejects=read_output(out, "rejects.csv", "extract"),

@@ -3,12 +3,15 @@
 `check_sources(config)` checks every source before any work; `iter_extract` streams one source
 in chunks (memory stays bounded on a large file) and `extract_source` gathers them. Every record
 read ends up either staged or rejected with a reason: `read == len(staged) + len(rejects)`.
+
+A source's `path:` may be a glob or a directory (`files.py`): its files are read one after
+another, numbered on as one source, and counted per file (`ExtractResult.files`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +23,7 @@ from ..mappings.spec import MappingSpec
 from ..progress import Steps, tell
 from ..schema import REJECT_COLUMNS, STAGED_COLUMNS, Reason
 from .checks import check_sources, column_problems
+from .files import FileCounts, count_files, file_label, is_many, source_files
 from .mapper import MappingPlan, apply_mapping, spec_problems
 from .readers import open_reader, source_format
 
@@ -28,8 +32,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ExtractResult",
+    "FileCounts",
     "check_sources",
+    "combine_files",
     "extract_file",
+    "extract_one_file",
     "extract_source",
     "iter_extract",
     "source_format",
@@ -47,6 +54,8 @@ class ExtractResult:
     rejects: pd.DataFrame
     read: int
     unmapped_columns: tuple[str, ...]
+    #: The files of a glob or directory source (empty for a single file or a database table).
+    files: tuple[FileCounts, ...] = ()
 
     def reasons(self) -> dict[str, int]:
         """Rejected rows by reason."""
@@ -58,17 +67,74 @@ class ExtractResult:
 def iter_extract(
     source: SourceConfig, config: RunConfig, chunk_rows: int = CHUNK_ROWS
 ) -> Iterator[ExtractResult]:
-    """The source's records, chunk by chunk, mapped to canonical columns."""
-    reader = open_reader(source, config.source_path(source))
+    """The source's records, chunk by chunk, mapped to canonical columns. The chunks of a glob or
+    directory source come file by file, numbered on (`files.py`); each names its file."""
+    location = config.source_path(source)
+    if not is_many(location):
+        yield from _iter_location(source, config, location, chunk_rows)
+        return
+    offset = 0
+    for path in source_files(location, source.format):
+        label = file_label(path, config.base_dir)
+        read = 0
+        for part in _iter_location(source, config, str(path), chunk_rows, file=label):
+            read += part.read
+            yield replace(_shifted(part, offset), files=(FileCounts(label, offset + 1, part.read),))
+        offset += read
+
+
+def _iter_location(
+    source: SourceConfig, config: RunConfig, location: str, chunk_rows: int, *, file: str | None = None
+) -> Iterator[ExtractResult]:
+    reader = open_reader(source, location)
     spec = resolve_mapping(source, config)
     problems = [f"source {source.name!r}: mapping: {p}" for p in spec_problems(spec)]
-    problems += column_problems(source.name, spec, reader)
+    problems += column_problems(source.name, spec, reader, file=file)
     if problems:
         raise MappingError("\n  - ".join(problems), hint="fix the mapping; the file was not read")
     plan = MappingPlan(spec, tuple(reader.columns()))
     for chunk in reader.chunks(chunk_rows):
         staged, rejects = apply_mapping(chunk, plan, source.name)
         yield ExtractResult(source.name, staged, rejects, chunk.read, plan.unmapped)
+
+
+def _shifted(part: ExtractResult, offset: int) -> ExtractResult:
+    """`part` with its rows numbered on after the `offset` rows of the source's earlier files."""
+    if not offset:
+        return part
+    staged = part.staged.assign(source_row=part.staged["source_row"].astype("int64") + offset)
+    rejects = part.rejects
+    if len(rejects):
+        rejects = rejects.assign(source_row=pd.to_numeric(rejects["source_row"]).astype("int64") + offset)
+    return replace(part, staged=staged, rejects=rejects)
+
+
+def extract_one_file(
+    source: SourceConfig, config: RunConfig, path: str | Path, chunk_rows: int = CHUNK_ROWS
+) -> ExtractResult:
+    """One file of a glob or directory source, its rows numbered from 1 (`combine_files` numbers
+    them on): what a Spark task does for the file it is given."""
+    label = file_label(Path(path), config.base_dir)
+    parts = list(_iter_location(source, config, str(path), chunk_rows, file=label))
+    read = sum(p.read for p in parts)
+    return ExtractResult(
+        source=source.name,
+        staged=_concat([p.staged for p in parts], STAGED_COLUMNS),
+        rejects=_concat([p.rejects for p in parts], REJECT_COLUMNS),
+        read=read,
+        unmapped_columns=parts[0].unmapped_columns if parts else (),
+        files=(FileCounts(label, 1, read),),
+    )
+
+
+def combine_files(source: str, parts: list[ExtractResult]) -> ExtractResult:
+    """The files of one source (each from `extract_one_file`, in the order of their paths) as one
+    source, as `extract_source` gives it: rows numbered on, legacy keys checked over all files."""
+    offset, shifted = 0, []
+    for part in parts:
+        shifted.append(replace(_shifted(part, offset), files=(replace(part.files[0], first_row=offset + 1),)))
+        offset += part.read
+    return _gathered(source, shifted)
 
 
 def _concat(frames: list[pd.DataFrame], columns: tuple[str, ...]) -> pd.DataFrame:
@@ -89,18 +155,39 @@ def extract_source(
         parts.append(part)
         read += part.read
         tell(steps, read, None, source.name)
-    unmapped = parts[0].unmapped_columns if parts else ()
+    return _gathered(source.name, parts)
+
+
+def _gathered(source: str, parts: list[ExtractResult]) -> ExtractResult:
+    """The chunks of a source in one result; legacy keys given twice are rejected here."""
+    unmapped = tuple(dict.fromkeys(c for p in parts for c in p.unmapped_columns)) if parts else ()
     staged, rejects = reject_duplicate_keys(
         _concat([p.staged for p in parts], STAGED_COLUMNS),
         _concat([p.rejects for p in parts], REJECT_COLUMNS),
     )
+    files = _files_of(parts)
+    if files:
+        staged_rows = staged["source_row"].to_numpy(dtype="int64")
+        rejected_rows = pd.to_numeric(rejects["source_row"]).to_numpy(dtype="int64")
+        files = count_files(files, staged_rows, rejected_rows)
     return ExtractResult(
-        source=source.name,
+        source=source,
         staged=staged,
         rejects=rejects,
         read=sum(p.read for p in parts),
         unmapped_columns=unmapped,
+        files=files,
     )
+
+
+def _files_of(parts: list[ExtractResult]) -> tuple[FileCounts, ...]:
+    """The files the chunks came from, each once with its rows read (chunks of a file are adjacent)."""
+    files: dict[str, FileCounts] = {}
+    for part in parts:
+        for f in part.files:
+            seen = files.get(f.file)
+            files[f.file] = f if seen is None else replace(seen, read=seen.read + f.read)
+    return tuple(files.values())
 
 
 def reject_duplicate_keys(staged: pd.DataFrame, rejects: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
