@@ -96,8 +96,11 @@ def extract_all(
     reject_parts: list[pd.DataFrame] = []
     counts: dict[str, Any] = {}
     read_before = 0
+    extract = extract_source
+    if config.engine == "spark":  # a glob or directory source: its files read by Spark tasks
+        from .spark.engine import extract_source_on_spark as extract
     for source in config.sources:
-        result = extract_source(source, config, steps=_offset(steps, read_before))
+        result = extract(source, config, steps=_offset(steps, read_before))
         read_before += result.read
         staged_parts.append(result.staged)
         if len(result.rejects):

@@ -38,6 +38,7 @@ __all__ = [
     "extract_file",
     "extract_one_file",
     "extract_source",
+    "iter_location",
     "iter_extract",
     "source_format",
 ]
@@ -71,21 +72,22 @@ def iter_extract(
     directory source come file by file, numbered on (`files.py`); each names its file."""
     location = config.source_path(source)
     if not is_many(location):
-        yield from _iter_location(source, config, location, chunk_rows)
+        yield from iter_location(source, config, location, chunk_rows)
         return
     offset = 0
     for path in source_files(location, source.format):
         label = file_label(path, config.base_dir)
         read = 0
-        for part in _iter_location(source, config, str(path), chunk_rows, file=label):
+        for part in iter_location(source, config, str(path), chunk_rows, file=label):
             read += part.read
             yield replace(_shifted(part, offset), files=(FileCounts(label, offset + 1, part.read),))
         offset += read
 
 
-def _iter_location(
+def iter_location(
     source: SourceConfig, config: RunConfig, location: str, chunk_rows: int, *, file: str | None = None
 ) -> Iterator[ExtractResult]:
+    """The records of one file (or table) at `location`, numbered from 1; `file` names it in errors."""
     reader = open_reader(source, location)
     spec = resolve_mapping(source, config)
     problems = [f"source {source.name!r}: mapping: {p}" for p in spec_problems(spec)]
@@ -115,7 +117,7 @@ def extract_one_file(
     """One file of a glob or directory source, its rows numbered from 1 (`combine_files` numbers
     them on): what a Spark task does for the file it is given."""
     label = file_label(Path(path), config.base_dir)
-    parts = list(_iter_location(source, config, str(path), chunk_rows, file=label))
+    parts = list(iter_location(source, config, str(path), chunk_rows, file=label))
     read = sum(p.read for p in parts)
     return ExtractResult(
         source=source.name,
