@@ -497,7 +497,12 @@ def read_golden(out: Path) -> Golden:
 def validate_stage(config: RunConfig, golden: pd.DataFrame, xref: pd.DataFrame, out: Path) -> Any:
     from .validate import validate, write_outputs
 
-    report = validate(golden, config.rules, base_dir=config.base_dir, related={"xref": xref})
+    runner = None
+    if config.engine == "spark":  # the same rules on GX's Spark data source
+        from .spark.engine import validate_runner_on_spark
+
+        runner = validate_runner_on_spark(config.spark)
+    report = validate(golden, config.rules, base_dir=config.base_dir, related={"xref": xref}, runner=runner)
     write_outputs(
         report,
         json_path=out / "validation.json",

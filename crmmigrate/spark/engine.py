@@ -3,8 +3,8 @@
 Today's split: a glob or directory source is extracted by Spark tasks, a file per task (a single
 file or a database table on the driver); standardise runs as Spark tasks; in dedupe, blocking,
 the comparisons (the work that grows with the pairs) and survivorship run as Spark jobs, while u,
-EM, scoring, clustering and ids run on the driver on what they return; load and reconcile run on
-the driver as in the pandas engine.
+EM, scoring, clustering and ids run on the driver on what they return; validate runs the compiled
+rules on GX's Spark data source; load and reconcile run on the driver as in the pandas engine.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from .settings import SparkSettings
 
 if TYPE_CHECKING:
     from ..config import RunConfig, SourceConfig
+    from ..validate.runner import Runner
 
 
 def check_supported(incremental: bool) -> None:
@@ -62,3 +63,10 @@ def link_steps_on_spark(settings: SparkSettings) -> LinkSteps:
     from .session import spark_session
 
     return spark_steps(spark_session(settings), settings.partition_rows)
+
+
+def validate_runner_on_spark(settings: SparkSettings) -> Runner:
+    from .session import spark_session
+    from .validate import spark_runner
+
+    return spark_runner(spark_session(settings))
