@@ -407,9 +407,8 @@ def dedupe_stage(
     settings = config.dedupe
     engine = IN_PROCESS
     if config.engine == "spark":
-        from .spark.engine import check_supported, link_steps_on_spark
+        from .spark.engine import link_steps_on_spark
 
-        check_supported(settings.incremental)
         engine = link_steps_on_spark(config.spark)
     decisions = load_decisions(config.resolve(settings.decisions)) if settings.decisions else None
     model = _load_model(config.resolve(settings.model)) if settings.model else None
@@ -428,6 +427,7 @@ def dedupe_stage(
             decisions=decisions,
             model=model,
             steps=steps,
+            engine=engine,
         )
     else:
         if known_ids is _UNSET:

@@ -3,7 +3,8 @@
 Today's split: a glob or directory source is extracted by Spark tasks, a file per task (a single
 file or a database table on the driver); standardise runs as Spark tasks; in dedupe, blocking,
 the comparisons (the work that grows with the pairs) and survivorship run as Spark jobs, while u,
-EM, scoring, clustering and ids run on the driver on what they return; validate runs the compiled
+EM, scoring, clustering and ids run on the driver on what they return (an incremental run takes
+the same steps, with the stored customers as anchors); validate runs the compiled
 rules on GX's Spark data source; load and reconcile run on the driver as in the pandas engine.
 """
 
@@ -15,7 +16,6 @@ import pandas as pd
 
 from ..cleanse import StandardiseOptions
 from ..dedupe.linking import LinkSteps
-from ..errors import ConfigError
 from ..extract import CHUNK_ROWS, ExtractResult, extract_source
 from ..extract.files import is_many
 from ..progress import Steps, tell
@@ -24,15 +24,6 @@ from .settings import SparkSettings
 if TYPE_CHECKING:
     from ..config import RunConfig, SourceConfig
     from ..validate.runner import Runner
-
-
-def check_supported(incremental: bool) -> None:
-    """What the Spark engine cannot run yet, said before any work."""
-    if incremental:
-        raise ConfigError(
-            "dedupe.incremental (a nightly run against the store) is not supported by the Spark engine yet",
-            hint="run nightly increments with --engine pandas, or re-cluster all rows with --full",
-        )
 
 
 def extract_source_on_spark(
