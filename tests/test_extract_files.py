@@ -200,3 +200,28 @@ def test_rows_set_aside_after_extract_are_counted_in_their_file(tmp_path: Path) 
     files = result.reconciliation.sources["shop"].files
     assert sum(f.staged for f in files) == 2 and sum(f.rejected for f in files) == 4
     assert all(f.read == f.rejected + f.staged for f in files)
+
+
+def test_the_standalone_extract_reads_a_glob_too(tmp_path: Path) -> None:
+    _exports(tmp_path)
+    mapping = tmp_path / "mapping.yml"
+    mapping.write_text("key: id\ncolumns: {first_name: first, last_name: last, email: email}\n")
+    pattern = str(tmp_path / "exports" / "*.csv")
+    args = ["extract", "--in", pattern, "--mapping", str(mapping), "--out", str(tmp_path / "staged.csv")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    staged = pd.read_csv(tmp_path / "staged.csv")
+    assert staged["source_row"].tolist() == [1, 2, 3, 5, 6] and set(staged["source"]) == {"exports"}
+    rejects = pd.read_csv(tmp_path / "rejects.csv")
+    assert rejects["source_file"].str.endswith("exports/2026-11-02.csv").all()
+    assert rejects["file_row"].tolist() == [2]
+
+
+def test_a_double_star_reaches_into_subfolders(tmp_path: Path) -> None:
+    folder = _exports(tmp_path)
+    (folder / "late").mkdir()
+    (folder / "late" / "2026-11-04.csv").write_text(HEADER + "7,Fay,Wong,fay@x.hk\n")
+    config = _config(tmp_path, "exports/**/*.csv")
+    result = extract_source(config.sources[0], config)
+    assert [f.file for f in result.files][-1] == "exports/late/2026-11-04.csv"
+    assert result.staged["source_key"].tolist()[-1] == "7"

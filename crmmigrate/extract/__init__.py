@@ -23,7 +23,7 @@ from ..mappings.spec import MappingSpec
 from ..progress import Steps, tell
 from ..schema import REJECT_COLUMNS, STAGED_COLUMNS, Reason
 from .checks import check_sources, column_problems
-from .files import FileCounts, count_files, file_label, is_many, source_files
+from .files import FileCounts, count_files, file_label, is_many, source_files, with_file_lineage
 from .mapper import MappingPlan, apply_mapping, spec_problems
 from .readers import open_reader, source_format
 
@@ -269,13 +269,17 @@ def extract_file(
     encoding: str | None = None,
     sheet: str | int | None = None,
 ) -> ExtractResult:
-    """Standalone extract of one file: staged rows to `out`, rejects beside it (or `rejects_out`)."""
+    """Standalone extract of one file (or a glob or directory of them): staged rows to `out`,
+    rejects beside it (or `rejects_out`)."""
     from ..config import RunConfig, SourceConfig
     from ..tables import write_table
 
     path = Path(path)
+    name = path.stem
+    if is_many(str(path)):  # a directory, or a glob: named after the folder the files are in
+        name = path.name if path.is_dir() else path.parent.name or path.stem
     spec = SourceConfig(
-        name=source or path.stem,
+        name=source or name,
         path=str(path),
         mapping=mapping,
         delimiter=delimiter,
@@ -287,5 +291,6 @@ def extract_file(
     result = extract_source(spec, config)
     out = Path(out)
     write_table(result.staged, out)
-    write_table(result.rejects, Path(rejects_out) if rejects_out else out.with_name("rejects" + out.suffix))
+    rejects = with_file_lineage(result.rejects, {result.source: result.files})  # a glob: each row's file
+    write_table(rejects, Path(rejects_out) if rejects_out else out.with_name("rejects" + out.suffix))
     return result

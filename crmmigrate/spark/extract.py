@@ -63,10 +63,9 @@ def spark_extract_source(spark: SparkSession, source: SourceConfig, config: RunC
             ),
         ]
     )
-    files = spark.createDataFrame(
-        pd.DataFrame({"number": np.arange(len(paths), dtype=np.int64), "path": paths}),
-        "number long, path string",
-    ).repartition(max(1, len(paths)), "number")
+    files = spark.createDataFrame(  # one file per partition, so one file per task
+        spark.sparkContext.parallelize(list(enumerate(paths)), max(1, len(paths))), "number long, path string"
+    )
     rows = files.mapInPandas(task, schema).toPandas()
     return combine_files(
         source.name, [_file_result(source.name, rows, i, columns) for i in range(len(paths))]
