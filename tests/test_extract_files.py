@@ -191,6 +191,9 @@ def test_a_run_on_a_glob_balances_per_file_and_names_the_file_of_each_reject(tmp
     ]
     xref = pd.read_csv(tmp_path / "out" / "xref.csv")
     assert sorted(xref["source_row"]) == [1, 2, 3, 5, 6]
+    html = (tmp_path / "out" / "reconciliation.html").read_text()
+    assert "<td>exports/2026-11-02.csv</td><td>3–5</td>" in html
+    assert "| shop (3 files) | 6 | 1 | 5 |" in (tmp_path / "out" / "reconciliation.md").read_text()
 
 
 def test_rows_set_aside_after_extract_are_counted_in_their_file(tmp_path: Path) -> None:
