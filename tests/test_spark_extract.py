@@ -101,3 +101,25 @@ def test_a_file_a_task_cannot_map_is_the_error_the_pandas_engine_gives(
     )
     with pytest.raises(MappingError, match="file nightly/b.csv: column 'email'"):
         spark_extract_source(spark_session(spark_settings), config.sources[0], config)
+
+
+def test_a_directory_of_parquet_parts_is_read_by_tasks_as_by_pandas(
+    tmp_path: Path, spark_settings: SparkSettings
+) -> None:
+    from crmmigrate.extract import extract_source
+    from crmmigrate.spark.extract import spark_extract_source
+    from crmmigrate.spark.session import spark_session
+
+    rows = pd.read_csv(SAMPLES / "salesforce_contacts.csv", dtype=str, keep_default_na=False)
+    (tmp_path / "lake").mkdir()
+    for i, start in enumerate(range(0, len(rows), 25)):
+        rows.iloc[start : start + 25].to_parquet(tmp_path / "lake" / f"part-{i:05d}.parquet", index=False)
+    (tmp_path / "lake" / "_SUCCESS").write_bytes(b"")
+    config = parse_config(
+        {"sources": [{"name": "sf", "path": "lake", "mapping": "salesforce-contact"}]}, base_dir=tmp_path
+    )
+    expected = extract_source(config.sources[0], config)
+    found = spark_extract_source(spark_session(spark_settings), config.sources[0], config)
+    pd.testing.assert_frame_equal(found.staged, expected.staged)
+    assert found.files == expected.files and len(found.files) == -(-len(rows) // 25)
+    assert found.read == expected.read == len(rows)

@@ -67,9 +67,9 @@ def spark_extract_source(spark: SparkSession, source: SourceConfig, config: RunC
         spark.sparkContext.parallelize(list(enumerate(paths)), max(1, len(paths))), "number long, path string"
     )
     rows = files.mapInPandas(task, schema).toPandas()
-    return combine_files(
-        source.name, [_file_result(source.name, rows, i, columns) for i in range(len(paths))]
-    )
+    of_file = rows.groupby("number", sort=False).indices  # the rows of each file, found once
+    parts = [_file_result(source.name, rows.iloc[of_file.get(i, [])], columns) for i in range(len(paths))]
+    return combine_files(source.name, parts)
 
 
 def _file_rows(
@@ -107,9 +107,9 @@ def _marker(number: int, kind: str, value: Any, names: list[str]) -> pd.DataFram
     return pd.DataFrame(row)
 
 
-def _file_result(source: str, rows: pd.DataFrame, number: int, columns: list[str]) -> ExtractResult:
-    """One file's extract (rows numbered from 1) from the tasks' output, as `extract_one_file` gives it."""
-    mine = rows[rows["number"] == number]
+def _file_result(source: str, mine: pd.DataFrame, columns: list[str]) -> ExtractResult:
+    """One file's extract (rows numbered from 1) from its task's output, as `extract_one_file`
+    gives it."""
     kinds = mine["kind"].to_numpy()
     for payload in mine.loc[kinds == ERROR, "payload"]:
         raise pickle.loads(payload)
