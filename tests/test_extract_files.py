@@ -228,3 +228,16 @@ def test_a_double_star_reaches_into_subfolders(tmp_path: Path) -> None:
     result = extract_source(config.sources[0], config)
     assert [f.file for f in result.files][-1] == "exports/late/2026-11-04.csv"
     assert result.staged["source_key"].tolist()[-1] == "7"
+
+
+def test_a_key_given_again_in_a_later_file_names_the_file_of_the_first(tmp_path: Path) -> None:
+    folder = _exports(tmp_path)
+    (folder / "2026-11-04.csv").write_text(HEADER + "3,Carla,Dupont,carla@x.fr\n")
+    config = _config(tmp_path, "exports/*.csv")
+    result = extract_source(config.sources[0], config)
+    [reject] = result.rejects[result.rejects["reason"] == "duplicate_key"].to_dict("records")
+    assert reject["source_row"] == 7
+    assert (
+        reject["detail"]
+        == "legacy key '3' is already on row 3 (exports/2026-11-02.csv, record 1) with other values"
+    )

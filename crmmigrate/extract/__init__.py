@@ -10,7 +10,7 @@ another, numbered on as one source, and counted per file (`ExtractResult.files`)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +23,7 @@ from ..mappings.spec import MappingSpec
 from ..progress import Steps, tell
 from ..schema import REJECT_COLUMNS, STAGED_COLUMNS, Reason
 from .checks import check_sources, column_problems
-from .files import FileCounts, count_files, file_label, is_many, source_files, with_file_lineage
+from .files import FileCounts, count_files, file_label, is_many, row_place, source_files, with_file_lineage
 from .mapper import MappingPlan, apply_mapping, spec_problems
 from .readers import open_reader, source_format
 
@@ -163,11 +163,12 @@ def extract_source(
 def _gathered(source: str, parts: list[ExtractResult]) -> ExtractResult:
     """The chunks of a source in one result; legacy keys given twice are rejected here."""
     unmapped = tuple(dict.fromkeys(c for p in parts for c in p.unmapped_columns)) if parts else ()
+    files = _files_of(parts)
     staged, rejects = reject_duplicate_keys(
         _concat([p.staged for p in parts], STAGED_COLUMNS),
         _concat([p.rejects for p in parts], REJECT_COLUMNS),
+        where=(lambda row: row_place(files, row)) if files else _row,
     )
-    files = _files_of(parts)
     if files:
         staged_rows = staged["source_row"].to_numpy(dtype="int64")
         rejected_rows = pd.to_numeric(rejects["source_row"]).to_numpy(dtype="int64")
@@ -192,17 +193,24 @@ def _files_of(parts: list[ExtractResult]) -> tuple[FileCounts, ...]:
     return tuple(files.values())
 
 
-def reject_duplicate_keys(staged: pd.DataFrame, rejects: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _row(row: int) -> str:
+    return f"row {row}"
+
+
+def reject_duplicate_keys(
+    staged: pd.DataFrame, rejects: pd.DataFrame, *, where: Callable[[int], str] = _row
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows whose legacy key an earlier row of the source already has, with other values, move to
     the rejects (their values kept) with reason `duplicate_key`: the key is how the store knows a
     row, so two different rows cannot share it. A row repeated exactly stays (dedupe merges it).
     A key equal to the identity a keyless row of the source is known by (`dedupe.ids.row_ids`) is
-    rejected the same way."""
+    rejected the same way. `where` says where a row is (`row 12`; the file too, for a source of
+    many files)."""
     if "source_key" not in staged.columns or len(staged) < 2:
         return staged, rejects
     key = staged["source_key"].astype(object).where(staged["source_key"].notna(), None)
     key = key.map(lambda v: str(v).strip() or None if v is not None else None)
-    staged, rejects, key = _reject_keys_of_keyless_rows(staged, rejects, key)
+    staged, rejects, key = _reject_keys_of_keyless_rows(staged, rejects, key, where)
     repeated = key.notna() & key.duplicated(keep=False)
     if not repeated.any():
         return staged, rejects
@@ -221,7 +229,7 @@ def reject_duplicate_keys(staged: pd.DataFrame, rejects: pd.DataFrame) -> tuple[
         3,
         "detail",
         [
-            f"legacy key {k!r} is already on row {int(r)} with other values"
+            f"legacy key {k!r} is already on {where(int(r))} with other values"
             for k, r in zip(by_key[differs], first_row[differs], strict=True)
         ],
     )
@@ -231,7 +239,7 @@ def reject_duplicate_keys(staged: pd.DataFrame, rejects: pd.DataFrame) -> tuple[
 
 
 def _reject_keys_of_keyless_rows(
-    staged: pd.DataFrame, rejects: pd.DataFrame, key: pd.Series
+    staged: pd.DataFrame, rejects: pd.DataFrame, key: pd.Series, where: Callable[[int], str]
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
     from ..dedupe.ids import row_ids
 
@@ -249,7 +257,7 @@ def _reject_keys_of_keyless_rows(
         3,
         "detail",
         [
-            f"legacy key {k!r} is the identity crmmigrate gives row {taken[k]}, which has no key"
+            f"legacy key {k!r} is the identity crmmigrate gives {where(taken[k])}, which has no key"
             for k in key[clash]
         ],
     )

@@ -173,6 +173,12 @@ def locate(files: Sequence[FileCounts], source_rows: pd.Series) -> tuple[pd.Seri
     )
 
 
+def row_place(files: Sequence[FileCounts], row: int) -> str:
+    """`row 12 (exports/b.csv, record 2)`: a row of a many-file source, for a message."""
+    file, line = locate(files, pd.Series([row]))
+    return f"row {row}" if file[0] is None else f"row {row} ({file[0]}, record {line[0]})"
+
+
 def with_file_lineage(
     rejects: pd.DataFrame, files_by_source: Mapping[str, Sequence[FileCounts]]
 ) -> pd.DataFrame:
