@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from crmmigrate.config import load_config, parse_config
-from crmmigrate.errors import MappingError
+from crmmigrate.errors import InputError, MappingError
 from crmmigrate.pipeline import extract_all, run
 from crmmigrate.spark.settings import SparkSettings
 
@@ -123,3 +123,22 @@ def test_a_directory_of_parquet_parts_is_read_by_tasks_as_by_pandas(
     pd.testing.assert_frame_equal(found.staged, expected.staged)
     assert found.files == expected.files and len(found.files) == -(-len(rows) // 25)
     assert found.read == expected.read == len(rows)
+
+
+def test_a_file_no_executor_finds_says_the_files_must_be_shared(
+    tmp_path: Path, spark_settings: SparkSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import crmmigrate.spark.extract as on_spark
+    from crmmigrate.spark.session import spark_session
+
+    (tmp_path / "nightly").mkdir()
+    (tmp_path / "nightly" / "a.csv").write_text("id,email\n1,a@example.com\n")
+    listed = on_spark.source_files(str(tmp_path / "nightly"))
+    monkeypatch.setattr(on_spark, "source_files", lambda *_: [*listed, tmp_path / "nightly" / "gone.csv"])
+    mapping = {"key": "id", "columns": {"email": "email"}}
+    config = parse_config(
+        {"sources": [{"name": "web", "path": "nightly", "mapping": mapping}]}, base_dir=tmp_path
+    )
+    with pytest.raises(InputError, match="gone.csv: file not found") as caught:
+        on_spark.spark_extract_source(spark_session(spark_settings), config.sources[0], config)
+    assert "every Spark executor must see the files" in str(caught.value.hint)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..errors import CrmMigrateError
+from ..errors import CrmMigrateError, InputError
 from ..extract import ExtractResult, combine_files, iter_location
 from ..extract.files import FileCounts, file_label, source_files
 from ..extract.mapper import MappingPlan
@@ -36,6 +36,10 @@ if TYPE_CHECKING:
 
 #: Rows a task maps at once (one pandas chunk of its file).
 TASK_CHUNK_ROWS = 50_000
+SHARED_FILES_HINT = (
+    "every Spark executor must see the files of a glob or directory source at the driver's path "
+    "(a shared or cluster file system); or run with --engine pandas"
+)
 #: What a row of a task's output is: a staged row, a chunk's rejects, the file's totals, an error.
 STAGED, REJECTS, TOTALS, ERROR = "staged", "rejects", "totals", "error"
 
@@ -96,7 +100,14 @@ def _file_rows(
             if len(part.rejects):
                 yield _marker(number, REJECTS, part.rejects, names)
     except CrmMigrateError as exc:
+        if isinstance(exc, InputError) and exc.message == "file not found":
+            exc.hint = SHARED_FILES_HINT
         yield _marker(number, ERROR, exc, names)
+        return
+    except OSError as exc:  # a read that failed on the executor
+        yield _marker(
+            number, ERROR, InputError(f"cannot be read ({exc})", file=path, hint=SHARED_FILES_HINT), names
+        )
         return
     yield _marker(number, TOTALS, (label, read, tuple(unmapped)), names)
 
