@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import CrmMigrateError, InputError
 from ..extract import ExtractResult, combine_files, iter_location
@@ -70,10 +72,33 @@ def spark_extract_source(spark: SparkSession, source: SourceConfig, config: RunC
     files = spark.createDataFrame(  # one file per partition, so one file per task
         spark.sparkContext.parallelize(list(enumerate(paths)), max(1, len(paths))), "number long, path string"
     )
-    rows = files.mapInPandas(task, schema).toPandas()
-    of_file = rows.groupby("number", sort=False).indices  # the rows of each file, found once
-    parts = [_file_result(source.name, rows.iloc[of_file.get(i, [])], columns) for i in range(len(paths))]
+    table = files.mapInPandas(task, schema).toArrow()  # text stays Arrow text, not Python strings
+    kind = table.column("kind")
+    markers = table.filter(pc.not_equal(kind, STAGED)).select(["number", "kind", "payload"]).to_pandas()
+    staged = table.filter(pc.equal(kind, STAGED)).drop_columns(["kind", "payload"])
+    del table
+    staged = staged.sort_by([("number", "ascending"), (names[columns.index("source_row")], "ascending")])
+    numbers = staged.column("number").to_numpy()
+    frame = staged.drop_columns(["number"]).to_pandas(types_mapper=_text_as_staged)
+    del staged
+    frame.columns = columns
+    frame["source_row"] = frame["source_row"].astype("int64")
+    bounds = np.searchsorted(numbers, np.arange(len(paths) + 1), side="left")
+    of_file = markers.groupby("number", sort=False).indices
+    parts = [
+        _file_result(
+            source.name,
+            frame.iloc[bounds[i] : bounds[i + 1]].reset_index(drop=True),
+            markers.iloc[of_file.get(i, [])],
+        )
+        for i in range(len(paths))
+    ]
     return combine_files(source.name, parts)
+
+
+def _text_as_staged(kind: pa.DataType) -> Any:
+    """Arrow text as the staged rows' text dtype (what the pandas engine's extract gives)."""
+    return text_dtype() if pa.types.is_string(kind) or pa.types.is_large_string(kind) else None
 
 
 def _file_rows(
@@ -118,20 +143,15 @@ def _marker(number: int, kind: str, value: Any, names: list[str]) -> pd.DataFram
     return pd.DataFrame(row)
 
 
-def _file_result(source: str, mine: pd.DataFrame, columns: list[str]) -> ExtractResult:
+def _file_result(source: str, staged: pd.DataFrame, markers: pd.DataFrame) -> ExtractResult:
     """One file's extract (rows numbered from 1) from its task's output, as `extract_one_file`
-    gives it."""
-    kinds = mine["kind"].to_numpy()
-    for payload in mine.loc[kinds == ERROR, "payload"]:
+    gives it: its staged rows (in order), and its rejects and totals (`markers`)."""
+    kinds = markers["kind"].to_numpy()
+    for payload in markers.loc[kinds == ERROR, "payload"]:
         raise pickle.loads(payload)
-    [totals] = mine.loc[kinds == TOTALS, "payload"].tolist()
+    [totals] = markers.loc[kinds == TOTALS, "payload"].tolist()
     label, read, unmapped = pickle.loads(totals)
-    staged = mine[kinds == STAGED].iloc[:, 3:]
-    staged.columns = columns
-    staged = staged.sort_values("source_row", kind="stable").reset_index(drop=True)
-    staged = staged.astype({c: text_dtype() for c in columns if c != "source_row"})
-    staged["source_row"] = staged["source_row"].astype("int64")
-    rejects = [pickle.loads(p) for p in mine.loc[kinds == REJECTS, "payload"]]
+    rejects = [pickle.loads(p) for p in markers.loc[kinds == REJECTS, "payload"]]
     rejects.sort(key=lambda part: int(part["source_row"].min()))  # chunks are runs of rows, in order
     return ExtractResult(
         source=source,
