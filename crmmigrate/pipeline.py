@@ -96,8 +96,11 @@ def extract_all(
     reject_parts: list[pd.DataFrame] = []
     counts: dict[str, Any] = {}
     read_before = 0
+    extract = extract_source
+    if config.engine == "spark":  # a glob or directory source: its files read by Spark tasks
+        from .spark.engine import extract_source_on_spark as extract
     for source in config.sources:
-        result = extract_source(source, config, steps=_offset(steps, read_before))
+        result = extract(source, config, steps=_offset(steps, read_before))
         read_before += result.read
         staged_parts.append(result.staged)
         if len(result.rejects):
@@ -109,6 +112,7 @@ def extract_all(
             staged=len(result.staged),
             rejected_by_reason={str(k): int(v) for k, v in by_reason.items()},
             unmapped_columns=tuple(result.unmapped_columns),
+            files=result.files,
         )
     staged = pd.concat(staged_parts, ignore_index=True) if staged_parts else _empty(schema.STAGED_COLUMNS)
     rejects = pd.concat(reject_parts, ignore_index=True) if reject_parts else _empty(schema.REJECT_COLUMNS)
@@ -194,6 +198,7 @@ def set_aside(
             staged=old.staged - int(n),
             rejected_by_reason=by_reason,
             unmapped_columns=old.unmapped_columns,
+            files=_files_after(old.files, moved, name),
         )
     parts = [p for p in (extracted.rejects, moved) if len(p)]
     return Extracted(
@@ -201,6 +206,16 @@ def set_aside(
         rejects=pd.concat(parts, ignore_index=True),
         counts=counts,
     )
+
+
+def _files_after(files: tuple[Any, ...], moved: pd.DataFrame, source: str) -> tuple[Any, ...]:
+    """A glob or directory source's per-file counts after its rows in `moved` were set aside."""
+    from .extract.files import set_aside_rows
+
+    if not files:
+        return files
+    rows = moved.loc[moved["source"].astype(str) == source, "source_row"]
+    return set_aside_rows(files, pd.to_numeric(rows).to_numpy(dtype="int64"))
 
 
 def _offset(steps: Steps | None, before: int) -> Steps | None:
@@ -221,9 +236,12 @@ def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
 def write_extracted(extracted: Extracted, out: Path) -> list[Path]:
     counts = {name: c.as_dict() for name, c in extracted.counts.items()}
     write_text(out / COUNTS_FILE, json.dumps(counts, indent=2))
+    from .extract.files import with_file_lineage  # a glob or directory source's rejects name their file
+
+    rejects = with_file_lineage(extracted.rejects, {n: c.files for n, c in extracted.counts.items()})
     return [
         write_table(extracted.staged, out / "staged.parquet"),
-        write_table(extracted.rejects, out / "rejects.csv"),
+        write_table(rejects, out / "rejects.csv"),
         out / COUNTS_FILE,
     ]
 
@@ -239,16 +257,7 @@ def read_extracted(out: Path) -> Extracted:
             hint="run `crmmigrate extract` with the same config first",
         )
     raw = json.loads(path.read_text(encoding="utf-8"))
-    counts = {
-        name: SourceCounts(
-            read=c["read"],
-            rejected=c["rejected"],
-            staged=c["staged"],
-            rejected_by_reason=c.get("rejected_by_reason", {}),
-            unmapped_columns=tuple(c.get("unmapped_columns", ())),
-        )
-        for name, c in raw.items()
-    }
+    counts = {name: SourceCounts.from_dict(c) for name, c in raw.items()}
     return Extracted(
         staged=read_output(out, "staged.parquet", "extract"),
         rejects=read_output(out, "rejects.csv", "extract"),
@@ -398,9 +407,8 @@ def dedupe_stage(
     settings = config.dedupe
     engine = IN_PROCESS
     if config.engine == "spark":
-        from .spark.engine import check_supported, link_steps_on_spark
+        from .spark.engine import link_steps_on_spark
 
-        check_supported(settings.incremental)
         engine = link_steps_on_spark(config.spark)
     decisions = load_decisions(config.resolve(settings.decisions)) if settings.decisions else None
     model = _load_model(config.resolve(settings.model)) if settings.model else None
@@ -419,6 +427,7 @@ def dedupe_stage(
             decisions=decisions,
             model=model,
             steps=steps,
+            engine=engine,
         )
     else:
         if known_ids is _UNSET:
@@ -488,7 +497,12 @@ def read_golden(out: Path) -> Golden:
 def validate_stage(config: RunConfig, golden: pd.DataFrame, xref: pd.DataFrame, out: Path) -> Any:
     from .validate import validate, write_outputs
 
-    report = validate(golden, config.rules, base_dir=config.base_dir, related={"xref": xref})
+    runner = None
+    if config.engine == "spark":  # the same rules on GX's Spark data source
+        from .spark.engine import validate_runner_on_spark
+
+        runner = validate_runner_on_spark(config.spark)
+    report = validate(golden, config.rules, base_dir=config.base_dir, related={"xref": xref}, runner=runner)
     write_outputs(
         report,
         json_path=out / "validation.json",

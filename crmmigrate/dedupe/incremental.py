@@ -32,7 +32,7 @@ from ..progress import Steps
 from .blocking import sound
 from .households import household_ids
 from .ids import assign_ids, identities
-from .linking import at_step, link
+from .linking import IN_PROCESS, LinkSteps, at_step, link
 from .model import MatchModel
 from .prepare import MatchFrame, _company, _postal, _street, custom_columns, fold, text_column
 from .result import DedupeResult
@@ -175,13 +175,15 @@ def dedupe_incremental(
     decisions: pd.DataFrame | None = None,
     model: MatchModel | None = None,
     steps: Steps | None = None,
+    engine: LinkSteps = IN_PROCESS,
 ) -> DedupeResult:
     """Match this run's rows against the stored customers; see the module docstring.
 
     `restandardise` turns stored golden records (canonical columns) into standardised rows, so
     they carry the derived columns matching reads. `model`: a fitted model to use instead of
     fitting one on this run's pairs (few new rows teach EM little; `fit` leans on built-in
-    parameters then)."""
+    parameters then). `engine`: what blocks, compares and survives (`linking.LinkSteps`; the Spark
+    engine passes its own)."""
     settings = settings or DedupeSettings()
     survivorship = survivorship or SurvivorshipSettings()
     clean = clean.reset_index(drop=True)
@@ -202,7 +204,9 @@ def dedupe_incremental(
     owner = np.concatenate([owner_input, anchors_of["customer_id"].astype(str).to_numpy(dtype=object)])
     new = np.concatenate([is_new, np.zeros(len(anchors), dtype=bool)])
 
-    linked = link(frame, settings, decisions=decisions, model=model, new=new, owners=owner, steps=steps)
+    linked = link(
+        frame, settings, decisions=decisions, model=model, new=new, owners=owner, steps=steps, engine=engine
+    )
     fixed = np.flatnonzero(pd.notna(owner))
     known = pd.DataFrame(
         {
@@ -221,7 +225,7 @@ def dedupe_incremental(
     sub = frame.iloc[rows].reset_index(drop=True)
     households = _households(linked.mf, customer, customers)
     at_step(steps, "golden records")
-    golden, lineage = golden_records(sub, labels[rows], customer[rows], survivorship, households)
+    golden, lineage = golden_records(sub, labels[rows], customer[rows], survivorship, households, engine)
     golden = _member_counts(golden, customer[:n_input], is_new, customers)
     lineage = _stored_lineage(lineage, stored.lineage)
 

@@ -3,12 +3,15 @@
 `check_sources(config)` checks every source before any work; `iter_extract` streams one source
 in chunks (memory stays bounded on a large file) and `extract_source` gathers them. Every record
 read ends up either staged or rejected with a reason: `read == len(staged) + len(rejects)`.
+
+A source's `path:` may be a glob or a directory (`files.py`): its files are read one after
+another, numbered on as one source, and counted per file (`ExtractResult.files`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +23,7 @@ from ..mappings.spec import MappingSpec
 from ..progress import Steps, tell
 from ..schema import REJECT_COLUMNS, STAGED_COLUMNS, Reason
 from .checks import check_sources, column_problems
+from .files import FileCounts, count_files, file_label, is_many, row_place, source_files, with_file_lineage
 from .mapper import MappingPlan, apply_mapping, spec_problems
 from .readers import open_reader, source_format
 
@@ -28,9 +32,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ExtractResult",
+    "FileCounts",
     "check_sources",
+    "combine_files",
     "extract_file",
+    "extract_one_file",
     "extract_source",
+    "iter_location",
     "iter_extract",
     "source_format",
 ]
@@ -47,6 +55,8 @@ class ExtractResult:
     rejects: pd.DataFrame
     read: int
     unmapped_columns: tuple[str, ...]
+    #: The files of a glob or directory source (empty for a single file or a database table).
+    files: tuple[FileCounts, ...] = ()
 
     def reasons(self) -> dict[str, int]:
         """Rejected rows by reason."""
@@ -58,17 +68,75 @@ class ExtractResult:
 def iter_extract(
     source: SourceConfig, config: RunConfig, chunk_rows: int = CHUNK_ROWS
 ) -> Iterator[ExtractResult]:
-    """The source's records, chunk by chunk, mapped to canonical columns."""
-    reader = open_reader(source, config.source_path(source))
+    """The source's records, chunk by chunk, mapped to canonical columns. The chunks of a glob or
+    directory source come file by file, numbered on (`files.py`); each names its file."""
+    location = config.source_path(source)
+    if not is_many(location):
+        yield from iter_location(source, config, location, chunk_rows)
+        return
+    offset = 0
+    for path in source_files(location, source.format):
+        label = file_label(path, config.base_dir)
+        read = 0
+        for part in iter_location(source, config, str(path), chunk_rows, file=label):
+            read += part.read
+            yield replace(_shifted(part, offset), files=(FileCounts(label, offset + 1, part.read),))
+        offset += read
+
+
+def iter_location(
+    source: SourceConfig, config: RunConfig, location: str, chunk_rows: int, *, file: str | None = None
+) -> Iterator[ExtractResult]:
+    """The records of one file (or table) at `location`, numbered from 1; `file` names it in errors."""
+    reader = open_reader(source, location)
     spec = resolve_mapping(source, config)
     problems = [f"source {source.name!r}: mapping: {p}" for p in spec_problems(spec)]
-    problems += column_problems(source.name, spec, reader)
+    problems += column_problems(source.name, spec, reader, file=file)
     if problems:
         raise MappingError("\n  - ".join(problems), hint="fix the mapping; the file was not read")
     plan = MappingPlan(spec, tuple(reader.columns()))
     for chunk in reader.chunks(chunk_rows):
         staged, rejects = apply_mapping(chunk, plan, source.name)
         yield ExtractResult(source.name, staged, rejects, chunk.read, plan.unmapped)
+
+
+def _shifted(part: ExtractResult, offset: int) -> ExtractResult:
+    """`part` with its rows numbered on after the `offset` rows of the source's earlier files."""
+    if not offset:
+        return part
+    staged = part.staged.assign(source_row=part.staged["source_row"].astype("int64") + offset)
+    rejects = part.rejects
+    if len(rejects):
+        rejects = rejects.assign(source_row=pd.to_numeric(rejects["source_row"]).astype("int64") + offset)
+    return replace(part, staged=staged, rejects=rejects)
+
+
+def extract_one_file(
+    source: SourceConfig, config: RunConfig, path: str | Path, chunk_rows: int = CHUNK_ROWS
+) -> ExtractResult:
+    """One file of a glob or directory source, its rows numbered from 1 (`combine_files` numbers
+    them on): what a Spark task does for the file it is given."""
+    label = file_label(Path(path), config.base_dir)
+    parts = list(iter_location(source, config, str(path), chunk_rows, file=label))
+    read = sum(p.read for p in parts)
+    return ExtractResult(
+        source=source.name,
+        staged=_concat([p.staged for p in parts], STAGED_COLUMNS),
+        rejects=_concat([p.rejects for p in parts], REJECT_COLUMNS),
+        read=read,
+        unmapped_columns=parts[0].unmapped_columns if parts else (),
+        files=(FileCounts(label, 1, read),),
+    )
+
+
+def combine_files(source: str, parts: list[ExtractResult]) -> ExtractResult:
+    """The files of one source (each from `extract_one_file`, in the order of their paths) as one
+    source, as `extract_source` gives it: rows numbered on, legacy keys checked over all files."""
+    offset, shifted = 0, []
+    for part in parts:
+        shifted.append(replace(_shifted(part, offset), files=(replace(part.files[0], first_row=offset + 1),)))
+        offset += part.read
+    return _gathered(source, shifted)
 
 
 def _concat(frames: list[pd.DataFrame], columns: tuple[str, ...]) -> pd.DataFrame:
@@ -89,31 +157,60 @@ def extract_source(
         parts.append(part)
         read += part.read
         tell(steps, read, None, source.name)
-    unmapped = parts[0].unmapped_columns if parts else ()
+    return _gathered(source.name, parts)
+
+
+def _gathered(source: str, parts: list[ExtractResult]) -> ExtractResult:
+    """The chunks of a source in one result; legacy keys given twice are rejected here."""
+    unmapped = tuple(dict.fromkeys(c for p in parts for c in p.unmapped_columns)) if parts else ()
+    files = _files_of(parts)
     staged, rejects = reject_duplicate_keys(
         _concat([p.staged for p in parts], STAGED_COLUMNS),
         _concat([p.rejects for p in parts], REJECT_COLUMNS),
+        where=(lambda row: row_place(files, row)) if files else _row,
     )
+    if files:
+        staged_rows = staged["source_row"].to_numpy(dtype="int64")
+        rejected_rows = pd.to_numeric(rejects["source_row"]).to_numpy(dtype="int64")
+        files = count_files(files, staged_rows, rejected_rows)
     return ExtractResult(
-        source=source.name,
+        source=source,
         staged=staged,
         rejects=rejects,
         read=sum(p.read for p in parts),
         unmapped_columns=unmapped,
+        files=files,
     )
 
 
-def reject_duplicate_keys(staged: pd.DataFrame, rejects: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _files_of(parts: list[ExtractResult]) -> tuple[FileCounts, ...]:
+    """The files the chunks came from, each once with its rows read (chunks of a file are adjacent)."""
+    files: dict[str, FileCounts] = {}
+    for part in parts:
+        for f in part.files:
+            seen = files.get(f.file)
+            files[f.file] = f if seen is None else replace(seen, read=seen.read + f.read)
+    return tuple(files.values())
+
+
+def _row(row: int) -> str:
+    return f"row {row}"
+
+
+def reject_duplicate_keys(
+    staged: pd.DataFrame, rejects: pd.DataFrame, *, where: Callable[[int], str] = _row
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Rows whose legacy key an earlier row of the source already has, with other values, move to
     the rejects (their values kept) with reason `duplicate_key`: the key is how the store knows a
     row, so two different rows cannot share it. A row repeated exactly stays (dedupe merges it).
     A key equal to the identity a keyless row of the source is known by (`dedupe.ids.row_ids`) is
-    rejected the same way."""
+    rejected the same way. `where` says where a row is (`row 12`; the file too, for a source of
+    many files)."""
     if "source_key" not in staged.columns or len(staged) < 2:
         return staged, rejects
     key = staged["source_key"].astype(object).where(staged["source_key"].notna(), None)
     key = key.map(lambda v: str(v).strip() or None if v is not None else None)
-    staged, rejects, key = _reject_keys_of_keyless_rows(staged, rejects, key)
+    staged, rejects, key = _reject_keys_of_keyless_rows(staged, rejects, key, where)
     repeated = key.notna() & key.duplicated(keep=False)
     if not repeated.any():
         return staged, rejects
@@ -132,7 +229,7 @@ def reject_duplicate_keys(staged: pd.DataFrame, rejects: pd.DataFrame) -> tuple[
         3,
         "detail",
         [
-            f"legacy key {k!r} is already on row {int(r)} with other values"
+            f"legacy key {k!r} is already on {where(int(r))} with other values"
             for k, r in zip(by_key[differs], first_row[differs], strict=True)
         ],
     )
@@ -142,7 +239,7 @@ def reject_duplicate_keys(staged: pd.DataFrame, rejects: pd.DataFrame) -> tuple[
 
 
 def _reject_keys_of_keyless_rows(
-    staged: pd.DataFrame, rejects: pd.DataFrame, key: pd.Series
+    staged: pd.DataFrame, rejects: pd.DataFrame, key: pd.Series, where: Callable[[int], str]
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
     from ..dedupe.ids import row_ids
 
@@ -160,7 +257,7 @@ def _reject_keys_of_keyless_rows(
         3,
         "detail",
         [
-            f"legacy key {k!r} is the identity crmmigrate gives row {taken[k]}, which has no key"
+            f"legacy key {k!r} is the identity crmmigrate gives {where(taken[k])}, which has no key"
             for k in key[clash]
         ],
     )
@@ -180,13 +277,17 @@ def extract_file(
     encoding: str | None = None,
     sheet: str | int | None = None,
 ) -> ExtractResult:
-    """Standalone extract of one file: staged rows to `out`, rejects beside it (or `rejects_out`)."""
+    """Standalone extract of one file (or a glob or directory of them): staged rows to `out`,
+    rejects beside it (or `rejects_out`)."""
     from ..config import RunConfig, SourceConfig
     from ..tables import write_table
 
     path = Path(path)
+    name = path.stem
+    if is_many(str(path)):  # a directory, or a glob: named after the folder the files are in
+        name = path.name if path.is_dir() else path.parent.name or path.stem
     spec = SourceConfig(
-        name=source or path.stem,
+        name=source or name,
         path=str(path),
         mapping=mapping,
         delimiter=delimiter,
@@ -198,5 +299,6 @@ def extract_file(
     result = extract_source(spec, config)
     out = Path(out)
     write_table(result.staged, out)
-    write_table(result.rejects, Path(rejects_out) if rejects_out else out.with_name("rejects" + out.suffix))
+    rejects = with_file_lineage(result.rejects, {result.source: result.files})  # a glob: each row's file
+    write_table(rejects, Path(rejects_out) if rejects_out else out.with_name("rejects" + out.suffix))
     return result

@@ -11,6 +11,7 @@ from ..errors import CrmMigrateError, InputError, MappingError
 from ..mappings import resolve_mapping
 from ..mappings.spec import MappingSpec
 from .csvfile import header_line
+from .files import file_label, is_many, source_files
 from .mapper import missing_columns, spec_problems
 from .readers import Reader, open_reader
 
@@ -26,8 +27,17 @@ def _listing(columns: list[str]) -> str:
     return shown + (f" … and {more} more" if more > 0 else "")
 
 
-def column_problems(name: str, spec: MappingSpec, reader: Reader) -> list[str]:
-    """One line per mapped column missing from the source's header."""
+def column_problems(name: str, spec: MappingSpec, reader: Reader, *, file: str | None = None) -> list[str]:
+    """One line per mapped column missing from the source's header (`file`: which file of a glob
+    or directory source the header is of)."""
+    lines = _column_problems(name, spec, reader)
+    if file is None:
+        return lines
+    head = f"source {name!r}: "
+    return [f"{head}file {file}: {line[len(head) :]}" if line.startswith(head) else line for line in lines]
+
+
+def _column_problems(name: str, spec: MappingSpec, reader: Reader) -> list[str]:
     columns = reader.columns()
     missing = missing_columns(spec, columns)
     if missing and hasattr(reader, "all_columns"):  # NDJSON: the header was a sample
@@ -82,15 +92,21 @@ def _source_problems(source: SourceConfig, config: RunConfig) -> tuple[list[Prob
         problems.append(_describe(source, exc))
         mapping_trouble = True
     try:
-        reader = open_reader(source, location)
-        if spec is not None:
-            found = column_problems(source.name, spec, reader)
-            problems += [(line, None) for line in found]
-            mapping_trouble = mapping_trouble or bool(found)
-        else:
-            reader.columns()
+        files = source_files(location, source.format) if is_many(location) else [None]
     except InputError as exc:
-        problems.append(_describe(source, exc))
+        return [*problems, _describe(source, exc)], mapping_trouble
+    for path in files:
+        label = file_label(path, config.base_dir) if path is not None else None
+        try:
+            reader = open_reader(source, location if path is None else str(path))
+            if spec is not None:
+                found = column_problems(source.name, spec, reader, file=label)
+                problems += [(line, None) for line in found]
+                mapping_trouble = mapping_trouble or bool(found)
+            else:
+                reader.columns()
+        except InputError as exc:
+            problems.append(_describe(source, exc))
     return problems, mapping_trouble
 
 

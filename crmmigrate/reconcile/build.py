@@ -28,14 +28,34 @@ def _ids(frame: pd.DataFrame) -> set[str]:
 
 
 def source_checks(sources: Mapping[str, SourceCounts]) -> list[Check]:
-    return [
-        Check(
-            f"{name}: read = rejected + staged",
-            c.read == c.rejected + c.staged,
-            f"{c.read} read, {c.rejected} rejected, {c.staged} staged",
+    checks = []
+    for name, c in sources.items():
+        checks.append(
+            Check(
+                f"{name}: read = rejected + staged",
+                c.read == c.rejected + c.staged,
+                f"{c.read} read, {c.rejected} rejected, {c.staged} staged",
+            )
         )
-        for name, c in sources.items()
-    ]
+        if c.files:
+            checks.append(file_check(name, c))
+    return checks
+
+
+def file_check(name: str, c: SourceCounts) -> Check:
+    """A glob or directory source: each file balances, and the files add up to the source, their
+    rows one after another (each file's first row follows the previous file's last)."""
+    unbalanced = [f.file for f in c.files if f.read != f.rejected + f.staged]
+    sums = (sum(f.read for f in c.files), sum(f.rejected for f in c.files), sum(f.staged for f in c.files))
+    next_rows = [1] + [f.first_row + f.read for f in c.files[:-1]]
+    gaps = [f.file for f, expected in zip(c.files, next_rows, strict=True) if f.first_row != expected]
+    passed = not unbalanced and not gaps and sums == (c.read, c.rejected, c.staged)
+    detail = f"{len(c.files)} files: {sums[0]} read, {sums[1]} rejected, {sums[2]} staged"
+    if unbalanced:
+        detail += f"; not balanced: {', '.join(unbalanced[:5])}"
+    if gaps:
+        detail += f"; rows not numbered on from the previous file: {', '.join(gaps[:5])}"
+    return Check(f"{name}: files add up (read = rejected + staged per file)", passed, detail)
 
 
 def golden_checks(

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import schema
+from ..extract.files import FileCounts
 
 SIZE_BUCKETS = ("1", "2", "3", "4", "5", "6-10", "11+")
 SCORE_BINS = 10
@@ -32,15 +33,30 @@ class SourceCounts:
     staged: int
     rejected_by_reason: Mapping[str, int] = field(default_factory=dict)
     unmapped_columns: tuple[str, ...] = ()
+    files: tuple[FileCounts, ...] = ()  # a glob or directory source: the same counts per file
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "read": int(self.read),
             "rejected": int(self.rejected),
             "staged": int(self.staged),
             "rejected_by_reason": {str(k): int(v) for k, v in sorted(self.rejected_by_reason.items())},
             "unmapped_columns": list(self.unmapped_columns),
         }
+        if self.files:
+            out["files"] = [f.as_dict() for f in self.files]
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SourceCounts:
+        return cls(
+            read=int(data.get("read", 0)),
+            rejected=int(data.get("rejected", 0)),
+            staged=int(data.get("staged", 0)),
+            rejected_by_reason={str(k): int(v) for k, v in data.get("rejected_by_reason", {}).items()},
+            unmapped_columns=tuple(data.get("unmapped_columns", ())),
+            files=tuple(FileCounts.from_dict(f) for f in data.get("files", ())),
+        )
 
 
 @dataclass(frozen=True)
@@ -107,16 +123,7 @@ class Reconciliation:
         store = data.get("store", {})
         return cls(
             run_id=str(data.get("run_id", "")),
-            sources={
-                name: SourceCounts(
-                    read=int(s.get("read", 0)),
-                    rejected=int(s.get("rejected", 0)),
-                    staged=int(s.get("staged", 0)),
-                    rejected_by_reason=dict(s.get("rejected_by_reason", {})),
-                    unmapped_columns=tuple(s.get("unmapped_columns", ())),
-                )
-                for name, s in data.get("sources", {}).items()
-            },
+            sources={name: SourceCounts.from_dict(s) for name, s in data.get("sources", {}).items()},
             golden_records=int(golden.get("records", 0)),
             golden_members=int(golden.get("members", 0)),
             merged_clusters=int(golden.get("merged_clusters", 0)),

@@ -56,7 +56,8 @@ def to_markdown(rec: Reconciliation) -> str:
         "|---|---:|---:|---:|",
     ]
     for name, c in rec.sources.items():
-        lines.append(f"| {_md(name)} | {c.read} | {c.rejected} | {c.staged} |")
+        files = f" ({len(c.files)} files)" if c.files else ""
+        lines.append(f"| {_md(name)}{files} | {c.read} | {c.rejected} | {c.staged} |")
     lines += [
         "",
         f"Golden records: **{rec.golden_records}** from {rec.golden_members} rows "
@@ -123,6 +124,26 @@ def _sources(rec: Reconciliation) -> str:
         unmapped = ", ".join(c.unmapped_columns) or "—"
         rows.append([name, c.read, c.rejected, c.staged, reasons, unmapped])
     return _table(["source", "read", "rejected", "staged", "rejected by reason", "unmapped columns"], rows)
+
+
+def _files(rec: Reconciliation) -> str:
+    """The files of glob and directory sources, each with its rows (`source_row`) and counts."""
+    rows = [
+        [
+            name,
+            f.file,
+            f"{f.first_row}–{f.first_row + f.read - 1}" if f.read else "—",
+            f.read,
+            f.rejected,
+            f.staged,
+        ]
+        for name, c in rec.sources.items()
+        for f in c.files
+    ]
+    if not rows:
+        return ""
+    table = _table(["source", "file", "source rows", "read", "rejected", "staged"], rows, numeric_from=3)
+    return f"<h3>Files</h3>{table}"
 
 
 def _checks(rec: Reconciliation) -> str:
@@ -226,7 +247,7 @@ def to_html(rec: Reconciliation) -> str:
         + "</h1>"
         f'<p class="verdict {"ok" if ok else "bad"}">{verdict}</p><p>{escape(summary)}</p>'
         f"{_run(rec)}"
-        f"<h2>Sources</h2>{_sources(rec)}"
+        f"<h2>Sources</h2>{_sources(rec)}{_files(rec)}"
         f"<h2>Checks</h2>{_checks(rec)}"
         f"{_validation(rec)}"
         f"<h2>Store</h2>{_store(rec)}"

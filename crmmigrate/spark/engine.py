@@ -1,28 +1,43 @@
 """What the orchestrator (`pipeline`) calls when a run's `engine` is spark.
 
-Today's split: standardise runs as Spark tasks; in dedupe, blocking, the comparisons (the work
-that grows with the pairs) and survivorship run as Spark jobs, while u, EM, scoring, clustering
-and ids run on the driver on what they return; extract, validate, load and reconcile run on the
-driver as in the pandas engine.
+Today's split: a glob or directory source is extracted by Spark tasks, a file per task (a single
+file or a database table on the driver); standardise runs as Spark tasks; in dedupe, blocking,
+the comparisons (the work that grows with the pairs) and survivorship run as Spark jobs, while u,
+EM, scoring, clustering and ids run on the driver on what they return (an incremental run takes
+the same steps, with the stored customers as anchors); validate runs the compiled
+rules on GX's Spark data source; load and reconcile run on the driver as in the pandas engine.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ..cleanse import StandardiseOptions
 from ..dedupe.linking import LinkSteps
-from ..errors import ConfigError
+from ..extract import CHUNK_ROWS, ExtractResult, extract_source
+from ..extract.files import is_many
+from ..progress import Steps, tell
 from .settings import SparkSettings
 
+if TYPE_CHECKING:
+    from ..config import RunConfig, SourceConfig
+    from ..validate.runner import Runner
 
-def check_supported(incremental: bool) -> None:
-    """What the Spark engine cannot run yet, said before any work."""
-    if incremental:
-        raise ConfigError(
-            "dedupe.incremental (a nightly run against the store) is not supported by the Spark engine yet",
-            hint="run nightly increments with --engine pandas, or re-cluster all rows with --full",
-        )
+
+def extract_source_on_spark(
+    source: SourceConfig, config: RunConfig, chunk_rows: int = CHUNK_ROWS, *, steps: Steps | None = None
+) -> ExtractResult:
+    """`extract.extract_source` with a glob or directory source's files read by Spark tasks."""
+    if not is_many(config.source_path(source)):
+        return extract_source(source, config, chunk_rows, steps=steps)
+    from .extract import spark_extract_source
+    from .session import spark_session
+
+    result = spark_extract_source(spark_session(config.spark), source, config)
+    tell(steps, result.read, None, source.name)
+    return result
 
 
 def standardise_on_spark(
@@ -39,3 +54,10 @@ def link_steps_on_spark(settings: SparkSettings) -> LinkSteps:
     from .session import spark_session
 
     return spark_steps(spark_session(settings), settings.partition_rows)
+
+
+def validate_runner_on_spark(settings: SparkSettings) -> Runner:
+    from .session import spark_session
+    from .validate import spark_runner
+
+    return spark_runner(spark_session(settings))

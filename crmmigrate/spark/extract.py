@@ -1,0 +1,169 @@
+"""Extract of a glob or directory source as a Spark job: one task per file, each running the
+pandas engine's reader and mapping on its file (`extract.extract_one_file`'s steps: encoding and
+delimiter detection, mapping templates, value maps, date formats, reject reasons), so a file's
+rows are the ones the pandas engine stages and rejects. The driver then numbers the rows on from
+file to file and checks legacy keys over the whole source (`extract.combine_files`), as the
+pandas engine does. Spark's own CSV reader is not used: it knows neither the mappings nor the
+reasons a record is rejected, and would give other rows.
+
+Every executor must see the files at the same path as the driver (a shared or cluster file
+system; on `local[*]` they do).
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import CrmMigrateError, InputError
+from ..extract import ExtractResult, combine_files, iter_location
+from ..extract.files import FileCounts, file_label, source_files
+from ..extract.mapper import MappingPlan
+from ..extract.text import text_dtype
+from ..mappings import resolve_mapping
+from ..schema import REJECT_COLUMNS, STAGED_COLUMNS
+from .frames import as_text
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from ..config import RunConfig, SourceConfig
+
+#: Rows a task maps at once (one pandas chunk of its file).
+TASK_CHUNK_ROWS = 50_000
+SHARED_FILES_HINT = (
+    "every Spark executor must see the files of a glob or directory source at the driver's path "
+    "(a shared or cluster file system); or run with --engine pandas"
+)
+#: What a row of a task's output is: a staged row, a chunk's rejects, the file's totals, an error.
+STAGED, REJECTS, TOTALS, ERROR = "staged", "rejects", "totals", "error"
+
+
+def spark_extract_source(spark: SparkSession, source: SourceConfig, config: RunConfig) -> ExtractResult:
+    """`extract.extract_source(source, config)` for a glob or directory source, its files read
+    by Spark tasks: the same staged rows, rejects, counts and per-file counts."""
+    paths = [str(p) for p in source_files(config.source_path(source), source.format)]
+    columns = [*STAGED_COLUMNS, *MappingPlan(resolve_mapping(source, config), ()).custom]
+    names = [f"c{i}" for i in range(len(columns))]
+
+    def task(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:  # one file per task
+        for batch in batches:
+            for number, path in zip(batch["number"], batch["path"], strict=True):
+                yield from _file_rows(source, config, int(number), str(path), columns, names)
+
+    schema = ", ".join(
+        [
+            "number long",
+            "kind string",
+            "payload binary",
+            *(
+                f"{n} {'long' if c == 'source_row' else 'string'}"
+                for n, c in zip(names, columns, strict=True)
+            ),
+        ]
+    )
+    files = spark.createDataFrame(  # one file per partition, so one file per task
+        spark.sparkContext.parallelize(list(enumerate(paths)), max(1, len(paths))), "number long, path string"
+    )
+    table = files.mapInPandas(task, schema).toArrow()  # text stays Arrow text, not Python strings
+    kind = table.column("kind")
+    markers = table.filter(pc.not_equal(kind, STAGED)).select(["number", "kind", "payload"]).to_pandas()
+    staged = table.filter(pc.equal(kind, STAGED)).drop_columns(["kind", "payload"])
+    del table
+    staged = staged.sort_by([("number", "ascending"), (names[columns.index("source_row")], "ascending")])
+    numbers = staged.column("number").to_numpy()
+    frame = staged.drop_columns(["number"]).to_pandas(types_mapper=_text_as_staged)
+    del staged
+    frame.columns = columns
+    frame["source_row"] = frame["source_row"].astype("int64")
+    bounds = np.searchsorted(numbers, np.arange(len(paths) + 1), side="left")
+    of_file = markers.groupby("number", sort=False).indices
+    parts = [
+        _file_result(
+            source.name,
+            frame.iloc[bounds[i] : bounds[i + 1]].reset_index(drop=True),
+            markers.iloc[of_file.get(i, [])],
+        )
+        for i in range(len(paths))
+    ]
+    return combine_files(source.name, parts)
+
+
+def _text_as_staged(kind: pa.DataType) -> Any:
+    """Arrow text as the staged rows' text dtype (what the pandas engine's extract gives)."""
+    return text_dtype() if pa.types.is_string(kind) or pa.types.is_large_string(kind) else None
+
+
+def _file_rows(
+    source: SourceConfig, config: RunConfig, number: int, path: str, columns: list[str], names: list[str]
+) -> Iterator[pd.DataFrame]:
+    """A task's output for one file: its staged rows, then a row per chunk's rejects (pickled: their
+    raw columns differ from file to file), then its totals; a CrmMigrateError as a row the driver
+    raises again (with its file, row and hint) instead of a Spark stack trace."""
+    label = file_label(Path(path), config.base_dir)
+    read, unmapped = 0, ()
+    try:
+        for part in iter_location(source, config, path, TASK_CHUNK_ROWS, file=label):
+            read += part.read
+            unmapped = part.unmapped_columns
+            if len(part.staged):
+                staged = part.staged
+                out = {
+                    name: staged[c].to_numpy(dtype=np.int64)
+                    if c == "source_row"
+                    else as_text(staged[c]).to_numpy()
+                    for name, c in zip(names, columns, strict=True)
+                }
+                yield pd.DataFrame({"number": number, "kind": STAGED, "payload": None, **out})
+            if len(part.rejects):
+                yield _marker(number, REJECTS, part.rejects, names)
+    except CrmMigrateError as exc:
+        if isinstance(exc, InputError) and exc.message == "file not found":
+            exc.hint = SHARED_FILES_HINT
+        yield _marker(number, ERROR, exc, names)
+        return
+    except OSError as exc:  # a read that failed on the executor
+        yield _marker(
+            number, ERROR, InputError(f"cannot be read ({exc})", file=path, hint=SHARED_FILES_HINT), names
+        )
+        return
+    yield _marker(number, TOTALS, (label, read, tuple(unmapped)), names)
+
+
+def _marker(number: int, kind: str, value: Any, names: list[str]) -> pd.DataFrame:
+    row: dict[str, Any] = {"number": [number], "kind": [kind], "payload": [pickle.dumps(value)]}
+    row.update({name: [None] for name in names})
+    return pd.DataFrame(row)
+
+
+def _file_result(source: str, staged: pd.DataFrame, markers: pd.DataFrame) -> ExtractResult:
+    """One file's extract (rows numbered from 1) from its task's output, as `extract_one_file`
+    gives it: its staged rows (in order), and its rejects and totals (`markers`)."""
+    kinds = markers["kind"].to_numpy()
+    for payload in markers.loc[kinds == ERROR, "payload"]:
+        raise pickle.loads(payload)
+    [totals] = markers.loc[kinds == TOTALS, "payload"].tolist()
+    label, read, unmapped = pickle.loads(totals)
+    rejects = [pickle.loads(p) for p in markers.loc[kinds == REJECTS, "payload"]]
+    rejects.sort(key=lambda part: int(part["source_row"].min()))  # chunks are runs of rows, in order
+    return ExtractResult(
+        source=source,
+        staged=staged,
+        rejects=_rejects(rejects),
+        read=int(read),
+        unmapped_columns=tuple(unmapped),
+        files=(FileCounts(label, 1, int(read)),),
+    )
+
+
+def _rejects(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    if not parts:
+        return pd.DataFrame(columns=list(REJECT_COLUMNS))
+    return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)

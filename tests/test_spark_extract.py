@@ -1,0 +1,144 @@
+"""Glob and directory sources on the Spark engine: a task per file runs the pandas engine's reader
+and mapping, so the staged rows, rejects (with their files), per-file counts and the whole run's
+outputs are the pandas engine's. Runs on local[2] (skipped without PySpark or Java)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from crmmigrate.config import load_config, parse_config
+from crmmigrate.errors import InputError, MappingError
+from crmmigrate.pipeline import extract_all, run
+from crmmigrate.spark.settings import SparkSettings
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+OUTPUTS = ("rejects.csv", "golden.csv", "xref.csv", "review.csv", "golden_lineage.csv")
+
+
+def _split(sample: Path, folder: Path, rows: int, suffix: str = ".csv") -> None:
+    """The sample cut into files of `rows` records, each with the header, bytes as they are
+    (the ERP export stays cp1252 with `;`)."""
+    folder.mkdir(parents=True)
+    lines = sample.read_bytes().splitlines(keepends=True)
+    for i, start in enumerate(range(1, len(lines), rows)):
+        (folder / f"part-{i:03d}{suffix}").write_bytes(lines[0] + b"".join(lines[start : start + rows]))
+
+
+def _config_of_parts(tmp_path: Path) -> Path:
+    """The samples' config, the web shop export as a glob of 4 files and the ERP export as a
+    folder of 3 (one with a broken record and an empty one), Salesforce as one file."""
+    _split(SAMPLES / "webshop_customers.csv", tmp_path / "shop", 30)
+    _split(SAMPLES / "erp_kunden.csv", tmp_path / "erp", 40)
+    with (tmp_path / "erp" / "part-001.csv").open("ab") as handle:
+        handle.write(b';;;;;;;;;;;;\n99999;\xc4rger;"unterminated\n')
+    (tmp_path / "erp" / "_SUCCESS").write_bytes(b"")
+    shutil.copy(SAMPLES / "salesforce_contacts.csv", tmp_path)
+    config = yaml.safe_load((SAMPLES / "crmmigrate.yml").read_text(encoding="utf-8"))
+    config["sources"][1]["path"] = "shop/part-*.csv"
+    config["sources"][2]["path"] = "erp"
+    path = tmp_path / "crmmigrate.yml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+def _run(config_path: Path, tmp_path: Path, engine: str, spark: SparkSettings) -> Path:
+    config = load_config(config_path)
+    config.engine, config.spark = engine, spark  # type: ignore[assignment]
+    config.store = f"sqlite:///{tmp_path / engine / 'crm.db'}"
+    config.out = str(tmp_path / engine / "out")
+    (tmp_path / engine).mkdir()
+    result = run(config)
+    assert result.exit_code == 0 and result.balanced
+    return Path(config.out)
+
+
+def test_files_read_by_spark_tasks_are_staged_as_the_pandas_engine_stages_them(
+    tmp_path: Path, spark_settings: SparkSettings
+) -> None:
+    config = load_config(_config_of_parts(tmp_path))
+    config.store = f"sqlite:///{tmp_path / 'crm.db'}"
+    on_pandas = extract_all(config, None)
+    config.engine, config.spark = "spark", spark_settings  # type: ignore[assignment]
+    on_spark = extract_all(config, None)
+    pd.testing.assert_frame_equal(on_spark.staged, on_pandas.staged)
+    pd.testing.assert_frame_equal(on_spark.rejects, on_pandas.rejects)
+    assert on_spark.counts == on_pandas.counts
+    erp = on_spark.counts["erp"]
+    assert [f.file for f in erp.files] == ["erp/part-000.csv", "erp/part-001.csv", "erp/part-002.csv"]
+    assert erp.rejected >= 2 and len(on_spark.counts["webshop"].files) == 4
+
+
+def test_a_run_on_spark_over_globs_and_folders_gives_the_pandas_engines_outputs(
+    tmp_path: Path, spark_settings: SparkSettings
+) -> None:
+    config = _config_of_parts(tmp_path)
+    pandas_out = _run(config, tmp_path, "pandas", spark_settings)
+    spark_out = _run(config, tmp_path, "spark", spark_settings)
+    for name in OUTPUTS:
+        assert (spark_out / name).read_bytes() == (pandas_out / name).read_bytes(), name
+    rejects = pd.read_csv(spark_out / "rejects.csv")
+    assert set(rejects.loc[rejects["source"] == "erp", "source_file"]) == {"erp/part-001.csv"}
+
+
+def test_a_file_a_task_cannot_map_is_the_error_the_pandas_engine_gives(
+    tmp_path: Path, spark_settings: SparkSettings
+) -> None:
+    from crmmigrate.spark.extract import spark_extract_source
+    from crmmigrate.spark.session import spark_session
+
+    folder = tmp_path / "nightly"
+    folder.mkdir()
+    (folder / "a.csv").write_text("id,email\n1,a@example.com\n")
+    (folder / "b.csv").write_text("id,mail\n2,b@example.com\n")  # changed since the check
+    mapping = {"key": "id", "columns": {"email": "email"}}
+    config = parse_config(
+        {"sources": [{"name": "web", "path": "nightly", "mapping": mapping}]}, base_dir=tmp_path
+    )
+    with pytest.raises(MappingError, match="file nightly/b.csv: column 'email'"):
+        spark_extract_source(spark_session(spark_settings), config.sources[0], config)
+
+
+def test_a_directory_of_parquet_parts_is_read_by_tasks_as_by_pandas(
+    tmp_path: Path, spark_settings: SparkSettings
+) -> None:
+    from crmmigrate.extract import extract_source
+    from crmmigrate.spark.extract import spark_extract_source
+    from crmmigrate.spark.session import spark_session
+
+    rows = pd.read_csv(SAMPLES / "salesforce_contacts.csv", dtype=str, keep_default_na=False)
+    (tmp_path / "lake").mkdir()
+    for i, start in enumerate(range(0, len(rows), 25)):
+        rows.iloc[start : start + 25].to_parquet(tmp_path / "lake" / f"part-{i:05d}.parquet", index=False)
+    (tmp_path / "lake" / "_SUCCESS").write_bytes(b"")
+    config = parse_config(
+        {"sources": [{"name": "sf", "path": "lake", "mapping": "salesforce-contact"}]}, base_dir=tmp_path
+    )
+    expected = extract_source(config.sources[0], config)
+    found = spark_extract_source(spark_session(spark_settings), config.sources[0], config)
+    pd.testing.assert_frame_equal(found.staged, expected.staged)
+    assert found.files == expected.files and len(found.files) == -(-len(rows) // 25)
+    assert found.read == expected.read == len(rows)
+
+
+def test_a_file_no_executor_finds_says_the_files_must_be_shared(
+    tmp_path: Path, spark_settings: SparkSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import crmmigrate.spark.extract as on_spark
+    from crmmigrate.spark.session import spark_session
+
+    (tmp_path / "nightly").mkdir()
+    (tmp_path / "nightly" / "a.csv").write_text("id,email\n1,a@example.com\n")
+    listed = on_spark.source_files(str(tmp_path / "nightly"))
+    monkeypatch.setattr(on_spark, "source_files", lambda *_: [*listed, tmp_path / "nightly" / "gone.csv"])
+    mapping = {"key": "id", "columns": {"email": "email"}}
+    config = parse_config(
+        {"sources": [{"name": "web", "path": "nightly", "mapping": mapping}]}, base_dir=tmp_path
+    )
+    with pytest.raises(InputError, match="gone.csv: file not found") as caught:
+        on_spark.spark_extract_source(spark_session(spark_settings), config.sources[0], config)
+    assert "every Spark executor must see the files" in str(caught.value.hint)
