@@ -173,3 +173,28 @@ def test_what_the_report_needs_of_the_clean_rows_gives_the_report_the_rows_give(
     summarised = _reconcile(run_frames, clean=clean_facts(run_frames["clean"]))
     assert (summarised.fill_rates, summarised.standardisation) == (whole.fill_rates, whole.standardisation)
     assert whole.fill_rates["first_name"]["raw"] == 0.75 and whole.standardisation["email"]["valid"] == 3
+
+
+def test_members_count_each_golden_records_rows_and_the_ids_on_one_side_only() -> None:
+    from crmmigrate.reconcile.model import members
+
+    golden = pd.DataFrame({"customer_id": ["C1", "C2", "C3", None]})
+    xref = pd.DataFrame({"customer_id": ["C1", "C1", "C9", "C9", "C8", None, "C2"]})
+    counted = members(golden, xref)
+    assert counted.sizes.tolist() == [2, 1, 0, 0]
+    assert (counted.orphans, counted.empty) == (2, 1)  # C9 and C8 are not golden; C3 has no row
+
+
+def test_members_are_counted_alike_whether_ids_are_arrow_text_python_text_or_numbers() -> None:
+    from crmmigrate.reconcile.model import members
+
+    golden = pd.DataFrame({"customer_id": ["C1", "C2", "C3", "C1"]})
+    xref = pd.DataFrame({"customer_id": ["C2", "C1", "C7", "C1", None]})
+    as_objects = members(golden.astype(object), xref.astype(object))
+    as_arrow = members(golden.astype("string[pyarrow]"), xref.astype("string[pyarrow]"))
+    as_numbers = members(
+        pd.DataFrame({"customer_id": [1, 2, 3, 1]}), pd.DataFrame({"customer_id": [2, 1, 7, 1]})
+    )
+    for counted in (as_arrow, as_numbers):
+        assert counted.sizes.tolist() == as_objects.sizes.tolist() == [2, 1, 0, 2]
+        assert (counted.orphans, counted.empty) == (as_objects.orphans, as_objects.empty) == (1, 1)

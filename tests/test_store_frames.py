@@ -109,3 +109,25 @@ def test_the_checksum_reads_empty_text_as_missing_and_numbers_as_their_text() ->
     as_read = rows.astype(object).assign(email=[""], city=pd.Series([7], dtype=object))
     assert frame_checksum(as_read) == frame_checksum(rows)
     assert frame_checksum(as_read.assign(city=[8])) != frame_checksum(rows)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(texts, texts, st.sampled_from([None, "", "1980-02-29", "1980-02-30"])), min_size=1))
+def test_text_held_in_arrow_reads_as_the_same_text_and_checksum_as_python_objects(rows: list) -> None:
+    from crmmigrate.store.frames import arrow_text, frame_checksum
+
+    golden = pd.DataFrame(
+        {
+            "customer_id": [f"C{i}" for i in range(len(rows))],
+            "email": [r[0] for r in rows],
+            "loyalty": [r[1] for r in rows],  # a custom field: into `extra`
+            "date_of_birth": [r[2] for r in rows],
+        },
+        dtype=object,
+    )
+    in_arrow = golden.astype("string[pyarrow]")
+    for column in golden.columns:
+        expected = text_column(golden[column]).tolist()
+        assert arrow_text(in_arrow[column]).to_pylist() == arrow_text(golden[column]).to_pylist() == expected
+    assert customer_frame(in_arrow).equals(customer_frame(golden))
+    assert golden_checksum(in_arrow) == golden_checksum(golden) == frame_checksum(customer_frame(golden))

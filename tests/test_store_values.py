@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from crmmigrate.store.values import stored_text, to_text
@@ -79,3 +79,32 @@ def test_a_date_reads_back_as_the_same_text(day: dt.date) -> None:
         stored_text(pd.DataFrame({"date_of_birth": [day]}, dtype=object))["date_of_birth"][0]
         == _text([day.isoformat()], "date")[0]
     )
+
+
+@given(st.integers(0, 2100), st.integers(0, 13), st.integers(0, 32), *[st.integers(0, 61)] * 3)
+@example(1981, 2, 29, 10, 0, 0)
+@example(1980, 4, 31, 0, 0, 0)
+@example(2019, 8, 2, 23, 59, 60)
+@example(0, 1, 1, 0, 0, 0)
+def test_a_moment_in_the_pipelines_form_passes_exactly_when_it_is_a_real_one(
+    year: int, month: int, day: int, hour: int, minute: int, second: int
+) -> None:
+    date = f"{year:04d}-{month:02d}-{day:02d}"
+    moment = f"{date}T{hour:02d}:{minute:02d}:{second:02d}"
+    try:
+        real = dt.datetime(year, month, day, hour, minute, second)
+    except ValueError:
+        real = None
+    text, bad = to_text(pd.Series([date, moment], dtype=object), "timestamp")
+    if real is None:  # 30 February, 24:00:00, 23:59:60, the year 0: kept as they are, and named
+        assert bad.tolist()[1] and text.tolist()[1] == moment
+    else:
+        assert text.tolist()[1] == (date if real.time() == dt.time(0) else moment) and not bad.tolist()[1]
+    assert text.tolist()[0] == date and bad.tolist()[0] == (real is None and not _is_day(date))
+
+
+def _is_day(text: str) -> bool:
+    try:
+        return dt.date.fromisoformat(text).year >= 1
+    except ValueError:
+        return False

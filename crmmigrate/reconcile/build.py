@@ -11,20 +11,15 @@ from ..store import LoadResult, golden_checksum
 from .model import (
     Check,
     CleanFacts,
+    Members,
     Reconciliation,
     SourceCounts,
-    cluster_sizes,
     fill_rates,
+    members,
     score_histogram,
     size_distribution,
     standardisation_outcomes,
 )
-
-
-def _ids(frame: pd.DataFrame) -> set[str]:
-    if "customer_id" not in frame.columns:
-        return set()
-    return set(frame["customer_id"].dropna().astype(str))
 
 
 def source_checks(sources: Mapping[str, SourceCounts]) -> list[Check]:
@@ -59,13 +54,15 @@ def file_check(name: str, c: SourceCounts) -> Check:
 
 
 def golden_checks(
-    sources: Mapping[str, SourceCounts], golden: pd.DataFrame, xref: pd.DataFrame
+    sources: Mapping[str, SourceCounts],
+    golden: pd.DataFrame,
+    xref: pd.DataFrame,
+    counted: Members | None = None,
 ) -> list[Check]:
+    """`counted`: `members(golden, xref)`, when the caller has it already."""
     staged = sum(c.staged for c in sources.values())
-    sizes = cluster_sizes(golden, xref)
-    golden_ids, xref_ids = _ids(golden), _ids(xref)
-    orphans = len(xref_ids - golden_ids)
-    empty = len(golden_ids - xref_ids)
+    counted = counted or members(golden, xref)
+    sizes, orphans, empty = counted.sizes, counted.orphans, counted.empty
     return [
         Check(
             "staged rows = golden members",
@@ -158,10 +155,11 @@ def reconcile(
     sources = dict(sources)
     if rejects is not None and len(rejects) and "reason" in rejects.columns:
         sources = _with_reasons(sources, rejects)
-    sizes = cluster_sizes(golden, xref)
+    counted = members(golden, xref)
+    sizes = counted.sizes
     checks = [
         *source_checks(sources),
-        *golden_checks(sources, golden, xref),
+        *golden_checks(sources, golden, xref, counted),
         *store_checks(golden, checksum, load, store_customers, store_checksum, store_integrity),
     ]
     return Reconciliation(

@@ -145,11 +145,67 @@ class Reconciliation:
 # -- building the report -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Members:
+    """How the cross-reference and the golden set meet: this run's members per golden record
+    (`sizes`), distinct cross-reference ids without a golden record (`orphans`), and distinct
+    golden ids without a cross-reference row (`empty`)."""
+
+    sizes: pd.Series
+    orphans: int
+    empty: int
+
+
+def members(golden: pd.DataFrame, xref: pd.DataFrame) -> Members:
+    """`Members` of a run, counted in Arrow when both id columns hold text (counting a million
+    Python strings in dicts and sets costs seconds), else in pandas and Python sets."""
+    ids = text_ids(golden["customer_id"]) if "customer_id" in golden.columns else None
+    linked = text_ids(xref["customer_id"]) if "customer_id" in xref.columns else None
+    if ids is None or linked is None:
+        return _members_of_objects(golden, xref)
+    known = pc.drop_null(pc.unique(ids))
+    where = _positions(linked, known)
+    per_id = np.bincount(where, minlength=len(known) + 1)
+    orphaned = pc.filter(linked, pa.array(where == len(known)))  # missing ids are not orphans
+    orphans = pc.count_distinct(orphaned, mode="only_valid").as_py()
+    empty = int((per_id[: len(known)] == 0).sum())
+    per_id[len(known)] = 0  # the bin of members whose id is missing or not golden
+    sizes = pd.Series(per_id[_positions(ids, known)], index=golden.index)
+    return Members(sizes, int(orphans), empty)
+
+
+def _positions(values: pa.Array, known: pa.Array) -> np.ndarray:
+    """Each value's position in `known`; len(known) for a value not in it."""
+    found = pc.fill_null(pc.index_in(values, value_set=known), len(known))
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _members_of_objects(golden: pd.DataFrame, xref: pd.DataFrame) -> Members:
+    per_id = xref["customer_id"].astype(object).value_counts() if len(xref) else pd.Series(dtype=int)
+    sizes = golden["customer_id"].astype(object).map(per_id).fillna(0).astype(int)
+    golden_ids, xref_ids = _id_set(golden), _id_set(xref)
+    return Members(sizes, len(xref_ids - golden_ids), len(golden_ids - xref_ids))
+
+
+def _id_set(frame: pd.DataFrame) -> set[str]:
+    if "customer_id" not in frame.columns:
+        return set()
+    return set(frame["customer_id"].dropna().astype(str))
+
+
 def cluster_sizes(golden: pd.DataFrame, xref: pd.DataFrame) -> pd.Series:
     """This run's members per golden record, from the cross-reference. (`member_count` counts every
     member in the store: in an incremental run, also those of earlier runs.)"""
-    per_id = xref["customer_id"].astype(object).value_counts() if len(xref) else pd.Series(dtype=int)
-    return golden["customer_id"].astype(object).map(per_id).fillna(0).astype(int)
+    return members(golden, xref).sizes
+
+
+def text_ids(ids: pd.Series) -> pa.Array | None:
+    """Ids as Arrow text (missing as null) when each is text or missing, else None."""
+    if isinstance(ids.dtype, pd.StringDtype):
+        return pa.array(ids.array, type=pa.string(), from_pandas=True)
+    if ids.dtype != object or pd.api.types.infer_dtype(ids, skipna=True) not in ("string", "empty"):
+        return None
+    return pa.array(ids.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
 
 
 def size_distribution(sizes: pd.Series) -> dict[str, int]:
@@ -200,7 +256,9 @@ def filled_count(values: pd.Series) -> int:
     """Values that are present and not blank (as `str(value).strip() != ""`), counted in Arrow:
     a Python loop over a million values per field costs seconds."""
     try:
-        text = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        text = text_ids(values)
+        if text is None:
+            text = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
     except (pa.ArrowException, TypeError, ValueError):  # not all text: numbers, dates
         return int(values[values.notna()].astype(str).str.strip().ne("").sum())
     blank = pc.match_substring_regex(text, _BLANK)

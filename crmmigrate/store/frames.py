@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from .. import schema
 from . import tables
-from .values import KINDS, to_text
+from .values import KINDS, canonical_text
 
 #: Golden columns that are never custom fields (working columns of earlier stages).
 _INTERNAL = {"member_count", "match_score", "cluster_id", "source", "source_row", "source_key"}
@@ -71,6 +71,34 @@ def text_column(series: pd.Series) -> pd.Series:
     return pd.Series(values, index=series.index, dtype=object)
 
 
+def arrow_text(series: pd.Series) -> pa.Array:
+    """`text_column(series)` as an Arrow string array (null for missing). Text held in Arrow (pandas'
+    `str` dtype) is taken as it is and text in Python objects converted in one call: a Python object
+    per value would cost seconds per million rows. Other values go through `text_column`."""
+    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
+        text = pa.array(series.array)
+        if isinstance(text, pa.ChunkedArray):
+            text = text.combine_chunks()
+        text = text.cast(pa.string())
+    elif series.dtype == object or isinstance(series.dtype, pd.StringDtype):
+        values = series.to_numpy(dtype=object)
+        if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+            return _as_arrow(text_column(series))
+        text = pa.array(values, type=pa.string(), from_pandas=True)
+    else:
+        return _as_arrow(text_column(series))
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+
+
+def _as_arrow(texts: pd.Series) -> pa.Array:
+    return pa.array(texts.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+
+
+def _objects(text: pa.Array) -> pd.Series:
+    """An Arrow string array as an object Series of str and None."""
+    return pd.Series(np.asarray(text.to_numpy(zero_copy_only=False), dtype=object), dtype=object)
+
+
 def _convert_odd(values: np.ndarray) -> np.ndarray:
     """Text for the values that are not already str (numbers, dates, booleans), once per distinct value."""
     out = values.copy()
@@ -93,19 +121,18 @@ def custom_columns(golden: pd.DataFrame) -> list[str]:
     )
 
 
-def _extra(golden: pd.DataFrame, columns: list[str]) -> pd.Series:
-    """Canonical JSON (sorted keys, filled values only) of the custom fields, None when all empty:
+def _extra(golden: pd.DataFrame, columns: list[str]) -> pa.Array:
+    """Canonical JSON (sorted keys, filled values only) of the custom fields, null when all empty:
     what `json.dumps(..., ensure_ascii=False, separators=(",", ":"))` writes, built in Arrow."""
     if not columns:
-        return pd.Series([None] * len(golden), index=golden.index, dtype=object)
+        return pa.nulls(len(golden), pa.string())
     members = []  # `,"name":value` of each filled value, "" of each empty one
     for column in columns:
-        value = _json_texts(text_column(golden[column]))
+        value = _json_texts(arrow_text(golden[column]))
         members.append(pc.fill_null(pc.binary_join_element_wise("," + _json_text(column), value, ":"), ""))
     joined = pc.binary_join_element_wise(*members, "")
     joined = pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)
-    wrapped = pc.binary_join_element_wise("{", pc.utf8_slice_codeunits(joined, 1), "}", "")
-    return pd.Series(wrapped.to_numpy(zero_copy_only=False), index=golden.index, dtype=object)
+    return pc.binary_join_element_wise("{", pc.utf8_slice_codeunits(joined, 1), "}", "")
 
 
 def _json_text(value: str) -> str:
@@ -116,10 +143,9 @@ def _json_text(value: str) -> str:
 _JSON_ESCAPED = r'[\x00-\x1f"\\]'
 
 
-def _json_texts(values: pd.Series) -> pa.Array:
-    """Each str value as a JSON string (None stays null): quoted in Arrow, escaped by `json`
+def _json_texts(text: pa.Array) -> pa.Array:
+    """Each text value as a JSON string (null stays null): quoted in Arrow, escaped by `json`
     only where a value holds a quote, a backslash or a control character."""
-    text = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
     quoted = pc.binary_join_element_wise('"', text, '"', "")
     odd = pc.fill_null(pc.match_substring_regex(text, _JSON_ESCAPED), False)
     if pc.any(odd).as_py():
@@ -141,21 +167,33 @@ def _member_counts(golden: pd.DataFrame, xref: pd.DataFrame | None) -> pd.Series
     return _python_ints(counts)
 
 
-def customer_frame(golden: pd.DataFrame, xref: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The golden set as rows of the `customers` table (object columns; None for missing)."""
-    out = pd.DataFrame(index=golden.index)
+def customer_texts(golden: pd.DataFrame) -> dict[str, pa.Array]:
+    """The text columns of the `customers` table (all but `member_count`) for a golden frame, in
+    Arrow: typed values in the form the store gives them back (UTC, ISO 8601), custom fields as JSON."""
+    out = {}
     for column in tables.CUSTOMER_COLUMNS:
         if column == "member_count":
-            out[column] = _member_counts(golden, xref)
-        elif column == "extra":
+            continue
+        if column == "extra":
             out[column] = _extra(golden, custom_columns(golden))
         elif column in golden.columns:
-            out[column] = text_column(golden[column])
-            if column in KINDS:  # dates as the store gives them back (UTC, ISO 8601)
-                out[column] = to_text(out[column], KINDS[column])[0]
+            text = arrow_text(golden[column])
+            out[column] = canonical_text(text, KINDS[column])[0] if column in KINDS else text
         else:
-            out[column] = pd.Series([None] * len(golden), index=golden.index, dtype=object)
-    return out.reset_index(drop=True)
+            out[column] = pa.nulls(len(golden), pa.string())
+    return out
+
+
+def customer_frame(golden: pd.DataFrame, xref: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The golden set as rows of the `customers` table (object columns; None for missing)."""
+    texts = customer_texts(golden)
+    columns = {
+        column: _member_counts(golden, xref).to_numpy(dtype=object)
+        if column == "member_count"
+        else _objects(texts[column]).to_numpy(dtype=object)
+        for column in tables.CUSTOMER_COLUMNS
+    }
+    return pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in columns.items()})
 
 
 def source_ids(keys: pd.Series, rows: pd.Series, given: pd.Series | None = None) -> pd.Series:
@@ -255,16 +293,23 @@ def frame_checksum(rows: pd.DataFrame) -> str:
     """Order-independent sha256 over `CHECKSUM_COLUMNS` of rows in the `customers` shape.
 
     Each row becomes its values joined by U+001F (missing as U+0000) and is hashed; the sorted row
-    digests are hashed again. Any tool can recompute it from the same text values. The rows are
-    joined in Arrow and the digests sorted in numpy: only the hashing is per row. Values as read
+    digests are hashed again. Any tool can recompute it from the same text values. Values as read
     from a store (text or None) need no `text_column` first: empty text counts as missing here too.
     """
-    columns = [_arrow_text(rows[c]) for c in CHECKSUM_COLUMNS]
+    return _checksum([_arrow_text(rows[c]) for c in CHECKSUM_COLUMNS])
+
+
+def _checksum(columns: list[pa.Array]) -> str:
+    """`frame_checksum` of text columns (null for missing). The rows are joined in Arrow and the
+    digests sorted in numpy: only the hashing is per row."""
     texts = pc.binary_join_element_wise(*(pc.fill_null(c, "\x00") for c in columns), "\x1f")
     sha256 = hashlib.sha256
     digests = b"".join([sha256(t).digest() for t in texts.cast(pa.binary()).to_pylist()])
     words = np.frombuffer(digests, dtype=">u8").reshape(-1, 4)  # each digest as 4 big-endian words
-    order = np.lexsort(words.T[::-1])  # byte order of the digests
+    order = np.argsort(words[:, 0], kind="stable")
+    first = words[order, 0]
+    if len(first) > 1 and (first[1:] == first[:-1]).any():  # digests alike in their first 8 bytes
+        order = np.lexsort(words.T[::-1])  # byte order of the whole digests
     return sha256(words[order].tobytes()).hexdigest()
 
 
@@ -278,8 +323,10 @@ def _arrow_text(values: pd.Series) -> pa.Array:
 
 
 def golden_checksum(golden: pd.DataFrame) -> str:
-    """The checksum of a golden frame, equal to `Store.checksum()` over the same customers once loaded."""
-    return frame_checksum(customer_frame(golden))
+    """The checksum of a golden frame, equal to `Store.checksum()` over the same customers once
+    loaded: `frame_checksum(customer_frame(golden))`, computed on Arrow columns."""
+    texts = customer_texts(golden)
+    return _checksum([texts[c] for c in CHECKSUM_COLUMNS])
 
 
 def equal_rows(left: pd.DataFrame, right: pd.DataFrame, columns: Iterable[str]) -> np.ndarray:

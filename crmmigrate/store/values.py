@@ -44,12 +44,12 @@ EXPECTED = {
     "json": "a JSON object",
 }
 
-#: The pipeline's own forms, checked in bulk: (strptime format, the text's pattern).
+#: The pipeline's own forms, checked in bulk: (strptime format, the text's pattern, its length).
 _FAST = {
-    "date": (("%Y-%m-%d", r"^\d{4}-\d{2}-\d{2}$"),),
+    "date": (("%Y-%m-%d", r"^\d{4}-\d{2}-\d{2}$", 10),),
     "timestamp": (
-        ("%Y-%m-%d", r"^\d{4}-\d{2}-\d{2}$"),
-        ("%Y-%m-%dT%H:%M:%S", r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$"),
+        ("%Y-%m-%d", r"^\d{4}-\d{2}-\d{2}$", 10),
+        ("%Y-%m-%dT%H:%M:%S", r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$", 19),
     ),
 }
 
@@ -74,37 +74,47 @@ def _one(text: str, kind: Kind) -> str | None:
     return _moment_text(moment)
 
 
-def _texts(values: np.ndarray, kind: Kind) -> tuple[np.ndarray, np.ndarray]:
-    """(canonical text, not readable) for an array of str and None."""
-    out = np.full(len(values), None, dtype=object)
-    bad = np.zeros(len(values), dtype=bool)
-    if not len(values):
-        return out, bad
-    text = pa.array(values, type=pa.string(), from_pandas=True)
+def canonical_text(text: pa.Array, kind: Kind) -> tuple[pa.Array, np.ndarray]:
+    """(canonical text, not readable) of an Arrow string array (null for missing): the pipeline's
+    own forms are recognised in Arrow, other values converted in Python once per distinct value,
+    and those that are not readable as `kind` kept as they are. JSON passes as it is."""
+    bad = np.zeros(len(text), dtype=bool)
+    if kind == "json" or not len(text):
+        return text, bad
     done = np.asarray(pc.is_null(text).to_numpy(zero_copy_only=False), dtype=bool)
-    for fmt, pattern in _FAST[kind]:
+    spaced = pc.replace_substring(text, "T", " ", max_replacements=1)
+    for fmt, pattern, width in _FAST[kind]:
         parsed = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
-        again = pc.strftime(parsed, format=fmt)
-        same = pc.and_(pc.match_substring_regex(text, pattern), pc.equal(again, text))
+        # The moment written again (Arrow writes `YYYY-MM-DD HH:MM:SS`, far faster than strftime):
+        # the same text only when the value was a real date (not 30 February) in this form.
+        again = pc.utf8_slice_codeunits(pc.cast(parsed, pa.string()), 0, width)
+        same = pc.and_(pc.match_substring_regex(text, pattern), pc.equal(again, spaced))
         same = pc.and_(same, pc.greater_equal(pc.year(parsed), 1))
-        hit = np.asarray(pc.fill_null(same, False).to_numpy(zero_copy_only=False), dtype=bool) & ~done
-        if hit.any():
-            out[hit] = values[hit]
-            done |= hit
+        done |= np.asarray(pc.fill_null(same, False).to_numpy(zero_copy_only=False), dtype=bool)
     rest = np.flatnonzero(~done)
     if len(rest):
-        converted = {v: _one(v, kind) for v in pd.unique(values[rest])}
-        out[rest] = [converted[v] for v in values[rest]]
-        missing = np.fromiter((v is None for v in out[rest]), dtype=bool, count=len(rest))
-        bad[rest[missing]] = True
-        out[rest[missing]] = values[rest[missing]]  # kept as they are: the caller decides
+        values = text.take(pa.array(rest)).to_pylist()
+        converted = {v: _one(v, kind) for v in set(values)}
+        new = [converted[v] for v in values]
+        bad[rest] = [v is None for v in new]
+        kept = [value if c is None else c for value, c in zip(values, new, strict=True)]
+        mask = np.zeros(len(text), dtype=bool)
+        mask[rest] = True
+        text = pc.replace_with_mask(text, pa.array(mask), pa.array(kept, type=text.type))
     # `2019-08-02T00:00:00` is midnight: the date alone, as the pipeline writes it
     if kind == "timestamp":
-        midnight = np.fromiter(
-            (isinstance(v, str) and v.endswith("T00:00:00") for v in out), dtype=bool, count=len(out)
-        )
-        out[midnight & ~bad] = [v[:10] for v in out[midnight & ~bad]]
-    return out, bad
+        midnight = pc.and_(pc.fill_null(pc.ends_with(text, "T00:00:00"), False), pa.array(~bad))
+        if pc.any(midnight).as_py():
+            text = pc.if_else(midnight, pc.utf8_slice_codeunits(text, 0, 10), text)
+    return text, bad
+
+
+def _texts(values: np.ndarray, kind: Kind) -> tuple[np.ndarray, np.ndarray]:
+    """(canonical text, not readable) for an array of str and None."""
+    if not len(values):
+        return np.full(0, None, dtype=object), np.zeros(0, dtype=bool)
+    out, bad = canonical_text(pa.array(values, type=pa.string(), from_pandas=True), kind)
+    return np.asarray(out.to_numpy(zero_copy_only=False), dtype=object), bad
 
 
 def to_text(series: pd.Series, kind: Kind) -> tuple[pd.Series, pd.Series]:
@@ -157,6 +167,12 @@ def stored_text(frame: pd.DataFrame) -> pd.DataFrame:
     for column in typed:
         kind = KINDS[column]
         values = frame[column].to_numpy(dtype=object)
+        text = _all_text(values)
+        if text is not None:  # SQLite gives text back: no Python loop over the values
+            if kind != "json":
+                values = canonical_text(text, kind)[0].to_numpy(zero_copy_only=False)
+            frame[column] = pd.Series(values, index=frame.index, dtype=object)
+            continue
         if kind == "json":
             frame[column] = pd.Series([_json(v) for v in values], index=frame.index, dtype=object)
             continue
@@ -171,3 +187,12 @@ def stored_text(frame: pd.DataFrame) -> pd.DataFrame:
             out[is_object] = _objects(values[is_object], kind)
         frame[column] = pd.Series(out, index=frame.index, dtype=object)
     return frame
+
+
+def _all_text(values: np.ndarray) -> pa.Array | None:
+    """`values` as an Arrow string array when every one is str or None, else None."""
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+        return None
+    if any(v is not None for v in values[pd.isna(values)]):
+        return None  # NaN or pd.NA: not what a driver gives, left to the loop below
+    return pa.array(values, type=pa.string())
