@@ -327,7 +327,7 @@ def _middle_names(full: pd.Series, first: pd.Series, last: pd.Series) -> pd.Seri
     hoare" with first name henry: "william"), space-separated; None when it has none. People go
     by a middle name, and exports disagree on which given name is the first."""
     out = pd.Series(None, index=full.index, dtype=object)
-    filled = full.notna().to_numpy()
+    filled = (full.str.count(" ") >= 1).fillna(False).to_numpy(dtype=bool)  # one word has no middle
     memo: dict[tuple[object, object, object], str | None] = {}
     values = []
     for triple in zip(full[filled], first[filled], last[filled], strict=True):
@@ -359,10 +359,10 @@ def prepare(clean: pd.DataFrame) -> MatchFrame:
     first_raw = _by_distinct(text_column(clean, "first_name"), fold)
     last = _by_distinct(text_column(clean, "last_name"), fold)
     full = _by_distinct(text_column(clean, "full_name"), fold)
-    split_first, split_last = _split_full_name(full)
     no_name = first_raw.isna() & last.isna()
-    first_raw = first_raw.where(~no_name, split_first)
-    last = last.where(~no_name, split_last)
+    split_first, split_last = _split_full_name(full[no_name])
+    first_raw = first_raw.where(~no_name, split_first.reindex(first_raw.index))
+    last = last.where(~no_name, split_last.reindex(last.index))
     canonical = _by_distinct(text_column(clean, "first_name_match"), fold)
     data["first_raw"] = first_raw
     data["first"] = canonical.where(canonical.notna(), first_raw).astype(object)
