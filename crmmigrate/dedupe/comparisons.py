@@ -719,12 +719,22 @@ class AddressComparison(Comparison):
             near_postal = p.same("postal", every)
             differ = np.flatnonzero(postal_known & ~near_postal)
             near_postal[differ] = distance(*p.at("postal", differ)) <= 1
-            city_known = p.known("city")
-            same_city = np.zeros(len(p), dtype=bool)
-            same_city[city_known] = similarity(*p.at("city", every[city_known])) >= 0.85
-            return np.where(postal_known, ~near_postal, city_known & ~same_city)
+            by_city = np.flatnonzero(~postal_known)
+            differ_city = np.zeros(len(p), dtype=bool)
+            differ_city[by_city] = self._city_similarity(p, by_city) < 0.85
+            return np.where(postal_known, ~near_postal, p.known("city") & differ_city)
 
         return p.memo("place contradicts", compute)
+
+    def _city_similarity(self, p: Pairs, k: np.ndarray) -> np.ndarray:
+        """How alike the city names of the pairs `k` are (0 where either is missing), each pair
+        computed once however many levels ask."""
+        known = p.memo("city known", lambda: p.known("city"))
+        done = p.memo("city similarity", lambda: np.where(known, np.nan, 0.0).astype(np.float32))
+        todo = k[np.isnan(done[k])]
+        if len(todo):
+            done[todo] = similarity(*p.at("city", todo))
+        return done[k]
 
     def _street_similarity(self, p: Pairs) -> np.ndarray:
         """Per pair: how alike the street lines are, words in any order, a flat or a building
@@ -768,7 +778,7 @@ class AddressComparison(Comparison):
         return p.same("postal", k)
 
     def test_same_city(self, p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
-        return similarity(*p.at("city", k)) >= threshold
+        return self._city_similarity(p, k) >= threshold
 
     def test_same_postal_area(self, p: Pairs, k: np.ndarray, _: Any) -> np.ndarray:
         """Postal codes that differ only in their last two characters: the same district (a UK
