@@ -395,10 +395,10 @@ def swapped(p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
     # Both crossings close: only worth the string work where each crossing is at least present.
     both = np.flatnonzero((fa >= 0) & (lb >= 0) & (la >= 0) & (fb >= 0) & (fa != fb))
     if len(both):
-        first_a, first_b = p.at("first_raw", k[both])
-        last_a, last_b = p.at("last", k[both])
-        close = (similarity(first_a, last_b) >= threshold) & (similarity(last_a, first_b) >= threshold)
-        crossed[both] |= close
+        first_a, last_b = p.at("first_raw", k[both])[0], p.at("last", k[both])[1]
+        both = both[similarity(first_a, last_b) >= threshold]  # the other crossing only where this one holds
+        last_a, first_b = p.at("last", k[both])[0], p.at("first_raw", k[both])[1]
+        crossed[both[similarity(last_a, first_b) >= threshold]] = True
     return crossed & ~((fa == fb) & (fa >= 0))
 
 
