@@ -96,10 +96,6 @@ class Pairs:
         values = self.mf.derived(column, derived, func, fill=fill, dtype=dtype)
         return values[self.i[k]], values[self.j[k]]
 
-    def matrix(self, column: str, name: str, func: Callable[[str], list[int]], k: np.ndarray) -> tuple:
-        table = self.mf.derived_matrix(column, name, func)
-        return table[self.i[k]], table[self.j[k]]
-
 
 def present(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Both values there (match-frame values are None where missing)."""
@@ -122,12 +118,15 @@ def similarity(a: np.ndarray, b: np.ndarray, scorer: Any = JaroWinkler.normalize
     return out
 
 
-def distance(a: np.ndarray, b: np.ndarray, scorer: Any = DamerauLevenshtein.distance) -> np.ndarray:
-    """Element-wise edit distance; a large number where either is missing."""
+def distance(
+    a: np.ndarray, b: np.ndarray, scorer: Any = DamerauLevenshtein.distance, cutoff: int | None = None
+) -> np.ndarray:
+    """Element-wise edit distance; a large number where either is missing. With `cutoff`, any
+    distance above it comes out as cutoff + 1 (faster: the scorer stops early)."""
     out = np.full(len(a), 1 << 20, dtype=np.int64)
     ok = present(a, b)
     if ok.any():
-        out[ok] = cpdist(list(a[ok]), list(b[ok]), scorer=scorer, workers=WORKERS)
+        out[ok] = cpdist(list(a[ok]), list(b[ok]), scorer=scorer, workers=WORKERS, score_cutoff=cutoff)
     return out
 
 
@@ -458,10 +457,11 @@ class FirstNameComparison(Comparison):
         """Both have a first name, or one has none but its surname is the other's first name. A
         record whose one name is the other's surname has no first name to compare (see
         `lone_surname`)."""
-        fa, fb = p.sides("first_raw")
-        la, lb = p.sides("last")
-        crossed = (np.equal(fa, None) & equal(la, fb)) | (np.equal(fb, None) & equal(fa, lb))
-        return (p.known("first_raw") | crossed) & ~lone_surname(p)
+        codes = p.mf.joint_codes(["first_raw", "last"])
+        fa, fb = codes["first_raw"][p.i], codes["first_raw"][p.j]
+        la, lb = codes["last"][p.i], codes["last"][p.j]
+        crossed = ((fa < 0) & (la >= 0) & (la == fb)) | ((fb < 0) & (fa >= 0) & (fa == lb))
+        return ((fa >= 0) & (fb >= 0) | crossed) & ~lone_surname(p)
 
     def test_similar(self, p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
         return similarity(*p.at("first_raw", k)) >= threshold
@@ -475,17 +475,28 @@ class FirstNameComparison(Comparison):
     def test_nickname(self, p: Pairs, k: np.ndarray, _: Any) -> np.ndarray:
         """A known nickname or another language's form of the name, as written or of the name it
         stands for (Jack is John, and Sean is John: Jack and Sean are one name)."""
-        related = share_a_group(*p.matrix("first_raw", "name groups", name_groups, k))
+        related = self._related(p, k, "first_raw")
         read = np.flatnonzero(~related & self._read_otherwise(p, k))
-        related[read] = share_a_group(*p.matrix("first", "name groups", name_groups, k[read]))
+        related[read] = self._related(p, k[read], "first")
         return related
+
+    @staticmethod
+    def _related(p: Pairs, k: np.ndarray, column: str) -> np.ndarray:
+        """`share_a_group` of the names, looked at only where both names are known ones."""
+        table = p.mf.derived_matrix(column, "name groups", name_groups)
+        i, j = p.i[k], p.j[k]
+        both = np.flatnonzero((table[i, 0] >= 0) & (table[j, 0] >= 0))
+        out = np.zeros(len(k), dtype=bool)
+        out[both] = share_a_group(table[i[both]], table[j[both]])
+        return out
 
     @staticmethod
     def _read_otherwise(p: Pairs, k: np.ndarray) -> np.ndarray:
         """Pairs where either name stands for another (a nickname: Fred for Frederick)."""
-        raw_a, raw_b = p.at("first_raw", k)
-        canonical_a, canonical_b = p.at("first", k)
-        return np.not_equal(raw_a, canonical_a) | np.not_equal(raw_b, canonical_b)
+        codes = p.mf.joint_codes(["first_raw", "first"])
+        raw, canonical = codes["first_raw"], codes["first"]
+        i, j = p.i[k], p.j[k]
+        return (raw[i] != canonical[i]) | (raw[j] != canonical[j])
 
     def test_jaro_winkler(self, p: Pairs, k: np.ndarray, threshold: float) -> np.ndarray:
         """A typo: alike (Jaro-Winkler) and at most two edits apart, or one edit in a name of
@@ -499,9 +510,10 @@ class FirstNameComparison(Comparison):
     @staticmethod
     def _typo(p: Pairs, k: np.ndarray, column: str, threshold: float) -> np.ndarray:
         a, b = p.at(column, k)
-        edits = distance(a, b)
-        close = (similarity(a, b) >= threshold) & (edits <= 2)
-        close |= (edits <= 1) & (_shortest(p, column, k) >= 3)
+        edits = distance(a, b, cutoff=2)
+        close = (edits <= 1) & (_shortest(p, column, k) >= 3)
+        two = np.flatnonzero((edits <= 2) & ~close)  # alike enough only where at most two edits apart
+        close[two] = similarity(a[two], b[two]) >= threshold
         several = np.logical_or(*p.at(column, k, "words"))
         close[several] |= similarity(a[several], b[several], fuzz.token_set_ratio) >= 0.999  # Anna Maria/Anna
         return close
