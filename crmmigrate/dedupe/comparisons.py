@@ -686,7 +686,10 @@ class PhoneComparison(Comparison):
         return out
 
     def test_one_digit_off(self, p: Pairs, k: np.ndarray, _: Any) -> np.ndarray:
-        return (distance(*p.at("p9_phone", k)) <= 1) & (_shortest(p, "p9_phone", k) >= 7)
+        long = np.flatnonzero(_shortest(p, "p9_phone", k) >= 7)
+        out = np.zeros(len(k), dtype=bool)
+        out[long] = distance(*p.at("p9_phone", k[long]), cutoff=1) <= 1
+        return out
 
     def exact_key(self, mf: MatchFrame) -> np.ndarray | None:
         return mf.array("p9_phone")
