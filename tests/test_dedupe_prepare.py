@@ -17,8 +17,8 @@ def test_text_is_stripped_with_blanks_missing_and_other_values_as_text() -> None
     assert text_column(mixed, "v").tolist() == ["1", "2.5", None, "x"]
 
 
-def test_clean_text_is_not_copied() -> None:
-    names = pd.DataFrame({"v": ["Ann", "Bo"]})
+def test_clean_python_strings_are_not_copied() -> None:
+    names = pd.DataFrame({"v": pd.Series(["Ann", "Bo"], dtype=object)})
     assert text_column(names, "v").iloc[0] is names["v"].iloc[0]
 
 
