@@ -326,7 +326,7 @@ def _middle_names(full: pd.Series, first: pd.Series, last: pd.Series) -> pd.Seri
     """The given names a full name has besides the first name and the surname ("henry william
     hoare" with first name henry: "william"), space-separated; None when it has none. People go
     by a middle name, and exports disagree on which given name is the first."""
-    out = pd.Series(None, index=full.index, dtype=object)
+    out = np.full(len(full), None, dtype=object)
     filled = (full.str.count(" ") >= 1).fillna(False).to_numpy(dtype=bool)  # one word has no middle
     memo: dict[tuple[object, object, object], str | None] = {}
     values = []
@@ -340,7 +340,7 @@ def _middle_names(full: pd.Series, first: pd.Series, last: pd.Series) -> pd.Seri
             memo[triple] = " ".join(dict.fromkeys(words)) or None
         values.append(memo[triple])
     out[filled] = values
-    return out
+    return pd.Series(out, index=full.index, dtype=object)
 
 
 def _bool_column(df: pd.DataFrame, column: str) -> np.ndarray:
