@@ -15,6 +15,7 @@ from crmmigrate.dedupe.comparisons import (
     LastNameComparison,
     Level,
     PhoneComparison,
+    _numbers_agree,
     default_comparisons,
     from_spec,
 )
@@ -326,6 +327,13 @@ def test_two_house_numbers_on_one_street_are_two_houses() -> None:
     )
     comparison = AddressComparison("address", ("street", "postal", "city"))
     assert level_names(comparison, frame, [(0, 1), (2, 3)]) == ["same_city>=0.85", "same_street>=0.95"]
+
+
+def test_house_numbers_agree_when_one_set_holds_the_other() -> None:
+    ours = np.array(["", "12", "12", "4 12", "12", None, "3 5", "3 5"], dtype=object)
+    theirs = np.array(["12", "", "14", "12", "12", "1", "5 7", "5 3"], dtype=object)
+    # no number / a number, a flat added to the house, and missing values never disagree
+    assert _numbers_agree(ours, theirs).tolist() == [True, True, False, True, True, True, False, True]
 
 
 def test_a_shared_beginning_is_not_a_typo() -> None:

@@ -164,7 +164,13 @@ def _numbers_agree(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Per pair of house-number strings: compatible when either has none, or one's numbers are
     all among the other's (a flat number added to the same house)."""
     out = np.ones(len(a), dtype=bool)
-    for k in np.flatnonzero(np.not_equal(a, None) & np.not_equal(b, None) & np.not_equal(a, b)):
+    differ = np.flatnonzero(np.not_equal(a, None) & np.not_equal(b, None) & np.not_equal(a, b))
+    # One number each, not the same one: they disagree. (No number at all is an empty string.)
+    single = np.array(
+        [bool(a[k]) and bool(b[k]) and " " not in a[k] + b[k] for k in differ.tolist()], dtype=bool
+    )
+    out[differ[single]] = False
+    for k in differ[~single].tolist():
         x, y = set(a[k].split()), set(b[k].split())
         out[k] = not x or not y or x <= y or y <= x
     return out
