@@ -293,7 +293,8 @@ def categorical_statuses(clean: pd.DataFrame) -> None:
     the clean rows through dedupe, where its memory peaks. The values stay the same (and so does
     dedupe's answer)."""
     for column in clean.columns:
-        if str(column).endswith("_status") and clean[column].dtype == object:
+        text = clean[column].dtype == object or isinstance(clean[column].dtype, pd.StringDtype)
+        if str(column).endswith("_status") and text:  # (pandas 3: Arrow text, a few bytes a row)
             clean[column] = clean[column].astype("category")
 
 
