@@ -79,6 +79,21 @@ def test_the_clean_rows_written_while_dedupe_runs_are_the_rows_standardise_gave(
     pd.testing.assert_frame_equal(written, pipeline.standardise_stage(config, staged, tmp_path))
 
 
+def test_statuses_held_as_categories_keep_their_values_and_dedupes_answer(tmp_path: Path) -> None:
+    from crmmigrate.dedupe import dedupe
+
+    config = sample_config(tmp_path)
+    clean = pipeline.standardise_stage(config, pipeline.extract_all(config, None).staged, tmp_path)
+    compact = clean.copy()
+    pipeline.categorical_statuses(compact)
+    statuses = [c for c in clean.columns if c.endswith("_status")]
+    assert statuses and all(isinstance(compact[c].dtype, pd.CategoricalDtype) for c in statuses)
+    assert compact.astype(object).equals(clean.astype(object))
+    plain, held = (dedupe(rows, config.dedupe, config.survivorship) for rows in (clean, compact))
+    for name in ("golden", "xref", "lineage", "review"):
+        pd.testing.assert_frame_equal(getattr(held, name), getattr(plain, name))
+
+
 def test_the_report_says_when_how_long_with_what_and_what_validation_found(first_run) -> None:
     config, result = first_run
     report = json.loads((Path(config.out) / "reconciliation.json").read_text(encoding="utf-8"))

@@ -252,6 +252,25 @@ def test_bad_golden_sets_are_refused_before_writing(sqlite_url: str, golden_set:
         assert store.count_customers() == 0
 
 
+def test_bad_lineage_and_dates_are_refused_before_writing(
+    sqlite_url: str, golden_set: GoldenSetFactory
+) -> None:
+    golden, xref, lineage = golden_set()
+    coded = lineage.astype({"customer_id": "category", "field": "category", "source": "category"})
+    again = pd.concat([coded, coded.iloc[[3]]], ignore_index=True).astype(coded.dtypes.to_dict())
+    with open_store(sqlite_url) as store:
+        for repeated in (again, again.iloc[::-1]):  # a key twice, the rows in order or not
+            with pytest.raises(StoreError, match=r"the field lineage has 2 rows sharing a key"):
+                load(store, golden, xref, repeated)
+        long_field = coded.assign(field=coded["field"].cat.rename_categories(lambda f: f + "x" * 64))
+        with pytest.raises(StoreError, match="values of 'field' are longer than the store allows"):
+            load(store, golden, xref, long_field)
+        with pytest.raises(StoreError, match=r"1 values of 'date_of_birth' are not a date .* 'C00002'"):
+            load(store, golden.assign(date_of_birth=["1980-02-29", "", "1980-02-30", *[None] * 3]), xref)
+        load(store, golden, xref, coded)  # the same lineage, whole
+        assert len(store.read_lineage()) == len(lineage) and store.count_customers() == len(golden)
+
+
 @pytest.mark.parametrize("run_id", ["r" * 65, "", " padded ", "tab\there"])
 def test_a_run_id_the_ledger_cannot_hold_is_refused_before_anything_is_written(
     store_url: str, golden_set: GoldenSetFactory, run_id: str

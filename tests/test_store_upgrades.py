@@ -335,3 +335,50 @@ def test_an_upgrade_that_meets_a_value_that_is_not_a_date_changes_nothing(store_
         version = conn.execute(sa.select(tables.meta.c.value).where(tables.meta.c.key == "schema_version"))
         assert version.scalar() == "3"
     engine.dispose()
+
+
+def _as_version_4(url: str) -> None:
+    """Turn a store back into what version 4 wrote: its lineage a table with rowids on SQLite."""
+    engine = create_engine(normalise_url(url))
+    with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.execute(sa.text("ALTER TABLE golden_lineage RENAME TO lineage_v5"))
+            columns = (c.copy() for c in tables.golden_lineage.columns)
+            old = sa.Table("golden_lineage", sa.MetaData(), *columns)
+            old.create(conn)
+            conn.execute(sa.text("INSERT INTO golden_lineage SELECT * FROM lineage_v5"))
+            conn.execute(sa.text("DROP TABLE lineage_v5"))
+        conn.execute(tables.meta.update().where(tables.meta.c.key == "schema_version").values(value="4"))
+    engine.dispose()
+
+
+def _declared_lineage(url: str) -> str:
+    engine = create_engine(normalise_url(url))
+    with engine.connect() as conn:
+        sql = conn.execute(sa.text("SELECT sql FROM sqlite_master WHERE name = 'golden_lineage'")).scalar()
+    engine.dispose()
+    return str(sql)
+
+
+def test_a_version_4_store_keeps_its_lineage_in_a_table_without_rowids_on_sqlite(
+    store_url: str, golden_set
+) -> None:
+    golden, xref, lineage = golden_set()
+    with open_store(store_url) as store:
+        store.load(golden, xref, lineage, run_id="run-1")
+        before = store.read_lineage().sort_values(["customer_id", "field"], ignore_index=True)
+    _as_version_4(store_url)
+    sqlite = store_url.startswith("sqlite")
+    if sqlite:
+        assert "WITHOUT ROWID" not in _declared_lineage(store_url)
+    changed = lineage.assign(source_row=lineage["source_row"] + 100)
+    with open_store(store_url) as store:
+        after = store.read_lineage().sort_values(["customer_id", "field"], ignore_index=True)
+        pd.testing.assert_frame_equal(after, before)
+        store.load(golden, xref, changed, run_id="run-2")  # the next nightly load, then its undo
+        assert sorted(store.read_lineage()["source_row"]) == sorted(changed["source_row"])
+        store.rollback("run-2")
+        back = store.read_lineage().sort_values(["customer_id", "field"], ignore_index=True)
+        pd.testing.assert_frame_equal(back, before)
+    if sqlite:
+        assert "WITHOUT ROWID" in _declared_lineage(store_url)

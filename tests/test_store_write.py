@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
+import sqlalchemy as sa
 
+from crmmigrate.errors import StoreError
+from crmmigrate.store import golden_checksum, open_store, write
 from crmmigrate.store.write import _Rows
 
 
@@ -30,3 +34,34 @@ def test_rows_come_a_batch_at_a_time_with_none_for_every_missing_value() -> None
         ("C2", None, "e", 5, 1.0, 5),
     ]
     assert all(type(row[3]) is int for batch in batches for row in batch)  # not numpy's int64
+
+
+def _indexes(store_url: str) -> set[str]:
+    engine = sa.create_engine(store_url)
+    with engine.connect() as conn:
+        listed = conn.execute(sa.text("SELECT name FROM sqlite_master WHERE type = 'index'"))
+        names = {row[0] for row in listed}
+    engine.dispose()
+    return names
+
+
+def test_a_first_load_into_sqlite_builds_the_indexes_after_the_rows_and_a_failure_keeps_them(
+    sqlite_url: str, golden_set, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    golden, xref, lineage = golden_set()
+    monkeypatch.setattr(write, "DEFER_INDEXES_ROWS", 2)
+    with open_store(sqlite_url) as store:
+        declared = _indexes(sqlite_url)
+        statements: list[str] = []
+        sa.event.listen(store._engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        broken = pd.concat([lineage, lineage.iloc[:1].assign(field=None)], ignore_index=True)
+        with pytest.raises(StoreError, match="rolled back"):  # the last lineage row breaks a NOT NULL
+            store.load(golden, xref, broken, run_id="run-1")
+        assert any("DROP INDEX" in s for s in statements)
+        assert _indexes(sqlite_url) == declared and store.count_customers() == 0
+        store.load(golden, xref, lineage, run_id="run-2")
+        assert _indexes(sqlite_url) == declared
+        assert store.checksum() == golden_checksum(golden) and len(store.read_lineage()) == len(lineage)
+        statements.clear()
+        store.load(golden.assign(city="Bonn"), xref, lineage, run_id="run-3")
+        assert not any("DROP INDEX ix_customers_" in s for s in statements)  # a table holding rows

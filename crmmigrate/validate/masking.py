@@ -72,8 +72,9 @@ def display(value: Any, column: str, personal: bool | None = None) -> str | None
 
 def display_series(values: pd.Series, column: str, personal: bool | None = None) -> pd.Series:
     """`display` over a Series, computed once per distinct value (failures can be many)."""
-    distinct = pd.unique(values.dropna())
-    shown = {v: display(v, column, personal) for v in distinct}
+    distinct = pd.unique(values.dropna())  # present values: `display` without its missing check
+    masked = personal if personal is not None else is_personal(column)
+    shown = {v: mask_value(v, column) if masked else str(v) for v in distinct}
     return values.map(shown).astype(object).where(values.notna(), None)
 
 
