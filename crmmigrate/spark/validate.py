@@ -11,6 +11,7 @@ whose `\\w` and `\\d` are ASCII unless asked (`(?U)`), where Python's are Unicod
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..validate.compile import Compiled
-from ..validate.gx_engine import RESULT_FORMAT, RawResult, _context, _error_of, _needed, gx_modules, quiet
+from ..validate.gx_engine import RESULT_FORMAT, RawResult, _error_of, _needed, gx_modules, run_frames
 from ..validate.runner import Runner
 from .frames import as_text, spark_type
 
@@ -49,18 +50,7 @@ def spark_gx_run(
     spark: SparkSession, frames: Mapping[str, pd.DataFrame], compiled: list[Compiled]
 ) -> dict[int, RawResult]:
     """GX's verdict on every runnable compiled rule, keyed by the rule's position, from Spark."""
-    by_frame: dict[str, list[tuple[int, Compiled]]] = {}
-    for index, c in enumerate(compiled):
-        if c.expectation and c.problem is None:
-            by_frame.setdefault(c.frame, []).append((index, c))
-    if not by_frame:
-        return {}
-    results: dict[int, RawResult] = {}
-    with quiet():
-        context = _context()
-        for name, items in by_frame.items():
-            results.update(_validate_frame(spark, context, name, frames[name], items))
-    return results
+    return run_frames(frames, compiled, functools.partial(_validate_frame, spark))
 
 
 def _validate_frame(

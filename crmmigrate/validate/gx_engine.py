@@ -12,7 +12,7 @@ import functools
 import logging
 import os
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -138,8 +138,20 @@ def _validate_frame(
     return results
 
 
+#: Validates one frame's rules in a GX context: (context, frame name, frame, [(position, rule)]).
+FrameValidator = Callable[[Any, str, pd.DataFrame, list[tuple[int, Compiled]]], dict[int, RawResult]]
+
+
 def run(frames: Mapping[str, pd.DataFrame], compiled: list[Compiled]) -> dict[int, RawResult]:
     """GX's verdict on every runnable compiled rule, keyed by the rule's position."""
+    return run_frames(frames, compiled, _validate_frame)
+
+
+def run_frames(
+    frames: Mapping[str, pd.DataFrame], compiled: list[Compiled], validate_frame: FrameValidator
+) -> dict[int, RawResult]:
+    """Every runnable compiled rule grouped by its frame, each frame's rules validated by
+    `validate_frame` in one quiet GX context (the pandas engine's, or Spark's data source)."""
     by_frame: dict[str, list[tuple[int, Compiled]]] = {}
     for index, c in enumerate(compiled):
         if c.expectation and c.problem is None:
@@ -150,5 +162,5 @@ def run(frames: Mapping[str, pd.DataFrame], compiled: list[Compiled]) -> dict[in
     with quiet():
         context = _context()
         for name, items in by_frame.items():
-            results.update(_validate_frame(context, name, frames[name], items))
+            results.update(validate_frame(context, name, frames[name], items))
     return results
