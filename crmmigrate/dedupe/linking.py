@@ -258,6 +258,10 @@ def link(
     )
     positions = np.int32 if n < 2**31 else np.int64  # at millions of pairs, half the memory
     left, right = candidates.left[wanted].astype(positions), candidates.right[wanted].astype(positions)
+    # From here on the compared pairs are `left` and `right`; blocking's own copies go (at millions
+    # of pairs, a quarter of a GiB). Fitting needs only which key found which pair.
+    found = replace(found, left=found.left[:0], right=found.right[:0])
+    candidates = replace(candidates, left=candidates.left[:0], right=candidates.right[:0])
     at_step(steps, "comparing")
     gamma = engine.compare(mf, comparisons, left, right)
     at_step(steps, "fitting the model")
