@@ -402,6 +402,14 @@ def _key_pairs(key: BlockingKey, n: int, max_block: int, window: int) -> tuple[n
     return pairs[lo != hi], windowed
 
 
+def positions(codes: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions (lo, hi) of pair codes `lo * n_rows + hi`, as int32 while rows allow (at
+    millions of pairs, half the memory)."""
+    width = max(n_rows, 1)
+    kind = np.int32 if n_rows < 2**31 else np.int64
+    return (codes // width).astype(kind), (codes % width).astype(kind)
+
+
 def candidate_pairs(
     keys: list[BlockingKey], n_rows: int, max_block: int = MAX_BLOCK_SIZE, window: int = WINDOW
 ) -> Candidates:
@@ -427,10 +435,11 @@ def candidate_pairs(
         mask = np.zeros(len(merged), dtype=bool)
         mask[np.searchsorted(merged, codes)] = True
         found_by[key.name] = mask
-    width = max(n_rows, 1)
+    del found
+    left, right = positions(merged, n_rows)
     return Candidates(
-        left=merged // width,
-        right=merged % width,
+        left=left,
+        right=right,
         per_key=per_key,
         found_by=found_by,
         uses={key.name: key.uses for key in keys},
@@ -444,17 +453,17 @@ def extra_pairs(candidates: Candidates, left: np.ndarray, right: np.ndarray, n_r
     if len(left) == 0:
         return candidates
     lo, hi = np.minimum(left, right), np.maximum(left, right)
-    old = candidates.left * n_rows + candidates.right
+    old = candidates.left.astype(np.int64) * n_rows + candidates.right
     merged = sorted_unique(np.concatenate([old, lo.astype(np.int64) * n_rows + hi]))
     found_by = {}
     for name, mask in candidates.found_by.items():
         moved = np.zeros(len(merged), dtype=bool)
         moved[np.searchsorted(merged, old[mask])] = True
         found_by[name] = moved
-    width = max(n_rows, 1)
+    left, right = positions(merged, n_rows)
     return Candidates(
-        left=merged // width,
-        right=merged % width,
+        left=left,
+        right=right,
         per_key=candidates.per_key,
         found_by=found_by,
         uses=candidates.uses,
