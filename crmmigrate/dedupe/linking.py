@@ -257,7 +257,11 @@ def link(
         np.ones(len(candidates), dtype=bool) if new is None else new[candidates.left] | new[candidates.right]
     )
     positions = np.int32 if n < 2**31 else np.int64  # at millions of pairs, half the memory
-    left, right = candidates.left[wanted].astype(positions), candidates.right[wanted].astype(positions)
+    if new is None:  # every candidate is compared: its positions as they are (no copy)
+        left = candidates.left.astype(positions, copy=False)
+        right = candidates.right.astype(positions, copy=False)
+    else:
+        left, right = candidates.left[wanted].astype(positions), candidates.right[wanted].astype(positions)
     # From here on the compared pairs are `left` and `right`; blocking's own copies go (at millions
     # of pairs, a quarter of a GiB). Fitting needs only which key found which pair.
     found = replace(found, left=found.left[:0], right=found.right[:0])
