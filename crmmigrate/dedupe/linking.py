@@ -118,8 +118,9 @@ def fit_model(
     pair_space: float | None = None,
 ) -> MatchModel:
     """EM per training key on the compared pairs (`wanted`: which candidates were compared)."""
+    every = bool(wanted.all())  # a full run: the masks as they are, not copies
     groups = [
-        PairGroup(name, mask[wanted], candidates.uses.get(name, ()))
+        PairGroup(name, mask if every else mask[wanted], candidates.uses.get(name, ()))
         for name, mask in candidates.found_by.items()
         if candidates.trains.get(name, True)
     ]
