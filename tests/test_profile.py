@@ -441,3 +441,23 @@ def test_a_file_whose_first_line_is_its_header_is_read_from_there(tmp_path: Path
     )
     result = profile_file(tmp_path / "plain.csv")
     assert result.header_row is None and result.rows == 3
+
+
+def test_a_glob_or_a_directory_is_profiled_as_one_source(tmp_path: Path) -> None:
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    (exports / "kunden_1.csv").write_text("Kundennr;Name\n1;Anna Weber\n2;Jan Berg\n", encoding="utf-8")
+    (exports / "kunden_2.csv").write_text("Kundennr;Name\n3;Ida Holm\n", encoding="utf-8")
+    for location in (exports / "kunden_*.csv", exports):
+        profile = profile_file(location)
+        assert (profile.rows, profile.files, profile.delimiter) == (3, 2, ";")
+        assert profile.column("Kundennr").distinct == 3
+    assert "2 files" in str(profile_table(profile).title)
+
+
+def test_a_glob_that_matches_nothing_is_named(tmp_path: Path) -> None:
+    from crmmigrate.cli.app import app
+
+    result = CliRunner().invoke(app, ["profile", str(tmp_path / "nope_*.csv")], terminal_width=200)
+    assert result.exit_code == 2
+    assert "the pattern matches no file" in result.output

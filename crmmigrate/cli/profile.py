@@ -13,7 +13,9 @@ from .common import console, escape, handle_errors
 @handle_errors
 def profile(
     file: str = typer.Argument(
-        ..., help="The export to profile (a file, or a SQLAlchemy URL with --table/--query)."
+        ...,
+        help="The export to profile: a file, a glob or directory of files (one source), or a SQLAlchemy "
+        "URL with --table/--query.",
     ),
     suggest_mapping: Path | None = typer.Option(
         None, "--suggest-mapping", help="Write a draft mapping YAML here (check it before use)."

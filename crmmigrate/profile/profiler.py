@@ -73,6 +73,7 @@ class Profile:
     encoding: str | None = None
     delimiter: str | None = None
     header_row: int | None = None  # the header's line when it is not the first (a title above it)
+    files: int = 0  # the files of a glob or directory, profiled as one source (0: one file)
 
     def column(self, name: str) -> ColumnProfile:
         return next(c for c in self.columns if c.name == name)
@@ -142,12 +143,15 @@ def profile_file(
     max_rows: int = MAX_ROWS,
     header_row: int | None = None,
 ) -> Profile:
-    """Profile an export (any format `extract` reads, or a SQL URL with `table`/`query`). A CSV or
-    Excel file whose first line is a title (narrower than the lines below it) is read from the
-    line its header stands on, unless `header_row` says where that is."""
+    """Profile an export (any format `extract` reads, or a SQL URL with `table`/`query`; a glob or a
+    directory of files profiled as one source, as `extract` reads it). A CSV or Excel file whose
+    first line is a title (narrower than the lines below it) is read from the line its header
+    stands on, unless `header_row` says where that is."""
     from ..config import SourceConfig
+    from ..extract.files import is_many, source_files
 
     location = str(path)
+    files = [str(f) for f in source_files(location)] if is_many(location) else [location]
     name = re.sub(r"\W+", "_", Path(location).stem) or "source"
     source = SourceConfig(
         name=name,
@@ -160,22 +164,28 @@ def profile_file(
         query=query,
         header_row=header_row,
     )
-    reader = open_reader(source, location)
+    reader = open_reader(source, files[0])
     if header_row is None and hasattr(reader, "first_records"):
         from ..extract.csvfile import guess_header_line
 
         header_row = guess_header_line(reader.first_records())
         if header_row is not None:
             source = source.model_copy(update={"header_row": header_row})
-            reader = open_reader(source, location)
+            reader = open_reader(source, files[0])
+    first_reader = reader
     frames, rejected, read, truncated = [], 0, 0, False
-    for chunk in reader.chunks(min(max_rows, 50_000)):
-        frames.append(chunk.frame)
-        rejected += len(chunk.rejects)
-        read += len(chunk.frame)
-        if read >= max_rows:
-            truncated = True
+    for n, file in enumerate(files):
+        if truncated:
             break
+        reader = first_reader if n == 0 else open_reader(source, file)
+        for chunk in reader.chunks(min(max_rows, 50_000)):
+            frames.append(chunk.frame)
+            rejected += len(chunk.rejects)
+            read += len(chunk.frame)
+            if read >= max_rows:
+                truncated = True
+                break
+    reader = first_reader
     df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     df = df.reindex(columns=reader.columns()) if not len(df.columns) else df
     shown = location
@@ -186,7 +196,7 @@ def profile_file(
     profile = profile_frame(
         df.head(max_rows),
         path=shown,
-        fmt=source_format(location, None),
+        fmt=source_format(files[0], None),
         rejected=rejected,
         truncated=truncated,
     )
@@ -196,4 +206,6 @@ def profile_file(
         )
     if header_row is not None and header_row > 1:
         profile = Profile(**{**profile.__dict__, "header_row": header_row})
+    if len(files) > 1 or files[0] != location:
+        profile = Profile(**{**profile.__dict__, "files": len(files)})
     return profile

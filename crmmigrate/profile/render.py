@@ -18,6 +18,8 @@ def profile_table(profile: Profile, *, show_values: bool = False) -> Table:
     if profile.rejected:
         where += f", {profile.rejected:,} unreadable"
     details = [profile.format]
+    if profile.files:
+        details.append(f"{profile.files} file{'s' if profile.files != 1 else ''}")
     if profile.encoding:
         details.append(profile.encoding)
     if profile.delimiter:
