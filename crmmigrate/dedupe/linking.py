@@ -39,7 +39,7 @@ from .model import (
     score,
     term_frequencies,
 )
-from .prepare import MatchFrame, prepare
+from .prepare import MatchFrame, positional, prepare
 from .settings import DedupeSettings, SurvivorshipSettings
 from .survivorship import Survivors, survive
 
@@ -240,7 +240,7 @@ def link(
     never merge. `steps` hears as each part of STEPS starts; `engine`: what blocks and compares
     (the Spark engine passes its own)."""
     at_step(steps, "preparing")
-    frame = frame.reset_index(drop=True)
+    frame = positional(frame)
     n = len(frame)
     mf = prepare(frame)
     ids = identities(frame)

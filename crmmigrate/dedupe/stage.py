@@ -17,7 +17,7 @@ from .households import household_ids
 from .ids import assign_ids, row_ids
 from .linking import IN_PROCESS, Linked, LinkSteps, at_step, in_pairs, link
 from .model import MatchModel, Scores
-from .prepare import custom_columns, stripped_text, text_column
+from .prepare import custom_columns, positional, stripped_text, text_column
 from .result import DedupeResult
 from .settings import DedupeSettings, SurvivorshipSettings
 
@@ -178,7 +178,7 @@ def dedupe(
     what blocks, compares and survives (`linking.LinkSteps`; the Spark engine passes its own)."""
     settings = settings or DedupeSettings()
     survivorship = survivorship or SurvivorshipSettings()
-    clean = clean.reset_index(drop=True)
+    clean = positional(clean)
     if decisions is None and settings.decisions:
         decisions = load_decisions(settings.decisions)
     linked = link(
