@@ -190,3 +190,23 @@ def spark_settings() -> object:
     )
     spark_session(settings)
     return settings
+
+
+@pytest.fixture
+def run_on_engine(tmp_path: Path, spark_settings: object) -> Callable[[Path, str], Path]:
+    """Runs a config on one engine ("pandas" or "spark") into its own store and out/ under
+    tmp_path/ENGINE, checks it ended balanced with exit code 0, and gives its out/ folder."""
+    from crmmigrate.config import load_config
+    from crmmigrate.pipeline import run
+
+    def run_config(config_path: Path, engine: str) -> Path:
+        config = load_config(config_path)
+        config.engine, config.spark = engine, spark_settings  # type: ignore[assignment]
+        config.store = f"sqlite:///{tmp_path / engine / 'crm.db'}"
+        config.out = str(tmp_path / engine / "out")
+        (tmp_path / engine).mkdir()
+        result = run(config)
+        assert result.exit_code == 0 and result.balanced
+        return Path(config.out)
+
+    return run_config

@@ -19,13 +19,7 @@ SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 #: Two returning customers (one with a new email, one with only a partial record), the husband of
 #: one of them (a household member, stored as his own customer) and someone new.
-INBOUND = """\
-id,first_name,last_name,email,phone,street,zip,city,country,updated
-W-1,Jean-Baptiste,Lambert,jb.lambert@gmail.com,+33672217230,10 bis rue de Rivoli,75017,Paris,FR,2026-11-20
-W-2,Aurelie,Faure,aurelie_faure@yahoo.fr,,5 rue Lafayette,75012,Paris,FR,2026-11-21
-W-3,Ingrid,Svensson,ingrid.svensson@telia.se,+46 70 123 45 67,Storgatan 12,11455,Stockholm,SE,2026-11-21
-W-4,Laurent,Faure,faurel47@hotmail.fr,+33 1 54 29 86 52,5 rue Lafayette,75012,Paris,FR,2026-11-22
-"""
+INBOUND = (Path(__file__).parent / "fixtures" / "nightly" / "inbound.csv").read_text(encoding="utf-8")
 
 NIGHTLY = """\
 sources:

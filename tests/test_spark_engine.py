@@ -6,13 +6,14 @@ in a nightly incremental run; blocking with large blocks windowed the same way. 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from crmmigrate.config import load_config, parse_config
+from crmmigrate.config import parse_config
 from crmmigrate.dedupe.blocking import automatic_keys, candidate_pairs
 from crmmigrate.dedupe.prepare import prepare
 from crmmigrate.dedupe.settings import DedupeSettings
@@ -25,22 +26,11 @@ SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 OUTPUTS = ("golden.csv", "xref.csv", "review.csv", "golden_lineage.csv")
 
 
-def _run(tmp_path: Path, engine: str, spark: SparkSettings) -> Path:
-    config = load_config(SAMPLES / "crmmigrate.yml")
-    config.engine, config.spark = engine, spark  # type: ignore[assignment]
-    config.store = f"sqlite:///{tmp_path / engine / 'crm.db'}"
-    config.out = str(tmp_path / engine / "out")
-    (tmp_path / engine).mkdir()
-    result = run(config)
-    assert result.exit_code == 0 and result.balanced
-    return Path(config.out)
-
-
 def test_the_samples_on_spark_give_the_pandas_engines_answer(
-    tmp_path: Path, spark_settings: SparkSettings
+    tmp_path: Path, run_on_engine: Callable[[Path, str], Path]
 ) -> None:
-    pandas_out = _run(tmp_path, "pandas", spark_settings)
-    spark_out = _run(tmp_path, "spark", spark_settings)
+    pandas_out = run_on_engine(SAMPLES / "crmmigrate.yml", "pandas")
+    spark_out = run_on_engine(SAMPLES / "crmmigrate.yml", "spark")
     for name in OUTPUTS:
         assert (spark_out / name).read_bytes() == (pandas_out / name).read_bytes(), name
     pd.testing.assert_frame_equal(
@@ -77,15 +67,9 @@ def test_a_task_uses_one_core_and_the_driver_all(spark_settings: SparkSettings) 
     assert task_workers() == -1
 
 
-#: A nightly inbound file: two returning customers (one with a new email), the husband of one of
-#: them and someone new (as in test_dedupe_incremental).
-INBOUND = """\
-id,first_name,last_name,email,phone,street,zip,city,country,updated
-W-1,Jean-Baptiste,Lambert,jb.lambert@gmail.com,+33672217230,10 bis rue de Rivoli,75017,Paris,FR,2026-11-20
-W-2,Aurelie,Faure,aurelie_faure@yahoo.fr,,5 rue Lafayette,75012,Paris,FR,2026-11-21
-W-3,Ingrid,Svensson,ingrid.svensson@telia.se,+46 70 123 45 67,Storgatan 12,11455,Stockholm,SE,2026-11-21
-W-4,Laurent,Faure,faurel47@hotmail.fr,+33 1 54 29 86 52,5 rue Lafayette,75012,Paris,FR,2026-11-22
-"""
+#: The nightly inbound file of test_dedupe_incremental: two returning customers (one with a new
+#: email), the husband of one of them and someone new.
+INBOUND = (Path(__file__).parent / "fixtures" / "nightly" / "inbound.csv").read_text(encoding="utf-8")
 INBOUND_MAPPING = {
     "key": "id",
     "columns": {
@@ -103,7 +87,10 @@ INBOUND_MAPPING = {
 
 
 def test_a_nightly_incremental_run_on_spark_gives_the_pandas_engines_answer(
-    tmp_path: Path, spark_settings: SparkSettings, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    spark_settings: SparkSettings,
+    run_on_engine: Callable[[Path, str], Path],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The samples migrated on the pandas engine, then the same nightly run against a copy of
     that store on each engine: the same ids kept and given, golden records, report counts."""
@@ -117,7 +104,7 @@ def test_a_nightly_incremental_run_on_spark_gives_the_pandas_engines_answer(
         return spark_compare(spark, mf, comparisons, left, right, **options)
 
     monkeypatch.setattr(on_spark, "spark_compare", spied)
-    migrated = _run(tmp_path, "pandas", spark_settings)
+    migrated = run_on_engine(SAMPLES / "crmmigrate.yml", "pandas")
     (tmp_path / "inbound.csv").write_text(INBOUND, encoding="utf-8")
     outputs, stores = {}, {}
     for engine in ("pandas", "spark"):

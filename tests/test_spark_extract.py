@@ -5,6 +5,7 @@ outputs are the pandas engine's. Runs on local[2] (skipped without PySpark or Ja
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +14,7 @@ import yaml
 
 from crmmigrate.config import load_config, parse_config
 from crmmigrate.errors import InputError, MappingError
-from crmmigrate.pipeline import extract_all, run
+from crmmigrate.pipeline import extract_all
 from crmmigrate.spark.settings import SparkSettings
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
@@ -46,17 +47,6 @@ def _config_of_parts(tmp_path: Path) -> Path:
     return path
 
 
-def _run(config_path: Path, tmp_path: Path, engine: str, spark: SparkSettings) -> Path:
-    config = load_config(config_path)
-    config.engine, config.spark = engine, spark  # type: ignore[assignment]
-    config.store = f"sqlite:///{tmp_path / engine / 'crm.db'}"
-    config.out = str(tmp_path / engine / "out")
-    (tmp_path / engine).mkdir()
-    result = run(config)
-    assert result.exit_code == 0 and result.balanced
-    return Path(config.out)
-
-
 def test_files_read_by_spark_tasks_are_staged_as_the_pandas_engine_stages_them(
     tmp_path: Path, spark_settings: SparkSettings
 ) -> None:
@@ -74,11 +64,11 @@ def test_files_read_by_spark_tasks_are_staged_as_the_pandas_engine_stages_them(
 
 
 def test_a_run_on_spark_over_globs_and_folders_gives_the_pandas_engines_outputs(
-    tmp_path: Path, spark_settings: SparkSettings
+    tmp_path: Path, run_on_engine: Callable[[Path, str], Path]
 ) -> None:
     config = _config_of_parts(tmp_path)
-    pandas_out = _run(config, tmp_path, "pandas", spark_settings)
-    spark_out = _run(config, tmp_path, "spark", spark_settings)
+    pandas_out = run_on_engine(config, "pandas")
+    spark_out = run_on_engine(config, "spark")
     for name in OUTPUTS:
         assert (spark_out / name).read_bytes() == (pandas_out / name).read_bytes(), name
     rejects = pd.read_csv(spark_out / "rejects.csv")
