@@ -58,3 +58,41 @@ def test_a_watcher_hears_the_rows_read_after_each_chunk(tmp_path: Path) -> None:
         steps=lambda done, total, step, unit="rows": heard.append((done, total, step)),
     )
     assert heard == [(2, None, "legacy"), (4, None, "legacy"), (5, None, "legacy")]
+
+
+def test_a_large_file_read_in_spans_by_several_workers_gives_what_reading_it_whole_gives(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from crmmigrate.extract import combine_spans, csv_spans, csvfile, extract_one_span
+
+    monkeypatch.setattr(csvfile, "BLOCK", 256)
+    rows = [f'{i},"First\n{i}",Last{i},p{i}@example.com\n' for i in range(60)]
+    rows[10] = "10,too,many,fields,here\n"  # a bad record: its row and line
+    rows[50] = "3,Max,Mustermann,max@example.de\n"  # key 3 again, spans later: a duplicate
+    text = "Export of 2026-11-30\nid,first,last,email\n" + "".join(rows) + '99,"Cut,off'
+    path = tmp_path / "legacy.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    source = {"name": "legacy", "path": str(path), "mapping": MAPPING, "header_row": 2}
+    config = parse_config({"sources": [source]})
+
+    whole = extract_source(config.sources[0], config)
+    spans = csv_spans(config.sources[0], config, size=300)
+    assert spans is not None and len(spans) > 4
+    parts = combine_spans("legacy", [extract_one_span(config.sources[0], config, s) for s in spans])
+
+    assert parts.read == whole.read == 61 and parts.files == whole.files == ()
+    assert parts.staged.equals(whole.staged)
+    assert parts.rejects.equals(whole.rejects)
+    assert sorted(whole.rejects["reason"]) == ["duplicate_key", "field_count", "parse_error"]
+    assert "line 121" in whole.rejects.set_index("reason").at["parse_error", "detail"]
+
+
+def test_a_small_file_or_one_that_cannot_be_cut_by_bytes_is_one_span(tmp_path: Path) -> None:
+    from crmmigrate.extract import csv_spans
+
+    path = tmp_path / "legacy.csv"
+    path.write_text("id,first,last,email\n" + "1,Anna,Meyer,a@example.com\n" * 50, encoding="utf-16")
+    config = parse_config({"sources": [{"name": "legacy", "path": str(path), "mapping": MAPPING}]})
+    assert csv_spans(config.sources[0], config, size=100) is None  # UTF-16: no byte cuts
+    path.write_text("id,first,last,email\n1,Anna,Meyer,a@example.com\n", encoding="utf-8")
+    assert csv_spans(config.sources[0], config, size=100) is None  # smaller than two spans

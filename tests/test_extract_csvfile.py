@@ -77,3 +77,46 @@ def test_old_mac_line_ends_are_read(tmp_path: Path) -> None:
     path.write_bytes(b'a,b,c\r1,2,3\r4,"5\r5",6\r')
     good, bad = read_all(path)
     assert good == {1: ["1", "2", "3"], 2: ["4", "5\r5", "6"]} and not bad
+
+
+def read_in_spans(path: Path, size: int) -> tuple[dict[int, list[str]], dict[int, str]]:
+    """What several workers read, a span each, numbered on from span to span."""
+    fmt = CsvFormat(encoding="utf-8", delimiter=",")
+    good: dict[int, list[str]] = {}
+    bad: dict[int, str] = {}
+    offset = 0
+    for span in csvfile.record_spans(path, size):
+        read = 0
+        for chunk in iter_csv(path, fmt, ["a", "b", "c"], 7, span=span):
+            read += chunk.read
+            for number, (_, row) in zip(chunk.rows, chunk.frame.iterrows(), strict=True):
+                good[offset + int(number)] = ["" if pd.isna(v) else v for v in row]
+            bad.update({offset + r["source_row"]: r["reason"] for r in chunk.rejects})
+        offset += read
+    return good, bad
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(st.one_of(RECORD, RECORD, RAGGED), min_size=1, max_size=40),
+    st.sampled_from(["\n", "\r\n"]),
+    st.integers(min_value=1, max_value=200),
+)
+def test_a_file_read_in_spans_gives_what_reading_it_whole_gives(
+    tiny_blocks: None, tmp_path: Path, records, eol: str, size: int
+) -> None:
+    path = tmp_path / "f.csv"
+    write(path, records, eol)
+    assert read_in_spans(path, size) == read_all(path)
+
+
+def test_spans_cover_the_records_after_the_header_without_a_gap(tiny_blocks: None, tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    write(path, [[f"n{i}", "two\nlines", "y"] for i in range(30)], "\n")
+    spans = csvfile.record_spans(path, 100)
+    assert len(spans) > 3
+    assert spans[0].start == len(b"a,b,c\n") and spans[0].first_line == 2
+    assert all(a.end == b.start for a, b in zip(spans, spans[1:], strict=False))
+    assert spans[-1].end == path.stat().st_size
+    assert not any(s.last for s in spans[:-1])  # only the end of a file can be cut off
+    assert spans[1].first_line == 2 + path.read_bytes()[: spans[1].start].count(b"\n") - 1

@@ -132,3 +132,43 @@ def test_a_file_no_executor_finds_says_the_files_must_be_shared(
     with pytest.raises(InputError, match="gone.csv: file not found") as caught:
         on_spark.spark_extract_source(spark_session(spark_settings), config.sources[0], config)
     assert "every Spark executor must see the files" in str(caught.value.hint)
+
+
+def test_one_large_file_is_read_a_span_of_records_per_task_as_the_pandas_engine_reads_it(
+    tmp_path: Path, spark_settings: SparkSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crmmigrate.extract import csvfile
+    from crmmigrate.spark import extract as spark_extract
+
+    monkeypatch.setattr(csvfile, "BLOCK", 512)  # the samples' files in several spans
+    monkeypatch.setattr(spark_extract, "SPAN_BYTES", 2048)
+    erp = tmp_path / "erp_kunden.csv"
+    erp.write_bytes((SAMPLES / "erp_kunden.csv").read_bytes() + b'99999;\xc4rger;"unterminated\n')
+    for name in ("webshop_customers.csv", "salesforce_contacts.csv"):
+        shutil.copy(SAMPLES / name, tmp_path)
+    raw = yaml.safe_load((SAMPLES / "crmmigrate.yml").read_text(encoding="utf-8"))
+    (tmp_path / "crmmigrate.yml").write_text(yaml.safe_dump(raw), encoding="utf-8")
+    config = load_config(tmp_path / "crmmigrate.yml")
+    spans = [spark_extract.spark_spans(s, config) for s in config.sources]
+    assert all(s is not None and len(s) > 2 for s in spans)
+
+    on_pandas = extract_all(config, None)
+    config.engine, config.spark = "spark", spark_settings  # type: ignore[assignment]
+    calls = []
+    monkeypatch.setattr(
+        spark_extract, "spark_extract_source", _spy(spark_extract.spark_extract_source, calls)
+    )
+    on_spark = extract_all(config, None)
+    assert len(calls) == 3  # every source went to Spark tasks
+    pd.testing.assert_frame_equal(on_spark.staged, on_pandas.staged)
+    pd.testing.assert_frame_equal(on_spark.rejects, on_pandas.rejects)
+    assert on_spark.counts == on_pandas.counts
+    assert "parse_error" in set(on_spark.rejects["reason"])
+
+
+def _spy(func: Callable, calls: list) -> Callable:
+    def spy(*args, **kwargs):
+        calls.append(args)
+        return func(*args, **kwargs)
+
+    return spy

@@ -5,7 +5,9 @@ in chunks (memory stays bounded on a large file) and `extract_source` gathers th
 read ends up either staged or rejected with a reason: `read == len(staged) + len(rejects)`.
 
 A source's `path:` may be a glob or a directory (`files.py`): its files are read one after
-another, numbered on as one source, and counted per file (`ExtractResult.files`).
+another, numbered on as one source, and counted per file (`ExtractResult.files`). One large CSV
+file can be read in byte spans of whole records (`csv_spans`), each by another worker (a Spark
+task), and put together again (`combine_spans`) into what reading it whole gives.
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ from ..mappings.spec import MappingSpec
 from ..progress import Steps, tell
 from ..schema import REJECT_COLUMNS, STAGED_COLUMNS, Reason
 from .checks import check_sources, column_problems
+from .csvfile import ByteSpan, record_spans, splittable
 from .files import FileCounts, count_files, file_label, is_many, row_place, source_files, with_file_lineage
 from .mapper import MappingPlan, apply_mapping, spec_problems
-from .readers import open_reader, source_format
+from .readers import CsvReader, open_reader, source_format
 
 if TYPE_CHECKING:
     from ..config import RunConfig, SourceConfig
@@ -35,8 +38,11 @@ __all__ = [
     "FileCounts",
     "check_sources",
     "combine_files",
+    "combine_spans",
+    "csv_spans",
     "extract_file",
     "extract_one_file",
+    "extract_one_span",
     "extract_source",
     "iter_location",
     "iter_extract",
@@ -85,10 +91,21 @@ def iter_extract(
 
 
 def iter_location(
-    source: SourceConfig, config: RunConfig, location: str, chunk_rows: int, *, file: str | None = None
+    source: SourceConfig,
+    config: RunConfig,
+    location: str,
+    chunk_rows: int,
+    *,
+    file: str | None = None,
+    span: ByteSpan | None = None,
 ) -> Iterator[ExtractResult]:
-    """The records of one file (or table) at `location`, numbered from 1; `file` names it in errors."""
+    """The records of one file (or table) at `location`, numbered from 1; `file` names it in errors.
+    `span`: only that run of a CSV file's records (`csv_spans`), numbered from 1."""
     reader = open_reader(source, location)
+    if span is not None:
+        if not isinstance(reader, CsvReader):
+            raise TypeError(f"a byte span applies to CSV files, not to {type(reader).__name__}")
+        reader.span = span
     spec = resolve_mapping(source, config)
     problems = [f"source {source.name!r}: mapping: {p}" for p in spec_problems(spec)]
     problems += column_problems(source.name, spec, reader, file=file)
@@ -118,14 +135,50 @@ def extract_one_file(
     them on): what a Spark task does for the file it is given."""
     label = file_label(Path(path), config.base_dir)
     parts = list(iter_location(source, config, str(path), chunk_rows, file=label))
+    return _one_result(source.name, parts, (FileCounts(label, 1, sum(p.read for p in parts)),))
+
+
+def csv_spans(source: SourceConfig, config: RunConfig, size: int) -> list[ByteSpan] | None:
+    """A single-file CSV source's records in byte spans of about `size` bytes, for workers to read
+    one span each; None when the source is not one such file, is smaller than two spans, or
+    cannot be cut by bytes (UTF-16/32, lone-CR line ends)."""
+    location = config.source_path(source)
+    if is_many(location) or source_format(location, source.format) != "csv":
+        return None
+    reader = open_reader(source, location)
+    assert isinstance(reader, CsvReader)
+    if reader.path.stat().st_size < 2 * size or not splittable(reader.path, reader.format):
+        return None
+    return record_spans(reader.path, size, reader.skip_lines)
+
+
+def extract_one_span(
+    source: SourceConfig, config: RunConfig, span: ByteSpan, chunk_rows: int = CHUNK_ROWS
+) -> ExtractResult:
+    """One span of a CSV source's file, its rows numbered from 1 (`combine_spans` numbers them on)."""
+    location = config.source_path(source)
+    return _one_result(source.name, list(iter_location(source, config, location, chunk_rows, span=span)))
+
+
+def combine_spans(source: str, parts: list[ExtractResult]) -> ExtractResult:
+    """The spans of one file (each from `extract_one_span`, in order) as `extract_source` gives
+    the file: rows numbered on, legacy keys checked over all spans."""
+    offset, shifted = 0, []
+    for part in parts:
+        shifted.append(replace(_shifted(part, offset), files=()))
+        offset += part.read
+    return _gathered(source, shifted)
+
+
+def _one_result(source: str, parts: list[ExtractResult], files: tuple[FileCounts, ...] = ()) -> ExtractResult:
     read = sum(p.read for p in parts)
     return ExtractResult(
-        source=source.name,
+        source=source,
         staged=_concat([p.staged for p in parts], STAGED_COLUMNS),
         rejects=_concat([p.rejects for p in parts], REJECT_COLUMNS),
         read=read,
         unmapped_columns=parts[0].unmapped_columns if parts else (),
-        files=(FileCounts(label, 1, read),),
+        files=files,
     )
 
 

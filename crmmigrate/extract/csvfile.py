@@ -45,6 +45,41 @@ class CsvFormat:
     delimiter: str
 
 
+@dataclass(frozen=True)
+class ByteSpan:
+    """A run of whole data records of a file: bytes `start` to `end`, the first on physical line
+    `first_line`; `last`: the span ends the file (where a cut-off last record can be). Spans let
+    several workers read one file: each reads its span, its records numbered from 1."""
+
+    start: int
+    end: int
+    first_line: int
+    last: bool
+
+
+def splittable(path: Path, fmt: CsvFormat) -> bool:
+    """Whether the file's records can be found by bytes (not UTF-16/32, not lone-CR line ends)."""
+    return not codecs.lookup(fmt.encoding).name.startswith(("utf-16", "utf-32")) and not _mac_line_ends(path)
+
+
+def record_spans(path: Path, size: int, skip_lines: int = 0) -> list[ByteSpan]:
+    """The file's data records (after the header) in spans of about `size` bytes, each cut where
+    `_record_blocks` cuts (a line end outside quotes), so that reading the spans one after another
+    gives the records reading the whole file gives. For a file `splittable` says can be cut."""
+    spans: list[ByteSpan] = []
+    start: tuple[int, int] | None = None  # the open span's first byte and line
+    end = 0
+    for block, first_line, last, offset in _record_blocks(path, skip_lines):
+        start = start or (offset, first_line)
+        end = offset + len(block)
+        if end - start[0] >= size or last:
+            spans.append(ByteSpan(start[0], end, start[1], last))
+            start = None
+    if start is not None:  # only blank lines after the last block
+        spans.append(ByteSpan(start[0], end, start[1], False))
+    return spans
+
+
 def csv_format(
     path: Path, *, encoding: str | None, delimiter: str | None, suffix: str, skip_lines: int = 0
 ) -> CsvFormat:
@@ -139,15 +174,21 @@ def read_csv_header(path: Path, fmt: CsvFormat, skip_lines: int = 0) -> list[str
 
 
 def iter_csv(
-    path: Path, fmt: CsvFormat, header: list[str], chunk_rows: int, skip_lines: int = 0
+    path: Path,
+    fmt: CsvFormat,
+    header: list[str],
+    chunk_rows: int,
+    skip_lines: int = 0,
+    span: ByteSpan | None = None,
 ) -> Iterator[RawChunk]:
-    if codecs.lookup(fmt.encoding).name.startswith(("utf-16", "utf-32")) or _mac_line_ends(path):
-        # bytes cannot be cut at b"\n"
+    """The file's records in chunks, numbered from 1 (from the span's first, given a `span`)."""
+    if span is None and not splittable(path, fmt):  # bytes cannot be cut at b"\n"
         yield from _tolerant_chunks(path, fmt, header, chunk_rows, skip=0, skip_lines=skip_lines)
         return
     names = _arrow_names(path, fmt, skip_lines)
     number = 0
-    for block, first_line, last in _record_blocks(path, skip_lines):
+    blocks = _record_blocks(path, skip_lines) if span is None else _span_blocks(path, span)
+    for block, first_line, last, _ in blocks:
         parsed = _parse_block(block, first_line, number, fmt, header, names)
         open_at = open_quote_at_end(block, fmt.delimiter) if last else None
         if open_at is not None and parsed.read:
@@ -217,23 +258,24 @@ def _split(chunk: RawChunk, chunk_rows: int) -> Iterator[RawChunk]:
         yield RawChunk(frame, chunk.rows[rows], [chunk.rejects[i] for _, what, i in part if what == "reject"])
 
 
-def _record_blocks(path: Path, skip_lines: int = 0) -> Iterator[tuple[bytes, int, bool]]:
+def _record_blocks(path: Path, skip_lines: int = 0) -> Iterator[tuple[bytes, int, bool, int]]:
     """The data records (after the header) in blocks of about BLOCK bytes, each cut after a line end
     that is outside quotes (an even number of quote bytes before it), with the physical line
-    number the block starts on and whether it is the last block of the file. Valid for any
+    number the block starts on, whether it is the last block of the file and its byte offset
+    in the file. Valid for any
     encoding where `"` and a line feed are single bytes that never occur inside another character
     (UTF-8, cp1252, the latin code pages)."""
     with path.open("rb") as fh:
         head = fh.read(BLOCK)
         rest, line = _skip_header(head, skip_lines), 0
         line = head[: len(head) - len(rest)].count(b"\n") + 1
-        pending = rest
+        pending, offset = rest, len(head) - len(rest)
         while True:
             more = fh.read(BLOCK)
             data = pending + more
             if not more:
                 if data.strip(b"\r\n"):  # a line of spaces is a record, as mid-file
-                    yield data, line, True
+                    yield data, line, True, offset
                 return
             cut = _last_record_end(data)
             if cut is None:
@@ -242,8 +284,24 @@ def _record_blocks(path: Path, skip_lines: int = 0) -> Iterator[tuple[bytes, int
                     continue
                 cut = data.rfind(b"\n") + 1 or len(data)
             block, pending = data[:cut], data[cut:]
-            yield block, line, False
+            yield block, line, False, offset
             line += block.count(b"\n")
+            offset += len(block)
+
+
+def _span_blocks(path: Path, span: ByteSpan) -> Iterator[tuple[bytes, int, bool, int]]:
+    """`_record_blocks` within a span (its bytes read once more, cut where the scan cut them)."""
+    with path.open("rb") as fh:
+        fh.seek(span.start)
+        data = fh.read(span.end - span.start)
+    line, offset = span.first_line, 0
+    while offset < len(data):
+        cut = _last_record_end(data[offset : offset + BLOCK]) if len(data) - offset > BLOCK else None
+        end = len(data) if not cut else offset + cut
+        block = data[offset:end]
+        yield block, line, span.last and end == len(data), span.start + offset
+        line += block.count(b"\n")
+        offset = end
 
 
 def _skip_header(head: bytes, skip_lines: int = 0) -> bytes:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from ..errors import InputError
 from .chunk import RawChunk
-from .csvfile import HEADER_SEARCH, CsvFormat, csv_format, first_records, iter_csv, read_csv_header
+from .csvfile import HEADER_SEARCH, ByteSpan, CsvFormat, csv_format, first_records, iter_csv, read_csv_header
 
 if TYPE_CHECKING:
     from ..config import SourceConfig
@@ -69,6 +69,7 @@ class CsvReader:
     encoding: str | None = None
     delimiter: str | None = None
     header_row: int | None = None  # the header's line; the lines above it (a title, notes) are skipped
+    span: ByteSpan | None = None  # only these records (`csvfile.record_spans`), numbered from 1
     _format: CsvFormat | None = field(default=None, init=False)
     _columns: list[str] | None = field(default=None, init=False)
 
@@ -81,21 +82,23 @@ class CsvReader:
                 encoding=self.encoding,
                 delimiter=self.delimiter,
                 suffix=suffix,
-                skip_lines=self._skip,
+                skip_lines=self.skip_lines,
             )
         return self._format
 
     @property
-    def _skip(self) -> int:
+    def skip_lines(self) -> int:
         return (self.header_row or 1) - 1
 
     def columns(self) -> list[str]:
         if self._columns is None:
-            self._columns = read_csv_header(self.path, self.format, skip_lines=self._skip)
+            self._columns = read_csv_header(self.path, self.format, skip_lines=self.skip_lines)
         return self._columns
 
     def chunks(self, chunk_rows: int) -> Iterator[RawChunk]:
-        return iter_csv(self.path, self.format, self.columns(), chunk_rows, skip_lines=self._skip)
+        return iter_csv(
+            self.path, self.format, self.columns(), chunk_rows, skip_lines=self.skip_lines, span=self.span
+        )
 
     def first_records(self, within: int = HEADER_SEARCH) -> list[tuple[int, list[str]]]:
         """(line, fields) of the records in the file's first `within` lines."""

@@ -1,7 +1,8 @@
 """What the orchestrator (`pipeline`) calls when a run's `engine` is spark.
 
-Today's split: a glob or directory source is extracted by Spark tasks, a file per task (a single
-file or a database table on the driver); standardise runs as Spark tasks; in dedupe, blocking,
+Today's split: a glob or directory source is extracted by Spark tasks, a file per task, and a
+large single CSV file a span of its records per task (other single files and database tables on
+the driver); standardise runs as Spark tasks; in dedupe, blocking,
 the comparisons (the work that grows with the pairs) and survivorship run as Spark jobs, while u,
 EM, scoring, clustering and ids run on the driver on what they return (an incremental run takes
 the same steps, with the stored customers as anchors); validate runs the compiled
@@ -29,13 +30,16 @@ if TYPE_CHECKING:
 def extract_source_on_spark(
     source: SourceConfig, config: RunConfig, chunk_rows: int = CHUNK_ROWS, *, steps: Steps | None = None
 ) -> ExtractResult:
-    """`extract.extract_source` with a glob or directory source's files read by Spark tasks."""
-    if not is_many(config.source_path(source)):
+    """`extract.extract_source` with a glob or directory source's files, or a large CSV file's
+    spans of records, read by Spark tasks."""
+    from .extract import spark_extract_source, spark_spans
+
+    spans = None if is_many(config.source_path(source)) else spark_spans(source, config)
+    if spans is None and not is_many(config.source_path(source)):
         return extract_source(source, config, chunk_rows, steps=steps)
-    from .extract import spark_extract_source
     from .session import spark_session
 
-    result = spark_extract_source(spark_session(config.spark), source, config)
+    result = spark_extract_source(spark_session(config.spark), source, config, spans)
     tell(steps, result.read, None, source.name)
     return result
 

@@ -3,7 +3,9 @@ pandas engine's reader and mapping on its file (`extract.extract_one_file`'s ste
 delimiter detection, mapping templates, value maps, date formats, reject reasons), so a file's
 rows are the ones the pandas engine stages and rejects. The driver then numbers the rows on from
 file to file and checks legacy keys over the whole source (`extract.combine_files`), as the
-pandas engine does. Spark's own CSV reader is not used: it knows neither the mappings nor the
+pandas engine does. One large CSV file is read the same way in byte spans of whole records
+(`extract.csv_spans`, about SPAN_BYTES each), a span per task, put together by
+`extract.combine_spans`. Spark's own CSV reader is not used: it knows neither the mappings nor the
 reasons a record is rejected, and would give other rows.
 
 Every executor must see the files at the same path as the driver (a shared or cluster file
@@ -23,7 +25,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import CrmMigrateError, InputError
-from ..extract import ExtractResult, combine_files, iter_location
+from ..extract import ExtractResult, combine_files, combine_spans, csv_spans, iter_location
+from ..extract.csvfile import ByteSpan
 from ..extract.files import FileCounts, file_label, source_files
 from ..extract.mapper import MappingPlan
 from ..extract.text import text_dtype
@@ -38,6 +41,8 @@ if TYPE_CHECKING:
 
 #: Rows a task maps at once (one pandas chunk of its file).
 TASK_CHUNK_ROWS = 50_000
+#: Bytes of one large CSV file a task reads (a span of whole records).
+SPAN_BYTES = 32 << 20
 SHARED_FILES_HINT = (
     "every Spark executor must see the files of a glob or directory source at the driver's path "
     "(a shared or cluster file system); or run with --engine pandas"
@@ -46,17 +51,31 @@ SHARED_FILES_HINT = (
 STAGED, REJECTS, TOTALS, ERROR = "staged", "rejects", "totals", "error"
 
 
-def spark_extract_source(spark: SparkSession, source: SourceConfig, config: RunConfig) -> ExtractResult:
+def spark_spans(source: SourceConfig, config: RunConfig) -> list[ByteSpan] | None:
+    """The spans a single large CSV source is read in by Spark tasks (None: not such a source)."""
+    return csv_spans(source, config, SPAN_BYTES)
+
+
+def spark_extract_source(
+    spark: SparkSession, source: SourceConfig, config: RunConfig, spans: list[ByteSpan] | None = None
+) -> ExtractResult:
     """`extract.extract_source(source, config)` for a glob or directory source, its files read
-    by Spark tasks: the same staged rows, rejects, counts and per-file counts."""
-    paths = [str(p) for p in source_files(config.source_path(source), source.format)]
+    by Spark tasks: the same staged rows, rejects, counts and per-file counts. With `spans`
+    (`spark_spans`), the source's one file is read a span per task."""
+    location = config.source_path(source)
+    if spans is None:  # a file per task (-1: the whole file)
+        paths = source_files(location, source.format)
+        work = [(n, str(path), -1, -1, 0, False) for n, path in enumerate(paths)]
+    else:  # a span of the one file per task
+        work = [(n, location, s.start, s.end, s.first_line, s.last) for n, s in enumerate(spans)]
     columns = [*STAGED_COLUMNS, *MappingPlan(resolve_mapping(source, config), ()).custom]
     names = [f"c{i}" for i in range(len(columns))]
 
-    def task(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:  # one file per task
+    def task(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:  # one file or span per task
         for batch in batches:
-            for number, path in zip(batch["number"], batch["path"], strict=True):
-                yield from _file_rows(source, config, int(number), str(path), columns, names)
+            for number, path, start, end, line, last in batch.itertuples(index=False):
+                span = None if start < 0 else ByteSpan(int(start), int(end), int(line), bool(last))
+                yield from _file_rows(source, config, int(number), str(path), columns, names, span)
 
     schema = ", ".join(
         [
@@ -69,8 +88,9 @@ def spark_extract_source(spark: SparkSession, source: SourceConfig, config: RunC
             ),
         ]
     )
-    files = spark.createDataFrame(  # one file per partition, so one file per task
-        spark.sparkContext.parallelize(list(enumerate(paths)), max(1, len(paths))), "number long, path string"
+    files = spark.createDataFrame(  # one file (or span) per partition, so one per task
+        spark.sparkContext.parallelize(work, max(1, len(work))),
+        "number long, path string, start long, end long, line long, last boolean",
     )
     table = files.mapInPandas(task, schema).toArrow()  # text stays Arrow text, not Python strings
     kind = table.column("kind")
@@ -83,7 +103,7 @@ def spark_extract_source(spark: SparkSession, source: SourceConfig, config: RunC
     del staged
     frame.columns = columns
     frame["source_row"] = frame["source_row"].astype("int64")
-    bounds = np.searchsorted(numbers, np.arange(len(paths) + 1), side="left")
+    bounds = np.searchsorted(numbers, np.arange(len(work) + 1), side="left")
     of_file = markers.groupby("number", sort=False).indices
     parts = [
         _file_result(
@@ -91,9 +111,9 @@ def spark_extract_source(spark: SparkSession, source: SourceConfig, config: RunC
             frame.iloc[bounds[i] : bounds[i + 1]].reset_index(drop=True),
             markers.iloc[of_file.get(i, [])],
         )
-        for i in range(len(paths))
+        for i in range(len(work))
     ]
-    return combine_files(source.name, parts)
+    return combine_files(source.name, parts) if spans is None else combine_spans(source.name, parts)
 
 
 def _text_as_staged(kind: pa.DataType) -> Any:
@@ -102,15 +122,24 @@ def _text_as_staged(kind: pa.DataType) -> Any:
 
 
 def _file_rows(
-    source: SourceConfig, config: RunConfig, number: int, path: str, columns: list[str], names: list[str]
+    source: SourceConfig,
+    config: RunConfig,
+    number: int,
+    path: str,
+    columns: list[str],
+    names: list[str],
+    span: ByteSpan | None = None,
 ) -> Iterator[pd.DataFrame]:
-    """A task's output for one file: its staged rows, then a row per chunk's rejects (pickled: their
-    raw columns differ from file to file), then its totals; a CrmMigrateError as a row the driver
-    raises again (with its file, row and hint) instead of a Spark stack trace."""
+    """A task's output for one file (or one `span` of the source's file): its staged rows, then a
+    row per chunk's rejects (pickled: their raw columns differ from file to file), then its
+    totals; a CrmMigrateError as a row the driver raises again (with its file, row and hint)
+    instead of a Spark stack trace."""
     label = file_label(Path(path), config.base_dir)
     read, unmapped = 0, ()
     try:
-        for part in iter_location(source, config, path, TASK_CHUNK_ROWS, file=label):
+        # A span's errors name the source's file as the pandas engine names it (no label).
+        named = label if span is None else None
+        for part in iter_location(source, config, path, TASK_CHUNK_ROWS, file=named, span=span):
             read += part.read
             unmapped = part.unmapped_columns
             if len(part.staged):
