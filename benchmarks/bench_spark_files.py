@@ -5,8 +5,12 @@ seconds of each, and whether the two give the same staged rows, rejects, counts 
 through the samples' config with every path a glob. Then validate: the golden rules on the staged
 rows as if they were golden records (the rows, not the matching, are what is measured).
 
+With `--files 1` each export stays one file: a file of at least two spans (`--span-mib`, 32 by
+default) is read a span of records per Spark task, a smaller one on the driver.
+
 Run: python benchmarks/bench_spark_files.py 100000 --files 8          (local[2])
      python benchmarks/bench_spark_files.py 100000 --master 'local[1]'
+     python benchmarks/bench_spark_files.py 1000000 --files 1 --span-mib 16
 """
 
 from __future__ import annotations
@@ -45,13 +49,18 @@ def main() -> None:
     parser.add_argument("rows", type=int)
     parser.add_argument("--files", type=int, default=8, help="parts per export")
     parser.add_argument("--master", default="local[2]")
+    parser.add_argument("--span-mib", type=int, default=32, help="bytes of one file a task reads (--files 1)")
     args = parser.parse_args()
+    from crmmigrate.spark import extract as spark_extract
+
+    spark_extract.SPAN_BYTES = args.span_mib << 20
     work = Path(tempfile.mkdtemp(prefix="bench-spark-files-"))
     generate(int(args.rows / ROWS_PER_CUSTOMER), work, seed=7)
     config_data = yaml.safe_load((SAMPLES / "crmmigrate.yml").read_text(encoding="utf-8"))
     for source in config_data["sources"]:
-        split(work / source["path"], args.files)
-        source["path"] = f"{Path(source['path']).stem}.part-*.csv"
+        if args.files > 1:
+            split(work / source["path"], args.files)
+            source["path"] = f"{Path(source['path']).stem}.part-*.csv"
     config_data["store"] = f"sqlite:///{work / 'crm.db'}"
     (work / "crmmigrate.yml").write_text(yaml.safe_dump(config_data), encoding="utf-8")
     config = load_config(work / "crmmigrate.yml")
@@ -86,8 +95,11 @@ def main() -> None:
     same_report = reports["spark"].results == reports["pandas"].results and reports["spark"].failures.equals(
         reports["pandas"].failures
     )
-    files = sum(len(c.files) for c in results["pandas"].counts.values())
+    files = sum(len(c.files) or 1 for c in results["pandas"].counts.values())
+    sizes = ", ".join(f"{(work / s['path']).stat().st_size >> 20} MiB" for s in config_data["sources"])
     print(f"{len(staged):,} staged rows of {files} files; master {args.master}")
+    if args.files == 1:
+        print(f"files of {sizes}; spans of {args.span_mib} MiB")
     print(pd.Series(seconds).round(1).to_string())
     print(f"same staged rows and counts: {same}; same validation report: {same_report}")
 

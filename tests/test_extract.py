@@ -63,7 +63,7 @@ def test_a_watcher_hears_the_rows_read_after_each_chunk(tmp_path: Path) -> None:
 def test_a_large_file_read_in_spans_by_several_workers_gives_what_reading_it_whole_gives(
     tmp_path: Path, monkeypatch
 ) -> None:
-    from crmmigrate.extract import combine_spans, csv_spans, csvfile, extract_one_span
+    from crmmigrate.extract import combine_spans, csvfile, extract_one_span, file_spans
 
     monkeypatch.setattr(csvfile, "BLOCK", 256)
     rows = [f'{i},"First\n{i}",Last{i},p{i}@example.com\n' for i in range(60)]
@@ -76,7 +76,7 @@ def test_a_large_file_read_in_spans_by_several_workers_gives_what_reading_it_who
     config = parse_config({"sources": [source]})
 
     whole = extract_source(config.sources[0], config)
-    spans = csv_spans(config.sources[0], config, size=300)
+    spans = file_spans(config.sources[0], config, size=300)
     assert spans is not None and len(spans) > 4
     parts = combine_spans("legacy", [extract_one_span(config.sources[0], config, s) for s in spans])
 
@@ -88,11 +88,44 @@ def test_a_large_file_read_in_spans_by_several_workers_gives_what_reading_it_who
 
 
 def test_a_small_file_or_one_that_cannot_be_cut_by_bytes_is_one_span(tmp_path: Path) -> None:
-    from crmmigrate.extract import csv_spans
+    from crmmigrate.extract import file_spans
 
     path = tmp_path / "legacy.csv"
     path.write_text("id,first,last,email\n" + "1,Anna,Meyer,a@example.com\n" * 50, encoding="utf-16")
     config = parse_config({"sources": [{"name": "legacy", "path": str(path), "mapping": MAPPING}]})
-    assert csv_spans(config.sources[0], config, size=100) is None  # UTF-16: no byte cuts
+    assert file_spans(config.sources[0], config, size=100) is None  # UTF-16: no byte cuts
     path.write_text("id,first,last,email\n1,Anna,Meyer,a@example.com\n", encoding="utf-8")
-    assert csv_spans(config.sources[0], config, size=100) is None  # smaller than two spans
+    assert file_spans(config.sources[0], config, size=100) is None  # smaller than two spans
+
+
+def test_a_parquet_file_read_a_run_of_row_groups_per_worker_gives_what_reading_it_whole_gives(
+    tmp_path: Path,
+) -> None:
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from crmmigrate.extract import combine_spans, extract_one_span, file_spans
+
+    frame = pd.DataFrame(
+        {
+            "id": [str(i) for i in range(40)],
+            "first": [f"First{i}" for i in range(40)],
+            "last": [f"Last{i}" for i in range(40)],
+            "email": [f"p{i}@example.com" for i in range(40)],
+        }
+    )
+    frame.loc[33, ["id", "first"]] = ["5", "Max"]  # key 5 again, groups later: a duplicate
+    path = tmp_path / "legacy.parquet"
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, row_group_size=6)
+    config = parse_config({"sources": [{"name": "legacy", "path": str(path), "mapping": MAPPING}]})
+
+    whole = extract_source(config.sources[0], config)
+    spans = file_spans(config.sources[0], config, size=1)  # a row group per span
+    assert spans is not None and len(spans) == 7
+    parts = combine_spans(
+        "legacy", [extract_one_span(config.sources[0], config, s, chunk_rows=4) for s in spans]
+    )
+    assert parts.read == whole.read == 40
+    assert parts.staged.equals(whole.staged) and parts.rejects.equals(whole.rejects)
+    assert whole.rejects["reason"].tolist() == ["duplicate_key"]

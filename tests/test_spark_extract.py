@@ -134,7 +134,7 @@ def test_a_file_no_executor_finds_says_the_files_must_be_shared(
     assert "every Spark executor must see the files" in str(caught.value.hint)
 
 
-def test_one_large_file_is_read_a_span_of_records_per_task_as_the_pandas_engine_reads_it(
+def test_one_large_file_is_read_a_span_of_records_or_row_groups_per_task_as_the_pandas_engine_reads_it(
     tmp_path: Path, spark_settings: SparkSettings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from crmmigrate.extract import csvfile
@@ -144,9 +144,12 @@ def test_one_large_file_is_read_a_span_of_records_per_task_as_the_pandas_engine_
     monkeypatch.setattr(spark_extract, "SPAN_BYTES", 2048)
     erp = tmp_path / "erp_kunden.csv"
     erp.write_bytes((SAMPLES / "erp_kunden.csv").read_bytes() + b'99999;\xc4rger;"unterminated\n')
-    for name in ("webshop_customers.csv", "salesforce_contacts.csv"):
-        shutil.copy(SAMPLES / name, tmp_path)
+    shutil.copy(SAMPLES / "webshop_customers.csv", tmp_path)
+    contacts = pd.read_csv(SAMPLES / "salesforce_contacts.csv", dtype=str, keep_default_na=False)
+    contacts.to_parquet(tmp_path / "salesforce_contacts.parquet", row_group_size=20)  # Parquet row groups
     raw = yaml.safe_load((SAMPLES / "crmmigrate.yml").read_text(encoding="utf-8"))
+    [salesforce] = [s for s in raw["sources"] if s["path"] == "salesforce_contacts.csv"]
+    salesforce["path"] = "salesforce_contacts.parquet"
     (tmp_path / "crmmigrate.yml").write_text(yaml.safe_dump(raw), encoding="utf-8")
     config = load_config(tmp_path / "crmmigrate.yml")
     spans = [spark_extract.spark_spans(s, config) for s in config.sources]

@@ -6,8 +6,8 @@ read ends up either staged or rejected with a reason: `read == len(staged) + len
 
 A source's `path:` may be a glob or a directory (`files.py`): its files are read one after
 another, numbered on as one source, and counted per file (`ExtractResult.files`). One large CSV
-file can be read in byte spans of whole records (`csv_spans`), each by another worker (a Spark
-task), and put together again (`combine_spans`) into what reading it whole gives.
+file (or a Parquet file's row groups) can be read in spans (`file_spans`), each by another
+worker (a Spark task), and put together again (`combine_spans`) into what reading it whole gives.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from .checks import check_sources, column_problems
 from .csvfile import ByteSpan, record_spans, splittable
 from .files import FileCounts, count_files, file_label, is_many, row_place, source_files, with_file_lineage
 from .mapper import MappingPlan, apply_mapping, spec_problems
+from .parquetfile import ParquetReader, RowGroups, row_group_spans
 from .readers import CsvReader, open_reader, source_format
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ __all__ = [
     "check_sources",
     "combine_files",
     "combine_spans",
-    "csv_spans",
+    "file_spans",
     "extract_file",
     "extract_one_file",
     "extract_one_span",
@@ -97,15 +98,15 @@ def iter_location(
     chunk_rows: int,
     *,
     file: str | None = None,
-    span: ByteSpan | None = None,
+    span: Span | None = None,
 ) -> Iterator[ExtractResult]:
     """The records of one file (or table) at `location`, numbered from 1; `file` names it in errors.
-    `span`: only that run of a CSV file's records (`csv_spans`), numbered from 1."""
+    `span`: only that run of the file's records (`file_spans`), numbered from 1."""
     reader = open_reader(source, location)
     if span is not None:
-        if not isinstance(reader, CsvReader):
-            raise TypeError(f"a byte span applies to CSV files, not to {type(reader).__name__}")
-        reader.span = span
+        if not isinstance(reader, CsvReader | ParquetReader):
+            raise TypeError(f"spans apply to CSV and Parquet files, not to {type(reader).__name__}")
+        reader.span = span  # type: ignore[assignment]
     spec = resolve_mapping(source, config)
     problems = [f"source {source.name!r}: mapping: {p}" for p in spec_problems(spec)]
     problems += column_problems(source.name, spec, reader, file=file)
@@ -138,24 +139,33 @@ def extract_one_file(
     return _one_result(source.name, parts, (FileCounts(label, 1, sum(p.read for p in parts)),))
 
 
-def csv_spans(source: SourceConfig, config: RunConfig, size: int) -> list[ByteSpan] | None:
-    """A single-file CSV source's records in byte spans of about `size` bytes, for workers to read
-    one span each; None when the source is not one such file, is smaller than two spans, or
-    cannot be cut by bytes (UTF-16/32, lone-CR line ends)."""
+#: A share of one file a worker reads: a CSV file's bytes of whole records, or Parquet row groups.
+Span = ByteSpan | RowGroups
+
+
+def file_spans(source: SourceConfig, config: RunConfig, size: int) -> list[Span] | None:
+    """A single-file CSV or Parquet source's records in spans of about `size` bytes (CSV: whole
+    records; Parquet: whole row groups), for workers to read one span each; None when the source
+    is not one such file, is smaller than two spans, or a CSV file cannot be cut by bytes
+    (UTF-16/32, lone-CR line ends)."""
     location = config.source_path(source)
-    if is_many(location) or source_format(location, source.format) != "csv":
+    if is_many(location) or source_format(location, source.format) not in ("csv", "parquet"):
         return None
     reader = open_reader(source, location)
+    if isinstance(reader, ParquetReader):
+        reader.columns()  # an unreadable file is the reader's error
+        spans: list[Span] = list(row_group_spans(reader.path, size))
+        return spans if len(spans) > 1 else None
     assert isinstance(reader, CsvReader)
     if reader.path.stat().st_size < 2 * size or not splittable(reader.path, reader.format):
         return None
-    return record_spans(reader.path, size, reader.skip_lines)
+    return list(record_spans(reader.path, size, reader.skip_lines))
 
 
 def extract_one_span(
-    source: SourceConfig, config: RunConfig, span: ByteSpan, chunk_rows: int = CHUNK_ROWS
+    source: SourceConfig, config: RunConfig, span: Span, chunk_rows: int = CHUNK_ROWS
 ) -> ExtractResult:
-    """One span of a CSV source's file, its rows numbered from 1 (`combine_spans` numbers them on)."""
+    """One span of a source's file, its rows numbered from 1 (`combine_spans` numbers them on)."""
     location = config.source_path(source)
     return _one_result(source.name, list(iter_location(source, config, location, chunk_rows, span=span)))
 

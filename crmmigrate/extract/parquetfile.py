@@ -20,9 +20,32 @@ def _flat(table: pa.Table) -> pa.Table:
     return table
 
 
+@dataclass(frozen=True)
+class RowGroups:
+    """Row groups `start` to `end` (exclusive) of a Parquet file: a share of it one worker reads."""
+
+    start: int
+    end: int
+
+
+def row_group_spans(path: Path, size: int) -> list[RowGroups]:
+    """The file's row groups in runs of about `size` bytes (uncompressed), in order."""
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(path).metadata
+    spans, start, total = [], 0, 0
+    for group in range(meta.num_row_groups):
+        total += meta.row_group(group).total_byte_size
+        if total >= size or group == meta.num_row_groups - 1:
+            spans.append(RowGroups(start, group + 1))
+            start, total = group + 1, 0
+    return spans
+
+
 @dataclass
 class ParquetReader:
     path: Path
+    span: RowGroups | None = None  # only these row groups, numbered from 1
 
     def _file(self):  # noqa: ANN202 - pyarrow.parquet.ParquetFile
         import pyarrow.parquet as pq
@@ -38,7 +61,8 @@ class ParquetReader:
 
     def chunks(self, chunk_rows: int) -> Iterator[RawChunk]:
         number = 0
-        for batch in self._file().iter_batches(batch_size=chunk_rows):
+        groups = None if self.span is None else range(self.span.start, self.span.end)
+        for batch in self._file().iter_batches(batch_size=chunk_rows, row_groups=groups):
             frame = frame_text(_flat(pa.Table.from_batches([batch])).to_pandas())
             yield RawChunk(frame, np.arange(number + 1, number + 1 + len(frame), dtype=np.int64))
             number += len(frame)

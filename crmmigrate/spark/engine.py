@@ -1,7 +1,7 @@
 """What the orchestrator (`pipeline`) calls when a run's `engine` is spark.
 
 Today's split: a glob or directory source is extracted by Spark tasks, a file per task, and a
-large single CSV file a span of its records per task (other single files and database tables on
+large single CSV or Parquet file a span of its records per task (other single files and database tables on
 the driver); standardise runs as Spark tasks; in dedupe, blocking,
 the comparisons (the work that grows with the pairs) and survivorship run as Spark jobs, while u,
 EM, scoring, clustering and ids run on the driver on what they return (an incremental run takes

@@ -3,10 +3,11 @@ pandas engine's reader and mapping on its file (`extract.extract_one_file`'s ste
 delimiter detection, mapping templates, value maps, date formats, reject reasons), so a file's
 rows are the ones the pandas engine stages and rejects. The driver then numbers the rows on from
 file to file and checks legacy keys over the whole source (`extract.combine_files`), as the
-pandas engine does. One large CSV file is read the same way in byte spans of whole records
-(`extract.csv_spans`, about SPAN_BYTES each), a span per task, put together by
-`extract.combine_spans`. Spark's own CSV reader is not used: it knows neither the mappings nor the
-reasons a record is rejected, and would give other rows.
+pandas engine does. One large CSV or Parquet file is read the same way in spans
+(`extract.file_spans`, about SPAN_BYTES each: whole records of a CSV file, whole row groups of a
+Parquet file), a span per task, put together by `extract.combine_spans`. Spark's own CSV reader
+is not used: it knows neither the mappings nor the reasons a record is rejected, and would give
+other rows.
 
 Every executor must see the files at the same path as the driver (a shared or cluster file
 system; on `local[*]` they do).
@@ -25,8 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import CrmMigrateError, InputError
-from ..extract import ExtractResult, combine_files, combine_spans, csv_spans, iter_location
-from ..extract.csvfile import ByteSpan
+from ..extract import ExtractResult, Span, combine_files, combine_spans, file_spans, iter_location
 from ..extract.files import FileCounts, file_label, source_files
 from ..extract.mapper import MappingPlan
 from ..extract.text import text_dtype
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 #: Rows a task maps at once (one pandas chunk of its file).
 TASK_CHUNK_ROWS = 50_000
-#: Bytes of one large CSV file a task reads (a span of whole records).
+#: Bytes of one large file a task reads (a span of whole records or row groups).
 SPAN_BYTES = 32 << 20
 SHARED_FILES_HINT = (
     "every Spark executor must see the files of a glob or directory source at the driver's path "
@@ -51,31 +51,31 @@ SHARED_FILES_HINT = (
 STAGED, REJECTS, TOTALS, ERROR = "staged", "rejects", "totals", "error"
 
 
-def spark_spans(source: SourceConfig, config: RunConfig) -> list[ByteSpan] | None:
-    """The spans a single large CSV source is read in by Spark tasks (None: not such a source)."""
-    return csv_spans(source, config, SPAN_BYTES)
+def spark_spans(source: SourceConfig, config: RunConfig) -> list[Span] | None:
+    """The spans a single large CSV or Parquet source is read in by Spark tasks (None: not such
+    a source)."""
+    return file_spans(source, config, SPAN_BYTES)
 
 
 def spark_extract_source(
-    spark: SparkSession, source: SourceConfig, config: RunConfig, spans: list[ByteSpan] | None = None
+    spark: SparkSession, source: SourceConfig, config: RunConfig, spans: list[Span] | None = None
 ) -> ExtractResult:
     """`extract.extract_source(source, config)` for a glob or directory source, its files read
     by Spark tasks: the same staged rows, rejects, counts and per-file counts. With `spans`
     (`spark_spans`), the source's one file is read a span per task."""
     location = config.source_path(source)
-    if spans is None:  # a file per task (-1: the whole file)
-        paths = source_files(location, source.format)
-        work = [(n, str(path), -1, -1, 0, False) for n, path in enumerate(paths)]
+    if spans is None:  # a file per task
+        work = [(n, str(path), None) for n, path in enumerate(source_files(location, source.format))]
     else:  # a span of the one file per task
-        work = [(n, location, s.start, s.end, s.first_line, s.last) for n, s in enumerate(spans)]
+        work = [(n, location, pickle.dumps(span)) for n, span in enumerate(spans)]
     columns = [*STAGED_COLUMNS, *MappingPlan(resolve_mapping(source, config), ()).custom]
     names = [f"c{i}" for i in range(len(columns))]
 
     def task(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:  # one file or span per task
         for batch in batches:
-            for number, path, start, end, line, last in batch.itertuples(index=False):
-                span = None if start < 0 else ByteSpan(int(start), int(end), int(line), bool(last))
-                yield from _file_rows(source, config, int(number), str(path), columns, names, span)
+            for number, path, span in batch.itertuples(index=False):
+                share = None if span is None else pickle.loads(span)
+                yield from _file_rows(source, config, int(number), str(path), columns, names, share)
 
     schema = ", ".join(
         [
@@ -90,7 +90,7 @@ def spark_extract_source(
     )
     files = spark.createDataFrame(  # one file (or span) per partition, so one per task
         spark.sparkContext.parallelize(work, max(1, len(work))),
-        "number long, path string, start long, end long, line long, last boolean",
+        "number long, path string, span binary",
     )
     table = files.mapInPandas(task, schema).toArrow()  # text stays Arrow text, not Python strings
     kind = table.column("kind")
@@ -128,7 +128,7 @@ def _file_rows(
     path: str,
     columns: list[str],
     names: list[str],
-    span: ByteSpan | None = None,
+    span: Span | None = None,
 ) -> Iterator[pd.DataFrame]:
     """A task's output for one file (or one `span` of the source's file): its staged rows, then a
     row per chunk's rejects (pickled: their raw columns differ from file to file), then its
