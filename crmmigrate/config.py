@@ -216,8 +216,12 @@ class RunConfig(BaseModel):
         return str(self.store_config().url)
 
     def source_path(self, source: SourceConfig) -> str:
-        """A source's path resolved, leaving SQLAlchemy URLs untouched."""
-        return source.path if "://" in source.path else str(self.resolve(source.path))
+        """A source's path resolved, leaving SQLAlchemy and file-system URLs untouched."""
+        from .extract.files import is_remote
+
+        if "://" in source.path or is_remote(source.path):
+            return source.path
+        return str(self.resolve(source.path))
 
 
 def _known_keys(model: type[BaseModel]) -> list[str]:

@@ -241,3 +241,41 @@ def test_a_key_given_again_in_a_later_file_names_the_file_of_the_first(tmp_path:
         reject["detail"]
         == "legacy key '3' is already on row 3 (exports/2026-11-02.csv, record 1) with other values"
     )
+
+
+@pytest.mark.parametrize(
+    ("location", "remote"),
+    [
+        ("s3a://bucket/exports/*.csv", True),
+        ("hdfs://namenode:8020/crm/kunden/", True),
+        ("file:///mnt/shared/contacts.parquet", True),
+        ("dbfs:/mnt/exports/contacts.csv", True),
+        ("postgresql+psycopg://crm@db/legacy", False),  # a database: the SQL reader
+        ("exports/contacts.csv", False),
+        ("C:/exports/contacts.csv", False),  # a Windows drive, not a scheme
+    ],
+)
+def test_file_system_urls_are_told_from_local_paths_and_databases(location: str, remote: bool) -> None:
+    from crmmigrate.extract.files import is_remote
+
+    assert is_remote(location) is remote
+
+
+def test_a_cluster_file_system_url_on_the_pandas_engine_says_to_run_on_spark(tmp_path: Path) -> None:
+    config = parse_config(
+        {
+            "sources": [
+                {
+                    "name": "shop",
+                    "path": "s3a://bucket/exports/*.csv",
+                    "mapping": {"columns": {"email": "mail"}},
+                }
+            ]
+        },
+        base_dir=tmp_path,
+    )
+    assert config.source_path(config.sources[0]) == "s3a://bucket/exports/*.csv"  # not made local
+    with pytest.raises(InputError) as caught:
+        check_sources(config)
+    assert "s3a://bucket/exports/*.csv" in str(caught.value) and "pandas engine" in str(caught.value)
+    assert "--engine spark" in (caught.value.hint or "")

@@ -175,3 +175,51 @@ def _spy(func: Callable, calls: list) -> Callable:
         return func(*args, **kwargs)
 
     return spy
+
+
+def test_files_at_a_file_system_url_are_read_through_spark_as_the_local_files_are_read(
+    tmp_path: Path, spark_settings: SparkSettings
+) -> None:
+    """`file://` goes the way `s3a://`, `hdfs://` or `abfss://` go: Spark lists and reads the
+    files (the driver never opens them), and each task maps its file's bytes."""
+    local = load_config(_config_of_parts(tmp_path))
+    on_pandas = extract_all(local, None)
+    raw = yaml.safe_load((tmp_path / "crmmigrate.yml").read_text(encoding="utf-8"))
+    raw["sources"][1]["path"] = f"file://{tmp_path}/shop/part-*.csv"  # a glob
+    raw["sources"][2]["path"] = f"file://{tmp_path}/erp"  # a folder (its _SUCCESS skipped)
+    raw["engine"] = "spark"
+    (tmp_path / "remote.yml").write_text(yaml.safe_dump(raw), encoding="utf-8")
+    remote = load_config(tmp_path / "remote.yml")
+    remote.spark = spark_settings
+
+    on_spark = extract_all(remote, None)
+    pd.testing.assert_frame_equal(on_spark.staged, on_pandas.staged)
+    pd.testing.assert_frame_equal(on_spark.rejects, on_pandas.rejects)
+    for name in ("webshop", "erp"):
+        spark_files, pandas_files = on_spark.counts[name].files, on_pandas.counts[name].files
+        assert [(f.first_row, f.read, f.rejected) for f in spark_files] == [
+            (f.first_row, f.read, f.rejected) for f in pandas_files
+        ]
+    assert on_spark.counts["erp"].files[1].file.endswith("erp/part-001.csv")  # named by its URL
+
+
+def test_a_file_system_url_matching_nothing_is_an_input_error_naming_it(
+    tmp_path: Path, spark_settings: SparkSettings
+) -> None:
+    config = parse_config(
+        {
+            "sources": [
+                {
+                    "name": "shop",
+                    "path": f"file://{tmp_path}/none/*.csv",
+                    "mapping": {"columns": {"email": "mail"}},
+                }
+            ],
+            "engine": "spark",
+        },
+        base_dir=tmp_path,
+    )
+    config.spark = spark_settings
+    with pytest.raises(InputError) as caught:
+        extract_all(config, None)
+    assert f"{tmp_path}/none/*.csv" in str(caught.value)

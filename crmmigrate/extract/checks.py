@@ -11,7 +11,7 @@ from ..errors import CrmMigrateError, InputError, MappingError
 from ..mappings import resolve_mapping
 from ..mappings.spec import MappingSpec
 from .csvfile import header_line
-from .files import file_label, is_many, source_files
+from .files import REMOTE_FILES_HINT, file_label, is_many, is_remote, source_files
 from .mapper import missing_columns, spec_problems
 from .readers import Reader, open_reader
 
@@ -91,6 +91,15 @@ def _source_problems(source: SourceConfig, config: RunConfig) -> tuple[list[Prob
     except MappingError as exc:
         problems.append(_describe(source, exc))
         mapping_trouble = True
+    if is_remote(location):  # read by Spark tasks, which check each file's columns
+        if config.engine != "spark":
+            problems.append(
+                (
+                    f"source {source.name!r}: {location}: the pandas engine reads local files",
+                    REMOTE_FILES_HINT,
+                )
+            )
+        return problems, mapping_trouble
     try:
         files = source_files(location, source.format) if is_many(location) else [None]
     except InputError as exc:

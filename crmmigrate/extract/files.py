@@ -24,6 +24,14 @@ from ..errors import InputError
 
 #: Lineage of a rejected row of a many-file source: its file, and its record number in that file.
 FILE_LINEAGE = ("source_file", "file_row")
+#: URL schemes of file systems a Spark cluster reads (`path: s3a://bucket/exports/*.csv`): the
+#: Spark engine reads such files through Spark itself; the pandas engine reads local files only.
+REMOTE_SCHEMES = frozenset(
+    ("s3", "s3a", "hdfs", "viewfs", "gs", "wasb", "wasbs", "dbfs", "file", "oss", "adl", "abfs", "abfss")
+)
+REMOTE_FILES_HINT = (
+    "a run on the Spark engine reads it (`--engine spark` or `engine: spark`); to profile one, copy it here"
+)
 GLOB_CHARS = frozenset("*?[")
 #: File formats a directory source may hold (by extension).
 DIRECTORY_FORMATS = {
@@ -68,6 +76,15 @@ class FileCounts:
             rejected=int(data.get("rejected", 0)),
             staged=int(data.get("staged", 0)),
         )
+
+
+def is_remote(location: str) -> bool:
+    """Whether a source's path is a file-system URL (`s3a://…`, `hdfs://…`, `file:///…`), not a
+    local path nor a database URL."""
+    scheme, sep, _ = location.partition("://")
+    if not sep:
+        scheme, sep, _ = location.partition(":/")  # file:/tmp/x, dbfs:/mnt/x
+    return bool(sep) and scheme.lower() in REMOTE_SCHEMES
 
 
 def is_many(location: str) -> bool:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Protocol
 from ..errors import InputError
 from .chunk import RawChunk
 from .csvfile import HEADER_SEARCH, ByteSpan, CsvFormat, csv_format, first_records, iter_csv, read_csv_header
+from .files import REMOTE_FILES_HINT, is_remote
 
 if TYPE_CHECKING:
     from ..config import SourceConfig
@@ -52,9 +53,9 @@ def source_format(location: str, declared: str | None) -> str:
     """The reader a source needs: the configured `format:`, else from the URL or extension."""
     if declared:
         return FORMAT_ALIASES.get(declared, declared)
-    if "://" in location:
+    if "://" in location and not is_remote(location):
         return "sql"
-    suffix = Path(location).suffix.lower()
+    suffix = Path(location.partition("?")[0]).suffix.lower()
     if suffix in SUFFIX_FORMATS:
         return SUFFIX_FORMATS[suffix]
     hint = "set `format:` (csv, xlsx, json, ndjson, parquet, sql) or rename the file"
@@ -107,6 +108,8 @@ class CsvReader:
 
 def open_reader(source: SourceConfig, location: str) -> Reader:
     """The reader for a source at `location` (a resolved path or a SQLAlchemy URL)."""
+    if is_remote(location):
+        raise InputError("a file-system URL, not a local file", file=location, hint=REMOTE_FILES_HINT)
     fmt = source_format(location, source.format)
     if fmt == "sql":
         from .sqlsource import SqlReader

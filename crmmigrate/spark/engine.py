@@ -18,7 +18,7 @@ import pandas as pd
 from ..cleanse import StandardiseOptions
 from ..dedupe.linking import LinkSteps
 from ..extract import CHUNK_ROWS, ExtractResult, extract_source
-from ..extract.files import is_many
+from ..extract.files import is_many, is_remote
 from ..progress import Steps, tell
 from .settings import SparkSettings
 
@@ -34,8 +34,10 @@ def extract_source_on_spark(
     spans of records, read by Spark tasks."""
     from .extract import spark_extract_source, spark_spans
 
-    spans = None if is_many(config.source_path(source)) else spark_spans(source, config)
-    if spans is None and not is_many(config.source_path(source)):
+    location = config.source_path(source)
+    many = is_many(location) or is_remote(location)
+    spans = None if many else spark_spans(source, config)
+    if spans is None and not many:
         return extract_source(source, config, chunk_rows, steps=steps)
     from .session import spark_session
 

@@ -16,8 +16,9 @@ system; on `local[*]` they do).
 from __future__ import annotations
 
 import pickle
+import tempfile
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -27,15 +28,16 @@ import pyarrow.compute as pc
 
 from ..errors import CrmMigrateError, InputError
 from ..extract import ExtractResult, Span, combine_files, combine_spans, file_spans, iter_location
-from ..extract.files import FileCounts, file_label, source_files
+from ..extract.files import DIRECTORY_FORMATS, FileCounts, file_label, is_remote, source_files
 from ..extract.mapper import MappingPlan
+from ..extract.readers import source_format
 from ..extract.text import text_dtype
 from ..mappings import resolve_mapping
 from ..schema import REJECT_COLUMNS, STAGED_COLUMNS
 from .frames import as_text
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
     from ..config import RunConfig, SourceConfig
 
@@ -64,18 +66,34 @@ def spark_extract_source(
     by Spark tasks: the same staged rows, rejects, counts and per-file counts. With `spans`
     (`spark_spans`), the source's one file is read a span per task."""
     location = config.source_path(source)
-    if spans is None:  # a file per task
-        work = [(n, str(path), None) for n, path in enumerate(source_files(location, source.format))]
-    else:  # a span of the one file per task
-        work = [(n, location, pickle.dumps(span)) for n, span in enumerate(spans)]
+    if is_remote(location):  # files Spark reads from the cluster's file system, a file per task
+        files, count = _remote_files(spark, location, source.format)
+    else:
+        if spans is None:  # a file per task
+            paths = source_files(location, source.format)
+            work = [(n, str(p), file_label(p, config.base_dir), None) for n, p in enumerate(paths)]
+        else:  # a span of the one file per task (errors name the file as the pandas engine does)
+            work = [(n, location, None, pickle.dumps(span)) for n, span in enumerate(spans)]
+        count = len(work)
+        files = spark.createDataFrame(  # one file (or span) per partition, so one per task
+            spark.sparkContext.parallelize([(*w, None) for w in work], max(1, count)),
+            "number long, path string, label string, span binary, content binary",
+        )
     columns = [*STAGED_COLUMNS, *MappingPlan(resolve_mapping(source, config), ()).custom]
     names = [f"c{i}" for i in range(len(columns))]
 
     def task(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:  # one file or span per task
         for batch in batches:
-            for number, path, span in batch.itertuples(index=False):
+            for number, path, label, span, content in batch.itertuples(index=False):
                 share = None if span is None else pickle.loads(span)
-                yield from _file_rows(source, config, int(number), str(path), columns, names, share)
+                if content is None:
+                    yield from _file_rows(source, config, int(number), path, label, columns, names, share)
+                    continue
+                with tempfile.TemporaryDirectory() as folder:  # the reader takes a local file
+                    local = Path(folder) / PurePosixPath(path).name
+                    local.write_bytes(content)
+                    del content
+                    yield from _file_rows(source, config, int(number), str(local), path, columns, names)
 
     schema = ", ".join(
         [
@@ -88,10 +106,6 @@ def spark_extract_source(
             ),
         ]
     )
-    files = spark.createDataFrame(  # one file (or span) per partition, so one per task
-        spark.sparkContext.parallelize(work, max(1, len(work))),
-        "number long, path string, span binary",
-    )
     table = files.mapInPandas(task, schema).toArrow()  # text stays Arrow text, not Python strings
     kind = table.column("kind")
     markers = table.filter(pc.not_equal(kind, STAGED)).select(["number", "kind", "payload"]).to_pandas()
@@ -103,7 +117,7 @@ def spark_extract_source(
     del staged
     frame.columns = columns
     frame["source_row"] = frame["source_row"].astype("int64")
-    bounds = np.searchsorted(numbers, np.arange(len(work) + 1), side="left")
+    bounds = np.searchsorted(numbers, np.arange(count + 1), side="left")
     of_file = markers.groupby("number", sort=False).indices
     parts = [
         _file_result(
@@ -111,9 +125,50 @@ def spark_extract_source(
             frame.iloc[bounds[i] : bounds[i + 1]].reset_index(drop=True),
             markers.iloc[of_file.get(i, [])],
         )
-        for i in range(len(work))
+        for i in range(count)
     ]
     return combine_files(source.name, parts) if spans is None else combine_spans(source.name, parts)
+
+
+def _remote_files(spark: SparkSession, location: str, declared: str | None) -> tuple[DataFrame, int]:
+    """The files at a file-system URL (a file, a folder's files, or a glob), numbered in the order
+    of their paths, with their bytes, a file per task: (the frame, how many files)."""
+    folder = not PurePosixPath(location.partition("?")[0]).suffix
+    reader = spark.read.format("binaryFile")
+    if declared and folder:  # a folder's files of the declared format
+        fmt = source_format(location, declared)
+        suffixes = sorted(s.lstrip(".") for s, f in DIRECTORY_FORMATS.items() if f == fmt)
+        reader = reader.option("pathGlobFilter", "*.{" + ",".join(suffixes) + "}")
+    try:
+        listing = reader.load(location)
+        paths = sorted(row.path for row in listing.select("path").collect())
+    except Exception as exc:  # pyspark's AnalysisException: the path does not exist, no access
+        if type(exc).__name__ not in ("AnalysisException", "Py4JJavaError", "IllegalArgumentException"):
+            raise
+        raise InputError(
+            f"cannot be listed ({str(exc).splitlines()[0][:200]})",
+            file=location,
+            hint="check `path:` and that the cluster can read it",
+        ) from None
+    if folder and not declared:  # a folder's data files, all of one format (as a local folder's)
+        kinds = {p: DIRECTORY_FORMATS.get(PurePosixPath(p).suffix.lower()) for p in paths}
+        paths = [p for p in paths if kinds[p] is not None]
+        found = sorted({str(kinds[p]) for p in paths})
+        if len(found) > 1:
+            raise InputError(
+                f"the folder holds files of several formats ({', '.join(found)})",
+                file=location,
+                hint="point `path:` at a glob of one kind (e.g. folder/*.csv), or set `format:`",
+            )
+    if not paths:
+        raise InputError("the path matches no data file", file=location, hint="check `path:`")
+    numbers = spark.createDataFrame(list(enumerate(paths)), "number long, path string")
+    files = (
+        numbers.join(listing.select("path", "content"), "path")
+        .repartitionByRange(len(paths), "number")
+        .selectExpr("number", "path", "path AS label", "CAST(NULL AS BINARY) AS span", "content")
+    )
+    return files, len(paths)
 
 
 def _text_as_staged(kind: pa.DataType) -> Any:
@@ -126,20 +181,19 @@ def _file_rows(
     config: RunConfig,
     number: int,
     path: str,
+    label: str | None,
     columns: list[str],
     names: list[str],
     span: Span | None = None,
 ) -> Iterator[pd.DataFrame]:
-    """A task's output for one file (or one `span` of the source's file): its staged rows, then a
-    row per chunk's rejects (pickled: their raw columns differ from file to file), then its
-    totals; a CrmMigrateError as a row the driver raises again (with its file, row and hint)
-    instead of a Spark stack trace."""
-    label = file_label(Path(path), config.base_dir)
+    """A task's output for one file at `path` (or one `span` of the source's file): its staged rows,
+    then a row per chunk's rejects (pickled: their raw columns differ from file to file), then
+    its totals; a CrmMigrateError as a row the driver raises again (with its file, row and hint)
+    instead of a Spark stack trace. `label` names the file in reports (None: a span, named as
+    the pandas engine names a single file)."""
     read, unmapped = 0, ()
     try:
-        # A span's errors name the source's file as the pandas engine names it (no label).
-        named = label if span is None else None
-        for part in iter_location(source, config, path, TASK_CHUNK_ROWS, file=named, span=span):
+        for part in iter_location(source, config, path, TASK_CHUNK_ROWS, file=label, span=span):
             read += part.read
             unmapped = part.unmapped_columns
             if len(part.staged):
@@ -156,6 +210,8 @@ def _file_rows(
     except CrmMigrateError as exc:
         if isinstance(exc, InputError) and exc.message == "file not found":
             exc.hint = SHARED_FILES_HINT
+        if label is not None and exc.file == path:  # a cluster file's local copy: name the file
+            exc.file = label
         yield _marker(number, ERROR, exc, names)
         return
     except OSError as exc:  # a read that failed on the executor
