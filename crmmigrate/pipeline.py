@@ -23,16 +23,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from . import schema
+from . import outputs, schema
 from .config import RunConfig, StoreConfig
 from .errors import EXIT_GATE, EXIT_OK, ConfigError, InputError, OutputError, RunInterrupted
+from .outputs import read_output
 from .progress import Progress, StageEvent, StepEvent, Steps, Watch
 from .tables import read_table, write_table, write_text
 
 if TYPE_CHECKING:
     from .store import Store
-
-COUNTS_FILE = "extract_counts.json"
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -45,17 +44,6 @@ def out_dir(config: RunConfig) -> Path:
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     return out
-
-
-def read_output(out: Path, name: str, stage: str) -> pd.DataFrame:
-    path = out / name
-    if not path.exists():
-        raise InputError(
-            f"{name} not found: the {stage} stage has not run yet",
-            file=str(path),
-            hint=f"run `crmmigrate {stage}` with the same config first (or `crmmigrate run`)",
-        )
-    return read_table(path)
 
 
 # -- extract ----------------------------------------------------------------------------------
@@ -235,32 +223,32 @@ def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
 
 def write_extracted(extracted: Extracted, out: Path) -> list[Path]:
     counts = {name: c.as_dict() for name, c in extracted.counts.items()}
-    write_text(out / COUNTS_FILE, json.dumps(counts, indent=2))
+    write_text(out / outputs.EXTRACT_COUNTS, json.dumps(counts, indent=2))
     from .extract.files import with_file_lineage  # a glob or directory source's rejects name their file
 
     rejects = with_file_lineage(extracted.rejects, {n: c.files for n, c in extracted.counts.items()})
     return [
-        write_table(extracted.staged, out / "staged.parquet"),
-        write_table(rejects, out / "rejects.csv"),
-        out / COUNTS_FILE,
+        write_table(extracted.staged, out / outputs.STAGED),
+        write_table(rejects, out / outputs.REJECTS),
+        out / outputs.EXTRACT_COUNTS,
     ]
 
 
 def read_extracted(out: Path) -> Extracted:
     from .reconcile import SourceCounts
 
-    path = out / COUNTS_FILE
+    path = out / outputs.EXTRACT_COUNTS
     if not path.exists():
         raise InputError(
-            f"{COUNTS_FILE} not found: the extract stage has not run yet",
+            f"{outputs.EXTRACT_COUNTS} not found: the extract stage has not run yet",
             file=str(path),
             hint="run `crmmigrate extract` with the same config first",
         )
     raw = json.loads(path.read_text(encoding="utf-8"))
     counts = {name: SourceCounts.from_dict(c) for name, c in raw.items()}
     return Extracted(
-        staged=read_output(out, "staged.parquet", "extract"),
-        rejects=read_output(out, "rejects.csv", "extract"),
+        staged=read_output(out, outputs.STAGED, "extract"),
+        rejects=read_output(out, outputs.REJECTS, "extract"),
         counts=counts,
     )
 
@@ -287,11 +275,11 @@ def standardise_stage(
     else:
         clean = standardise(staged, config.standardise, steps=steps)
     if writes is None:
-        write_table(clean, out / "clean.parquet")
+        write_table(clean, out / outputs.CLEAN)
     else:
         writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crmmigrate-write")
         # its own frame (columns shared): a column the next stage adds cannot change the file
-        writes.append(writer.submit(write_table, clean.copy(deep=False), out / "clean.parquet"))
+        writes.append(writer.submit(write_table, clean.copy(deep=False), out / outputs.CLEAN))
         writer.shutdown(wait=False)  # the write goes on; the thread ends with it
     return clean
 
@@ -456,12 +444,12 @@ def dedupe_stage(
             steps=steps,
             engine=engine,
         )
-    write_table(matched.golden, out / "golden.parquet")
-    write_table(matched.golden, out / "golden.csv")
-    write_table(matched.xref, out / "xref.csv")
-    write_table(matched.review, out / "review.csv")
-    write_table(matched.lineage, out / "golden_lineage.csv")
-    save_model(matched, out / "match_model.json")
+    write_table(matched.golden, out / outputs.GOLDEN)
+    write_table(matched.golden, out / outputs.GOLDEN_CSV)
+    write_table(matched.xref, out / outputs.XREF)
+    write_table(matched.review, out / outputs.REVIEW)
+    write_table(matched.lineage, out / outputs.LINEAGE)
+    save_model(matched, out / outputs.MODEL)
     return matched
 
 
@@ -492,10 +480,10 @@ class Golden:
 
 
 def read_golden(out: Path) -> Golden:
-    golden = read_output(out, "golden.parquet", "dedupe")
-    xref = read_output(out, "xref.csv", "dedupe")
+    golden = read_output(out, outputs.GOLDEN, "dedupe")
+    xref = read_output(out, outputs.XREF, "dedupe")
     xref["source_row"] = pd.to_numeric(xref["source_row"]).astype("int64")
-    lineage_path = out / "golden_lineage.csv"
+    lineage_path = out / outputs.LINEAGE
     lineage = read_table(lineage_path) if lineage_path.exists() else None
     if lineage is not None and "source_row" in lineage.columns:
         lineage["source_row"] = pd.to_numeric(lineage["source_row"]).astype("int64")
@@ -516,9 +504,9 @@ def validate_stage(config: RunConfig, golden: pd.DataFrame, xref: pd.DataFrame, 
     report = validate(golden, config.rules, base_dir=config.base_dir, related={"xref": xref}, runner=runner)
     write_outputs(
         report,
-        json_path=out / "validation.json",
-        junit_path=out / "junit.xml",
-        failures_path=out / "validation_failures.csv",
+        json_path=out / outputs.VALIDATION,
+        junit_path=out / outputs.JUNIT,
+        failures_path=out / outputs.FAILURES,
     )
     return report
 
@@ -538,7 +526,7 @@ def validate_summary(report: Any, force: bool = False) -> str:
 
 
 def read_validation_passed(out: Path) -> bool:
-    path = out / "validation.json"
+    path = out / outputs.VALIDATION
     if not path.exists():
         raise InputError(
             "validation.json not found: the validate stage has not run yet",
@@ -641,9 +629,9 @@ def reconcile_stage(
         extra={"dry_run": dry_run, **(extra or {})},
     )
     for name, text in (
-        ("reconciliation.json", to_json(rec)),
-        ("reconciliation.html", to_html(rec)),
-        ("reconciliation.md", to_markdown(rec)),
+        (outputs.RECONCILIATION_JSON, to_json(rec)),
+        (outputs.RECONCILIATION_HTML, to_html(rec)),
+        (outputs.RECONCILIATION_MD, to_markdown(rec)),
     ):
         try:
             write_text(out / name, text)
@@ -736,26 +724,6 @@ def _watching(watch: Watch | None, stage: str) -> Steps | None:
     return steps
 
 
-#: The files each stage writes into `out/`, in stage order.
-STAGE_OUTPUTS: dict[str, tuple[str, ...]] = {
-    "extract": ("staged.parquet", "rejects.csv", COUNTS_FILE),
-    "standardise": ("clean.parquet",),
-    "dedupe": (
-        "golden.parquet",
-        "golden.csv",
-        "xref.csv",
-        "review.csv",
-        "golden_lineage.csv",
-        "match_model.json",
-    ),
-    "validate": ("validation.json", "junit.xml", "validation_failures.csv"),
-    "load": (),
-    "reconcile": ("reconciliation.json", "reconciliation.html", "reconciliation.md"),
-}
-#: Never removed: `dedupe.model` may name it as the model to use.
-_KEPT = {"match_model.json"}
-
-
 def interruption(state: _RunState, store: Any) -> RunInterrupted:
     """What a run interrupted by Ctrl-C leaves: which stage it stopped in, whether the store holds
     its load (the ledger says, when the load started), which files in `out/` are this run's. The
@@ -778,13 +746,13 @@ def interruption(state: _RunState, store: Any) -> RunInterrupted:
         said_store = "the store is unchanged (the load transaction was rolled back)"
     else:
         said_store = "the store is unchanged"
-    kept = [name for stage in state.finished for name in STAGE_OUTPUTS.get(stage, ())]
+    kept = [name for stage in state.finished for name in outputs.STAGE_OUTPUTS.get(stage, ())]
     removed = []
     if state.out is not None:
         kept = [name for name in kept if (state.out / name).exists()]
-        for stage, names in STAGE_OUTPUTS.items():
+        for stage, names in outputs.STAGE_OUTPUTS.items():
             for name in names if stage not in state.finished else ():
-                if name not in _KEPT and (state.out / name).exists():
+                if name not in outputs.KEPT and (state.out / name).exists():
                     (state.out / name).unlink()
                     removed.append(name)
     out = f"{state.out or 'out'}/"
@@ -808,7 +776,7 @@ def interruption(state: _RunState, store: Any) -> RunInterrupted:
 def _can_go_on(state: _RunState) -> bool:
     """Whether the stage commands can go on from `out/`: every stage before the interrupted one
     finished in this run (a run ended early after extract skips some: it starts again)."""
-    stages = list(STAGE_OUTPUTS)
+    stages = list(outputs.STAGE_OUTPUTS)
     if state.running not in stages[1:]:
         return False
     return all(stage in state.finished for stage in stages[: stages.index(state.running)])
@@ -825,21 +793,6 @@ def _ledger_status(state: _RunState, store: Any) -> str | None:
         return None
     mine = runs[runs["run_id"] == state.run_id]
     return str(mine["status"].iloc[-1]) if len(mine) else ""
-
-
-#: Outputs of the stages after extract: a run with nothing to do removes them, so that no later
-#: command (`load CONFIG`, `validate CONFIG`) picks up an earlier run's golden set as this run's.
-DOWNSTREAM_OUTPUTS = (
-    "clean.parquet",
-    "golden.parquet",
-    "golden.csv",
-    "xref.csv",
-    "review.csv",
-    "golden_lineage.csv",
-    "validation.json",
-    "junit.xml",
-    "validation_failures.csv",
-)
 
 
 def gate_failures(validation_passed: bool, balanced: bool) -> tuple[str, ...]:
@@ -911,7 +864,7 @@ def _end_early(
     rejects.csv). The store is untouched; the report accounts for every row read."""
     from .validate import ValidationReport
 
-    for name in DOWNSTREAM_OUTPUTS:
+    for name in outputs.DOWNSTREAM_OUTPUTS:
         (out / name).unlink(missing_ok=True)
     empty = Golden(
         pd.DataFrame({c: pd.Series(dtype=object) for c in ("customer_id", *schema.FIELDS)}),

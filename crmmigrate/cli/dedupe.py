@@ -51,6 +51,7 @@ def dedupe_command(
     from ..dedupe.settings import DedupeSettings
 
     if input_path is None:
+        from .. import outputs
         from ..pipeline import dedupe_stage, read_output
         from ..pipeline import out_dir as config_out
 
@@ -62,7 +63,7 @@ def dedupe_command(
         if incremental is not None:
             config.dedupe.incremental = incremental
         out = config_out(config)
-        clean = read_output(out, "clean.parquet", "standardise")
+        clean = read_output(out, outputs.CLEAN, "standardise")
         with stage_bar(console, "dedupe") as steps:
             result = dedupe_stage(config, clean, out, steps=steps)
         out_dir = out

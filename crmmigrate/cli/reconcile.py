@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from ..errors import GateError
+from ..outputs import RECONCILIATION_JSON
 from .common import console, escape, handle_errors, load_run_config
 
 
@@ -50,7 +51,7 @@ def reconcile(
             store_in_scope=True,
         )
     else:
-        rec = load_json((out or Path("out")) / "reconciliation.json")
+        rec = load_json((out or Path("out")) / RECONCILIATION_JSON)
     if markdown:
         console.print(to_markdown(rec), markup=False, highlight=False)
     else:

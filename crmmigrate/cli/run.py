@@ -10,6 +10,7 @@ from typing import Any, TextIO
 
 import typer
 
+from .. import outputs
 from ..config import DEFAULT_CONFIG
 from ..errors import EXIT_OK, CrmMigrateError, GateError, RunInterrupted
 from ..pipeline import RunResult, StageEvent, run
@@ -95,9 +96,9 @@ def run_summary(
         "messages": list(result.messages),
         "paths": {
             "out": str(out),
-            "reconciliation": str(out / "reconciliation.html"),
-            "validation": str(out / "validation.json"),
-            "rejects": str(out / "rejects.csv"),
+            "reconciliation": str(out / outputs.RECONCILIATION_HTML),
+            "validation": str(out / outputs.VALIDATION),
+            "rejects": str(out / outputs.REJECTS),
         },
     }
 

@@ -39,13 +39,14 @@ def standardise_command(
     Example: crmmigrate standardise crmmigrate.yml
     """
     if input_path is None:
+        from .. import outputs
         from ..pipeline import out_dir, read_output, standardise_stage, standardise_summary
 
         config = load_run_config(config_path, out=output_path)
         if default_country:
             config.standardise.default_country = default_country
         out = out_dir(config)
-        staged = read_output(out, "staged.parquet", "extract")
+        staged = read_output(out, outputs.STAGED, "extract")
         with stage_bar(console, "standardise") as steps:
             clean = standardise_stage(config, staged, out, steps=steps)
         console.print(f"standardise: {escape(standardise_summary(clean))} -> {escape(out)}/clean.parquet")

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import outputs
 from ..errors import InputError
+from ..outputs import CLEAN, LINEAGE, MODEL, REVIEW, XREF
 from ..tables import read_table, write_table
 from .decisions import load_decisions
 from .evaluate import Evaluation, evaluate, labelled_positions, labels_from_truth, read_labels
@@ -17,12 +19,7 @@ from .result import DedupeResult, save_model
 from .settings import DedupeSettings, SurvivorshipSettings
 from .stage import dedupe
 
-GOLDEN = ("golden.parquet", "golden.csv")
-XREF = "xref.csv"
-REVIEW = "review.csv"
-LINEAGE = "golden_lineage.csv"
-MODEL = "match_model.json"
-CLEAN = "clean.parquet"
+GOLDEN = (outputs.GOLDEN, outputs.GOLDEN_CSV)
 
 
 def dedupe_files(
