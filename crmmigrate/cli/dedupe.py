@@ -47,11 +47,11 @@ def dedupe_command(
 
     Example: crmmigrate dedupe crmmigrate.yml
     """
+    from .. import outputs
     from ..dedupe.files import dedupe_files
     from ..dedupe.settings import DedupeSettings
 
     if input_path is None:
-        from .. import outputs
         from ..pipeline import dedupe_stage, read_output
         from ..pipeline import out_dir as config_out
 
@@ -91,7 +91,8 @@ def dedupe_command(
     converged = "yes" if em.get("em_converged", True) else "no: " + ", ".join(em.get("em_not_converged", []))
     table.add_row("match model converged", escape(converged))
     console.print(table)
-    console.print(f"outputs in {escape(out_dir)}: golden.csv, xref.csv, review.csv, golden_lineage.csv")
+    names = ", ".join(outputs.STAGE_OUTPUTS["dedupe"])
+    console.print(f"outputs in {escape(out_dir)}: {names}")
     return 0
 
 

@@ -49,7 +49,7 @@ def standardise_command(
         staged = read_output(out, outputs.STAGED, "extract")
         with stage_bar(console, "standardise") as steps:
             clean = standardise_stage(config, staged, out, steps=steps)
-        console.print(f"standardise: {escape(standardise_summary(clean))} -> {escape(out)}/clean.parquet")
+        console.print(f"standardise: {escape(standardise_summary(clean))} -> {escape(out)}/{outputs.CLEAN}")
         return
     from ..cleanse.files import standardise_file
 
