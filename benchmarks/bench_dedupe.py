@@ -13,6 +13,7 @@ Run: python benchmarks/bench_dedupe.py 100000 300000 [1000000]     (customers; r
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import tempfile
 import time
@@ -25,6 +26,7 @@ from crmmigrate.cleanse import standardise
 from crmmigrate.config import load_config
 from crmmigrate.dedupe import dedupe
 from crmmigrate.extract import extract_source
+from crmmigrate.extract.text import text_dtype
 from crmmigrate.samples.generate import generate
 from crmmigrate.tables import read_table
 
@@ -51,13 +53,21 @@ def cached_clean_frame(customers: int, seed: int, cache: Path | None) -> tuple[p
         with tempfile.TemporaryDirectory() as tmp:
             return clean_frame(customers, Path(tmp), seed)
     folder = cache / f"{customers}-{seed}"
-    if not (folder / "truth.parquet").exists():
+    if not (folder / "text_columns.json").exists():
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory() as tmp:
             clean, truth = clean_frame(customers, Path(tmp), seed)
         clean.to_parquet(folder / "clean.parquet")
         truth.to_parquet(folder / "truth.parquet")
-    return pd.read_parquet(folder / "clean.parquet"), pd.read_parquet(folder / "truth.parquet")
+        kinds = {c: "text" if clean[c].dtype == text_dtype() else str(clean[c].dtype) for c in clean.columns}
+        (folder / "text_columns.json").write_text(json.dumps(kinds))
+    # Columns come back with the dtypes standardise gave them (pandas 2 reads Arrow-backed text as
+    # Python strings, pandas 3 reads Python strings as Arrow text): dedupe's input is a run's.
+    kinds = json.loads((folder / "text_columns.json").read_text())
+    clean = pd.read_parquet(folder / "clean.parquet")
+    restore = {c: text_dtype() if k == "text" else k for c, k in kinds.items() if k in ("text", "object")}
+    clean = clean.astype(restore)
+    return clean, pd.read_parquet(folder / "truth.parquet")
 
 
 def run(customers: int, seed: int = 7, cache: Path | None = None) -> dict[str, float]:
