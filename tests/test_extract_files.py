@@ -279,3 +279,20 @@ def test_a_cluster_file_system_url_on_the_pandas_engine_says_to_run_on_spark(tmp
         check_sources(config)
     assert "s3a://bucket/exports/*.csv" in str(caught.value) and "pandas engine" in str(caught.value)
     assert "--engine spark" in (caught.value.hint or "")
+
+
+def test_problems_that_share_a_hint_list_it_once(tmp_path: Path) -> None:
+    mapping = {"columns": {"email": "mail"}}
+    config = parse_config(
+        {
+            "sources": [
+                {"name": "shop", "path": "s3a://bucket/shop/*.csv", "mapping": mapping},
+                {"name": "erp", "path": "hdfs://namenode/erp/", "format": "csv", "mapping": mapping},
+            ]
+        },
+        base_dir=tmp_path,
+    )
+    with pytest.raises(InputError) as caught:
+        check_sources(config)
+    assert str(caught.value).count("pandas engine does not read") == 2
+    assert "--engine spark" not in str(caught.value) and "--engine spark" in (caught.value.hint or "")

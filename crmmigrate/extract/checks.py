@@ -95,7 +95,8 @@ def _source_problems(source: SourceConfig, config: RunConfig) -> tuple[list[Prob
         if config.engine != "spark":
             problems.append(
                 (
-                    f"source {source.name!r}: {location}: the pandas engine reads local files",
+                    f"source {source.name!r}: {location}: on a cluster file system, "
+                    "which the pandas engine does not read",
                     REMOTE_FILES_HINT,
                 )
             )
@@ -149,6 +150,8 @@ def check_sources(config: RunConfig) -> None:
     if len(problems) == 1:
         text, hint = problems[0]
         raise kind(text, hint=hint or GENERIC_HINT)
-    lines = [text + (f" ({hint})" if hint else "") for text, hint in problems]
+    hints = {hint for _, hint in problems}
+    shared = hints.pop() if len(hints) == 1 else None  # one hint for all: said once, as the hint
+    lines = [text + (f" ({hint})" if hint and not shared else "") for text, hint in problems]
     listing = "\n  - ".join(lines)
-    raise kind(f"{len(problems)} problems with the sources:\n  - {listing}", hint=GENERIC_HINT)
+    raise kind(f"{len(problems)} problems with the sources:\n  - {listing}", hint=shared or GENERIC_HINT)

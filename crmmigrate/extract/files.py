@@ -30,7 +30,8 @@ REMOTE_SCHEMES = frozenset(
     ("s3", "s3a", "hdfs", "viewfs", "gs", "wasb", "wasbs", "dbfs", "file", "oss", "adl", "abfs", "abfss")
 )
 REMOTE_FILES_HINT = (
-    "a run on the Spark engine reads it (`--engine spark` or `engine: spark`); to profile one, copy it here"
+    "the Spark engine reads such paths: run with `--engine spark` or set `engine: spark`; "
+    "to profile a file, copy it here"
 )
 GLOB_CHARS = frozenset("*?[")
 #: File formats a directory source may hold (by extension).
