@@ -15,6 +15,8 @@ from .errors import InputError
 if TYPE_CHECKING:  # names only: the CLI imports this module at start-up
     import pandas as pd
 
+    from .dedupe.result import DedupeResult
+
 # extract
 STAGED = "staged.parquet"
 REJECTS = "rejects.csv"
@@ -51,6 +53,20 @@ KEPT = frozenset({MODEL})
 #: Outputs of the stages after extract: a run with nothing to do removes them, so that no later
 #: command (`load CONFIG`, `validate CONFIG`) picks up an earlier run's golden set as this run's.
 DOWNSTREAM_OUTPUTS = (CLEAN, GOLDEN, GOLDEN_CSV, XREF, REVIEW, LINEAGE, VALIDATION, JUNIT, FAILURES)
+
+
+def write_matched(result: DedupeResult, folder: Path) -> None:
+    """Dedupe's files in `folder` (a run's out/, or `dedupe --out`): the golden set as Parquet and
+    CSV, the cross-reference, the pairs to review, the golden values' lineage, the match model."""
+    from .dedupe.result import save_model
+    from .tables import write_table
+
+    write_table(result.golden, folder / GOLDEN)
+    write_table(result.golden, folder / GOLDEN_CSV)
+    write_table(result.xref, folder / XREF)
+    write_table(result.review, folder / REVIEW)
+    write_table(result.lineage, folder / LINEAGE)
+    save_model(result, folder / MODEL)
 
 
 def read_output(out: Path, name: str, stage: str) -> pd.DataFrame:

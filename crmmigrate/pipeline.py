@@ -399,7 +399,7 @@ def dedupe_stage(
     """`known_ids`: the store's cross-reference, read from the store when not given. With
     `dedupe.incremental`, new rows are matched against `stored` (read from the store when not
     given) instead of re-clustered; a store with no customers yet gets a full run."""
-    from .dedupe import dedupe, load_decisions, save_model
+    from .dedupe import dedupe, load_decisions
     from .dedupe.incremental import dedupe_incremental
     from .dedupe.linking import IN_PROCESS
 
@@ -444,12 +444,7 @@ def dedupe_stage(
             steps=steps,
             engine=engine,
         )
-    write_table(matched.golden, out / outputs.GOLDEN)
-    write_table(matched.golden, out / outputs.GOLDEN_CSV)
-    write_table(matched.xref, out / outputs.XREF)
-    write_table(matched.review, out / outputs.REVIEW)
-    write_table(matched.lineage, out / outputs.LINEAGE)
-    save_model(matched, out / outputs.MODEL)
+    outputs.write_matched(matched, out)
     return matched
 
 

@@ -9,17 +9,15 @@ import pandas as pd
 
 from .. import outputs
 from ..errors import InputError
-from ..outputs import CLEAN, LINEAGE, MODEL, REVIEW, XREF
-from ..tables import read_table, write_table
+from ..outputs import CLEAN, MODEL, XREF
+from ..tables import read_table
 from .decisions import load_decisions
 from .evaluate import Evaluation, evaluate, labelled_positions, labels_from_truth, read_labels
 from .explain import Explanation, PairExplanation, explain_cluster, explain_pair
 from .model import MatchModel
-from .result import DedupeResult, save_model
+from .result import DedupeResult
 from .settings import DedupeSettings, SurvivorshipSettings
 from .stage import dedupe
-
-GOLDEN = (outputs.GOLDEN, outputs.GOLDEN_CSV)
 
 
 def dedupe_files(
@@ -39,13 +37,7 @@ def dedupe_files(
     decisions = load_decisions(decisions_path) if decisions_path else None
     known = read_table(known_ids_path) if known_ids_path else None
     result = dedupe(clean, settings, survivorship, known_ids=known, decisions=decisions)
-    out = Path(out_dir)
-    for name in GOLDEN:
-        write_table(result.golden, out / name)
-    write_table(result.xref, out / XREF)
-    write_table(result.review, out / REVIEW)
-    write_table(result.lineage, out / LINEAGE)
-    save_model(result, out / MODEL)
+    outputs.write_matched(result, Path(out_dir))
     return result
 
 
