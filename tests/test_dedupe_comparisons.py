@@ -92,6 +92,19 @@ def test_transliterations_sound_alike() -> None:
     assert level_names(FIRST, frame, [(0, 1), (2, 3)]) == ["sound", "sound"]
 
 
+def test_a_name_in_another_script_is_the_same_name() -> None:
+    frame = pd.DataFrame(
+        {
+            "first_name": ["Иван", "Ivan", "Γιώργος", "Giorgos", "Ольга", "Olga"],
+            "last_name": ["Петров", "Petrov", "Παπαδόπουλος", "Papadopoulos", "Шевченко", "Shevchenko"],
+        }
+    )
+    pairs = [(0, 1), (2, 3), (4, 5)]
+    assert level_names(FIRST, frame, pairs) == ["exact", "exact", "exact"]
+    assert level_names(LAST, frame, pairs)[0::2] == ["exact", "exact"]
+    assert level_names(LAST, frame, pairs)[1] != "else"  # Papadopoylos: one letter off
+
+
 def test_names_in_either_order_are_swapped_not_a_conflict() -> None:
     frame = pd.DataFrame(
         {

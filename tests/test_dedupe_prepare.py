@@ -10,6 +10,18 @@ def test_fold_removes_case_accents_and_punctuation() -> None:
     assert fold("Straße") == "strasse"
 
 
+def test_fold_writes_greek_cyrillic_armenian_and_georgian_names_in_latin_letters() -> None:
+    assert fold("Иван Петров") == fold("Ivan Petrov") == "ivan petrov"
+    assert fold("Наталья Ковальчук") == "natalya kovalchuk"  # the soft sign breaks no word
+    assert fold("Γιώργος") == "giorgos"
+    assert fold("Арсен Մարտիրոսյան") == "arsen martirosyan"
+
+
+def test_fold_keeps_scripts_whose_romanisation_would_merge_names() -> None:
+    assert fold("张伟") != fold("章伟")  # both read Zhang Wei
+    assert fold("محمد") == "محمد"
+
+
 def test_text_is_stripped_with_blanks_missing_and_other_values_as_text() -> None:
     names = pd.DataFrame({"v": [" Ann ", "", None, float("nan"), "Bo", "   "]})
     assert text_column(names, "v").tolist() == ["Ann", None, None, None, "Bo", None]

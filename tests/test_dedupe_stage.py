@@ -140,3 +140,22 @@ def test_a_saved_model_scores_a_rerun_the_same_way() -> None:
     first = dedupe(frame)
     again = dedupe(frame, model=first.model)
     assert again.xref["customer_id"].tolist() == first.xref["customer_id"].tolist()
+
+
+def test_a_customer_written_in_cyrillic_in_one_export_and_in_latin_in_another_is_one_customer() -> None:
+    from crmmigrate.cleanse import StandardiseOptions, standardise
+
+    rows = pd.DataFrame(
+        {
+            "source": ["crm", "shop", "crm", "shop"],
+            "source_row": [1, 1, 2, 2],
+            "source_key": ["1", "2", "3", "4"],
+            "first_name": ["Иван", "Ivan", "Olga", "Ольга"],
+            "last_name": ["Петров", "Petrov", "Shevchenko", "Шевченко"],
+            "date_of_birth": ["1980-05-04", "1980-05-04", "1975-01-02", "1975-01-02"],
+            "city": ["Москва", "Moskva", "Kyiv", "Київ"],
+        }
+    )
+    result = dedupe(standardise(rows, StandardiseOptions()))
+    ids = result.xref.set_index("source_key")["customer_id"]
+    assert ids["1"] == ids["2"] and ids["3"] == ids["4"] and ids["1"] != ids["3"]

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from anyascii import anyascii
 
 from .. import schema
 
@@ -99,11 +100,20 @@ _LEGAL_FORMS = {
 COMPANY_TOKEN_SPLIT = re.compile(r"\s+")
 
 
+#: Letters of the alphabets whose names exports also write in Latin letters (Иван Петров and Ivan
+#: Petrov, Γιώργος and Giorgos): Greek, Cyrillic, Armenian, Georgian. They are transliterated
+#: before comparing. Scripts whose romanisation would merge different names (Chinese characters
+#: sharing a reading, Arabic and Hebrew without their vowels) stay as they are.
+_ALPHABETS = re.compile("[\u0370-\u03ff\u1f00-\u1fff\u0400-\u052f\u0531-\u058f\u10a0-\u10ff\u1c90-\u1cbf]+")
+
+
 def fold(text: str) -> str:
-    """Lower case, accents removed, punctuation as spaces: the form names are compared in."""
+    """Lower case, accents removed, punctuation as spaces, Greek, Cyrillic, Armenian and Georgian
+    letters in Latin: the form names are compared in."""
     if text.isascii():  # most names and places: nothing to decompose (the same result, faster)
         ascii_like = text.lower()
     else:
+        text = _ALPHABETS.sub(lambda m: anyascii(m.group()).replace("'", ""), text)  # ь: no word break
         text = text.replace("ß", "ss").replace("ø", "o").replace("æ", "ae").replace("ł", "l")
         decomposed = unicodedata.normalize("NFKD", text.lower())
         ascii_like = "".join(c for c in decomposed if not unicodedata.combining(c))
