@@ -98,3 +98,9 @@ def test_custom_columns_and_their_kind() -> None:
 def test_street_abbreviations_agree() -> None:
     mf = prepare(pd.DataFrame({"address_line1": ["Hauptstr. 5", "Hauptstraße 5"]}))
     assert mf.array("street")[0] == mf.array("street")[1]
+
+
+def test_numbered_streets_agree_in_words_and_in_figures() -> None:
+    mf = prepare(pd.DataFrame({"address_line1": ["854 Seventh Avenue", "854 7th Ave.", "3 Second St"]}))
+    assert mf.array("street")[0] == mf.array("street")[1] == "854 7th ave"
+    assert mf.array("street")[2] == "3 2nd st"

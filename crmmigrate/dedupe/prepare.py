@@ -58,6 +58,14 @@ _STREET_WORDS = {
     "allee": "allee",
     "rue": "rue",
 }
+#: Numbered streets as numbers, as USPS Publication 28 writes them (Fifth Avenue: 5th Ave).
+_ORDINALS = (  # noqa: SIM905 - a list of twenty words reads better as one string
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
+    "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth"
+).split()
+_STREET_WORDS.update(
+    {word: f"{n}{'th' if n > 3 else ('st', 'nd', 'rd')[n - 1]}" for n, word in enumerate(_ORDINALS, start=1)}
+)
 _STREET_SUFFIX = re.compile(r"(?<=\w)(strasse|straße|str)\b")
 
 #: Legal forms stripped from company names before comparing them.
