@@ -223,3 +223,17 @@ def test_names_merely_alike_at_one_address_are_two_people_unless_born_the_same_d
     scores = score(toy, model, np.array([0, 2]), np.array([1, 3]), term_frequencies(toy, model))
     assert scores.conflict.tolist() == [True, False]
     assert scores.probability[0] < 0.5 < scores.probability[1]
+
+
+def test_u_of_a_list_of_a_few_hundred_rows_is_learnt_from_its_pairs() -> None:
+    """900 organisations with distinct names: two of them share a name by chance about never, so
+    an exact name is strong evidence; the built-in u (1 in 200) must not drown what 404,550 pairs
+    say."""
+    names = [f"Company {chr(65 + i % 26)}{i:03d}" for i in range(900)]
+    frame = pd.DataFrame({"company": names, "city": ["Springfield", "Shelbyville", "Ogdenville"] * 300})
+    mf = prepare(frame)
+    comparisons = default_comparisons(mf)
+    gamma = np.empty((0, len(comparisons)), dtype=np.int8)
+    model = fit(mf, comparisons, gamma, seed=1, u_sample=50_000)
+    company = next(k for k, c in enumerate(model.comparisons) if c.kind == "company")
+    assert model.u[company][0] < 0.0005  # the built-in value is 0.005
