@@ -216,6 +216,9 @@ def test_the_store_checksum_equals_the_golden_checksum(store_url: str, golden_se
         load(store, golden, xref)
         assert store.checksum() == golden_checksum(golden)
         assert store.checksum(golden["customer_id"].iloc[:2]) == golden_checksum(golden.iloc[:2])
+        assert store.checksum(golden["customer_id"]) == golden_checksum(golden)  # every stored row
+        ids = [*golden["customer_id"].iloc[:5], "C-not-stored"]  # most of the store, and one it lacks
+        assert store.checksum(ids) == golden_checksum(golden.iloc[:5])
         changed = golden.assign(city="Berlin")
         assert store.checksum() != golden_checksum(changed)
 
