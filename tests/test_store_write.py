@@ -65,3 +65,35 @@ def test_a_first_load_into_sqlite_builds_the_indexes_after_the_rows_and_a_failur
         statements.clear()
         store.load(golden.assign(city="Bonn"), xref, lineage, run_id="run-3")
         assert not any("DROP INDEX ix_customers_" in s for s in statements)  # a table holding rows
+
+
+def _stored(store_url: str, table: str) -> list[tuple]:
+    engine = sa.create_engine(store_url)
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
+    engine.dispose()
+    return [tuple(row) for row in rows]
+
+
+def test_sqlite_takes_several_rows_a_statement_and_stores_each_row_as_one_at_a_time_would(
+    sqlite_url: str, tmp_path, golden_set, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    golden, xref, lineage = golden_set(n=11)
+    with open_store(sqlite_url) as store:  # the default: many rows a statement
+        statements: list[str] = []
+        sa.event.listen(store._engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        store.load(golden, xref, lineage, run_id="run-1")
+        assert any(s.count("), (") >= 10 for s in statements if "INSERT INTO golden_lineage" in s)
+    one_at_a_time = f"sqlite:///{tmp_path / 'one.db'}"
+    monkeypatch.setattr(write, "SQLITE_ROWS_PER_STATEMENT", 1)
+    with open_store(one_at_a_time) as store:
+        store.load(golden, xref, lineage, run_id="run-1")
+    monkeypatch.setattr(write, "SQLITE_ROWS_PER_STATEMENT", 4)  # batches of 7 rows: 4 and 3, then 4
+    monkeypatch.setattr(write, "BATCH", 7)
+    four_at_a_time = f"sqlite:///{tmp_path / 'four.db'}"
+    with open_store(four_at_a_time) as store:
+        store.load(golden, xref, lineage, run_id="run-1")
+    for table in ("customers", "customer_sources", "golden_lineage"):
+        rows = _stored(one_at_a_time, table)
+        assert len(rows) == {"customers": 11, "customer_sources": len(xref), "golden_lineage": 11}[table]
+        assert _stored(sqlite_url, table) == rows == _stored(four_at_a_time, table), table

@@ -276,3 +276,28 @@ def test_gx_stays_silent(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> N
     check(tmp_path, frame(a=["x", None]), {"column": "a", "check": "not_null"})
     out, err = capfd.readouterr()
     assert out == "" and err == ""
+
+
+def test_gx_gets_the_rule_columns_in_one_block_and_reports_as_on_the_frame_as_given(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from crmmigrate.validate import gx_engine, render
+
+    df = pd.read_csv(FIXTURES / "golden_defects.csv", dtype=object)
+    df.index = df.index * 10 + 3  # rows named by position in the report, whatever their labels
+    given: list[pd.DataFrame] = []
+    consolidated = gx_engine._consolidated
+
+    def seen(data: pd.DataFrame) -> pd.DataFrame:
+        given.append(consolidated(data))
+        return given[-1]
+
+    monkeypatch.setattr(gx_engine, "_consolidated", seen)
+    merged = validate(df, ["golden"], now=NOW)
+    assert len(given[0]._mgr.blocks) < len(given[0].columns)  # object columns in one block
+    monkeypatch.setattr(gx_engine, "_consolidated", lambda data: data)
+    as_given = validate(df, ["golden"], now=NOW)
+    assert render.to_json(merged) == render.to_json(as_given)
+    assert render.to_junit(merged) == render.to_junit(as_given)
+    pd.testing.assert_frame_equal(merged.failures, as_given.failures)
+    assert len(merged.failures) == 10

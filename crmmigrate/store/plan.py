@@ -273,7 +273,8 @@ def read_rows(
     select = sa.select(*(table.c[n] for n in names))
     if stored <= 3 * len(wanted):
         frame = fetch_frame(conn, select, names)
-        return frame[frame[column].isin(set(wanted))].reset_index(drop=True)
+        keep = frame[column].isin(wanted).to_numpy()  # a set would be copied into a list again
+        return frame if keep.all() else frame[keep].reset_index(drop=True)
     query = select.where(table.c[column].in_(sa.bindparam("keys", expanding=True)))
     rows: list[tuple] = []
     for start in range(0, len(wanted), READ_BATCH):

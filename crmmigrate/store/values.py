@@ -193,6 +193,11 @@ def _all_text(values: np.ndarray) -> pa.Array | None:
     """`values` as an Arrow string array when every one is str or None, else None."""
     if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
         return None
-    if any(v is not None for v in values[pd.isna(values)]):
+    missing = values[pd.isna(values)]
+    try:
+        only_none = bool(np.equal(missing, None).all())
+    except TypeError:  # pd.NA has no truth value
+        only_none = False
+    if not only_none:
         return None  # NaN or pd.NA: not what a driver gives, left to the loop below
     return pa.array(values, type=pa.string())

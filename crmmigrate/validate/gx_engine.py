@@ -103,6 +103,14 @@ def _needed(frame: pd.DataFrame, items: list[tuple[int, Compiled]]) -> pd.DataFr
     return frame[columns] if columns else frame.iloc[:, :1]
 
 
+def _consolidated(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with its columns of one dtype in one block: GX copies the frame for most metrics,
+    and pandas merges the blocks of every copy again (at a million rows of object columns, 10.0 ->
+    6.4 CPU s of GX's validation with pandas 2). Pandas 3's text columns are not merged; copying
+    them is cheap."""
+    return frame.copy()
+
+
 def _validate_frame(
     context: Any, name: str, frame: pd.DataFrame, items: list[tuple[int, Compiled]]
 ) -> dict[int, RawResult]:
@@ -126,7 +134,7 @@ def _validate_frame(
 
     validator = Validator(
         batch_definition=batch_definition,
-        batch_parameters={"dataframe": _needed(frame, items)},
+        batch_parameters={"dataframe": _consolidated(_needed(frame, items))},
         result_format=RESULT_FORMAT,
     )
     outcome = validator.validate_expectation_suite(suite)
