@@ -3,9 +3,11 @@ key joins (`spark.blocking`), the comparison levels of the pairs in `mapInPandas
 comparison code of the pandas engine, on batches of pairs that carry both rows' match values,
 and survivorship over whole clusters (`spark.survivorship`).
 
-The rest of the matching path (u from random pairs, EM over the distinct comparison patterns,
-term frequencies, scores, clusters, the chaining guard and ids) runs on the driver, as in the
-pandas engine, on what these steps return: the same pairs and levels, so the same answer.
+The levels stay in Spark (`spark.pairs.SparkPairs`): the driver gets their pattern counts to fit
+the model on, every pair's total in pair order to calibrate the prior on, and the scored pairs
+that can matter to an answer (links, the review band, forced pairs, the weaker pairs inside a
+cluster). u from random pairs, EM over the pattern counts, term frequencies, clusters, the
+chaining guard and ids run on the driver, as in the pandas engine, so the answer is the same.
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from ..dedupe import comparisons as comparison_code
 from ..dedupe.blocking import Candidates
 from ..dedupe.comparisons import Comparison, compare
 from ..dedupe.linking import LinkSteps
+from ..dedupe.pairs import ComparedPairs, InMemoryPairs
 from ..dedupe.prepare import MatchFrame
 from ..dedupe.settings import DedupeSettings, SurvivorshipSettings
 from ..dedupe.survivorship import Survivors
 from .blocking import spark_candidates
 from .frames import from_batch, safe_names, spark_type, to_spark
+from .pairs import SparkPairs
 from .session import task_workers
 from .survivorship import spark_survive
 
@@ -39,9 +43,13 @@ def spark_steps(spark: SparkSession, partition_rows: int) -> LinkSteps:
         return spark_candidates(spark, mf, settings, identifiers, partition_rows=partition_rows)
 
     def levels(
-        mf: MatchFrame, comparisons: list[Comparison], left: np.ndarray, right: np.ndarray
-    ) -> np.ndarray:
-        return spark_compare(spark, mf, comparisons, left, right, partition_rows=partition_rows)
+        mf: MatchFrame,
+        comparisons: list[Comparison],
+        left: np.ndarray,
+        right: np.ndarray,
+        keys: np.ndarray | None,
+    ) -> ComparedPairs:
+        return spark_compare(spark, mf, comparisons, left, right, keys=keys, partition_rows=partition_rows)
 
     def survivors(clean: pd.DataFrame, clusters: np.ndarray, settings: SurvivorshipSettings) -> Survivors:
         return spark_survive(spark, clean, clusters, settings, partition_rows=partition_rows)
@@ -56,12 +64,18 @@ def spark_compare(
     left: np.ndarray,
     right: np.ndarray,
     *,
+    keys: np.ndarray | None = None,
     partition_rows: int,
-) -> np.ndarray:
+) -> ComparedPairs:
     """`comparisons.compare(mf, comparisons, left, right)`, computed by Spark tasks: each gets a
-    batch of pairs with both rows' match values and compares them as a frame of its own."""
+    batch of pairs with both rows' match values and compares them as a frame of its own. The
+    levels stay in Spark, with each pair's position `p`, rows `lo`, `hi` and key bits `keys`."""
     if len(left) == 0 or not comparisons:
-        return np.full((len(left), len(comparisons)), comparison_code.NULL, dtype=np.int8)
+        gamma = np.full((len(left), len(comparisons)), comparison_code.NULL, dtype=np.int8)
+        return InMemoryPairs(mf, left, right, gamma, keys)
+    from pyspark import StorageLevel
+
+    keys = np.zeros(len(left), dtype=np.int64) if keys is None else keys
     data = mf.data.reset_index(drop=True)
     columns = list(data.columns)
     kinds = {c: spark_type(data[c]) for c in columns}
@@ -70,17 +84,19 @@ def spark_compare(
     rows = rows.withColumnRenamed(f"c{len(columns)}", "pos")
     pairs = to_spark(
         spark,
-        pd.DataFrame({"p": np.arange(len(left), dtype=np.int64), "lo": left, "hi": right}).astype(np.int64),
+        pd.DataFrame(
+            {"p": np.arange(len(left), dtype=np.int64), "lo": left, "hi": right, "keys": keys}
+        ).astype(np.int64),
         partition_rows,
         "p",
-    ).toDF("p", "lo", "hi")
+    ).toDF("p", "lo", "hi", "keys")
     side = {
         s: rows.select(*(rows[n].alias(f"{s}{n}") for n in names), rows["pos"].alias(f"{s}pos")) for s in "lr"
     }
     joined = (
         pairs.join(side["l"], pairs["lo"] == side["l"]["lpos"])
         .join(side["r"], pairs["hi"] == side["r"]["rpos"])
-        .select("p", *(f"l{n}" for n in names), *(f"r{n}" for n in names))
+        .select("p", "lo", "hi", "keys", *(f"l{n}" for n in names), *(f"r{n}" for n in names))
     )
     custom = dict(mf.custom)
     width = len(names)
@@ -91,19 +107,20 @@ def spark_compare(
             k = len(batch)
             both = pd.concat(
                 [
-                    from_batch(batch.iloc[:, 1 : 1 + width], columns, kinds),
-                    from_batch(batch.iloc[:, 1 + width :], columns, kinds),
+                    from_batch(batch.iloc[:, 4 : 4 + width], columns, kinds),
+                    from_batch(batch.iloc[:, 4 + width :], columns, kinds),
                 ],
                 ignore_index=True,
             )
             pair_frame = MatchFrame(data=both, custom=custom)
             gamma = compare(pair_frame, comparisons, np.arange(k), np.arange(k, 2 * k))
             out = pd.DataFrame(gamma.astype(np.int8), columns=[f"g{c}" for c in range(gamma.shape[1])])
-            out.insert(0, "p", batch["p"].to_numpy(dtype=np.int64))
+            for k, column in enumerate(("p", "lo", "hi", "keys")):
+                out.insert(k, column, batch[column].to_numpy(dtype=np.int64))
             yield out
 
-    schema = ", ".join(["p long", *(f"g{c} tinyint" for c in range(len(comparisons)))])
-    result = joined.mapInPandas(levels, schema).toPandas()
-    gamma = np.full((len(left), len(comparisons)), comparison_code.NULL, dtype=np.int8)
-    gamma[result["p"].to_numpy()] = result.drop(columns="p").to_numpy(dtype=np.int8)
-    return gamma
+    schema = ", ".join(
+        ["p long, lo long, hi long, keys long", *(f"g{c} tinyint" for c in range(len(comparisons)))]
+    )
+    compared = joined.mapInPandas(levels, schema).persist(StorageLevel.MEMORY_AND_DISK)
+    return SparkPairs(spark, compared, len(left), len(comparisons), len(mf))
