@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,7 +39,7 @@ from .model import (
     score,
     term_frequencies,
 )
-from .pairs import ComparedPairs, ScoredPairs, compare_here
+from .pairs import Blocked, BlockedHere, ComparedPairs, ScoredPairs, compare_here
 from .patterns import key_bits
 from .prepare import MatchFrame, positional, prepare
 from .settings import DedupeSettings, SurvivorshipSettings
@@ -71,17 +72,14 @@ class Linked:
 @dataclass(frozen=True)
 class LinkSteps:
     """The steps whose work grows with the data, as an engine runs them: candidate pairs from the
-    blocking keys, comparing them (into `pairs.ComparedPairs`, which count their patterns, score
-    and select themselves where they are), and survivorship per cluster. The pandas engine runs
-    them here; the Spark engine (`crmmigrate.spark.linking`) as Spark jobs, with the same answer.
+    blocking keys (`block(mf, settings, comparisons, must, new)`: the must-link pairs added, only
+    pairs with a `new` row kept), comparing them (into `pairs.ComparedPairs`, which count their
+    patterns, score and select themselves where they are), and survivorship per cluster. The
+    pandas engine runs them here; the Spark engine (`crmmigrate.spark.linking`) as Spark jobs,
+    with the same answer."""
 
-    `compare(mf, comparisons, left, right, keys)`: `keys` holds per pair a bit per training key
-    that found it."""
-
-    block: Callable[[MatchFrame, DedupeSettings, list[Comparison]], Candidates]
-    compare: Callable[
-        [MatchFrame, list[Comparison], np.ndarray, np.ndarray, np.ndarray | None], ComparedPairs
-    ]
+    block: Callable[[MatchFrame, DedupeSettings, list[Comparison], pd.DataFrame, np.ndarray | None], Blocked]
+    compare: Callable[[MatchFrame, list[Comparison], Any], ComparedPairs]  # takes its own block's result
     survive: Callable[[pd.DataFrame, np.ndarray, SurvivorshipSettings], Survivors] = survive
 
 
@@ -110,10 +108,6 @@ def block(mf: MatchFrame, settings: DedupeSettings, comparisons: list[Comparison
     return blocking.candidate_pairs(keys, len(mf), settings.max_block_size, settings.window)
 
 
-#: Every step in this process, on numpy arrays.
-IN_PROCESS = LinkSteps(block=block, compare=compare_here)
-
-
 def training_keys(candidates: Candidates, wanted: np.ndarray) -> tuple[list[KeyGroup], np.ndarray]:
     """The keys EM trains on, and per compared pair (`wanted`: which candidates were compared) a
     bit per key that found it."""
@@ -122,6 +116,38 @@ def training_keys(candidates: Candidates, wanted: np.ndarray) -> tuple[list[KeyG
     masks = [candidates.found_by[name] if every else candidates.found_by[name][wanted] for name in trained]
     groups = [KeyGroup(name, candidates.uses.get(name, ())) for name in trained]
     return groups, key_bits(masks, int(wanted.sum()))
+
+
+def block_here(
+    mf: MatchFrame,
+    settings: DedupeSettings,
+    comparisons: list[Comparison],
+    must: pd.DataFrame,
+    new: np.ndarray | None,
+) -> BlockedHere:
+    """The pairs to compare, in this process: blocking's pairs and the must-links, those with a
+    `new` row (None: all)."""
+    n = len(mf)
+    found = block(mf, settings, comparisons)
+    candidates = blocking.extra_pairs(found, must["i"].to_numpy(), must["j"].to_numpy(), n)
+    wanted = (
+        np.ones(len(candidates), dtype=bool) if new is None else new[candidates.left] | new[candidates.right]
+    )
+    positions = np.int32 if n < 2**31 else np.int64  # at millions of pairs, half the memory
+    if new is None:  # every candidate is compared: its positions as they are (no copy)
+        left = candidates.left.astype(positions, copy=False)
+        right = candidates.right.astype(positions, copy=False)
+    else:
+        left, right = candidates.left[wanted].astype(positions), candidates.right[wanted].astype(positions)
+    groups, keys = training_keys(candidates, wanted)
+    # The pairs to compare are `left` and `right`; blocking's own copies go (at millions of pairs,
+    # a quarter of a GiB), and which key found which pair is in `keys`.
+    found = replace(found, left=found.left[:0], right=found.right[:0], found_by={})
+    return BlockedHere(found, groups, left, right, keys)
+
+
+#: Every step in this process, on numpy arrays.
+IN_PROCESS = LinkSteps(block=block_here, compare=compare_here)
 
 
 def learn_m_from_labels(
@@ -257,25 +283,11 @@ def link(
         model.comparisons if model is not None else choose_comparisons(mf, settings, varied=new is None)
     )
     at_step(steps, "blocking")
-    found = engine.block(mf, settings, comparisons)
-    candidates = blocking.extra_pairs(found, must["i"].to_numpy(), must["j"].to_numpy(), n)
-    wanted = (
-        np.ones(len(candidates), dtype=bool) if new is None else new[candidates.left] | new[candidates.right]
-    )
-    positions = np.int32 if n < 2**31 else np.int64  # at millions of pairs, half the memory
-    if new is None:  # every candidate is compared: its positions as they are (no copy)
-        left = candidates.left.astype(positions, copy=False)
-        right = candidates.right.astype(positions, copy=False)
-    else:
-        left, right = candidates.left[wanted].astype(positions), candidates.right[wanted].astype(positions)
-    groups, keys = training_keys(candidates, wanted)
-    # From here on the compared pairs are `left` and `right`; blocking's own copies go (at millions
-    # of pairs, a quarter of a GiB), and which key found which pair is in `keys`.
-    found = replace(found, left=found.left[:0], right=found.right[:0], found_by={})
-    del candidates, wanted
+    blocked = engine.block(mf, settings, comparisons, must, new)
+    found, groups = blocked.found, blocked.groups
     at_step(steps, "comparing")
-    pairs = engine.compare(mf, comparisons, left, right, keys)
-    del left, right, keys  # the engine holds the pairs now
+    pairs = engine.compare(mf, comparisons, blocked)
+    del blocked  # the engine holds the pairs now
     at_step(steps, "fitting the model")
     fitted = model is None
     pair_space = None

@@ -17,8 +17,9 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from .blocking import Candidates
 from .comparisons import Comparison, compare
-from .model import MatchModel, Scores, TermFrequencies, probability, score
+from .model import KeyGroup, MatchModel, Scores, TermFrequencies, probability, score
 from .patterns import PatternCounts
 from .prepare import MatchFrame
 
@@ -141,12 +142,28 @@ class InMemoryPairs:
         raise AssertionError("every pair in this process is scored and kept")
 
 
-def compare_here(
-    mf: MatchFrame,
-    comparisons: list[Comparison],
-    left: np.ndarray,
-    right: np.ndarray,
-    keys: np.ndarray | None,
-) -> InMemoryPairs:
+class Blocked(Protocol):
+    """What blocking found, as an engine holds it: the per-key figures here (`found`, its pairs
+    left out), the keys EM trains on (`groups`), the pairs to compare wherever the engine keeps
+    them."""
+
+    found: Candidates
+    groups: list[KeyGroup]
+
+
+@dataclass(frozen=True)
+class BlockedHere:
+    """The pairs to compare in this process (positions), with a bit per training key that found
+    each (`keys`)."""
+
+    found: Candidates
+    groups: list[KeyGroup]
+    left: np.ndarray
+    right: np.ndarray
+    keys: np.ndarray
+
+
+def compare_here(mf: MatchFrame, comparisons: list[Comparison], blocked: BlockedHere) -> InMemoryPairs:
     """The pairs compared in this process."""
-    return InMemoryPairs(mf, left, right, compare(mf, comparisons, left, right), keys)
+    left, right = blocked.left, blocked.right
+    return InMemoryPairs(mf, left, right, compare(mf, comparisons, left, right), blocked.keys)

@@ -18,38 +18,40 @@ import numpy as np
 import pandas as pd
 
 from ..dedupe import comparisons as comparison_code
-from ..dedupe.blocking import Candidates
 from ..dedupe.comparisons import Comparison, compare
 from ..dedupe.linking import LinkSteps
 from ..dedupe.pairs import ComparedPairs, InMemoryPairs
 from ..dedupe.prepare import MatchFrame
 from ..dedupe.settings import DedupeSettings, SurvivorshipSettings
 from ..dedupe.survivorship import Survivors
-from .blocking import spark_candidates
+from .candidates import BlockedInSpark, spark_block
 from .frames import from_batch, safe_names, spark_type, to_spark
 from .pairs import SparkPairs
 from .session import task_workers
 from .survivorship import spark_survive
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
 
 def spark_steps(spark: SparkSession, partition_rows: int) -> LinkSteps:
-    """Blocking and comparing on `spark`, about `partition_rows` rows (or pairs) per task."""
+    """Blocking, comparing and survivorship on `spark`, about `partition_rows` rows (or pairs) per
+    task; the pairs stay in Spark."""
 
-    def block(mf: MatchFrame, settings: DedupeSettings, comparisons: list[Comparison]) -> Candidates:
-        identifiers = [c.name for c in comparisons if c.kind == "id"]
-        return spark_candidates(spark, mf, settings, identifiers, partition_rows=partition_rows)
-
-    def levels(
+    def block(
         mf: MatchFrame,
+        settings: DedupeSettings,
         comparisons: list[Comparison],
-        left: np.ndarray,
-        right: np.ndarray,
-        keys: np.ndarray | None,
-    ) -> ComparedPairs:
-        return spark_compare(spark, mf, comparisons, left, right, keys=keys, partition_rows=partition_rows)
+        must: pd.DataFrame,
+        new: np.ndarray | None,
+    ) -> BlockedInSpark:
+        identifiers = [c.name for c in comparisons if c.kind == "id"]
+        return spark_block(spark, mf, settings, identifiers, must, new, partition_rows=partition_rows)
+
+    def levels(mf: MatchFrame, comparisons: list[Comparison], blocked: BlockedInSpark) -> ComparedPairs:
+        return compare_pairs(
+            spark, mf, comparisons, blocked.pairs, blocked.count, partition_rows=partition_rows
+        )
 
     def survivors(clean: pd.DataFrame, clusters: np.ndarray, settings: SurvivorshipSettings) -> Survivors:
         return spark_survive(spark, clean, clusters, settings, partition_rows=partition_rows)
@@ -70,18 +72,7 @@ def spark_compare(
     """`comparisons.compare(mf, comparisons, left, right)`, computed by Spark tasks: each gets a
     batch of pairs with both rows' match values and compares them as a frame of its own. The
     levels stay in Spark, with each pair's position `p`, rows `lo`, `hi` and key bits `keys`."""
-    if len(left) == 0 or not comparisons:
-        gamma = np.full((len(left), len(comparisons)), comparison_code.NULL, dtype=np.int8)
-        return InMemoryPairs(mf, left, right, gamma, keys)
-    from pyspark import StorageLevel
-
     keys = np.zeros(len(left), dtype=np.int64) if keys is None else keys
-    data = mf.data.reset_index(drop=True)
-    columns = list(data.columns)
-    kinds = {c: spark_type(data[c]) for c in columns}
-    names = safe_names(data)
-    rows = to_spark(spark, data.assign(pos=np.arange(len(data), dtype=np.int64)), partition_rows, "pos")
-    rows = rows.withColumnRenamed(f"c{len(columns)}", "pos")
     pairs = to_spark(
         spark,
         pd.DataFrame(
@@ -90,6 +81,34 @@ def spark_compare(
         partition_rows,
         "p",
     ).toDF("p", "lo", "hi", "keys")
+    return compare_pairs(spark, mf, comparisons, pairs, len(left), partition_rows=partition_rows)
+
+
+def compare_pairs(
+    spark: SparkSession,
+    mf: MatchFrame,
+    comparisons: list[Comparison],
+    pairs: DataFrame,
+    count: int,
+    *,
+    partition_rows: int,
+) -> ComparedPairs:
+    """The levels of `pairs` (p, lo, hi, keys; `count` of them) by Spark tasks, kept in Spark."""
+    from pyspark import StorageLevel
+
+    if count == 0 or not comparisons:  # nothing to compare in Spark: the few pairs come here
+        found = pairs.toPandas().sort_values("p")
+        left, right = (
+            found[c].to_numpy().astype(np.int32 if len(mf) < 2**31 else np.int64) for c in ("lo", "hi")
+        )
+        gamma = np.full((count, len(comparisons)), comparison_code.NULL, dtype=np.int8)
+        return InMemoryPairs(mf, left, right, gamma, found["keys"].to_numpy(dtype=np.int64))
+    data = mf.data.reset_index(drop=True)
+    columns = list(data.columns)
+    kinds = {c: spark_type(data[c]) for c in columns}
+    names = safe_names(data)
+    rows = to_spark(spark, data.assign(pos=np.arange(len(data), dtype=np.int64)), partition_rows, "pos")
+    rows = rows.withColumnRenamed(f"c{len(columns)}", "pos")
     side = {
         s: rows.select(*(rows[n].alias(f"{s}{n}") for n in names), rows["pos"].alias(f"{s}pos")) for s in "lr"
     }
@@ -123,4 +142,6 @@ def spark_compare(
         ["p long, lo long, hi long, keys long", *(f"g{c} tinyint" for c in range(len(comparisons)))]
     )
     compared = joined.mapInPandas(levels, schema).persist(StorageLevel.MEMORY_AND_DISK)
-    return SparkPairs(spark, compared, len(left), len(comparisons), len(mf))
+    compared.count()  # compared while the pairs to compare are cached; then they can go
+    pairs.unpersist()
+    return SparkPairs(spark, compared, count, len(comparisons), len(mf))
