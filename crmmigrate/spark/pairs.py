@@ -38,6 +38,7 @@ class SparkPairs:
         self.positions = np.int32 if rows < 2**31 else np.int64  # as the pandas engine holds them
         self.scored_by_tasks = spark.sparkContext.accumulator(0)
         self._scored: DataFrame | None = None
+        self._totals: tuple[DataFrame, float] | None = None  # scored pairs, and the prior they have
 
     def __len__(self) -> int:
         return self.count
@@ -52,9 +53,14 @@ class SparkPairs:
         )
 
     def totals(self, model: MatchModel, tf: TermFrequencies) -> np.ndarray:
-        scored = self._score(model, tf, None).select("p", "total").toPandas()
+        from pyspark import StorageLevel
+
+        scored = self._score(model, tf).persist(StorageLevel.MEMORY_AND_DISK)
+        found = scored.select("p", "total").toPandas()
+        self.compared.unpersist()  # the levels are in the totals now
+        self._totals = (scored, model.prior_weight)
         totals = np.empty(self.count, dtype=np.float64)
-        totals[scored["p"].to_numpy()] = scored["total"].to_numpy(dtype=np.float64)
+        totals[found["p"].to_numpy()] = found["total"].to_numpy(dtype=np.float64)
         return totals
 
     def scored(
@@ -68,7 +74,13 @@ class SparkPairs:
         from pyspark import StorageLevel
         from pyspark.sql import functions as F
 
-        scored = self._score(model, tf, prior_weight).persist(StorageLevel.MEMORY_AND_DISK)
+        if self._totals is not None:  # scored once already: only the prior changes
+            scored, scored_with = self._totals
+        else:
+            scored, scored_with = self._score(model, tf), model.prior_weight
+        if prior_weight is not None:
+            scored = _rescaled(scored, scored_with, prior_weight)
+        scored = scored.persist(StorageLevel.MEMORY_AND_DISK)
         self._scored = scored
         forced = self._pairs_frame(must)
         flagged = scored.join(
@@ -79,6 +91,8 @@ class SparkPairs:
         kept = flagged.where((F.col("probability") >= keep) | F.col("a").isNotNull())
         found = self._collect(kept.select("p", "lo", "hi", "total"))
         self.compared.unpersist()  # every pair's score is in `scored` now
+        if self._totals is not None:
+            self._totals[0].unpersist()
         return found
 
     def within(self, labels: np.ndarray, keep: float) -> ScoredPairs:
@@ -102,9 +116,8 @@ class SparkPairs:
         self._scored.unpersist()
         return found
 
-    def _score(self, model: MatchModel, tf: TermFrequencies, prior_weight: float | None) -> DataFrame:
-        """Every pair's total and probability, by the pandas engine's scoring code in Spark tasks
-        (`prior_weight`: the prior to score with instead of the model's, as calibrated)."""
+    def _score(self, model: MatchModel, tf: TermFrequencies) -> DataFrame:
+        """Every pair's total and probability, by the pandas engine's scoring code in Spark tasks."""
         shared = self.spark.sparkContext.broadcast(tf)
         levels = [f"g{c}" for c in range(self.comparisons)]
         counter = self.scored_by_tasks
@@ -117,8 +130,6 @@ class SparkPairs:
                     model, batch[levels].to_numpy(dtype=np.int8), frequencies, i, j, keep=False
                 )
                 total += model.prior_weight  # as `model.score` adds it
-                if prior_weight is not None:  # as the matcher rescores after calibrating
-                    total = (total - model.prior_weight) + prior_weight
                 counter.add(len(batch))
                 yield pd.DataFrame(
                     {"p": batch["p"], "lo": i, "hi": j, "total": total, "probability": probability(total)}
@@ -140,3 +151,14 @@ class SparkPairs:
             bare_scores(found["total"].to_numpy(dtype=np.float64), self.comparisons),
             found["p"].to_numpy(dtype=np.int64),
         )
+
+
+def _rescaled(scored: DataFrame, prior_weight_from: float, prior_weight: float) -> DataFrame:
+    """Scored pairs with their prior weight replaced, as `pairs.InMemoryPairs.scored` does it."""
+
+    def rescale(batches):  # noqa: ANN001, ANN202 - a Spark task: scored pairs in and out
+        for batch in batches:
+            total = (batch["total"].to_numpy(dtype=np.float64) - prior_weight_from) + prior_weight
+            yield batch.assign(total=total, probability=probability(total))
+
+    return scored.mapInPandas(rescale, SCORED_SCHEMA)
