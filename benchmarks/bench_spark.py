@@ -6,7 +6,9 @@ runs standardise + dedupe in a process of its own, so that each peak memory is i
 
 - pandas: peak RSS of the Python process;
 - spark: peak RSS of the Python driver, of the JVM (driver and, on local[n], the executors), and
-  the largest Python worker (a task's process), read from /proc at the end.
+  the largest Python worker (a task's process), read from /proc at the end;
+- both: the Python process's peak before dedupe (`python_peak_before_dedupe_mib`; the same as the
+  final peak when dedupe did not raise it).
 
 Run: python benchmarks/bench_spark.py 50000                    (input rows; local[2])
      python benchmarks/bench_spark.py 1000000 --master 'local[2]' --cache /tmp/bench-spark
@@ -80,6 +82,11 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+def _own_peak_mib() -> int:
+    """Peak resident memory of this process so far, in MiB."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
 def one_engine(engine: str, folder: Path, out: Path, master: str, conf: dict[str, str]) -> dict[str, object]:
     """Standardise and dedupe the staged rows on one engine; outputs to `out`, figures returned."""
     from crmmigrate.cleanse import StandardiseOptions, standardise
@@ -101,15 +108,17 @@ def one_engine(engine: str, folder: Path, out: Path, master: str, conf: dict[str
         start = time.perf_counter()
         clean = spark_standardise(spark, staged, options, partition_rows=settings.partition_rows)
         figures["standardise_s"] = round(time.perf_counter() - start, 1)
+        figures["python_peak_before_dedupe_mib"] = _own_peak_mib()
         start = time.perf_counter()
         result = dedupe(clean, engine=spark_steps(spark, settings.partition_rows))
     else:
         clean = standardise(staged, options)
         figures["standardise_s"] = round(time.perf_counter() - start, 1)
+        figures["python_peak_before_dedupe_mib"] = _own_peak_mib()
         start = time.perf_counter()
         result = dedupe(clean)
     figures["dedupe_s"] = round(time.perf_counter() - start, 1)
-    figures["python_peak_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    figures["python_peak_mib"] = _own_peak_mib()
     if engine == "spark":
         jvm = int(spark.sparkContext._jvm.ProcessHandle.current().pid())  # type: ignore[union-attr]
         figures["jvm_peak_mib"] = round(_peak_kib(jvm) / 1024)

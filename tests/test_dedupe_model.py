@@ -24,6 +24,7 @@ from crmmigrate.dedupe.model import (
     score,
     term_frequencies,
 )
+from crmmigrate.dedupe.patterns import PatternCounts
 from crmmigrate.dedupe.prepare import prepare
 from crmmigrate.dedupe.synthetic import clean_frame
 
@@ -237,3 +238,26 @@ def test_u_of_a_list_of_a_few_hundred_rows_is_learnt_from_its_pairs() -> None:
     model = fit(mf, comparisons, gamma, seed=1, u_sample=50_000)
     company = next(k for k, c in enumerate(model.comparisons) if c.kind == "company")
     assert model.u[company][0] < 0.0005  # the built-in value is 0.005
+
+
+def test_the_model_depends_on_the_pattern_counts_not_on_the_order_of_the_pairs() -> None:
+    """What lets an engine count patterns where its pairs are (a Spark group-by) and fit the same
+    model to the last bit."""
+    _, mf, model, found, gamma = fitted()
+    order = np.random.default_rng(3).permutation(len(gamma))
+    groups = [PairGroup(k, m[order], found.uses[k]) for k, m in found.found_by.items() if found.trains[k]]
+    shuffled = fit(mf, model.comparisons, gamma[order], groups=groups, seed=1, u_sample=50_000)
+    assert shuffled.to_dict() == model.to_dict()
+
+
+def test_pattern_counts_count_each_levels_and_keys_once() -> None:
+    rng = np.random.default_rng(5)
+    gamma = rng.integers(-1, 3, size=(5_000, 4)).astype(np.int8)
+    keys = rng.integers(0, 4, size=5_000)
+    table = PatternCounts.of(gamma, keys)
+    expected = pd.DataFrame(gamma).assign(keys=keys).value_counts()
+    assert table.pairs == len(gamma) and len(table.counts) == len(expected)
+    for levels, found, count in zip(table.levels, table.keys, table.counts, strict=True):
+        assert expected[(*levels.tolist(), found)] == count
+    wide = PatternCounts.of(np.tile(gamma, (1, 4)), keys)  # 16 comparisons: counted without packing
+    assert np.array_equal(wide.counts, table.counts) and np.array_equal(wide.keys, table.keys)

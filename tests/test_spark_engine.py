@@ -97,13 +97,13 @@ def test_a_nightly_incremental_run_on_spark_gives_the_pandas_engines_answer(
     import crmmigrate.spark.linking as on_spark
 
     compared: list[int] = []
-    spark_compare = on_spark.spark_compare
+    compare_pairs = on_spark.compare_pairs
 
-    def spied(spark, mf, comparisons, left, right, **options):  # noqa: ANN001, ANN003, ANN202
-        compared.append(len(left))
-        return spark_compare(spark, mf, comparisons, left, right, **options)
+    def spied(spark, mf, comparisons, pairs, count, **options):  # noqa: ANN001, ANN003, ANN202
+        compared.append(count)
+        return compare_pairs(spark, mf, comparisons, pairs, count, **options)
 
-    monkeypatch.setattr(on_spark, "spark_compare", spied)
+    monkeypatch.setattr(on_spark, "compare_pairs", spied)
     migrated = run_on_engine(SAMPLES / "crmmigrate.yml", "pandas")
     (tmp_path / "inbound.csv").write_text(INBOUND, encoding="utf-8")
     outputs, stores = {}, {}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,17 +29,18 @@ from .comparisons import Comparison, compare, default_comparisons
 from .decisions import resolve
 from .ids import identities, row_aliases
 from .model import (
+    KeyGroup,
     MatchModel,
-    PairGroup,
     Scores,
     TermFrequencies,
     calibrate_prior,
-    fit,
+    fit_patterns,
     labelled_m,
-    probability,
     score,
     term_frequencies,
 )
+from .pairs import Blocked, BlockedHere, ComparedPairs, ScoredPairs, compare_here
+from .patterns import key_bits
 from .prepare import MatchFrame, positional, prepare
 from .settings import DedupeSettings, SurvivorshipSettings
 from .survivorship import Survivors, survive
@@ -54,8 +56,9 @@ class Linked:
     mf: MatchFrame
     ids: pd.Series  # identity of each row (source|key)
     candidates: Candidates  # every pair blocking found (before an incremental run's filter)
-    left: np.ndarray  # the compared pairs (positions)
-    right: np.ndarray
+    compared: int  # how many pairs were compared
+    left: np.ndarray  # the scored pairs kept (positions): every compared pair in this process,
+    right: np.ndarray  # those that can matter to an answer where an engine keeps pairs elsewhere
     scores: Scores
     model: MatchModel
     tf: TermFrequencies
@@ -69,12 +72,14 @@ class Linked:
 @dataclass(frozen=True)
 class LinkSteps:
     """The steps whose work grows with the data, as an engine runs them: candidate pairs from the
-    blocking keys, the comparison levels of pairs, and survivorship per cluster. The pandas
-    engine runs them here; the Spark engine (`crmmigrate.spark.linking`) as Spark jobs, with the
-    same answer."""
+    blocking keys (`block(mf, settings, comparisons, must, new)`: the must-link pairs added, only
+    pairs with a `new` row kept), comparing them (into `pairs.ComparedPairs`, which count their
+    patterns, score and select themselves where they are), and survivorship per cluster. The
+    pandas engine runs them here; the Spark engine (`crmmigrate.spark.linking`) as Spark jobs,
+    with the same answer."""
 
-    block: Callable[[MatchFrame, DedupeSettings, list[Comparison]], Candidates]
-    compare: Callable[[MatchFrame, list[Comparison], np.ndarray, np.ndarray], np.ndarray]
+    block: Callable[[MatchFrame, DedupeSettings, list[Comparison], pd.DataFrame, np.ndarray | None], Blocked]
+    compare: Callable[[MatchFrame, list[Comparison], Any], ComparedPairs]  # takes its own block's result
     survive: Callable[[pd.DataFrame, np.ndarray, SurvivorshipSettings], Survivors] = survive
 
 
@@ -103,36 +108,46 @@ def block(mf: MatchFrame, settings: DedupeSettings, comparisons: list[Comparison
     return blocking.candidate_pairs(keys, len(mf), settings.max_block_size, settings.window)
 
 
-#: Both steps in this process, on numpy arrays.
-IN_PROCESS = LinkSteps(block=block, compare=compare)
-
-
-def fit_model(
-    mf: MatchFrame,
-    comparisons: list[Comparison],
-    gamma: np.ndarray,
-    candidates: Candidates,
-    wanted: np.ndarray,
-    settings: DedupeSettings,
-    *,
-    pair_space: float | None = None,
-) -> MatchModel:
-    """EM per training key on the compared pairs (`wanted`: which candidates were compared)."""
+def training_keys(candidates: Candidates, wanted: np.ndarray) -> tuple[list[KeyGroup], np.ndarray]:
+    """The keys EM trains on, and per compared pair (`wanted`: which candidates were compared) a
+    bit per key that found it."""
     every = bool(wanted.all())  # a full run: the masks as they are, not copies
-    groups = [
-        PairGroup(name, mask if every else mask[wanted], candidates.uses.get(name, ()))
-        for name, mask in candidates.found_by.items()
-        if candidates.trains.get(name, True)
-    ]
-    return fit(
-        mf,
-        comparisons,
-        gamma,
-        groups=groups,
-        seed=settings.seed,
-        u_sample=settings.u_sample,
-        pair_space=pair_space,
+    trained = [name for name in candidates.found_by if candidates.trains.get(name, True)]
+    masks = [candidates.found_by[name] if every else candidates.found_by[name][wanted] for name in trained]
+    groups = [KeyGroup(name, candidates.uses.get(name, ())) for name in trained]
+    return groups, key_bits(masks, int(wanted.sum()))
+
+
+def block_here(
+    mf: MatchFrame,
+    settings: DedupeSettings,
+    comparisons: list[Comparison],
+    must: pd.DataFrame,
+    new: np.ndarray | None,
+) -> BlockedHere:
+    """The pairs to compare, in this process: blocking's pairs and the must-links, those with a
+    `new` row (None: all)."""
+    n = len(mf)
+    found = block(mf, settings, comparisons)
+    candidates = blocking.extra_pairs(found, must["i"].to_numpy(), must["j"].to_numpy(), n)
+    wanted = (
+        np.ones(len(candidates), dtype=bool) if new is None else new[candidates.left] | new[candidates.right]
     )
+    positions = np.int32 if n < 2**31 else np.int64  # at millions of pairs, half the memory
+    if new is None:  # every candidate is compared: its positions as they are (no copy)
+        left = candidates.left.astype(positions, copy=False)
+        right = candidates.right.astype(positions, copy=False)
+    else:
+        left, right = candidates.left[wanted].astype(positions), candidates.right[wanted].astype(positions)
+    groups, keys = training_keys(candidates, wanted)
+    # The pairs to compare are `left` and `right`; blocking's own copies go (at millions of pairs,
+    # a quarter of a GiB), and which key found which pair is in `keys`.
+    found = replace(found, left=found.left[:0], right=found.right[:0], found_by={})
+    return BlockedHere(found, groups, left, right, keys)
+
+
+#: Every step in this process, on numpy arrays.
+IN_PROCESS = LinkSteps(block=block_here, compare=compare_here)
 
 
 def learn_m_from_labels(
@@ -154,6 +169,22 @@ def learn_m_from_labels(
     gamma = compare(mf, model.comparisons, same["i"].to_numpy(), same["j"].to_numpy())
     info = {**model.info, "m_from_labels": {"matches": int(len(same)), "non_matches": int(len(different))}}
     return MatchModel(model.comparisons, labelled_m(model.comparisons, gamma), model.u, model.prior, info)
+
+
+def link_components(
+    n: int, scored: ScoredPairs, settings: DedupeSettings, must: pd.DataFrame, cannot: pd.DataFrame
+) -> np.ndarray:
+    """Per row, its component of the links (accepted pairs and must-links), as `cluster_rows`
+    finds them; -1 for a row no link touches."""
+    accepted = (scored.scores.probability >= settings.threshold) & ~in_pairs(
+        scored.left, scored.right, cannot, n
+    )
+    i = np.concatenate([scored.left[accepted], must["i"].to_numpy(dtype=np.int64)])
+    j = np.concatenate([scored.right[accepted], must["j"].to_numpy(dtype=np.int64)])
+    labels = components(n, i, j)
+    linked = np.zeros(n, dtype=bool)
+    linked[i], linked[j] = True, True
+    return np.where(linked, labels, -1)
 
 
 def cluster_rows(
@@ -252,23 +283,11 @@ def link(
         model.comparisons if model is not None else choose_comparisons(mf, settings, varied=new is None)
     )
     at_step(steps, "blocking")
-    found = engine.block(mf, settings, comparisons)
-    candidates = blocking.extra_pairs(found, must["i"].to_numpy(), must["j"].to_numpy(), n)
-    wanted = (
-        np.ones(len(candidates), dtype=bool) if new is None else new[candidates.left] | new[candidates.right]
-    )
-    positions = np.int32 if n < 2**31 else np.int64  # at millions of pairs, half the memory
-    if new is None:  # every candidate is compared: its positions as they are (no copy)
-        left = candidates.left.astype(positions, copy=False)
-        right = candidates.right.astype(positions, copy=False)
-    else:
-        left, right = candidates.left[wanted].astype(positions), candidates.right[wanted].astype(positions)
-    # From here on the compared pairs are `left` and `right`; blocking's own copies go (at millions
-    # of pairs, a quarter of a GiB). Fitting needs only which key found which pair.
-    found = replace(found, left=found.left[:0], right=found.right[:0])
-    candidates = replace(candidates, left=candidates.left[:0], right=candidates.right[:0])
+    blocked = engine.block(mf, settings, comparisons, must, new)
+    found, groups = blocked.found, blocked.groups
     at_step(steps, "comparing")
-    gamma = engine.compare(mf, comparisons, left, right)
+    pairs = engine.compare(mf, comparisons, blocked)
+    del blocked  # the engine holds the pairs now
     at_step(steps, "fitting the model")
     fitted = model is None
     pair_space = None
@@ -276,30 +295,43 @@ def link(
         if new is not None:
             n_new = int(new.sum())
             pair_space = max(n_new * (n - 1) - n_new * (n_new - 1) / 2, 1.0)
-        model = fit_model(mf, comparisons, gamma, candidates, wanted, settings, pair_space=pair_space)
+        model = fit_patterns(
+            mf,
+            comparisons,
+            pairs.patterns(),
+            groups=groups,
+            seed=settings.seed,
+            u_sample=settings.u_sample,
+            pair_space=pair_space,
+        )
         if training is not None:
             model = learn_m_from_labels(model, mf, ids, training, aliases)
-    # The pairs per key are counted; which key found which pair is no longer needed.
-    found = replace(found, left=found.left[:0], right=found.right[:0], found_by={})
-    del candidates, wanted
     at_step(steps, "scoring")
     tf = term_frequencies(mf, model)
-    scores = score(mf, model, left, right, tf, gamma=gamma, keep_weights=False)
-    del gamma
-    if fitted:
-        evidence = scores.total - model.prior_weight
-        model = calibrate_prior(model, evidence, pair_space or max(n * (n - 1) / 2, 1.0), n)
-        total = evidence + model.prior_weight
-        scores = replace(scores, total=total, probability=probability(total))
-    scores = replace(scores, gamma=scores.gamma[:0])  # the levels are in the totals now
+    calibrated = model
+    if fitted:  # the prior from every compared pair's evidence
+        evidence = pairs.totals(model, tf) - model.prior_weight
+        calibrated = calibrate_prior(model, evidence, pair_space or max(n * (n - 1) / 2, 1.0), n)
+        del evidence
+    keep = min(settings.threshold, settings.review_band[0])  # below it a pair matters to no output
+    prior_weight = calibrated.prior_weight if fitted else None
+    scored = pairs.scored(model, tf, prior_weight, keep, must)
+    model = calibrated
     if owners is not None:
-        accepted = scores.probability >= settings.threshold
+        accepted = scored.scores.probability >= settings.threshold
         initial = components(
             n,
-            np.concatenate([left[accepted], must["i"].to_numpy()]),
-            np.concatenate([right[accepted], must["j"].to_numpy()]),
+            np.concatenate([scored.left[accepted], must["i"].to_numpy()]),
+            np.concatenate([scored.right[accepted], must["j"].to_numpy()]),
         )
         cannot = pd.concat([cannot, _customer_conflicts(initial, owners)], ignore_index=True)
     at_step(steps, "clustering")
+    if not scored.complete:  # the guard also weighs the weaker pairs inside each component
+        scored = scored.joined(pairs.within(link_components(n, scored, settings, must, cannot), keep))
+    left, right, scores = scored.left, scored.right, scored.scores
     labels, split, largest = cluster_rows(n, left, right, scores, model, settings, must, cannot, mf, tf)
-    return Linked(mf, ids, found, left, right, scores, model, tf, labels, split, largest, must, cannot)
+    compared = len(pairs)
+    del pairs
+    return Linked(
+        mf, ids, found, compared, left, right, scores, model, tf, labels, split, largest, must, cannot
+    )

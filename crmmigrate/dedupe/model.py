@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .comparisons import NULL, Comparison, compare, from_spec
+from .patterns import PatternCounts, key_bits
 from .prepare import MatchFrame
 
 #: The layout of match_model.json; 2 records each comparison's levels and their parameters.
@@ -202,12 +203,46 @@ def expectation_maximisation(
     m starts from, and is pulled towards, the built-in values by `PRIOR_PAIRS` pseudo-pairs, and is
     kept monotone in the likelihood ratio (`isotonic_m`). `fix_u`: u stays as given (random pairs),
     as when EM runs on the pairs of one blocking key with that key's fields left out."""
-    prior_m = [default_m(c) for c in comparisons]
     if len(gamma) == 0:
-        m0 = fixed_m or prior_m
+        m0 = fixed_m or [default_m(c) for c in comparisons]
         return EMResult(m=m0, u=u_start, match_share=0.0, iterations=0, converged=True, posterior=np.zeros(0))
     patterns, inverse, weights = distinct_patterns(gamma)
-    weights = weights.astype(float)
+    em = em_on_patterns(
+        patterns,
+        weights.astype(float),
+        comparisons,
+        u_start,
+        max_iter=max_iter,
+        tol=tol,
+        fixed_m=fixed_m,
+        fix_u=fix_u,
+    )
+    return replace(em, posterior=em.posterior[inverse.reshape(-1)])
+
+
+def em_on_patterns(
+    patterns: np.ndarray,
+    weights: np.ndarray,
+    comparisons: list[Comparison],
+    u_start: list[np.ndarray],
+    *,
+    max_iter: int = 200,
+    tol: float = 1e-4,
+    fixed_m: list[np.ndarray] | None = None,
+    fix_u: bool = False,
+) -> EMResult:
+    """`expectation_maximisation` on distinct comparison patterns and how many pairs have each
+    (`weights`); the posterior is per pattern."""
+    prior_m = [default_m(c) for c in comparisons]
+    if len(patterns) == 0:
+        return EMResult(
+            m=fixed_m or prior_m,
+            u=u_start,
+            match_share=0.0,
+            iterations=0,
+            converged=True,
+            posterior=np.zeros(0),
+        )
     m = [p.copy() for p in fixed_m] if fixed_m else [p.copy() for p in prior_m]
     u = [np.clip(p.copy(), EPS, 1.0) for p in u_start]
     share = 0.1
@@ -257,7 +292,7 @@ def expectation_maximisation(
         match_share=share,
         iterations=iteration,
         converged=converged,
-        posterior=posterior[inverse.reshape(-1)],
+        posterior=posterior,
         change=float(change),
     )
 
@@ -355,34 +390,54 @@ class PairGroup:
     uses: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class KeyGroup:
+    """A blocking key EM trains on (bit b of `PatternCounts.keys` for the b-th of a run's keys),
+    and the comparisons that key agrees on."""
+
+    name: str
+    uses: tuple[str, ...]
+
+
 #: A blocking key with fewer candidate pairs than this teaches EM too little to be fitted alone.
 MIN_GROUP_PAIRS = 20
 
 
+def _collapsed(levels: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct rows of `levels` (patterns), which of them each row is, and the pairs of each."""
+    patterns, inverse, _ = distinct_patterns(levels)
+    inverse = inverse.reshape(-1)
+    return patterns, inverse, np.bincount(inverse, weights=counts.astype(float), minlength=len(patterns))
+
+
 def _per_key_em(
-    gamma: np.ndarray,
+    table: PatternCounts,
     comparisons: list[Comparison],
     u_random: list[np.ndarray],
-    groups: list[PairGroup],
+    groups: list[KeyGroup],
 ) -> tuple[list[np.ndarray], np.ndarray, dict[str, Any]]:
     """EM per blocking key, leaving out what the key agrees on (as Splink trains per blocking rule):
     pairs found by a name key teach what a matching phone looks like, and the other way round.
-    m is the average over keys weighted by expected matches; each pair's match chance is its best."""
+    m is the average over keys weighted by expected matches; each pattern's match chance is its
+    best over the keys that found its pairs."""
     n_comp = len(comparisons)
     m_sum = [np.zeros(len(c.levels_list)) for c in comparisons]
     m_weight = np.zeros(n_comp)
-    best = np.zeros(len(gamma))
+    best = np.zeros(len(table.counts))
     info: dict[str, Any] = {}
-    for group in groups:
-        if group.mask.sum() < MIN_GROUP_PAIRS:
+    for bit, group in enumerate(groups):
+        found = table.found_by(bit)
+        pairs = int(table.counts[found].sum())
+        if pairs < MIN_GROUP_PAIRS:
             continue
-        sub = gamma[group.mask].copy()
+        sub = table.levels[found].copy()
         excluded = [c for c, comp in enumerate(comparisons) if comp.name in group.uses or comp.only_against]
         sub[:, excluded] = NULL
-        em = expectation_maximisation(sub, comparisons, u_random, fix_u=True)
-        best[group.mask] = np.maximum(best[group.mask], em.posterior)
+        patterns, inverse, weights = _collapsed(sub, table.counts[found])
+        em = em_on_patterns(patterns, weights, comparisons, u_random, fix_u=True)
+        best[found] = np.maximum(best[found], em.posterior[inverse])
         info[group.name] = {
-            "pairs": int(group.mask.sum()),
+            "pairs": pairs,
             "match_share": round(em.match_share, 4),
             "iterations": em.iterations,
             "converged": em.converged,
@@ -390,7 +445,7 @@ def _per_key_em(
         for c in range(n_comp):
             if c in excluded:
                 continue
-            evidence = float((em.posterior * (sub[:, c] != NULL)).sum())
+            evidence = float((weights * em.posterior * (patterns[:, c] != NULL)).sum())
             m_sum[c] += evidence * em.m[c]
             m_weight[c] += evidence
     m = [m_sum[c] / m_weight[c] if m_weight[c] > 0 else np.full(len(m_sum[c]), np.nan) for c in range(n_comp)]
@@ -407,20 +462,49 @@ def fit(
     u_sample: int = 300_000,
     pair_space: float | None = None,
 ) -> MatchModel:
-    """Learn the model without labels: u from random pairs, m and the match share by EM.
+    """`fit_patterns` on the levels of pairs held here (`gamma`) and the keys that found them."""
+    groups = groups or []
+    table = PatternCounts.of(gamma, key_bits([g.mask for g in groups], len(gamma)))
+    return fit_patterns(
+        mf,
+        comparisons,
+        table,
+        groups=[KeyGroup(g.name, g.uses) for g in groups],
+        seed=seed,
+        u_sample=u_sample,
+        pair_space=pair_space,
+    )
+
+
+def fit_patterns(
+    mf: MatchFrame,
+    comparisons: list[Comparison],
+    table: PatternCounts,
+    *,
+    groups: list[KeyGroup] | None = None,
+    seed: int = 0,
+    u_sample: int = 300_000,
+    pair_space: float | None = None,
+) -> MatchModel:
+    """Learn the model without labels: u from random pairs, m and the match share by EM over the
+    comparison patterns of the candidate pairs (`table`; `groups`: the keys of its key bits).
 
     `pair_space`: how many pairs the candidates were drawn from, for the prior (default all pairs
     of the rows; incremental matching compares only pairs with a new row)."""
     u_random = estimate_u(mf, comparisons, sample=u_sample, seed=seed)
     runs: dict[str, dict[str, Any]] = {}
+    compared = table.pairs
     if groups:
-        key_m, posterior, runs = _per_key_em(gamma, comparisons, u_random, groups)
+        key_m, best, runs = _per_key_em(table, comparisons, u_random, groups)
         m = [default_m(c) if np.isnan(km).any() else km for km, c in zip(key_m, comparisons, strict=True)]
+        expected_matches = float((table.counts * best).sum())
     else:
-        em = expectation_maximisation(gamma, comparisons, u_random, fix_u=True)
-        m, posterior = em.m, em.posterior
+        patterns, _, weights = _collapsed(table.levels, table.counts)
+        em = em_on_patterns(patterns, weights, comparisons, u_random, fix_u=True)
+        m = em.m
+        expected_matches = float((weights * em.posterior).sum())
         runs["all candidate pairs"] = {
-            "pairs": int(len(gamma)),
+            "pairs": compared,
             "iterations": em.iterations,
             "converged": em.converged,
         }
@@ -430,11 +514,10 @@ def fit(
     # caution (a merge needs a little more evidence), never on the side of merging strangers.
     n = len(mf)
     all_pairs = pair_space if pair_space is not None else max(n * (n - 1) / 2, 1.0)
-    expected_matches = float(posterior.sum()) if len(posterior) else 0.0
     prior = float(np.clip(expected_matches / all_pairs, 1e-12, 0.5))
     # Small inputs teach little: lean on built-in parameters until the data can speak.
     row_pairs = n * (n - 1) / 2
-    trust_m, trust_u = min(1.0, len(gamma) / TRUST_PAIRS), row_pairs / (row_pairs + TRUST_U_PAIRS)
+    trust_m, trust_u = min(1.0, compared / TRUST_PAIRS), row_pairs / (row_pairs + TRUST_U_PAIRS)
     m = [trust_m * mc + (1 - trust_m) * default_m(c) for mc, c in zip(m, comparisons, strict=False)]
     u_random = [
         trust_u * uc + (1 - trust_u) * default_u(c) for uc, c in zip(u_random, comparisons, strict=False)
@@ -445,9 +528,9 @@ def fit(
         "em_iterations": max((int(r["iterations"]) for r in runs.values()), default=0),
         "em_converged": not not_converged,
         "em_not_converged": not_converged,
-        "em_match_share": expected_matches / max(len(gamma), 1),
+        "em_match_share": expected_matches / max(compared, 1),
         "expected_matching_pairs": expected_matches,
-        "candidate_pairs": int(len(gamma)),
+        "candidate_pairs": compared,
         "per_key": runs,
     }
     return MatchModel(comparisons=comparisons, m=m, u=u_random, prior=prior, info=info)

@@ -17,7 +17,8 @@ class DedupeResult:
     xref: pd.DataFrame  # schema.XREF_COLUMNS: every input row once
     review: pd.DataFrame  # pairs in the uncertain band, side by side
     lineage: pd.DataFrame  # customer_id, field, source, source_row
-    pairs: pd.DataFrame  # scored candidate pairs: positions, levels, weights, total, probability
+    pairs: pd.DataFrame  # scored pairs (positions, total, probability): every compared pair on the
+    # pandas engine; on Spark those that can matter to an answer (links, review band, pairs in a cluster)
     stats: dict[str, Any] = field(default_factory=dict)
     model: MatchModel | None = None
 

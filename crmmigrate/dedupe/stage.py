@@ -251,8 +251,8 @@ def run_stats(linked: Linked, accepted: np.ndarray, review: pd.DataFrame) -> dic
     candidates, model = linked.candidates, linked.model
     rows = max(len(linked.labels), 1)
     return {
-        "candidate_pairs": int(len(linked.left)),
-        "pairs_per_row": round(len(linked.left) / rows, 2),
+        "candidate_pairs": int(linked.compared),
+        "pairs_per_row": round(linked.compared / rows, 2),
         "pairs_per_key": candidates.per_key,
         "blocks_windowed": candidates.windowed,
         "blocking_keys": list(candidates.per_key),

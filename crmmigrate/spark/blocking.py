@@ -9,6 +9,7 @@ functions (`lead`), so a large block is never joined with itself.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -45,6 +46,16 @@ def reach_of(spec: keys.KeySpec, max_block: int, window: int) -> tuple[int, int]
     return cap, reach
 
 
+@dataclass(frozen=True)
+class CandidateFrame:
+    """Candidate pairs kept in Spark: `pairs` (lo, hi, bits: bit b for `keys[b]`, each pair once,
+    persisted) and blocking's figures (`found`, its pairs left out)."""
+
+    pairs: DataFrame
+    keys: list[str]
+    found: Candidates
+
+
 def spark_candidates(
     spark: SparkSession,
     mf: MatchFrame,
@@ -54,7 +65,33 @@ def spark_candidates(
     partition_rows: int,
 ) -> Candidates:
     """Every pair that agrees on a key (or meets in a sorted pass), each once, in the order and
-    with the per-key figures of `blocking.candidate_pairs`."""
+    with the per-key figures of `blocking.candidate_pairs`, collected."""
+    frame = candidate_frame(spark, mf, settings, custom, partition_rows=partition_rows)
+    merged = frame.pairs.toPandas()
+    frame.pairs.unpersist()
+    lo, hi = merged["lo"].to_numpy(dtype=np.int64), merged["hi"].to_numpy(dtype=np.int64)
+    order = np.lexsort((hi, lo))
+    lo, hi, bits = lo[order], hi[order], merged["bits"].to_numpy(dtype=np.int64)[order]
+    found = {name: (bits >> b) & 1 == 1 for b, name in enumerate(frame.keys)}
+    return replace(
+        frame.found,
+        left=lo,
+        right=hi,
+        found_by={name: mask for name, mask in found.items() if frame.found.trains[name]},
+    )
+
+
+def candidate_frame(
+    spark: SparkSession,
+    mf: MatchFrame,
+    settings: DedupeSettings,
+    custom: list[str],
+    *,
+    partition_rows: int,
+) -> CandidateFrame:
+    """Every pair that agrees on a key (or meets in a sorted pass), each once, as
+    `blocking.candidate_pairs` finds them, in Spark; the figures per key on the driver."""
+    from pyspark import StorageLevel
     from pyspark.sql import functions as F
     from pyspark.sql.window import Window
 
@@ -78,7 +115,11 @@ def spark_candidates(
     kept = _kept_keys(found, specs, n)
     found = found.where(F.col("k").isin(kept))
     if not kept:
-        return _candidates(specs, kept, pd.DataFrame({"lo": [], "hi": [], "bits": []}), {})
+        found.unpersist()
+        empty = spark.createDataFrame(
+            pd.DataFrame({"lo": [], "hi": [], "bits": []}), "lo long, hi long, bits long"
+        )
+        return CandidateFrame(empty, [], _figures(specs, kept, {}, {}))
     if len(kept) > MAX_KEYS:
         raise ConfigError(
             f"{len(kept)} blocking keys; the Spark engine tells at most {MAX_KEYS} apart",
@@ -116,11 +157,15 @@ def spark_candidates(
         .where(F.col("other").isNotNull() & (F.col("other") != F.col("pos")))
         .groupBy(F.least("pos", "other").alias("lo"), F.greatest("pos", "other").alias("hi"))
         .agg(F.bit_or("bit").alias("bits"))
-        .toPandas()
+        .persist(StorageLevel.MEMORY_AND_DISK)
     )
+    counted = merged.agg(
+        *(F.sum(F.shiftright("bits", b).bitwiseAND(1)).alias(f"k{b}") for b in range(len(kept)))
+    ).collect()[0]
+    per_key = {specs[k].name: int(counted[f"k{b}"] or 0) for b, k in enumerate(kept)}
     sized.unpersist()
     found.unpersist()
-    return _candidates(specs, kept, merged, windowed)
+    return CandidateFrame(merged, [specs[k].name for k in kept], _figures(specs, kept, per_key, windowed))
 
 
 def _rows_per_key(found: pd.DataFrame) -> pd.DataFrame:
@@ -155,20 +200,16 @@ def _kept_keys(found: DataFrame, specs: list[keys.KeySpec], n: int) -> list[int]
     return kept
 
 
-def _candidates(
-    specs: list[keys.KeySpec], kept: list[int], merged: pd.DataFrame, windowed: dict[str, int]
+def _figures(
+    specs: list[keys.KeySpec], kept: list[int], per_key: dict[str, int], windowed: dict[str, int]
 ) -> Candidates:
-    """The collected pairs as `Candidates`: sorted by (left, right), pairs and a mask per key
-    (`merged` holds each pair once, with a bit per key that found it)."""
-    lo, hi = merged["lo"].to_numpy(dtype=np.int64), merged["hi"].to_numpy(dtype=np.int64)
-    order = np.lexsort((hi, lo))
-    lo, hi, bits = lo[order], hi[order], merged["bits"].to_numpy(dtype=np.int64)[order]
-    found = {specs[k].name: (bits >> b) & 1 == 1 for b, k in enumerate(kept)}
+    """Blocking's figures per kept key, as `blocking.candidate_pairs` gives them (no pairs)."""
+    empty = np.empty(0, dtype=np.int64)
     return Candidates(
-        left=lo,
-        right=hi,
-        per_key={specs[k].name: int(found[specs[k].name].sum()) for k in kept},
-        found_by={specs[k].name: found[specs[k].name] for k in kept if specs[k].trains},
+        left=empty,
+        right=empty,
+        per_key={specs[k].name: per_key.get(specs[k].name, 0) for k in kept},
+        found_by={},
         uses={specs[k].name: specs[k].uses for k in kept},
         trains={specs[k].name: specs[k].trains for k in kept},
         windowed={specs[k].name: windowed[specs[k].name] for k in kept if specs[k].name in windowed},

@@ -1,12 +1,14 @@
 """What the orchestrator (`pipeline`) calls when a run's `engine` is spark.
 
-Today's split: a glob or directory source is extracted by Spark tasks, a file per task, and a
-large single CSV or Parquet file a span of its records per task (other single files and database tables on
-the driver); standardise runs as Spark tasks; in dedupe, blocking,
-the comparisons (the work that grows with the pairs) and survivorship run as Spark jobs, while u,
-EM, scoring, clustering and ids run on the driver on what they return (an incremental run takes
-the same steps, with the stored customers as anchors); validate runs the compiled
-rules on GX's Spark data source; load and reconcile run on the driver as in the pandas engine.
+Today's split: a glob or directory source (local or on a cluster file system) is extracted by
+Spark tasks, a file per task, and a large single CSV or Parquet file a span of its records per
+task (other single files and database tables on the driver); standardise runs as Spark tasks; in
+dedupe, the work that grows with the pairs runs as Spark jobs and the pairs stay in Spark
+(blocking, comparisons, the pattern counts EM fits on, scores, the selection of the pairs that
+matter), and so does survivorship, while u, EM, the prior's calibration (on every pair's total),
+clustering and ids run on the driver (an incremental run takes the same steps, with the stored
+customers as anchors); validate runs the compiled rules on GX's Spark data source; load and
+reconcile run on the driver as in the pandas engine.
 """
 
 from __future__ import annotations

@@ -3,9 +3,11 @@ key joins (`spark.blocking`), the comparison levels of the pairs in `mapInPandas
 comparison code of the pandas engine, on batches of pairs that carry both rows' match values,
 and survivorship over whole clusters (`spark.survivorship`).
 
-The rest of the matching path (u from random pairs, EM over the distinct comparison patterns,
-term frequencies, scores, clusters, the chaining guard and ids) runs on the driver, as in the
-pandas engine, on what these steps return: the same pairs and levels, so the same answer.
+The levels stay in Spark (`spark.pairs.SparkPairs`): the driver gets their pattern counts to fit
+the model on, every pair's total in pair order to calibrate the prior on, and the scored pairs
+that can matter to an answer (links, the review band, forced pairs, the weaker pairs inside a
+cluster). u from random pairs, EM over the pattern counts, term frequencies, clusters, the
+chaining guard and ids run on the driver, as in the pandas engine, so the answer is the same.
 """
 
 from __future__ import annotations
@@ -16,32 +18,40 @@ import numpy as np
 import pandas as pd
 
 from ..dedupe import comparisons as comparison_code
-from ..dedupe.blocking import Candidates
 from ..dedupe.comparisons import Comparison, compare
 from ..dedupe.linking import LinkSteps
+from ..dedupe.pairs import ComparedPairs, InMemoryPairs
 from ..dedupe.prepare import MatchFrame
 from ..dedupe.settings import DedupeSettings, SurvivorshipSettings
 from ..dedupe.survivorship import Survivors
-from .blocking import spark_candidates
+from .candidates import BlockedInSpark, spark_block
 from .frames import from_batch, safe_names, spark_type, to_spark
+from .pairs import SparkPairs
 from .session import task_workers
 from .survivorship import spark_survive
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
 
 def spark_steps(spark: SparkSession, partition_rows: int) -> LinkSteps:
-    """Blocking and comparing on `spark`, about `partition_rows` rows (or pairs) per task."""
+    """Blocking, comparing and survivorship on `spark`, about `partition_rows` rows (or pairs) per
+    task; the pairs stay in Spark."""
 
-    def block(mf: MatchFrame, settings: DedupeSettings, comparisons: list[Comparison]) -> Candidates:
+    def block(
+        mf: MatchFrame,
+        settings: DedupeSettings,
+        comparisons: list[Comparison],
+        must: pd.DataFrame,
+        new: np.ndarray | None,
+    ) -> BlockedInSpark:
         identifiers = [c.name for c in comparisons if c.kind == "id"]
-        return spark_candidates(spark, mf, settings, identifiers, partition_rows=partition_rows)
+        return spark_block(spark, mf, settings, identifiers, must, new, partition_rows=partition_rows)
 
-    def levels(
-        mf: MatchFrame, comparisons: list[Comparison], left: np.ndarray, right: np.ndarray
-    ) -> np.ndarray:
-        return spark_compare(spark, mf, comparisons, left, right, partition_rows=partition_rows)
+    def levels(mf: MatchFrame, comparisons: list[Comparison], blocked: BlockedInSpark) -> ComparedPairs:
+        return compare_pairs(
+            spark, mf, comparisons, blocked.pairs, blocked.count, partition_rows=partition_rows
+        )
 
     def survivors(clean: pd.DataFrame, clusters: np.ndarray, settings: SurvivorshipSettings) -> Survivors:
         return spark_survive(spark, clean, clusters, settings, partition_rows=partition_rows)
@@ -56,31 +66,56 @@ def spark_compare(
     left: np.ndarray,
     right: np.ndarray,
     *,
+    keys: np.ndarray | None = None,
     partition_rows: int,
-) -> np.ndarray:
+) -> ComparedPairs:
     """`comparisons.compare(mf, comparisons, left, right)`, computed by Spark tasks: each gets a
-    batch of pairs with both rows' match values and compares them as a frame of its own."""
-    if len(left) == 0 or not comparisons:
-        return np.full((len(left), len(comparisons)), comparison_code.NULL, dtype=np.int8)
+    batch of pairs with both rows' match values and compares them as a frame of its own. The
+    levels stay in Spark, with each pair's position `p`, rows `lo`, `hi` and key bits `keys`."""
+    keys = np.zeros(len(left), dtype=np.int64) if keys is None else keys
+    pairs = to_spark(
+        spark,
+        pd.DataFrame(
+            {"p": np.arange(len(left), dtype=np.int64), "lo": left, "hi": right, "keys": keys}
+        ).astype(np.int64),
+        partition_rows,
+        "p",
+    ).toDF("p", "lo", "hi", "keys")
+    return compare_pairs(spark, mf, comparisons, pairs, len(left), partition_rows=partition_rows)
+
+
+def compare_pairs(
+    spark: SparkSession,
+    mf: MatchFrame,
+    comparisons: list[Comparison],
+    pairs: DataFrame,
+    count: int,
+    *,
+    partition_rows: int,
+) -> ComparedPairs:
+    """The levels of `pairs` (p, lo, hi, keys; `count` of them) by Spark tasks, kept in Spark."""
+    from pyspark import StorageLevel
+
+    if count == 0 or not comparisons:  # nothing to compare in Spark: the few pairs come here
+        found = pairs.toPandas().sort_values("p")
+        left, right = (
+            found[c].to_numpy().astype(np.int32 if len(mf) < 2**31 else np.int64) for c in ("lo", "hi")
+        )
+        gamma = np.full((count, len(comparisons)), comparison_code.NULL, dtype=np.int8)
+        return InMemoryPairs(mf, left, right, gamma, found["keys"].to_numpy(dtype=np.int64))
     data = mf.data.reset_index(drop=True)
     columns = list(data.columns)
     kinds = {c: spark_type(data[c]) for c in columns}
     names = safe_names(data)
     rows = to_spark(spark, data.assign(pos=np.arange(len(data), dtype=np.int64)), partition_rows, "pos")
     rows = rows.withColumnRenamed(f"c{len(columns)}", "pos")
-    pairs = to_spark(
-        spark,
-        pd.DataFrame({"p": np.arange(len(left), dtype=np.int64), "lo": left, "hi": right}).astype(np.int64),
-        partition_rows,
-        "p",
-    ).toDF("p", "lo", "hi")
     side = {
         s: rows.select(*(rows[n].alias(f"{s}{n}") for n in names), rows["pos"].alias(f"{s}pos")) for s in "lr"
     }
     joined = (
         pairs.join(side["l"], pairs["lo"] == side["l"]["lpos"])
         .join(side["r"], pairs["hi"] == side["r"]["rpos"])
-        .select("p", *(f"l{n}" for n in names), *(f"r{n}" for n in names))
+        .select("p", "lo", "hi", "keys", *(f"l{n}" for n in names), *(f"r{n}" for n in names))
     )
     custom = dict(mf.custom)
     width = len(names)
@@ -91,19 +126,22 @@ def spark_compare(
             k = len(batch)
             both = pd.concat(
                 [
-                    from_batch(batch.iloc[:, 1 : 1 + width], columns, kinds),
-                    from_batch(batch.iloc[:, 1 + width :], columns, kinds),
+                    from_batch(batch.iloc[:, 4 : 4 + width], columns, kinds),
+                    from_batch(batch.iloc[:, 4 + width :], columns, kinds),
                 ],
                 ignore_index=True,
             )
             pair_frame = MatchFrame(data=both, custom=custom)
             gamma = compare(pair_frame, comparisons, np.arange(k), np.arange(k, 2 * k))
             out = pd.DataFrame(gamma.astype(np.int8), columns=[f"g{c}" for c in range(gamma.shape[1])])
-            out.insert(0, "p", batch["p"].to_numpy(dtype=np.int64))
+            for k, column in enumerate(("p", "lo", "hi", "keys")):
+                out.insert(k, column, batch[column].to_numpy(dtype=np.int64))
             yield out
 
-    schema = ", ".join(["p long", *(f"g{c} tinyint" for c in range(len(comparisons)))])
-    result = joined.mapInPandas(levels, schema).toPandas()
-    gamma = np.full((len(left), len(comparisons)), comparison_code.NULL, dtype=np.int8)
-    gamma[result["p"].to_numpy()] = result.drop(columns="p").to_numpy(dtype=np.int8)
-    return gamma
+    schema = ", ".join(
+        ["p long, lo long, hi long, keys long", *(f"g{c} tinyint" for c in range(len(comparisons)))]
+    )
+    compared = joined.mapInPandas(levels, schema).persist(StorageLevel.MEMORY_AND_DISK)
+    compared.count()  # compared while the pairs to compare are cached; then they can go
+    pairs.unpersist()
+    return SparkPairs(spark, compared, count, len(comparisons), len(mf))

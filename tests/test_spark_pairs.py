@@ -1,0 +1,77 @@
+"""The compared pairs kept in Spark answer as the pandas engine's pairs in this process: the same
+comparison patterns (so the same model), the same scores to the last bit, computed by Spark tasks,
+and every pair that can matter to an answer brought back. Runs on local[2] (skipped without
+PySpark or Java)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmmigrate.dedupe.linking import IN_PROCESS, choose_comparisons
+from crmmigrate.dedupe.model import fit_patterns, term_frequencies
+from crmmigrate.dedupe.prepare import prepare
+from crmmigrate.dedupe.settings import DedupeSettings
+from crmmigrate.dedupe.synthetic import clean_frame
+from crmmigrate.spark.settings import SparkSettings
+
+#: A forced pair (either order) that blocking does not find.
+MUST = pd.DataFrame({"i": [397], "j": [2]})
+
+
+@pytest.fixture(scope="module")
+def both(spark_settings: SparkSettings):  # noqa: ANN201 - the same pairs on each engine
+    from crmmigrate.spark.linking import spark_steps
+    from crmmigrate.spark.session import spark_session
+
+    mf = prepare(clean_frame(300, seed=21))
+    settings = DedupeSettings()
+    comparisons = choose_comparisons(mf, settings)
+    on_spark = spark_steps(spark_session(spark_settings), 4000)
+    blocked = {
+        engine: steps.block(mf, settings, comparisons, MUST, None)
+        for engine, steps in (("here", IN_PROCESS), ("there", on_spark))
+    }
+    assert blocked["there"].groups == blocked["here"].groups
+    assert blocked["there"].found.per_key == blocked["here"].found.per_key
+    here = IN_PROCESS.compare(mf, comparisons, blocked["here"])
+    there = on_spark.compare(mf, comparisons, blocked["there"])
+    return mf, comparisons, blocked["here"].groups, here, there
+
+
+def test_the_model_fitted_from_sparks_pattern_counts_is_the_pandas_engines(both) -> None:  # noqa: ANN001
+    mf, comparisons, groups, here, there = both
+    counted_here, counted_there = here.patterns(), there.patterns()
+    assert counted_there.pairs == len(there) == len(here) > 1000
+    for field in ("levels", "keys", "counts"):
+        assert np.array_equal(getattr(counted_there, field), getattr(counted_here, field)), field
+    models = [
+        fit_patterns(mf, comparisons, t, groups=groups, u_sample=20_000)
+        for t in (counted_here, counted_there)
+    ]
+    assert models[1].to_dict() == models[0].to_dict()
+
+
+def test_spark_tasks_score_the_pairs_and_bring_back_those_that_matter(both) -> None:  # noqa: ANN001
+    mf, comparisons, groups, here, there = both
+    model = fit_patterns(mf, comparisons, here.patterns(), groups=groups, u_sample=20_000)
+    tf = term_frequencies(mf, model)
+    totals = here.totals(model, tf)
+    assert np.array_equal(there.totals(model, tf), totals)  # to the last bit, in pair order
+    keep, prior_weight = 0.5, model.prior_weight - 1.0
+    every = here.scored(model, tf, prior_weight, keep, MUST)
+    kept = there.scored(model, tf, prior_weight, keep, MUST)
+    assert there.scored_by_tasks.value == len(here)  # every pair scored once, in a Spark task
+    forced = (every.left == 2) & (every.right == 397)
+    wanted = (every.scores.probability >= keep) | forced
+    assert forced.sum() == 1 and every.scores.probability[forced][0] < keep
+    assert 0 < len(kept) < len(every) and np.array_equal(kept.index, np.flatnonzero(wanted))
+    assert np.array_equal(kept.scores.total, every.scores.total[kept.index])
+    assert np.array_equal(kept.left, every.left[kept.index]) and kept.left.dtype == every.left.dtype
+    weak = np.flatnonzero(~wanted)
+    one, other = weak[0], weak[every.left[weak] > every.right[weak[0]]][0]  # pairs of four rows
+    labels = np.full(len(mf), -1)
+    labels[[every.left[one], every.right[one]]] = 7  # a component of two rows
+    labels[every.left[other]], labels[every.right[other]] = 8, 9  # rows of two components
+    assert list(there.within(labels, keep).index) == [one]
