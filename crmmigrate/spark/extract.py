@@ -63,8 +63,9 @@ def spark_extract_source(
     spark: SparkSession, source: SourceConfig, config: RunConfig, spans: list[Span] | None = None
 ) -> ExtractResult:
     """`extract.extract_source(source, config)` for a glob or directory source, its files read
-    by Spark tasks: the same staged rows, rejects, counts and per-file counts. With `spans`
-    (`spark_spans`), the source's one file is read a span per task."""
+    by Spark tasks: the same staged rows, rejects, counts and per-file counts. A source on a
+    cluster file system (`s3a://…`) is listed and read by Spark, a file per task. With `spans`
+    (`spark_spans`), the source's one local file is read a span per task."""
     location = config.source_path(source)
     if is_remote(location):  # files Spark reads from the cluster's file system, a file per task
         files, count = _remote_files(spark, location, source.format)
