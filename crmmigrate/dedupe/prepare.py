@@ -66,6 +66,17 @@ _ORDINALS = (  # noqa: SIM905 - a list of twenty words reads better as one strin
 _STREET_WORDS.update(
     {word: f"{n}{'th' if n > 3 else ('st', 'nd', 'rd')[n - 1]}" for n, word in enumerate(_ORDINALS, start=1)}
 )
+_TENS = {"twenty": 2, "thirty": 3, "forty": 4, "fifty": 5, "sixty": 6, "seventy": 7, "eighty": 8, "ninety": 9}
+_STREET_WORDS.update({f"{word[:-1]}ieth": f"{tens}0th" for word, tens in _TENS.items()})  # thirtieth: 30th
+#: Twenty-first .. ninety-ninth, written as two words once folded: 21st .. 99th.
+_COMPOUND_ORDINAL = re.compile(rf"\b({'|'.join(_TENS)}) ({'|'.join(_ORDINALS[:9])})\b")
+
+
+def _compound_ordinal(match: re.Match[str]) -> str:
+    unit = _STREET_WORDS[match.group(2)]
+    return f"{_TENS[match.group(1)]}{unit}"
+
+
 _STREET_SUFFIX = re.compile(r"(?<=\w)(strasse|straße|str)\b")
 
 #: Legal forms stripped from company names before comparing them.
@@ -130,6 +141,7 @@ def fold(text: str) -> str:
 
 def _street(text: str) -> str:
     folded = _STREET_SUFFIX.sub(" strasse", fold(text.replace(".", " ")))
+    folded = _COMPOUND_ORDINAL.sub(_compound_ordinal, folded)
     return " ".join(_STREET_WORDS.get(w, w) for w in folded.split())
 
 
