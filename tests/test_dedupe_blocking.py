@@ -132,6 +132,21 @@ def test_company_records_meet_by_a_word_of_the_company_name_in_a_place() -> None
     assert (0, 1) in _pairs(_found(frame))
 
 
+def test_companies_meet_as_neighbours_in_the_sorted_passes_whatever_their_city_says() -> None:
+    # Each row's city is written differently and no key but the company's name could join them:
+    # the sorted passes order organisations by their company name, as people by theirs.
+    others = [f"Firma {chr(65 + k)}{chr(65 + k)} Handel" for k in range(20)]
+    frame = pd.DataFrame(
+        {
+            "company": ["Four Seasons Grill Room", "Four Seasons", *others],
+            "city": ["New York", "New York City", *[f"Town {k}" for k in range(20)]],
+        }
+    )
+    found = _found(frame)
+    assert (0, 1) in _pairs(found)
+    assert found.per_key["sorted: last, first name"] > 0
+
+
 def test_configured_keys_name_canonical_fields() -> None:
     mf = prepare(pd.DataFrame({"postal_code": ["10115", "10115", "20095"], "city": ["Berlin"] * 3}))
     keys = configured_keys(mf, [["postal_code"]])

@@ -261,3 +261,38 @@ def test_pattern_counts_count_each_levels_and_keys_once() -> None:
         assert expected[(*levels.tolist(), found)] == count
     wide = PatternCounts.of(np.tile(gamma, (1, 4)), keys)  # 16 comparisons: counted without packing
     assert np.array_equal(wide.counts, table.counts) and np.array_equal(wide.keys, table.keys)
+
+
+def _companies_in_cities() -> tuple:
+    """300 organisations known only by name and city, a third of them listed twice."""
+    names = [f"Firma {chr(65 + i % 26)}{chr(65 + i // 26 % 26)} {i}" for i in range(300)]
+    cities = ["Springfield", "Shelbyville", "Ogdenville", "Brockway", "North Haverbrook"] * 60
+    frame = pd.DataFrame({"company": names + names[:100], "city": cities + cities[:100]})
+    mf = prepare(frame)
+    comparisons = default_comparisons(mf)
+    found = candidate_pairs(automatic_keys(mf), len(frame))
+    gamma = compare(mf, comparisons, found.left, found.right)
+    groups = [PairGroup(k, m, found.uses[k]) for k, m in found.found_by.items() if found.trains[k]]
+    return mf, fit(mf, comparisons, gamma, groups=groups, seed=1, u_sample=50_000)
+
+
+def test_a_list_with_cities_but_no_streets_counts_the_same_city_for_a_match() -> None:
+    """The built-in m spreads a match over the street levels first; where no row has a street,
+    that share belongs to the best level these rows can reach, the city."""
+    _, model = _companies_in_cities()
+    address = next(k for k, c in enumerate(model.comparisons) if c.kind == "address")
+    levels = model.comparisons[address].levels_list
+    weights = dict(zip(levels, model.weights()[address], strict=True))
+    m = dict(zip(levels, model.m[address], strict=True))
+    assert m["same_street>=0.95"] == 0 and m["same_postal_code"] == 0
+    assert m["same_city>=0.85"] > 0.5
+    assert weights["same_city>=0.85"] > 1 > 0 > weights["else"]
+
+
+def test_a_key_leaving_one_two_way_field_to_learn_from_teaches_nothing() -> None:
+    """Pairs found by the company's name, scored on the city alone, cannot tell matches from
+    strangers: EM on them would settle anywhere (it settled on no matches at all), so the key is
+    skipped and the built-in prior stands until the evidence calibrates it."""
+    _, model = _companies_in_cities()
+    assert model.info["per_key"]["company"]["skipped"] == "too little left to learn from"
+    assert model.prior == pytest.approx(1e-3)

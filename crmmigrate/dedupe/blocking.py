@@ -16,8 +16,9 @@ Each key's blocks are handled by size, so that the work per row stays bounded wh
   a sorted neighbourhood. Rows whose sort values are alike, the likely duplicates, stay
   neighbours; nothing is skipped.
 
-Three sorted passes over all rows (names first-last, last-first, and each written backwards) catch
-typos that change every key, as in the classic multi-pass sorted-neighbourhood method.
+Three sorted passes over all rows (names first-last, last-first, and each written backwards; an
+organisation's company name) catch typos that change every key, as in the classic multi-pass
+sorted-neighbourhood method.
 
 Everything runs on integer codes in numpy: a key value is a code per row, a block is a run of
 equal codes in sorted order, and a pair is the int64 `lo * n + hi`, de-duplicated across keys.
@@ -165,7 +166,7 @@ class _Names:
     first: Codes  # sound of the (canonical) first name
     first_raw: Codes  # sound of the first name as written
     last: Codes  # sound of the whole surname
-    named: np.ndarray  # the row has a first or last name
+    named: np.ndarray  # the row has a first or last name (or, for an organisation, a company)
     full: Codes  # rank of "last first" as text (for sorting)
     full_first: Codes  # rank of "first last"
     reversed_full: Codes  # rank of the name written backwards
@@ -216,7 +217,8 @@ def _names(mf: MatchFrame) -> _Names:
         spoken = _per_distinct(values, lambda v: sound(v.replace(" ", "")))
         return np.array([sounds.setdefault(s, len(sounds)) if s else -1 for s in spoken], dtype=np.int64)
 
-    full_text = _joined(last, first_raw)
+    # An organisation's name is its company name: sorted passes and large blocks order it by that.
+    full_text = np.where(person, _joined(last, first_raw), company)
     backwards = np.array([v[::-1] if isinstance(v, str) else None for v in full_text], dtype=object)
     return _Names(
         words=words_by_position,
@@ -225,7 +227,7 @@ def _names(mf: MatchFrame) -> _Names:
         last=whole(last),
         named=~pd.isna(full_text),
         full=_rank(full_text),
-        full_first=_rank(_joined(first_raw, last)),
+        full_first=_rank(np.where(person, _joined(first_raw, last), company)),
         reversed_full=_rank(backwards),
     )
 

@@ -310,6 +310,16 @@ class Comparison:
     def present(self, p: Pairs) -> np.ndarray:
         return p.known(self.columns[0])
 
+    #: Test -> the match-frame columns it reads, where a level reads only some of the comparison's.
+    LEVEL_COLUMNS: ClassVar[dict[str, tuple[str, ...]]] = {}
+
+    def possible(self, mf: MatchFrame) -> np.ndarray:
+        """Per level (else last): whether any pair of these rows could reach it. A level needing a
+        column no row fills (the street of a list that has only cities) cannot."""
+        needs = [self.LEVEL_COLUMNS.get(lv.test, ()) for lv in self.levels]
+        filled = {c: bool(pd.notna(mf.array(c)).any()) for c in set().union(*needs)}
+        return np.array([*(all(filled[c] for c in need) for need in needs), True])
+
     def gamma(self, mf: MatchFrame, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """Level per pair: tried best first, each test only on the pairs no earlier level took."""
         p = Pairs(mf, i, j)
@@ -726,6 +736,15 @@ class AddressComparison(Comparison):
         Level("same_city", 0.85),
         Level("same_postal_area"),
     )
+
+    LEVEL_COLUMNS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "same_street": ("street",),
+        "similar_street": ("street",),
+        "same_street_elsewhere": ("street",),
+        "same_postal_code": ("postal",),
+        "same_city": ("city",),
+        "same_postal_area": ("postal",),
+    }
 
     def present(self, p: Pairs) -> np.ndarray:
         return p.known("street") | p.known("postal") | p.known("city")

@@ -139,6 +139,22 @@ def default_m(comparison: Comparison) -> np.ndarray:
     return np.append(agree, rest)
 
 
+def possible_m(m: np.ndarray, comparison: Comparison, mf: MatchFrame) -> np.ndarray:
+    """m with no mass on levels these rows cannot reach (a street level in a list without
+    streets): a match that would have reached such a level reaches the next one down that these
+    rows can (the same street means the same city). Otherwise the built-in share of street
+    agreement would leave "same city" looking like evidence against a match."""
+    possible = comparison.possible(mf)
+    if possible.all():
+        return m
+    out, carried = np.zeros(len(m)), 0.0
+    for k, mass in enumerate(m):
+        carried += float(mass)
+        if possible[k]:
+            out[k], carried = carried, 0.0
+    return out
+
+
 def isotonic_m(m: np.ndarray, u: np.ndarray) -> np.ndarray:
     """m adjusted so that the likelihood ratio m/u never rises from a better level to a worse one
     (levels are listed best first): adjacent levels that violate it are pooled at their joint
@@ -410,6 +426,11 @@ def _collapsed(levels: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.n
     return patterns, inverse, np.bincount(inverse, weights=counts.astype(float), minlength=len(patterns))
 
 
+def _freedom(levels: np.ndarray) -> int:
+    """What the comparison patterns can say: per comparison, its levels seen less one, summed."""
+    return sum(max(len(np.unique(c[c != NULL])) - 1, 0) for c in levels.T)
+
+
 def _per_key_em(
     table: PatternCounts,
     comparisons: list[Comparison],
@@ -433,6 +454,11 @@ def _per_key_em(
         sub = table.levels[found].copy()
         excluded = [c for c, comp in enumerate(comparisons) if comp.name in group.uses or comp.only_against]
         sub[:, excluded] = NULL
+        if _freedom(sub) < 2:
+            # A single two-way field left to learn from (a city that agrees or not) cannot tell
+            # matches from non-matches: EM on it settles anywhere, often on "no matches at all".
+            info[group.name] = {"pairs": pairs, "skipped": "too little left to learn from"}
+            continue
         patterns, inverse, weights = _collapsed(sub, table.counts[found])
         em = em_on_patterns(patterns, weights, comparisons, u_random, fix_u=True)
         best[found] = np.maximum(best[found], em.posterior[inverse])
@@ -509,23 +535,29 @@ def fit_patterns(
             "converged": em.converged,
         }
     m = [default_m(c) if c.only_against else mc for mc, c in zip(m, comparisons, strict=True)]
+    learnt = any("converged" in run for run in runs.values())
     # Expected matches: each pair's chance of being one, from the EM of the keys that found it.
     # Pairs only broad keys found count nothing: an undercount, so the prior errs on the side of
     # caution (a merge needs a little more evidence), never on the side of merging strangers.
     n = len(mf)
     all_pairs = pair_space if pair_space is not None else max(n * (n - 1) / 2, 1.0)
-    prior = float(np.clip(expected_matches / all_pairs, 1e-12, 0.5))
+    # Without a key EM could learn from, nothing says how many matches there are: the built-in
+    # prior stands, and `calibrate_prior` re-estimates it from the evidence of every pair.
+    prior = float(np.clip(expected_matches / all_pairs, 1e-12, 0.5)) if learnt else DEFAULT_PRIOR
     # Small inputs teach little: lean on built-in parameters until the data can speak.
     row_pairs = n * (n - 1) / 2
     trust_m, trust_u = min(1.0, compared / TRUST_PAIRS), row_pairs / (row_pairs + TRUST_U_PAIRS)
-    m = [trust_m * mc + (1 - trust_m) * default_m(c) for mc, c in zip(m, comparisons, strict=False)]
+    m = [
+        possible_m(trust_m * mc + (1 - trust_m) * default_m(c), c, mf)
+        for mc, c in zip(m, comparisons, strict=False)
+    ]
     u_random = [
         trust_u * uc + (1 - trust_u) * default_u(c) for uc, c in zip(u_random, comparisons, strict=False)
     ]
     prior = blend_prior(prior, n)
-    not_converged = [name for name, run in runs.items() if not run["converged"]]
+    not_converged = [name for name, run in runs.items() if run.get("converged") is False]
     info = {
-        "em_iterations": max((int(r["iterations"]) for r in runs.values()), default=0),
+        "em_iterations": max((int(r.get("iterations", 0)) for r in runs.values()), default=0),
         "em_converged": not not_converged,
         "em_not_converged": not_converged,
         "em_match_share": expected_matches / max(compared, 1),

@@ -135,15 +135,26 @@ def _email_name(email: np.ndarray) -> np.ndarray:
     return np.array(out, dtype=object)
 
 
-def orders(data: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Sort texts per row: names last-first, first-last, backwards; the place (postal code, else
-    city). Missing sorts last."""
+def _full_names(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """A person's name last-first and first-last; an organisation's company name in both (as
+    `blocking._names`)."""
     last, first_raw = _text(data, "last"), _text(data, "first_raw")
+    person = ~(pd.isna(first_raw) & pd.isna(last))
+    company = _text(data, "company")
+    return (
+        np.where(person, _joined(last, first_raw), company),
+        np.where(person, _joined(first_raw, last), company),
+    )
+
+
+def orders(data: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Sort texts per row: names last-first, first-last, backwards (an organisation's company
+    name); the place (postal code, else city). Missing sorts last."""
     postal, city = _text(data, "postal"), _text(data, "city")
-    full = _joined(last, first_raw)
+    full, full_first = _full_names(data)
     texts = {
         "full": full,
-        "full_first": _joined(first_raw, last),
+        "full_first": full_first,
         "backwards": np.array([v[::-1] if isinstance(v, str) else None for v in full], dtype=object),
         "place": np.where(pd.isna(postal), city, postal),
     }
@@ -164,7 +175,7 @@ def automatic_values(data: pd.DataFrame, custom: Sequence[str]) -> dict[str, lis
     year = np.array([v[:4] if isinstance(v, str) else None for v in dob], dtype=object)
     places = (postal, city)
     name_pairs = ((s_first, s_last), (s_first_raw, s_last))
-    named = ~pd.isna(_joined(last, first_raw))
+    named = ~pd.isna(_full_names(data)[0])
     everyone = np.where(named, "named", None).astype(object)
     values: dict[str, list[np.ndarray]] = {
         "email": [email],
