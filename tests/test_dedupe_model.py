@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from crmmigrate.dedupe import dedupe
 from crmmigrate.dedupe.blocking import automatic_keys, candidate_pairs
 from crmmigrate.dedupe.comparisons import (
     NULL,
@@ -296,3 +297,18 @@ def test_a_key_leaving_one_two_way_field_to_learn_from_teaches_nothing() -> None
     _, model = _companies_in_cities()
     assert model.info["per_key"]["company"]["skipped"] == "too little left to learn from"
     assert model.prior == pytest.approx(1e-3)
+
+
+def test_a_list_of_organisations_by_name_and_city_finds_the_ones_listed_twice() -> None:
+    """800 rows, 200 of them a second listing of a business by the same name in the same city.
+    Among random pairs, those 200 are nearly all the pairs that share a name: u of strangers
+    leaves them out, so an exact name in the same city is a match (it merged none before)."""
+    names = [f"Firma {chr(65 + i % 26)}{chr(65 + i // 26 % 26)} {i}" for i in range(600)]
+    cities = ["Springfield", "Shelbyville", "Ogdenville", "Brockway", "North Haverbrook"] * 120
+    frame = pd.DataFrame({"company": names + names[:200], "city": cities + cities[:200]})
+    frame["source"], frame["source_row"] = "crm", range(1, 801)
+    frame["source_key"] = [f"k{n}" for n in range(800)]
+    result = dedupe(frame)
+    customer = result.xref.set_index("source_key")["customer_id"]
+    assert len(result.golden) == 600
+    assert customer["k0"] == customer["k600"] and customer["k0"] != customer["k1"]

@@ -94,6 +94,9 @@ TRUST_ROWS = 2000
 #: at 200 rows, 95 % at 870 (a few hundred rows already say how often strangers share a value).
 TRUST_U_PAIRS = 20_000
 DEFAULT_PRIOR = 1e-3
+#: The exact-agreement u of strangers, corrected for the matches among random pairs, is at least
+#: this share of the random pairs' u.
+STRANGERS_U_FLOOR = 0.1
 #: Built-in chance that two different people agree exactly, by comparison kind.
 DEFAULT_EXACT_U = {"first_name": 0.01, "last_name": 0.005, "company": 0.005, "country": 0.3, "exact": 0.05}
 
@@ -555,6 +558,16 @@ def fit_patterns(
         trust_u * uc + (1 - trust_u) * default_u(c) for uc, c in zip(u_random, comparisons, strict=False)
     ]
     prior = blend_prior(prior, n)
+    # Random pairs include the matches: in a small list of organisations, most pairs agreeing
+    # exactly on a company name are one business listed twice (different businesses rarely share
+    # a name, as namesakes share people's). u of the strangers alone: (u - prior m) / (1 - prior),
+    # at least a tenth of the random pairs' u.
+    u_random = [
+        np.concatenate([[max((u[0] - prior * mc[0]) / (1 - prior), u[0] * STRANGERS_U_FLOOR)], u[1:]])
+        if c.kind == "company"
+        else u
+        for u, mc, c in zip(u_random, m, comparisons, strict=True)
+    ]
     not_converged = [name for name, run in runs.items() if run.get("converged") is False]
     info = {
         "em_iterations": max((int(r.get("iterations", 0)) for r in runs.values()), default=0),
