@@ -195,7 +195,7 @@ def test_a_rule_on_a_missing_column_fails_with_a_clear_message(tmp_path: Path) -
 
 
 def test_one_of_several_columns_may_be_absent_from_the_data(tmp_path: Path) -> None:
-    """"Last name or company" on a list of people without a company column: the absent column
+    """People without a company column, checked for "last name or company": the absent column
     has no value in any row, so rows with a last name pass and a row without one fails."""
     rule = {"columns": ["last_name", "company"], "check": "any_not_null"}
     report = check(tmp_path, frame(last_name=["Lee", None, "Ruiz"]), rule)
