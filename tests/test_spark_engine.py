@@ -67,6 +67,23 @@ def test_a_task_uses_one_core_and_the_driver_all(spark_settings: SparkSettings) 
     assert task_workers() == -1
 
 
+def test_shuffles_take_about_partition_rows_a_task_and_a_task_per_core_at_least() -> None:
+    from crmmigrate.spark.session import shuffle_partitions
+
+    assert shuffle_partitions(2_550_000, 50_000, cores=2) == 51  # pairs of 200k generated rows
+    assert shuffle_partitions(50_000, 50_000, cores=2) == 2  # not one task on a two-core machine
+    assert shuffle_partitions(0, 50_000, cores=2) == 2
+
+
+def test_shuffle_partitions_set_in_a_runs_conf_are_kept(spark_settings: SparkSettings) -> None:
+    from crmmigrate.spark.session import SHUFFLE_PARTITIONS, size_shuffles, spark_session
+
+    spark = spark_session(spark_settings)
+    assert spark_settings.conf[SHUFFLE_PARTITIONS] == "2"
+    assert size_shuffles(spark, 10_000_000, 100) == 2
+    assert spark.conf.get(SHUFFLE_PARTITIONS) == "2"
+
+
 #: The nightly inbound file of test_dedupe_incremental: two returning customers (one with a new
 #: email), the husband of one of them and someone new.
 INBOUND = (Path(__file__).parent / "fixtures" / "nightly" / "inbound.csv").read_text(encoding="utf-8")

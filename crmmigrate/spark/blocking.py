@@ -21,6 +21,7 @@ from ..dedupe.settings import DedupeSettings
 from ..errors import ConfigError
 from . import keys
 from .frames import for_arrow, from_batch, spark_type, to_spark
+from .session import size_shuffles
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -96,6 +97,7 @@ def candidate_frame(
     from pyspark.sql.window import Window
 
     n = len(mf)
+    size_shuffles(spark, n, partition_rows)  # key entries and blocks: a few per row
     specs, values_of = specs_and_values(settings, custom)
     data = mf.data.reset_index(drop=True).copy()
     data.insert(0, "pos", np.arange(n, dtype=np.int64))
@@ -160,8 +162,10 @@ def candidate_frame(
         .persist(StorageLevel.MEMORY_AND_DISK)
     )
     counted = merged.agg(
-        *(F.sum(F.shiftright("bits", b).bitwiseAND(1)).alias(f"k{b}") for b in range(len(kept)))
+        F.count(F.lit(1)).alias("pairs"),
+        *(F.sum(F.shiftright("bits", b).bitwiseAND(1)).alias(f"k{b}") for b in range(len(kept))),
     ).collect()[0]
+    size_shuffles(spark, int(counted["pairs"]), partition_rows)  # from here on, shuffles of pairs
     per_key = {specs[k].name: int(counted[f"k{b}"] or 0) for b, k in enumerate(kept)}
     sized.unpersist()
     found.unpersist()

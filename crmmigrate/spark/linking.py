@@ -25,7 +25,7 @@ from ..dedupe.prepare import MatchFrame
 from ..dedupe.settings import DedupeSettings, SurvivorshipSettings
 from ..dedupe.survivorship import Survivors
 from .candidates import BlockedInSpark, spark_block
-from .frames import from_batch, safe_names, spark_type, to_spark
+from .frames import safe_names, spark_type, stacked_from_batch, to_spark
 from .pairs import SparkPairs
 from .session import task_workers
 from .survivorship import spark_survive
@@ -118,19 +118,12 @@ def compare_pairs(
         .select("p", "lo", "hi", "keys", *(f"l{n}" for n in names), *(f"r{n}" for n in names))
     )
     custom = dict(mf.custom)
-    width = len(names)
 
     def levels(batches):  # noqa: ANN001, ANN202 - a Spark task: pandas batches in, levels out
         comparison_code.WORKERS = task_workers()  # one core per task: Spark runs a task per core
         for batch in batches:
             k = len(batch)
-            both = pd.concat(
-                [
-                    from_batch(batch.iloc[:, 4 : 4 + width], columns, kinds),
-                    from_batch(batch.iloc[:, 4 + width :], columns, kinds),
-                ],
-                ignore_index=True,
-            )
+            both = stacked_from_batch(batch, 4, columns, kinds)
             pair_frame = MatchFrame(data=both, custom=custom)
             gamma = compare(pair_frame, comparisons, np.arange(k), np.arange(k, 2 * k))
             out = pd.DataFrame(gamma.astype(np.int8), columns=[f"g{c}" for c in range(gamma.shape[1])])

@@ -3,10 +3,15 @@
 Python work inside a Spark task runs on one core: Spark already runs one task per core, so the
 standardise process pool and rapidfuzz's threads would otherwise oversubscribe every executor
 (`CRMMIGRATE_WORKERS=1` in the executors' environment; `task_workers` reads it).
+
+Shuffles are sized to the data (`size_shuffles`): Spark's default of 200 partitions per shuffle
+suits a cluster's gigabytes, but each task has a fixed cost (a Python worker's batch, a
+scheduler round), and on a few hundred thousand rows 200 tasks a shuffle are most of the work.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import sys
@@ -20,6 +25,9 @@ if TYPE_CHECKING:
 
 #: Environment variable that caps the processes and threads one task's Python work uses.
 WORKERS_ENV = "CRMMIGRATE_WORKERS"
+
+#: Partitions of each shuffle; the engine sizes it to the data unless a run's conf sets it.
+SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions"
 
 #: Conf the engine needs (a user's `spark.conf` may override any of it).
 ENGINE_CONF = {
@@ -64,3 +72,18 @@ def spark_session(settings: SparkSettings) -> SparkSession:
 def task_workers() -> int:
     """Workers one task may use: 1 inside a Spark task, else every core (-1 for rapidfuzz)."""
     return int(os.environ.get(WORKERS_ENV, "-1"))
+
+
+def shuffle_partitions(items: int, per_task: int, *, cores: int) -> int:
+    """Partitions for `items` rows (or pairs): about `per_task` a task, and a task per core."""
+    return max(cores, math.ceil(items / per_task), 1)
+
+
+def size_shuffles(spark: SparkSession, items: int, per_task: int) -> int:
+    """Shuffles of the jobs to come sized to `items` (see `shuffle_partitions`), unless the session
+    was started with `spark.sql.shuffle.partitions` set (a run's `spark.conf`): then as set."""
+    if spark.sparkContext.getConf().contains(SHUFFLE_PARTITIONS):
+        return int(spark.conf.get(SHUFFLE_PARTITIONS))
+    partitions = shuffle_partitions(items, per_task, cores=spark.sparkContext.defaultParallelism)
+    spark.conf.set(SHUFFLE_PARTITIONS, str(partitions))
+    return partitions

@@ -8,7 +8,6 @@ task that holds whole clusters, rows in their original order, chooses what the d
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,6 +16,7 @@ import pandas as pd
 from ..dedupe.settings import SurvivorshipSettings
 from ..dedupe.survivorship import Survivors, survive
 from .frames import as_text, from_batch, safe_names, spark_type, to_spark
+from .session import size_shuffles
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -45,7 +45,7 @@ def spark_survive(
     columns = [*clean.columns, CLUSTER, ROW]
     frame = clean.assign(**{CLUSTER: clusters, ROW: np.arange(len(clean), dtype=np.int64)})
     kinds = {c: spark_type(frame[c]) for c in columns}
-    buckets = max(1, math.ceil(len(clean) / partition_rows))
+    buckets = size_shuffles(spark, len(clean), partition_rows)
     names = safe_names(frame)
     rows = to_spark(spark, frame, partition_rows, ROW)
     golden_names = safe_names(probe.golden)
@@ -62,13 +62,7 @@ def spark_survive(
             }
         )
         out.insert(0, "cluster", done.golden.index.to_numpy(dtype=np.int64))
-        lineage = done.lineage
-        lineage = lineage.assign(row=position[lineage["row"].to_numpy(dtype=np.int64)])
-        grouped = lineage.groupby("cluster", sort=False)
-        field_codes = grouped["field"].agg(lambda f: list(f.cat.codes.astype(np.int32)))
-        field_rows = grouped["row"].agg(list)
-        out["fields"] = field_codes.reindex(out["cluster"]).map(_list).to_numpy()
-        out["rows"] = field_rows.reindex(out["cluster"]).map(_list).to_numpy()
+        out["fields"], out["rows"] = _lineage_lists(out["cluster"].to_numpy(), done.lineage, position)
         return out
 
     schema = ", ".join(
@@ -105,5 +99,16 @@ def spark_survive(
     return Survivors(golden=golden, lineage=lineage)
 
 
-def _list(value: object) -> list:
-    return value if isinstance(value, list) else []
+def _lineage_lists(clusters: np.ndarray, lineage: pd.DataFrame, position: np.ndarray) -> tuple[list, list]:
+    """Per cluster of `clusters`, its lineage's field codes and rows (`position` of the lineage's
+    rows), in the lineage's order: a sort and a split, not a Python call per cluster."""
+    of = lineage["cluster"].to_numpy(dtype=np.int64)
+    order = np.argsort(of, kind="stable")
+    found, starts = np.unique(of[order], return_index=True)
+    codes = np.split(lineage["field"].cat.codes.to_numpy(dtype=np.int32)[order], starts[1:])
+    rows = np.split(position[lineage["row"].to_numpy(dtype=np.int64)[order]], starts[1:])
+    at = np.searchsorted(found, clusters)
+    has = (at < len(found)) & (found[np.minimum(at, max(len(found) - 1, 0))] == clusters)
+    fields_of = [codes[a].tolist() if h else [] for a, h in zip(at.tolist(), has.tolist(), strict=True)]
+    rows_of = [rows[a].tolist() if h else [] for a, h in zip(at.tolist(), has.tolist(), strict=True)]
+    return fields_of, rows_of
