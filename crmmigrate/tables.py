@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,41 +44,92 @@ def _guarded_name(name: object) -> object:
     return "'" + str(name) if _is_risky(str(name)) else name
 
 
-def _could_be_risky(series: pd.Series, quoted: bool = False) -> np.ndarray | None:
-    """Where a value starts (after any quotes) with a formula's first character, and so needs
-    `_risky`'s closer look; None when the column is not all text. In Arrow: `_risky` on every
-    value of a million-row column costs seconds, and hardly any value starts that way."""
+#: The characters Python's \s matches in ASCII text; RE2's \s lacks \v and \x1c-\x1f.
+_ASCII_SPACES = r"\t\n\x0b\x0c\r \x1c-\x1f"
+
+
+def _for_re2(pattern: str) -> str:
+    r"""A Python pattern as Arrow's regular expressions (RE2) read it, for ASCII text: each \s spelt
+    out (in a class or alone), anchored to match whole values as `fullmatch` does. (\d is [0-9]
+    in both on ASCII.)"""
+    out, in_class, k = [], False, 0
+    while k < len(pattern):
+        token = pattern[k : k + 2] if pattern[k] == "\\" else pattern[k]  # an escape is one token
+        k += len(token)
+        if token == r"\s":
+            token = _ASCII_SPACES if in_class else f"[{_ASCII_SPACES}]"
+        elif token in "[]":
+            in_class = token == "["
+        out.append(token)
+    return "^(?:" + "".join(out) + ")$"
+
+
+_PLAIN_NUMBER_ASCII = _for_re2(PLAIN_NUMBER)
+
+
+def _risky_in_arrow(series: pd.Series, quoted: bool = False) -> tuple[np.ndarray, np.ndarray] | None:
+    """`_risky` of the column's values where Arrow can tell (ASCII text), and where it cannot
+    (values of other letters that start like a formula); None when the column is not all text.
+    In Python, `_risky` costs seconds a million values, and a phone column starts with + in each."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     try:
-        text = pa.array(series.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        text = _arrow_text(series)
     except (pa.ArrowException, TypeError, ValueError):
         return None
     starts = "^'+" if quoted else "^'*"
     pattern = starts + "[" + "".join(f"\\x{ord(p):02x}" for p in FORMULA_PREFIXES) + "]"
-    return pc.fill_null(pc.match_substring_regex(text, pattern), False).to_numpy(zero_copy_only=False)
+    maybe = pc.fill_null(pc.match_substring_regex(text, pattern), False)
+    if not pc.any(maybe).as_py():
+        none = np.zeros(len(text), dtype=bool)
+        return none, none
+    ascii_ = pc.fill_null(pc.string_is_ascii(text), False)
+    plain = pc.match_substring_regex(pc.utf8_ltrim(text, characters="'"), _PLAIN_NUMBER_ASCII)
+    risky = pc.and_(pc.and_(maybe, ascii_), pc.invert(pc.fill_null(plain, False)))
+    undecided = pc.and_(maybe, pc.invert(ascii_))
+    return risky.to_numpy(zero_copy_only=False), undecided.to_numpy(zero_copy_only=False)
+
+
+def _arrow_text(series: pd.Series) -> Any:
+    """The column as an Arrow string array (Arrow-backed text as it is, without Python strings)."""
+    import pyarrow as pa
+
+    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage in ("pyarrow", "pyarrow_numpy"):
+        return pa.array(series.array).cast(pa.string())
+    return pa.array(series.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
 
 
 def _risky_values(series: pd.Series, quoted: bool = False) -> pd.Series:
     """`_risky` of the text of `series` (only values starting with a quote when `quoted`)."""
-    maybe = _could_be_risky(series, quoted)
-    if maybe is None:
+    found = _risky_in_arrow(series, quoted)
+    if found is None:
         text = series.astype("string")
         risky = _risky(text)
         return (text.str.startswith("'").fillna(False) & risky).astype(bool) if quoted else risky
-    risky = pd.Series(False, index=series.index)
-    if maybe.any():
-        risky[maybe] = _risky(series[maybe].astype("string")).to_numpy(dtype=bool)
+    decided, undecided = found
+    risky = pd.Series(decided, index=series.index)
+    if undecided.any():
+        risky[undecided] = _risky(series[undecided].astype("string")).to_numpy(dtype=bool)
     return risky
 
 
+def _risky_categories(series: pd.Series) -> bool:
+    """Whether a categorical column has a value to neutralise (its categories looked at once)."""
+    categories = pd.Series(series.cat.categories)
+    used = np.unique(series.cat.codes.to_numpy())
+    return bool(_risky_values(categories.iloc[used[used >= 0]]).any())
+
+
 def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of `df` whose text values and column names cannot run as spreadsheet formulas."""
-    out = df.copy()
+    """A copy of `df` whose text values and column names cannot run as spreadsheet formulas (the
+    columns with no such value are shared with `df`, not copied: they are not changed)."""
+    out = df.copy(deep=False)
     for column in out.columns:
         series = out[column]
         if not (pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series)):
+            continue
+        if isinstance(series.dtype, pd.CategoricalDtype) and not _risky_categories(series):
             continue
         risky = _risky_values(series)
         if risky.any():
@@ -85,7 +137,10 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
             values = series.astype(object).copy()
             values[risky] = "'" + text.astype(str)
             out[column] = values
-    return out.rename(columns=_guarded_name)
+    names = [_guarded_name(c) for c in out.columns]
+    if names != list(out.columns):
+        out.columns = pd.Index(names, dtype=object)
+    return out
 
 
 def restore_formulas(df: pd.DataFrame) -> pd.DataFrame:
@@ -163,7 +218,9 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
     suffix = _check_suffix(path)
     if suffix == ".parquet":
         return _replacing(path, lambda p: _write_parquet(df, p))
-    return _replacing(path, lambda p: neutralise_formulas(df).to_csv(p, index=False, encoding="utf-8"))
+    from .csv_writer import write_csv  # (pyarrow: imported when a file is written)
+
+    return _replacing(path, lambda p: write_csv(neutralise_formulas(df), p))
 
 
 #: Rows converted to Arrow at once when writing Parquet (one row group each).

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from crmmigrate.errors import StoreError
-from crmmigrate.store import TableCounts, golden_checksum, open_store
+from crmmigrate.store import TableCounts, core, golden_checksum, open_store, plan
 from crmmigrate.store.tables import meta
 
 GoldenSetFactory = Callable[..., tuple]
@@ -221,6 +221,24 @@ def test_the_store_checksum_equals_the_golden_checksum(store_url: str, golden_se
         assert store.checksum(ids) == golden_checksum(golden.iloc[:5])
         changed = golden.assign(city="Berlin")
         assert store.checksum() != golden_checksum(changed)
+
+
+@pytest.mark.parametrize("slice_rows", [1, 4])
+def test_the_store_checksum_is_the_same_read_a_slice_at_a_time(
+    store_url: str, golden_set: GoldenSetFactory, monkeypatch, slice_rows: int
+) -> None:
+    """The stored customers are hashed a few at a time (whole slices, a part of one, by a scan and
+    by lookups of ids): the checksum is the golden set's all the same."""
+    golden, xref, _ = golden_set()
+    monkeypatch.setattr(core, "CHECKSUM_SLICE_ROWS", slice_rows)
+    monkeypatch.setattr(plan, "READ_BATCH", 2)
+    with open_store(store_url) as store:
+        load(store, golden, xref)
+        assert store.checksum() == golden_checksum(golden)
+        assert store.checksum(golden["customer_id"]) == golden_checksum(golden)
+        assert store.checksum(golden["customer_id"].iloc[:2]) == golden_checksum(golden.iloc[:2])
+        assert store.checksum([*golden["customer_id"].iloc[:5], "C-x"]) == golden_checksum(golden.iloc[:5])
+        assert store.checksum(golden["customer_id"].iloc[:1]) == golden_checksum(golden.iloc[:1])  # by lookup
 
 
 def test_the_ledger_records_each_run(store_url: str, golden_set: GoldenSetFactory) -> None:

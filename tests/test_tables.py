@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from crmmigrate.errors import InputError
 from crmmigrate.tables import (
     PLAIN_NUMBER,
+    _risky,
+    _risky_values,
     neutralise_formulas,
     read_table,
     restore_formulas,
@@ -65,6 +67,28 @@ def test_every_value_round_trips_and_none_runs_as_a_formula(text: str) -> None:
     runs = written.startswith(("=", "@", "\t", "+", "-")) and not re.fullmatch(PLAIN_NUMBER, written)
     assert not runs
     assert restore_formulas(pd.DataFrame({"v": [written]}))["v"].iloc[0] == text
+
+
+FORMULA_LIKE = "'=+-@\t\r\n\x0b\x0c\x1c\x1f 0123456789().-/eExt#é٣"
+
+
+@given(st.lists(st.text(alphabet=FORMULA_LIKE, max_size=10), max_size=20))
+def test_arrow_tells_risky_values_as_python_does(values: list[str]) -> None:
+    """Arrow (RE2) decides ASCII values, Python the others: the same answer as `_risky` alone,
+    whatever spaces (\\v, \\x1c) or digits of other scripts (٣) a value holds."""
+    series = pd.Series(values, dtype=object)
+    expected = _risky(series.astype("string")).to_numpy(dtype=bool) if values else []
+    assert _risky_values(series).tolist() == list(expected)
+    quoted = series.astype("string").str.startswith("'").fillna(False) & _risky(series.astype("string"))
+    assert _risky_values(series, quoted=True).tolist() == quoted.astype(bool).tolist()
+
+
+def test_a_categorical_column_is_neutralised_only_where_a_category_is_risky() -> None:
+    safe = pd.Series(pd.Categorical(["a", "b", "a"]))
+    risky = pd.Series(pd.Categorical(["a", "=1+1", None]))
+    out = neutralise_formulas(pd.DataFrame({"safe": safe, "risky": risky}))
+    assert out["safe"].dtype == safe.dtype
+    assert out["risky"].tolist()[:2] == ["a", "'=1+1"] and pd.isna(out["risky"].tolist()[2])
 
 
 def test_column_names_are_guarded_too(tmp_path: Path) -> None:

@@ -499,8 +499,8 @@ class FirstNameComparison(Comparison):
     @staticmethod
     def _related(p: Pairs, k: np.ndarray, column: str) -> np.ndarray:
         """`share_a_group` of the names, looked at only where both names are known ones."""
-        table = p.mf.derived_matrix(column, "name groups", name_groups)
-        i, j = p.i[k], p.j[k]
+        table, rows = p.mf.derived_table(column, "name groups", name_groups)
+        i, j = rows[p.i[k]], rows[p.j[k]]
         both = np.flatnonzero((table[i, 0] >= 0) & (table[j, 0] >= 0))
         out = np.zeros(len(k), dtype=bool)
         out[both] = share_a_group(table[i[both]], table[j[both]])

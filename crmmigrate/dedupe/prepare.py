@@ -276,6 +276,12 @@ CUSTOM_NORMALISERS: dict[str, Callable[[str], str]] = {
 }
 
 
+def _code_type(n: int) -> type[np.signedinteger]:
+    """Codes of `n` values (at most n distinct ones) as int32 while they fit: a match frame keeps
+    dozens of code arrays, at a million rows half the memory of int64. Codes are only compared."""
+    return np.int32 if n < 2**31 else np.int64
+
+
 @dataclass(frozen=True)
 class MatchFrame:
     """Normalised match values, one row per input row (positional index), plus custom kinds."""
@@ -313,10 +319,15 @@ class MatchFrame:
         """Phone columns holding mobile numbers (personal, unlike a household's landline)."""
         return [c for c in self.data.columns if c.startswith("m9_")]
 
-    def derived_matrix(self, column: str, name: str, func: Callable[[str], Sequence[int]]) -> np.ndarray:
-        """Like `derived`, for a function giving several integers per value (-1 padded): one row
-        per record, as wide as the longest result."""
-        key = (column, name)
+    def derived_table(
+        self, column: str, name: str, func: Callable[[str], Sequence[int]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Like `derived`, for a function giving several integers per value: a table with a row
+        per distinct value (-1 padded, as wide as the longest result; its last row, all -1, for
+        missing values) and each record's row in it. `table[rows[i]]` are the records' results:
+        a row per record would be as wide as the longest result (at a million records, hundreds
+        of MiB for a name that is a nickname of twenty)."""
+        key, rows_key = (column, name), (column, f"{name}#rows")
         if key not in self._arrays:
             codes, uniques = pd.factorize(self.array(column))
             results = [list(func(str(u))) for u in uniques] + [[]]
@@ -324,8 +335,10 @@ class MatchFrame:
             table = np.full((len(results), width), -1, dtype=np.int64)
             for r, values in enumerate(results):
                 table[r, : len(values)] = values
-            self._arrays[key] = table[codes]
-        return self._arrays[key]
+            self._arrays[key] = table
+            rows = np.where(codes >= 0, codes, len(results) - 1)  # missing: the last row, all -1
+            self._arrays[rows_key] = rows.astype(_code_type(len(rows)))
+        return self._arrays[key], self._arrays[rows_key]
 
     def joint_codes(self, columns: Sequence[str]) -> dict[str, np.ndarray]:
         """Integer codes of several columns from one table (-1 where missing), so that a value
@@ -334,7 +347,7 @@ class MatchFrame:
         if key not in self._arrays:
             arrays = [self.array(c) for c in columns]
             codes = pd.factorize(np.concatenate(arrays) if arrays else np.empty(0, dtype=object))[0]
-            self._arrays[key] = codes.astype(np.int64)
+            self._arrays[key] = codes.astype(_code_type(len(codes)))
         codes = self._arrays[key]
         n = len(self.data)
         return {c: codes[k * n : (k + 1) * n] for k, c in enumerate(columns)}
@@ -345,7 +358,7 @@ class MatchFrame:
         key = (column, f"{name}#codes")
         if key not in self._arrays:
             values = self.array(column) if not name else self._arrays[(column, name)]
-            self._arrays[key] = pd.factorize(values)[0].astype(np.int64)
+            self._arrays[key] = pd.factorize(values)[0].astype(_code_type(len(values)))
         return self._arrays[key]
 
     def array(self, column: str) -> np.ndarray:
@@ -440,4 +453,7 @@ def prepare(clean: pd.DataFrame) -> MatchFrame:
                 data[f"m9_{column}"] = data[f"p9_{column}"]
             continue
         data[f"x_{column}"] = _by_distinct(values, CUSTOM_NORMALISERS.get(kind, fold))
+    # Arrow's allocator keeps what the text's round trips through Arrow freed; numpy, which the
+    # matching works in, allocates elsewhere and could not reuse it (at a million rows, hundreds of MiB).
+    pa.default_memory_pool().release_unused()
     return MatchFrame(data=data, custom=kinds)

@@ -21,13 +21,23 @@ from ..interrupts import interrupts_held
 from ..progress import Steps, tell
 from . import ledger, tables
 from .engine import check_connection, create_engine, describe, mask_url, normalise_url, scrub
-from .frames import CHECKSUM_COLUMNS, frame_checksum
+from .frames import CHECKSUM_COLUMNS, combined_checksum, row_digests
 from .lock import Lock, busy_error, lock_for
-from .plan import LoadPlan, TableCounts, fetch_frame, plan_diffs, plan_of, prepare, read_rows
+from .plan import (
+    LoadPlan,
+    TableCounts,
+    fetch_frame,
+    plan_diffs,
+    plan_of,
+    prepare,
+    read_rows_in_slices,
+)
 from .privacy import ForgetResult, forget, without_suppressed
 from .write import apply
 
 DEFAULT_LOCK_TIMEOUT_S = 10.0
+#: Stored customers made into Python values at once for the checksum.
+CHECKSUM_SLICE_ROWS = 50_000
 #: The `crmmigrate_meta` key under which the lock's holder says who it is.
 LOCK_HOLDER = "lock_holder"
 
@@ -413,13 +423,12 @@ class Store:
     def checksum(self, customer_ids: Iterable[str] | None = None) -> str:
         """The golden checksum of the stored customers (all, or only `customer_ids`): equal to
         `golden_checksum(golden)` when the store holds exactly that golden set's values."""
-        if customer_ids is None:
-            frame = self._read(self.tables.customers, CHECKSUM_COLUMNS)
-        else:
-            with self._engine.connect() as conn:
-                ids = pd.Series(list(customer_ids), dtype=object)
-                frame = read_rows(conn, self.tables.customers, "customer_id", ids, list(CHECKSUM_COLUMNS))
-        return frame_checksum(frame)  # typed values come back as the pipeline's text (`_frame`)
+        ids = None if customer_ids is None else pd.Series(list(customer_ids), dtype=object)
+        columns, table = list(CHECKSUM_COLUMNS), self.tables.customers
+        with self._engine.connect() as conn:
+            slices = read_rows_in_slices(conn, table, "customer_id", ids, columns, CHECKSUM_SLICE_ROWS)
+            # typed values come back as the pipeline's text (`_frame`)
+            return combined_checksum([row_digests(rows) for rows in slices])
 
     def runs(self) -> pd.DataFrame:
         """The run ledger, oldest first."""

@@ -307,16 +307,34 @@ def frame_checksum(rows: pd.DataFrame) -> str:
     digests are hashed again. Any tool can recompute it from the same text values. Values as read
     from a store (text or None) need no `text_column` first: empty text counts as missing here too.
     """
-    return _checksum([_arrow_text(rows[c]) for c in CHECKSUM_COLUMNS])
+    return combined_checksum([row_digests(rows)])
+
+
+def row_digests(rows: pd.DataFrame) -> np.ndarray:
+    """The sha256 of each row of `frame_checksum`, as 4 big-endian words a row: the checksum of
+    any number of parts of a set of rows is `combined_checksum` of their digests (a store's
+    customers are hashed a slice at a time, never all held as Python values at once)."""
+    return _digests([_arrow_text(rows[c]) for c in CHECKSUM_COLUMNS])
 
 
 def _checksum(columns: list[pa.Array]) -> str:
-    """`frame_checksum` of text columns (null for missing). The rows are joined in Arrow and the
-    digests sorted in numpy: only the hashing is per row."""
+    """`frame_checksum` of text columns (null for missing)."""
+    return combined_checksum([_digests(columns)])
+
+
+def _digests(columns: list[pa.Array]) -> np.ndarray:
+    """The rows are joined in Arrow: only the hashing is per row."""
     texts = pc.binary_join_element_wise(*(pc.fill_null(c, "\x00") for c in columns), "\x1f")
     sha256 = hashlib.sha256
     digests = b"".join([sha256(t).digest() for t in texts.cast(pa.binary()).to_pylist()])
-    words = np.frombuffer(digests, dtype=">u8").reshape(-1, 4)  # each digest as 4 big-endian words
+    return np.frombuffer(digests, dtype=">u8").reshape(-1, 4)  # each digest as 4 big-endian words
+
+
+def combined_checksum(parts: list[np.ndarray]) -> str:
+    """The digests of all parts sorted (in numpy) and hashed again: the order of rows and parts
+    does not matter."""
+    sha256 = hashlib.sha256
+    words = np.concatenate([*parts, np.empty((0, 4), dtype=">u8")]).astype(">u8", copy=False)  # (native)
     order = np.argsort(words[:, 0], kind="stable")
     first = words[order, 0]
     if len(first) > 1 and (first[1:] == first[:-1]).any():  # digests alike in their first 8 bytes

@@ -7,7 +7,7 @@ works the same on every database and lets a dry run report exactly what a load w
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -280,6 +280,38 @@ def read_rows(
     for start in range(0, len(wanted), READ_BATCH):
         rows += _fetch(conn, query, {"keys": list(wanted[start : start + READ_BATCH])})
     return _frame(rows, names)
+
+
+def read_rows_in_slices(
+    conn: sa.Connection, table: sa.Table, column: str, values: pd.Series | None, columns: list[str], size: int
+) -> Iterator[pd.DataFrame]:
+    """`read_rows` (every row when `values` is None) a slice of about `size` rows at a time, for
+    work that needs the rows once each and in no order (a checksum): the stored rows are never all
+    Python values at once (a million customers' text is gigabytes so)."""
+    select = sa.select(*(table.c[n] for n in columns))
+    wanted = None if values is None else pd.unique(values.dropna())
+    stored = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+    if stored == 0 or (wanted is not None and not len(wanted)):
+        return
+    if wanted is None or stored <= 3 * len(wanted):
+        # The driver's cursor, read a slice at a time (SQLite's reads rows as asked; psycopg's holds
+        # the result in libpq's memory, not as Python values). No `stream_results`: SQLAlchemy
+        # would buffer rows of the cursor ahead of it.
+        result = conn.execute(select)
+        try:
+            while rows := result.cursor.fetchmany(size):
+                frame = _frame(rows, columns)
+                yield frame if wanted is None else frame[frame[column].isin(wanted).to_numpy()]
+        finally:
+            result.close()
+        return
+    query = select.where(table.c[column].in_(sa.bindparam("keys", expanding=True)))
+    rows: list[tuple] = []
+    for start in range(0, len(wanted), READ_BATCH):
+        rows += _fetch(conn, query, {"keys": list(wanted[start : start + READ_BATCH])})
+        if len(rows) >= size or start + READ_BATCH >= len(wanted):
+            yield _frame(rows, columns)
+            rows = []
 
 
 def fetch_frame(conn: sa.Connection, query: sa.Select, names: list[str]) -> pd.DataFrame:
