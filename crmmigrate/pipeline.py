@@ -26,6 +26,7 @@ import pandas as pd
 from . import outputs, schema
 from .config import RunConfig, StoreConfig
 from .errors import EXIT_GATE, EXIT_OK, ConfigError, InputError, OutputError, RunInterrupted
+from .memory import give_back_memory
 from .outputs import read_output
 from .progress import Progress, StageEvent, StepEvent, Steps, Watch
 from .tables import read_table, write_table, write_text
@@ -282,15 +283,6 @@ def standardise_stage(
         writes.append(writer.submit(write_table, clean.copy(deep=False), out / outputs.CLEAN))
         writer.shutdown(wait=False)  # the write goes on; the thread ends with it
     return clean
-
-
-def give_back_memory() -> None:
-    """Return to the system what Arrow's allocator (mimalloc or jemalloc) holds freed: it keeps
-    freed memory for its own later use, and the next stage works mostly in numpy, which allocates
-    elsewhere. Between stages of a million rows, hundreds of MiB."""
-    import pyarrow as pa
-
-    pa.default_memory_pool().release_unused()
 
 
 def categorical_statuses(clean: pd.DataFrame) -> None:

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from anyascii import anyascii
 
 from .. import schema
+from ..memory import give_back_memory
 
 #: Columns that describe a record rather than identify a person; never compared.
 METADATA_FIELDS = ("created_at", "updated_at")
@@ -453,7 +454,5 @@ def prepare(clean: pd.DataFrame) -> MatchFrame:
                 data[f"m9_{column}"] = data[f"p9_{column}"]
             continue
         data[f"x_{column}"] = _by_distinct(values, CUSTOM_NORMALISERS.get(kind, fold))
-    # Arrow's allocator keeps what the text's round trips through Arrow freed; numpy, which the
-    # matching works in, allocates elsewhere and could not reuse it (at a million rows, hundreds of MiB).
-    pa.default_memory_pool().release_unused()
+    give_back_memory()  # what the text's round trips through Arrow freed: matching works in numpy
     return MatchFrame(data=data, custom=kinds)

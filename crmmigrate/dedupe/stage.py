@@ -8,9 +8,9 @@ import logging
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from .. import schema
+from ..memory import give_back_memory
 from ..progress import Steps
 from .decisions import load_decisions
 from .households import household_ids
@@ -135,7 +135,7 @@ def golden_records(
     golden = golden[ordered + ["member_count"] + [c for c in custom if c in golden.columns]]
     golden = golden.sort_values("customer_id", kind="mergesort").reset_index(drop=True)
     lineage = _lineage(clean, survivors.lineage, by_cluster)
-    pa.default_memory_pool().release_unused()  # give back survivorship's scratch columns
+    give_back_memory()  # survivorship's scratch columns
     return golden, lineage
 
 
