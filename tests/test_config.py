@@ -253,3 +253,11 @@ def test_engine_and_spark_typos_are_reported_with_the_nearest_name() -> None:
     assert "did you mean 'spark'?" in message
     assert "spark.mastr: unknown key (did you mean 'master'?)" in message
     assert "'executor.memory' is not a Spark conf key" in message
+
+
+def test_dedupe_twins_is_weigh_or_apart() -> None:
+    source = {"name": "a", "path": "a.csv", "mapping": "m"}
+    assert parse_config({"sources": [source], "dedupe": {"twins": "apart"}}).dedupe.twins == "apart"
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"sources": [source], "dedupe": {"twins": "merge"}})
+    assert "dedupe.twins" in str(caught.value) and "'weigh' or 'apart'" in str(caught.value)

@@ -3,6 +3,7 @@
 import pandas as pd
 
 from crmmigrate.dedupe import dedupe
+from crmmigrate.dedupe.settings import DedupeSettings
 
 FAMILY = pd.DataFrame(
     {
@@ -32,7 +33,18 @@ def test_family_members_are_not_merged_but_share_a_household() -> None:
     assert golden["household_id"].str.startswith("H").all()
 
 
-def test_twins_with_the_same_birthday_stay_apart() -> None:
-    twins = FAMILY.assign(date_of_birth=["1990-05-01"] * 4 + ["1960-01-01"])
+def test_twins_with_their_own_mobiles_stay_apart() -> None:
+    """Born the same day, the two first names are weighed, not a wall: Anna's and Jonas's own
+    mobile numbers, and their names, say two people."""
+    twins = FAMILY.assign(
+        date_of_birth=["1990-05-01"] * 4 + ["1960-01-01"],
+        phone=["+491701111111", "+491702222222", "+491701111111", "+491702222222", "+491719876543"],
+        phone_type="mobile",
+    )
     result = dedupe(twins)
     assert len(result.golden) == 3
+
+
+def test_with_twins_apart_two_first_names_on_one_birthday_are_two_people() -> None:
+    twins = FAMILY.assign(date_of_birth=["1990-05-01"] * 4 + ["1960-01-01"])
+    assert len(dedupe(twins, DedupeSettings(twins="apart")).golden) == 3

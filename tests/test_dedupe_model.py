@@ -1,6 +1,7 @@
 """The Fellegi-Sunter model: u from random pairs, m by EM without labels, term frequencies."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -16,11 +17,14 @@ from crmmigrate.dedupe.comparisons import (
     default_comparisons,
 )
 from crmmigrate.dedupe.model import (
+    ALIKE,
+    DIFFERENT,
     MatchModel,
     PairGroup,
     calibrate_prior,
     expectation_maximisation,
     fit,
+    household_guard,
     isotonic_m,
     score,
     term_frequencies,
@@ -196,6 +200,9 @@ def test_the_model_round_trips_with_its_levels(tmp_path) -> None:
     assert [c.spec() for c in again.comparisons] == [c.spec() for c in model.comparisons]
     assert all(np.allclose(a, b) for a, b in zip(again.weights(), model.weights(), strict=False))
     assert again.prior_weight == model.prior_weight
+    assert saved["twins"] == again.twins == "weigh"
+    del saved["twins"]  # a model saved before the setting: twins were held apart
+    assert MatchModel.from_dict(saved).twins == "apart"
 
 
 def test_a_model_saved_before_levels_were_recorded_is_refused(tmp_path) -> None:
@@ -225,6 +232,36 @@ def test_names_merely_alike_at_one_address_are_two_people_unless_born_the_same_d
     scores = score(toy, model, np.array([0, 2]), np.array([1, 3]), term_frequencies(toy, model))
     assert scores.conflict.tolist() == [True, False]
     assert scores.probability[0] < 0.5 < scores.probability[1]
+
+
+def test_first_names_that_conflict_on_one_birthday_are_weighed_unless_twins_are_kept_apart() -> None:
+    """Wei Chen in one export, David Chen in another (an English name beside a Chinese one), born
+    the same day at one address: by default the surname and the birthday count against the
+    conflicting first names, while the shared address does not; with `twins: apart` the two
+    first names are two people and the surname stops counting too."""
+    frame = pd.DataFrame(
+        {
+            "first_name": ["Wei", "David"],
+            "last_name": ["Chen", "Chen"],
+            "date_of_birth": ["1984-09-12", "1984-09-12"],
+            "address_line1": ["12 Harbour Road"] * 2,
+            "postal_code": ["2000"] * 2,
+            "city": ["Sydney"] * 2,
+        }
+    )
+    _, _, model, _, _ = fitted()
+    toy = prepare(frame)
+    names = [c.name for c in model.comparisons]
+    surname, address = names.index("last_name"), names.index("address")
+    pair = np.array([0]), np.array([1])
+    weighed = score(toy, model, *pair, term_frequencies(toy, model))
+    apart_model = replace(model, twins="apart")
+    apart = score(toy, apart_model, *pair, term_frequencies(toy, apart_model))
+    assert household_guard(model, weighed.gamma).tolist() == [ALIKE]
+    assert household_guard(apart_model, apart.gamma).tolist() == [DIFFERENT]
+    assert weighed.weights[0, surname] > 0 and apart.weights[0, surname] <= 0
+    assert weighed.weights[0, address] <= 0 and apart.weights[0, address] <= 0
+    assert weighed.probability[0] > apart.probability[0]
 
 
 def test_u_of_a_list_of_a_few_hundred_rows_is_learnt_from_its_pairs() -> None:

@@ -168,7 +168,7 @@ def learn_m_from_labels(
         )
     gamma = compare(mf, model.comparisons, same["i"].to_numpy(), same["j"].to_numpy())
     info = {**model.info, "m_from_labels": {"matches": int(len(same)), "non_matches": int(len(different))}}
-    return MatchModel(model.comparisons, labelled_m(model.comparisons, gamma), model.u, model.prior, info)
+    return replace(model, m=labelled_m(model.comparisons, gamma), info=info)
 
 
 def link_components(
@@ -307,6 +307,7 @@ def link(
         if training is not None:
             model = learn_m_from_labels(model, mf, ids, training, aliases)
     at_step(steps, "scoring")
+    model = replace(model, twins=settings.twins)  # the config's, also for a saved model
     tf = term_frequencies(mf, model)
     calibrated = model
     if fitted:  # the prior from every compared pair's evidence

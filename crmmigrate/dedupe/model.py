@@ -333,6 +333,8 @@ class MatchModel:
     u: list[np.ndarray]
     prior: float
     info: dict[str, Any] = field(default_factory=dict)
+    #: First names that conflict on one birthday: "weigh" (evidence like any other) or "apart".
+    twins: str = "weigh"
 
     def weights(self) -> list[np.ndarray]:
         """Bits per level: log2(m/u), never more for a weaker level than for a better one."""
@@ -367,6 +369,7 @@ class MatchModel:
             "version": MODEL_VERSION,
             "prior": self.prior,
             "prior_weight": self.prior_weight,
+            "twins": self.twins,
             "comparisons": comps,
             "info": self.info,
         }
@@ -387,7 +390,12 @@ class MatchModel:
             if not len(mc) == len(uc) == len(comparison.levels_list):
                 raise ValueError(f"comparison {comparison.name!r}: m and u do not match its levels")
         return cls(
-            comparisons=comparisons, m=m, u=u, prior=float(data["prior"]), info=dict(data.get("info", {}))
+            comparisons=comparisons,
+            m=m,
+            u=u,
+            prior=float(data["prior"]),
+            info=dict(data.get("info", {})),
+            twins=str(data.get("twins", "apart")),  # models saved before the setting held twins apart
         )
 
     def save(self, path: str | Path) -> Path:
@@ -688,8 +696,12 @@ def household_guard(model: MatchModel, gamma: np.ndarray) -> np.ndarray:
     DIFFERENT: the first names conflict (not equal, a nickname, a typo, an initial, swapped), or,
     between two records that name no person, the company names do. ALIKE: the first names are
     merely alike (Marie/Maria, Sabine/Stefanie) and the two were not born the same day (then one
-    name is a misspelling: twins are named apart). A personal identifier that agrees (a national
-    id, a customer number) lifts either: one person whose name was mistyped.
+    name is a misspelling: twins are named apart), or they conflict but the two were born the same
+    day and `model.twins` is "weigh": one person under another given name (a middle name, an
+    English name beside a Chinese one, a form filled in wrongly) and twins are then told apart by
+    the evidence (the conflicting first names, their own e-mails and mobiles), while what a
+    household shares still does not count. A personal identifier that agrees (a national id, a
+    customer number) lifts either: one person whose name was mistyped.
 
     What such a pair shares (an address, a landline, a family mailbox, a hotel's switchboard) is
     what a household or a building shares, not evidence of one identity."""
@@ -705,9 +717,10 @@ def household_guard(model: MatchModel, gamma: np.ndarray) -> np.ndarray:
     for c, comparison in enumerate(model.comparisons):
         if comparison.kind == "first_name":
             different = gamma[:, c] == len(comparison.levels_list) - 1
-            alike = np.isin(gamma[:, c], comparison.conflict_levels) & ~different & ~born_same_day
-            guard[alike] = ALIKE
-            guard[different] = DIFFERENT
+            apart = different if model.twins == "apart" else different & ~born_same_day
+            alike = np.isin(gamma[:, c], comparison.conflict_levels) & ~apart & ~born_same_day
+            guard[alike | (different & ~apart)] = ALIKE
+            guard[apart] = DIFFERENT
     if "company" in kinds:
         c = kinds.index("company")
         guard[nameless & (gamma[:, c] == len(model.comparisons[c].levels_list) - 1)] = DIFFERENT
@@ -807,7 +820,7 @@ def calibrate_prior(model: MatchModel, evidence: np.ndarray, pair_space: float, 
         "prior_steps": steps,
         "expected_matching_pairs": prior * pair_space,
     }
-    return MatchModel(model.comparisons, model.m, model.u, prior, info)
+    return replace(model, prior=prior, info=info)
 
 
 def probability(total_bits: np.ndarray) -> np.ndarray:

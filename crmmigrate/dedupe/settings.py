@@ -8,7 +8,7 @@ fields, the comparisons and their levels, and the custom columns the sources' ma
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -26,6 +26,10 @@ class DedupeSettings(BaseModel):
 
     threshold: float = Field(0.6, gt=0, lt=1)  # match probability at or above which records merge
     review_band: tuple[float, float] = (0.2, 0.6)  # pairs in this band go to review.csv
+    # Two first names on one birthday (same surname, same address): weighed as evidence (one
+    # person under another given name, or twins told apart by their own e-mails and mobiles), or
+    # always two people ("apart").
+    twins: Literal["weigh", "apart"] = "weigh"
     max_block_size: int = Field(12, ge=2)  # blocks up to this size are compared in full
     window: int = Field(5, ge=1)  # neighbours met on each side in a larger block and in sorted passes
     blocking: list[list[str]] | None = None  # rules of fields that must all agree; None: automatic keys
