@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 
 from crmmigrate.dedupe.blocking import (
+    EVERY_PAIR,
     BlockingKey,
     Candidates,
     automatic_keys,
@@ -20,7 +21,8 @@ def _pairs(found: Candidates) -> set[tuple[int, int]]:
 
 
 def _found(frame: pd.DataFrame, **kwargs: int) -> Candidates:
-    return candidate_pairs(automatic_keys(prepare(frame)), len(frame), **kwargs)
+    """The pairs the keys find (a small list's every pair left out: these tests are of the keys)."""
+    return candidate_pairs(automatic_keys(prepare(frame)), len(frame), **{"every_pair_rows": 0, **kwargs})
 
 
 def test_keys_come_from_filled_fields_only() -> None:
@@ -84,7 +86,7 @@ def test_a_small_labelled_set_with_typical_errors_is_blocked_completely() -> Non
 
 def test_a_large_block_is_a_sorted_neighbourhood_never_skipped() -> None:
     frame = pd.DataFrame({"phone": ["+4930123456"] * 200, "last_name": [f"Name{k:03d}" for k in range(200)]})
-    found = candidate_pairs([k for k in automatic_keys(prepare(frame)) if k.name == "phone"], 200, window=5)
+    found = candidate_pairs([k for k in automatic_keys(prepare(frame)) if k.name == "phone"], 200, window=5, every_pair_rows=0)
     per_row = pd.Series(np.concatenate([found.left, found.right])).value_counts()
     assert found.per_key["phone"] > 0 and found.windowed == {"phone": 1}
     assert per_row.max() <= 2 * 5  # a window of 5 on each side, not 199 partners
@@ -93,13 +95,13 @@ def test_a_large_block_is_a_sorted_neighbourhood_never_skipped() -> None:
 
 def test_a_large_block_pairs_each_row_with_its_neighbours_in_order() -> None:
     key = BlockingKey("one block", (np.zeros(20, dtype=np.int64),), order=np.arange(20)[::-1].copy())
-    found = candidate_pairs([key], 20, max_block=4, window=1)
+    found = candidate_pairs([key], 20, max_block=4, window=1, every_pair_rows=0)
     assert _pairs(found) == {(k, k + 1) for k in range(19)}
 
 
 def test_a_small_block_is_compared_in_full() -> None:
     key = BlockingKey("one block", (np.zeros(6, dtype=np.int64),), order=np.arange(6))
-    assert len(candidate_pairs([key], 6, max_block=6, window=1)) == 15
+    assert len(candidate_pairs([key], 6, max_block=6, window=1, every_pair_rows=0)) == 15
 
 
 def test_pairs_per_row_stay_bounded_in_a_crowd_of_namesakes() -> None:
@@ -150,7 +152,7 @@ def test_companies_meet_as_neighbours_in_the_sorted_passes_whatever_their_city_s
 def test_configured_keys_name_canonical_fields() -> None:
     mf = prepare(pd.DataFrame({"postal_code": ["10115", "10115", "20095"], "city": ["Berlin"] * 3}))
     keys = configured_keys(mf, [["postal_code"]])
-    found = candidate_pairs(keys, 3)
+    found = candidate_pairs(keys, 3, every_pair_rows=0)
     assert _pairs(found) == {(0, 1)}
     assert keys[0].uses == ("address",)
 
@@ -169,3 +171,28 @@ def test_frames_without_names_or_without_rows_are_blocked_too() -> None:
     assert _pairs(_found(nameless)) == {(0, 1)}
     empty = prepare(pd.DataFrame({"first_name": pd.Series([], dtype=object)}))
     assert len(candidate_pairs(automatic_keys(empty), 0)) == 0
+
+
+def test_a_small_list_has_every_pair_compared_and_em_learns_from_the_keys_pairs_only() -> None:
+    """Two records of one person that share no value (typos everywhere) and that thirty other
+    names sort between: no key finds them, yet in a list this small they are compared."""
+    others = [f"Schmi{c}{d}t" for c in "ekm" for d in "fhjlnprs" * 2][:30]  # between them, also backwards
+    frame = pd.DataFrame(
+        {
+            "first_name": ["Katharina", "Catharina", *[f"{x}atharina" for x in "DEFGHIJ" * 5][:30]],
+            "last_name": ["Schmidt", "Schmitt", *others],
+            "city": ["Köln", "Koeln", *[f"Ort {k}" for k in range(30)]],
+        }
+    )
+    found = candidate_pairs(automatic_keys(prepare(frame)), len(frame))
+    assert len(found) == len(frame) * (len(frame) - 1) // 2
+    assert found.per_key[EVERY_PAIR] == len(found) and EVERY_PAIR not in found.found_by
+    assert (0, 1) in _pairs(found) and (0, 1) not in _pairs(_found(frame))
+
+
+def test_a_list_above_the_limit_is_blocked_by_its_keys_alone() -> None:
+    frame = clean_frame(300, seed=2)
+    every = candidate_pairs(automatic_keys(prepare(frame)), len(frame), every_pair_rows=len(frame))
+    keyed = candidate_pairs(automatic_keys(prepare(frame)), len(frame), every_pair_rows=len(frame) - 1)
+    assert len(every) == len(frame) * (len(frame) - 1) // 2
+    assert EVERY_PAIR not in keyed.per_key and len(keyed) < len(every) / 10

@@ -47,6 +47,11 @@ MAX_NAME_WORDS = 4
 ANCHOR_KEYS = ("email", "email name", "phone", "first and last name", "birth date", "street", "company")
 #: Below this share of filled rows a key is not worth building.
 MIN_FILL = 0.005
+#: A list of at most this many rows has every pair compared (at most 499,500 pairs, a second or
+#: two): keys can only lose pairs, and a small list can afford none of them.
+EVERY_PAIR_ROWS = 1000
+#: The name of the pairs a small list adds beyond its keys (in the run's pairs per key).
+EVERY_PAIR = "every pair (a small list)"
 
 Codes = np.ndarray  # int64 per row, -1 where the row has no value
 
@@ -413,9 +418,15 @@ def positions(codes: np.ndarray, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def candidate_pairs(
-    keys: list[BlockingKey], n_rows: int, max_block: int = MAX_BLOCK_SIZE, window: int = WINDOW
+    keys: list[BlockingKey],
+    n_rows: int,
+    max_block: int = MAX_BLOCK_SIZE,
+    window: int = WINDOW,
+    every_pair_rows: int = EVERY_PAIR_ROWS,
 ) -> Candidates:
-    """Every pair that agrees on at least one key (or meets in a sorted pass), each pair once."""
+    """Every pair that agrees on at least one key (or meets in a sorted pass), each pair once;
+    in a list of at most `every_pair_rows` rows, every pair (EM still learns from the keys' pairs
+    only)."""
     per_key: dict[str, int] = {}
     windowed: dict[str, int] = {}
     found: list[np.ndarray] = []
@@ -429,6 +440,11 @@ def candidate_pairs(
         if n_windowed:
             windowed[key.name] = n_windowed
         found.append(codes)
+    if 1 < n_rows <= every_pair_rows:
+        lo, hi = np.triu_indices(n_rows, 1)
+        found.append(lo.astype(np.int64) * n_rows + hi)
+        per_key[EVERY_PAIR] = len(found[-1])
+        keys = [*keys, BlockingKey(EVERY_PAIR, (), trains=False)]
     merged = sorted_unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
     found_by = {}
     for key, codes in zip(keys, found, strict=True):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..dedupe.blocking import MIN_FILL, Candidates
+from ..dedupe.blocking import EVERY_PAIR, EVERY_PAIR_ROWS, MIN_FILL, Candidates
 from ..dedupe.prepare import MatchFrame
 from ..dedupe.settings import DedupeSettings
 from ..errors import ConfigError
@@ -121,7 +121,8 @@ def candidate_frame(
         empty = spark.createDataFrame(
             pd.DataFrame({"lo": [], "hi": [], "bits": []}), "lo long, hi long, bits long"
         )
-        return CandidateFrame(empty, [], _figures(specs, kept, {}, {}))
+        pairs, per_key = _every_pair(spark, empty, n)
+        return CandidateFrame(pairs, [], _figures(specs, kept, per_key, {}))
     if len(kept) > MAX_KEYS:
         raise ConfigError(
             f"{len(kept)} blocking keys; the Spark engine tells at most {MAX_KEYS} apart",
@@ -159,17 +160,36 @@ def candidate_frame(
         .where(F.col("other").isNotNull() & (F.col("other") != F.col("pos")))
         .groupBy(F.least("pos", "other").alias("lo"), F.greatest("pos", "other").alias("hi"))
         .agg(F.bit_or("bit").alias("bits"))
-        .persist(StorageLevel.MEMORY_AND_DISK)
     )
+    merged, every = _every_pair(spark, merged, n)
+    merged = merged.persist(StorageLevel.MEMORY_AND_DISK)
     counted = merged.agg(
         F.count(F.lit(1)).alias("pairs"),
         *(F.sum(F.shiftright("bits", b).bitwiseAND(1)).alias(f"k{b}") for b in range(len(kept))),
     ).collect()[0]
     size_shuffles(spark, int(counted["pairs"]), partition_rows)  # from here on, shuffles of pairs
-    per_key = {specs[k].name: int(counted[f"k{b}"] or 0) for b, k in enumerate(kept)}
+    per_key = {specs[k].name: int(counted[f"k{b}"] or 0) for b, k in enumerate(kept)} | every
     sized.unpersist()
     found.unpersist()
     return CandidateFrame(merged, [specs[k].name for k in kept], _figures(specs, kept, per_key, windowed))
+
+
+def _every_pair(spark: SparkSession, pairs: DataFrame, n: int) -> tuple[DataFrame, dict[str, int]]:
+    """`pairs` with, in a list of at most `EVERY_PAIR_ROWS` rows, every other pair added (no key's
+    bit), as `blocking.candidate_pairs` does; and that key's count for the figures."""
+    from pyspark.sql import functions as F
+
+    if not 1 < n <= EVERY_PAIR_ROWS:
+        return pairs, {}
+    rows = spark.range(n)
+    every = (
+        rows.select(F.col("id").alias("lo"))
+        .crossJoin(rows.select(F.col("id").alias("hi")))
+        .where(F.col("lo") < F.col("hi"))
+        .select("lo", "hi", F.lit(0).cast("long").alias("bits"))
+    )
+    merged = pairs.unionByName(every).groupBy("lo", "hi").agg(F.bit_or("bits").alias("bits"))
+    return merged, {EVERY_PAIR: n * (n - 1) // 2}
 
 
 def _rows_per_key(found: pd.DataFrame) -> pd.DataFrame:
@@ -209,12 +229,13 @@ def _figures(
 ) -> Candidates:
     """Blocking's figures per kept key, as `blocking.candidate_pairs` gives them (no pairs)."""
     empty = np.empty(0, dtype=np.int64)
+    every = {EVERY_PAIR: per_key[EVERY_PAIR]} if EVERY_PAIR in per_key else {}
     return Candidates(
         left=empty,
         right=empty,
-        per_key={specs[k].name: per_key.get(specs[k].name, 0) for k in kept},
+        per_key={specs[k].name: per_key.get(specs[k].name, 0) for k in kept} | every,
         found_by={},
-        uses={specs[k].name: specs[k].uses for k in kept},
-        trains={specs[k].name: specs[k].trains for k in kept},
+        uses={specs[k].name: specs[k].uses for k in kept} | {name: () for name in every},
+        trains={specs[k].name: specs[k].trains for k in kept} | {name: False for name in every},
         windowed={specs[k].name: windowed[specs[k].name] for k in kept if specs[k].name in windowed},
     )
