@@ -86,7 +86,9 @@ def test_a_small_labelled_set_with_typical_errors_is_blocked_completely() -> Non
 
 def test_a_large_block_is_a_sorted_neighbourhood_never_skipped() -> None:
     frame = pd.DataFrame({"phone": ["+4930123456"] * 200, "last_name": [f"Name{k:03d}" for k in range(200)]})
-    found = candidate_pairs([k for k in automatic_keys(prepare(frame)) if k.name == "phone"], 200, window=5, every_pair_rows=0)
+    found = candidate_pairs(
+        [k for k in automatic_keys(prepare(frame)) if k.name == "phone"], 200, window=5, every_pair_rows=0
+    )
     per_row = pd.Series(np.concatenate([found.left, found.right])).value_counts()
     assert found.per_key["phone"] > 0 and found.windowed == {"phone": 1}
     assert per_row.max() <= 2 * 5  # a window of 5 on each side, not 199 partners
