@@ -60,6 +60,32 @@ def test_review_holds_uncertain_pairs_side_by_side() -> None:
         "right_first_name",
     } <= set(review.columns)
     assert review["match_probability"].between(0.01, 0.99).all()
+    assert (review["reason"] == "uncertain").all()
+
+
+def test_review_shows_a_link_merged_although_the_first_names_differ() -> None:
+    """Sabine and Jana Lang share a mobile, an e-mail and a birthday: merged on that evidence, yet
+    the names alone would say two people (twins?), so a reviewer sees the pair."""
+    frame = pd.DataFrame(
+        {
+            "source": ["crm", "shop", "crm"],
+            "source_row": [1, 1, 2],
+            "source_key": ["A1", "S1", "A2"],
+            "first_name": ["Sabine", "Jana", "Jonas"],
+            "last_name": ["Lang", "Lang", "Weber"],
+            "email": ["s.lang@web.de", "s.lang@web.de", "jonas@weber.de"],
+            "phone": ["+4917012345678", "+4917012345678", "+4917187654321"],
+            "phone_type": ["mobile"] * 3,
+            "date_of_birth": ["1975-04-02", "1975-04-02", "1980-01-01"],
+        }
+    )
+    result = dedupe(frame)
+    assert len(result.golden) == 2
+    review = result.review.set_index("reason")
+    assert review.loc["merged, first names differ", ["left_first_name", "right_first_name"]].tolist() == [
+        "Sabine",
+        "Jana",
+    ]
 
 
 def test_tiny_and_sparse_inputs() -> None:

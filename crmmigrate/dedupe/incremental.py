@@ -39,10 +39,9 @@ from .result import DedupeResult
 from .settings import DedupeSettings, SurvivorshipSettings
 from .stage import (
     cross_reference,
-    decided_pairs,
     golden_records,
     golden_stats,
-    review_pairs,
+    pairs_to_review,
     run_stats,
     scored_pairs,
 )
@@ -241,7 +240,7 @@ def dedupe_incremental(
             linked.ids.iloc[known_rows].map(stored_scores).to_numpy(dtype=float)
         )
     pairs = scored_pairs(linked.left, linked.right, linked.scores)
-    review = review_pairs(frame, pairs, customer, settings.review_band, decided_pairs(linked))
+    review = pairs_to_review(frame, linked, pairs, customer, settings)
     joined = is_new & np.isin(customer[:n_input], customers["customer_id"].astype(str).to_numpy())
     stats = {
         "mode": "incremental",

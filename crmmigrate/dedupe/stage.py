@@ -16,7 +16,7 @@ from .decisions import load_decisions
 from .households import household_ids
 from .ids import assign_ids, row_ids
 from .linking import IN_PROCESS, Linked, LinkSteps, at_step, in_pairs, link
-from .model import MatchModel, Scores
+from .model import MatchModel, Scores, score
 from .prepare import custom_columns, positional, stripped_text, text_column
 from .result import DedupeResult
 from .settings import DedupeSettings, SurvivorshipSettings
@@ -79,19 +79,60 @@ def scored_pairs(left: np.ndarray, right: np.ndarray, scores: Scores) -> pd.Data
     )
 
 
+#: Why a pair is in review.csv.
+UNCERTAIN = "uncertain"  # its match probability is in the review band
+NAMES_DIFFER = "merged, first names differ"  # twins, or one person under another given name?
+
+
+def merged_despite_names(
+    linked: Linked, pairs: pd.DataFrame, customer: np.ndarray, threshold: float
+) -> np.ndarray:
+    """Positions in `pairs` of the links that merged two records whose first names conflict (Wei
+    and David Chen born on one day at one address, Marie and Maria with one mobile): the evidence
+    carried them, and a reviewer should see them (a cannot-link decision parts twins for good).
+    Only the links are scored again, by the run's model."""
+    left, right = pairs["left"].to_numpy(), pairs["right"].to_numpy()
+    links = np.flatnonzero(
+        (pairs["probability"].to_numpy() >= threshold) & (customer[left] == customer[right])
+    )
+    if len(links) == 0 or not any(c.kind == "first_name" for c in linked.model.comparisons):
+        return links[:0]
+    found = score(linked.mf, linked.model, left[links], right[links], linked.tf, keep_weights=False)
+    return links[found.conflict]
+
+
+def pairs_to_review(
+    frame: pd.DataFrame, linked: Linked, pairs: pd.DataFrame, customer: np.ndarray, settings: DedupeSettings
+) -> pd.DataFrame:
+    """review.csv: the uncertain pairs and the links merged although their first names differ."""
+    doubted = merged_despite_names(linked, pairs, customer, settings.threshold)
+    return review_pairs(frame, pairs, customer, settings.review_band, decided_pairs(linked), doubted)
+
+
 def review_pairs(
     clean: pd.DataFrame,
     pairs: pd.DataFrame,
     customer: np.ndarray,
     band: tuple[float, float],
     decided: set[tuple[int, int]],
+    doubted: np.ndarray | None = None,
 ) -> pd.DataFrame:
+    """The pairs of probability in `band`, and the `doubted` ones (positions in `pairs`), side by
+    side with a reason each; pairs a decision settled are left out."""
     low, high = band
     p = pairs["probability"].to_numpy()
-    picked = pairs[(p >= low) & (p < high)]
+    reasons = np.full(len(pairs), None, dtype=object)
+    reasons[(p >= low) & (p < high)] = UNCERTAIN
+    if doubted is not None:
+        reasons[doubted] = NAMES_DIFFER
+    chosen = np.flatnonzero(reasons != None)  # noqa: E711 - elementwise
+    picked = pairs.iloc[chosen]
+    reason = reasons[chosen]
     if decided:
-        keep = [(a, b) not in decided for a, b in zip(picked["left"], picked["right"], strict=False)]
-        picked = picked[np.array(keep, dtype=bool)]
+        keep = np.array(
+            [(a, b) not in decided for a, b in zip(picked["left"], picked["right"], strict=False)], dtype=bool
+        )
+        picked, reason = picked[keep], reason[keep]
     source, rows, keys = lineage_columns(clean)
     out: dict[str, object] = {}
     for side in ("left", "right"):
@@ -101,6 +142,7 @@ def review_pairs(
         out[f"{side}_source_key"] = keys.take(idx).to_numpy(dtype=object)
         out[f"{side}_customer_id"] = customer[idx]
     out["match_probability"] = picked["probability"].to_numpy()
+    out["reason"] = reason
     shown = {side: clean.iloc[picked[side].to_numpy()] for side in ("left", "right")}  # only these rows
     for field in REVIEW_FIELDS:
         if field in clean.columns:
@@ -191,7 +233,7 @@ def dedupe(
     xref, accepted = cross_reference(clean, linked, customer, settings)
     households = household_ids(linked.mf, customer)
     pairs = scored_pairs(linked.left, linked.right, linked.scores)
-    review = review_pairs(clean, pairs, customer, settings.review_band, decided_pairs(linked))
+    review = pairs_to_review(clean, linked, pairs, customer, settings)
     stats = {"rows": len(clean), **run_stats(linked, accepted, review)}
     labels, model = linked.labels, linked.model
     del linked, accepted  # the match frame and the pair arrays: gigabytes at a million rows
