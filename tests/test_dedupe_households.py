@@ -3,6 +3,7 @@
 import pandas as pd
 
 from crmmigrate.dedupe import dedupe
+from crmmigrate.dedupe.model import MatchModel
 from crmmigrate.dedupe.settings import DedupeSettings
 
 FAMILY = pd.DataFrame(
@@ -48,3 +49,15 @@ def test_twins_with_their_own_mobiles_stay_apart() -> None:
 def test_with_twins_apart_two_first_names_on_one_birthday_are_two_people() -> None:
     twins = FAMILY.assign(date_of_birth=["1990-05-01"] * 4 + ["1960-01-01"])
     assert len(dedupe(twins, DedupeSettings(twins="apart")).golden) == 3
+
+
+def test_a_model_saved_before_the_twins_setting_keeps_twins_apart_unless_the_config_says() -> None:
+    twins = FAMILY.assign(date_of_birth=["1990-05-01"] * 4 + ["1960-01-01"])
+    fitted = dedupe(twins)
+    assert len(fitted.golden) == 2  # nothing personal tells Anna and Jonas apart: weighed, they merge
+    saved = fitted.model.to_dict()
+    del saved["twins"]  # as match_model.json was written before the setting
+    old = MatchModel.from_dict(saved)
+    assert len(dedupe(twins, model=old).golden) == 3
+    weighed = dedupe(twins, DedupeSettings(twins="weigh"), model=old)
+    assert len(weighed.golden) == len(fitted.golden)

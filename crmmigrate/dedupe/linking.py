@@ -307,7 +307,8 @@ def link(
         if training is not None:
             model = learn_m_from_labels(model, mf, ids, training, aliases)
     at_step(steps, "scoring")
-    model = replace(model, twins=settings.twins)  # the config's, also for a saved model
+    if settings.twins is not None:  # the config's rule, also over a saved model's
+        model = replace(model, twins=settings.twins)
     tf = term_frequencies(mf, model)
     calibrated = model
     if fitted:  # the prior from every compared pair's evidence

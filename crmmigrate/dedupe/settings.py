@@ -28,8 +28,8 @@ class DedupeSettings(BaseModel):
     review_band: tuple[float, float] = (0.2, 0.6)  # pairs in this band go to review.csv
     # Two first names on one birthday (same surname, same address): weighed as evidence (one
     # person under another given name, or twins told apart by their own e-mails and mobiles), or
-    # always two people ("apart").
-    twins: Literal["weigh", "apart"] = "weigh"
+    # always two people ("apart"). Unset: "weigh" for a new model, a saved `model`'s own rule.
+    twins: Literal["weigh", "apart"] | None = None
     max_block_size: int = Field(12, ge=2)  # blocks up to this size are compared in full
     window: int = Field(5, ge=1)  # neighbours met on each side in a larger block and in sorted passes
     blocking: list[list[str]] | None = None  # rules of fields that must all agree; None: automatic keys
