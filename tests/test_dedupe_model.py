@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from crmmigrate.dedupe import dedupe
+from crmmigrate.dedupe import model as model_module
 from crmmigrate.dedupe.blocking import automatic_keys, candidate_pairs
 from crmmigrate.dedupe.comparisons import (
     NULL,
@@ -26,6 +27,7 @@ from crmmigrate.dedupe.model import (
     fit,
     household_guard,
     isotonic_m,
+    pair_weights,
     score,
     term_frequencies,
 )
@@ -349,3 +351,12 @@ def test_a_list_of_organisations_by_name_and_city_finds_the_ones_listed_twice() 
     customer = result.xref.set_index("source_key")["customer_id"]
     assert len(result.golden) == 600
     assert customer["k0"] == customer["k600"] and customer["k0"] != customer["k1"]
+
+
+def test_totals_weighed_a_slice_of_pairs_at_a_time_are_those_of_one_pass(monkeypatch) -> None:
+    _, mf, model, found, gamma = fitted()
+    tf = term_frequencies(mf, model)
+    _, whole = pair_weights(model, gamma, tf, found.left, found.right, keep=False)
+    monkeypatch.setattr(model_module, "WEIGHT_SLICE", 7)
+    _, sliced = pair_weights(model, gamma, tf, found.left, found.right, keep=False)
+    assert len(gamma) > 7 and np.array_equal(whole, sliced)

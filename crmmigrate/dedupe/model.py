@@ -735,6 +735,10 @@ def household_conflict(model: MatchModel, gamma: np.ndarray) -> np.ndarray:
     return household_guard(model, gamma) > 0
 
 
+#: Pairs weighed at a time when only their totals are kept.
+WEIGHT_SLICE = 1_000_000
+
+
 def pair_weights(
     model: MatchModel,
     gamma: np.ndarray,
@@ -745,7 +749,15 @@ def pair_weights(
     keep: bool = True,
 ) -> tuple[np.ndarray | None, np.ndarray]:
     """Per pair and comparison, the weight in bits (term frequency and household guard applied),
-    and per pair their sum. `keep=False` sums without keeping the table (millions of pairs)."""
+    and per pair their sum. `keep=False` sums without keeping the table (millions of pairs), a
+    slice of `WEIGHT_SLICE` pairs at a time: every step is per pair, and at a run's millions of
+    pairs the steps' full-length temporaries were the run's peak (half a GiB at 15M pairs)."""
+    if not keep and len(gamma) > WEIGHT_SLICE:
+        total = np.empty(len(gamma), dtype=np.float64)
+        for start in range(0, len(gamma), WEIGHT_SLICE):
+            part = slice(start, start + WEIGHT_SLICE)
+            _, total[part] = pair_weights(model, gamma[part], tf, i[part], j[part], keep=False)
+        return None, total
     weights = np.zeros(gamma.shape, dtype=np.float32) if keep else None
     total = np.zeros(len(gamma), dtype=np.float64)
     guard = household_guard(model, gamma)
