@@ -94,11 +94,6 @@ def _as_arrow(texts: pd.Series) -> pa.Array:
     return pa.array(texts.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
 
 
-def _objects(text: pa.Array) -> pd.Series:
-    """An Arrow string array as an object Series of str and None."""
-    return pd.Series(np.asarray(text.to_numpy(zero_copy_only=False), dtype=object), dtype=object)
-
-
 def _convert_odd(values: np.ndarray) -> np.ndarray:
     """Text for the values that are not already str (numbers, dates, booleans), once per distinct value."""
     out = values.copy()
@@ -156,15 +151,20 @@ def _json_texts(text: pa.Array) -> pa.Array:
     return quoted
 
 
-def _member_counts(golden: pd.DataFrame, xref: pd.DataFrame | None) -> pd.Series:
+def _member_counts(golden: pd.DataFrame, xref: pd.DataFrame | None) -> pa.Array:
+    """Each golden record's number of source rows (from its `member_count`, else counted in the
+    cross-reference), as Arrow int64; null when unknown."""
     if "member_count" in golden.columns:
         counts = pd.to_numeric(golden["member_count"], errors="coerce")
     elif xref is not None and "customer_id" in xref.columns:
         per_id = xref["customer_id"].astype(object).value_counts()
         counts = golden["customer_id"].astype(object).map(per_id)
     else:
-        return pd.Series([None] * len(golden), index=golden.index, dtype=object)
-    return _python_ints(counts)
+        return pa.nulls(len(golden), pa.int64())
+    filled = counts.notna().to_numpy()
+    numbers = np.zeros(len(counts), dtype=np.int64)
+    numbers[filled] = counts[filled].astype("int64").to_numpy()
+    return pa.array(numbers, mask=~filled)
 
 
 def customer_texts(golden: pd.DataFrame) -> dict[str, pa.Array]:
@@ -192,19 +192,47 @@ def checked_customer_texts(golden: pd.DataFrame) -> tuple[dict[str, pa.Array], d
     return out, unreadable
 
 
+def customer_rows(
+    golden: pd.DataFrame, xref: pd.DataFrame | None = None, texts: dict[str, pa.Array] | None = None
+) -> pd.DataFrame:
+    """The golden set as rows of the `customers` table, held in Arrow (`arrow_column`s; null for
+    missing): a million customers' values as Python objects are more than a GiB, and the load needs
+    them only an insert batch at a time (`write._Rows`). `texts`: its `customer_texts`, when the
+    caller has them already."""
+    texts = texts if texts is not None else customer_texts(golden)
+    return pd.DataFrame(
+        {
+            column: arrow_column(_member_counts(golden, xref) if column == "member_count" else texts[column])
+            for column in tables.CUSTOMER_COLUMNS
+        }
+    )
+
+
 def customer_frame(
     golden: pd.DataFrame, xref: pd.DataFrame | None = None, texts: dict[str, pa.Array] | None = None
 ) -> pd.DataFrame:
-    """The golden set as rows of the `customers` table (object columns; None for missing).
-    `texts`: its `customer_texts`, when the caller has them already."""
-    texts = texts if texts is not None else customer_texts(golden)
-    columns = {
-        column: _member_counts(golden, xref).to_numpy(dtype=object)
-        if column == "member_count"
-        else _objects(texts[column]).to_numpy(dtype=object)
-        for column in tables.CUSTOMER_COLUMNS
-    }
-    return pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in columns.items()})
+    """`customer_rows` as Python values (object columns; None for missing)."""
+    rows = customer_rows(golden, xref, texts)
+    return pd.DataFrame({c: python_values(rows[c]) for c in rows.columns})
+
+
+def arrow_column(values: pa.Array | pa.ChunkedArray) -> pd.Series:
+    """An Arrow array as a pandas column that keeps it as it is (pandas' ArrowDtype), values made
+    Python objects only when asked (`python_values`)."""
+    return pd.Series(pd.arrays.ArrowExtensionArray(values))
+
+
+def arrow_of(series: pd.Series) -> pa.Array:
+    """The Arrow array behind an `arrow_column`, in one chunk."""
+    values = pa.array(series.array)
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+def python_values(series: pd.Series) -> pd.Series:
+    """A column as Python values, None for every missing one (an `arrow_column`'s nulls included),
+    in an object Series on the same index."""
+    values = series.to_numpy(dtype=object, na_value=None)
+    return pd.Series(values, index=series.index, dtype=object)
 
 
 def source_ids(keys: pd.Series, rows: pd.Series, given: pd.Series | None = None) -> pd.Series:
@@ -215,7 +243,14 @@ def source_ids(keys: pd.Series, rows: pd.Series, given: pd.Series | None = None)
     the dedupe stage's stable ids (`dedupe.ids.identities`, without the `source|` prefix), so the
     stored row a run finds for a legacy record is the one the ids were matched on. `keys` as
     `text_column` gives them; in Arrow, as a Python loop costs seconds per million rows."""
-    key = pc.utf8_trim_whitespace(pa.array(keys.to_numpy(dtype=object), type=pa.string(), from_pandas=True))
+    stated = None if given is None else _as_arrow(given)
+    ids = _source_id_text(_as_arrow(keys), rows, stated).to_numpy(zero_copy_only=False)
+    return pd.Series(ids, index=keys.index, dtype=object)
+
+
+def _source_id_text(keys: pa.Array, rows: pd.Series, given: pa.Array | None) -> pa.Array:
+    """`source_ids` of Arrow text (null for missing)."""
+    key = pc.utf8_trim_whitespace(keys)
     key = pc.if_else(pc.equal(key, ""), pa.scalar(None, pa.string()), key)
     long = pc.fill_null(pc.greater(pc.utf8_length(key), tables.SOURCE_ID_LENGTH), False)
     if pc.any(long).as_py():
@@ -227,10 +262,8 @@ def source_ids(keys: pd.Series, rows: pd.Series, given: pd.Series | None = None)
     row_text = pa.array(numbers.astype("string[pyarrow]"), type=pa.string())
     by_row = pc.binary_join_element_wise("#", row_text, "")
     if given is not None:
-        stated = pa.array(given.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-        by_row = pc.coalesce(stated, by_row)
-    ids = pc.coalesce(key, by_row).to_numpy(zero_copy_only=False)
-    return pd.Series(ids, index=keys.index, dtype=object)
+        by_row = pc.coalesce(given, by_row)
+    return pc.coalesce(key, by_row)
 
 
 def _digest(key: str) -> str:
@@ -238,24 +271,27 @@ def _digest(key: str) -> str:
 
 
 def xref_frame(xref: pd.DataFrame) -> pd.DataFrame:
-    """The cross-reference as rows of `customer_sources` (its `source_id` computed here)."""
-    out = pd.DataFrame(index=xref.index)
-    out["source"] = text_column(xref["source"])
-    out["source_row"] = _int_column(xref["source_row"])
-    out["source_key"] = (
-        text_column(xref["source_key"])
-        if "source_key" in xref.columns
-        else pd.Series([None] * len(xref), index=xref.index, dtype=object)
-    )
-    given = text_column(xref["source_id"]) if "source_id" in xref.columns else None
-    out["source_id"] = source_ids(out["source_key"], out["source_row"], given)
-    out["customer_id"] = text_column(xref["customer_id"])
+    """The cross-reference as rows of `customer_sources` (its `source_id` computed here): text and
+    scores held in Arrow (`arrow_column`), as in `customer_rows`."""
+    n = len(xref)
+    key = arrow_text(xref["source_key"]) if "source_key" in xref.columns else pa.nulls(n, pa.string())
+    given = arrow_text(xref["source_id"]) if "source_id" in xref.columns else None
+    source_row = _int_column(xref["source_row"]).reset_index(drop=True)
     if "match_score" in xref.columns:
-        scores = pd.to_numeric(xref["match_score"], errors="coerce").astype(float)
-        out["match_score"] = scores.astype(object).where(scores.notna(), None)
+        scores = pd.to_numeric(xref["match_score"], errors="coerce").astype(float).to_numpy()
+        score = pa.array(scores, type=pa.float64(), from_pandas=True)  # NaN: null
     else:
-        out["match_score"] = None
-    return out.reset_index(drop=True)
+        score = pa.nulls(n, pa.float64())
+    return pd.DataFrame(
+        {
+            "source": arrow_column(arrow_text(xref["source"])),
+            "source_row": source_row,
+            "source_key": arrow_column(key),
+            "source_id": arrow_column(_source_id_text(key, source_row, given)),
+            "customer_id": arrow_column(arrow_text(xref["customer_id"])),
+            "match_score": arrow_column(score),
+        }
+    )
 
 
 def lineage_frame(lineage: pd.DataFrame) -> pd.DataFrame:
@@ -359,10 +395,17 @@ def golden_checksum(golden: pd.DataFrame) -> str:
 
 
 def equal_rows(left: pd.DataFrame, right: pd.DataFrame, columns: Iterable[str]) -> np.ndarray:
-    """Row-wise equality of two aligned frames of normalised values (None for missing) over `columns`."""
+    """Row-wise equality of two aligned frames of normalised values (None for missing; null in an
+    `arrow_column`) over `columns`."""
     same = np.ones(len(left), dtype=bool)
     for c in columns:
-        a, b = left[c].to_numpy(dtype=object), right[c].to_numpy(dtype=object)
+        a, b = _comparable(left[c]), _comparable(right[c])
         if len(a):
             same &= np.asarray(a == b, dtype=bool)
     return same
+
+
+def _comparable(series: pd.Series) -> np.ndarray:
+    if isinstance(series.dtype, pd.ArrowDtype):
+        return series.to_numpy(dtype=object, na_value=None)
+    return series.to_numpy(dtype=object)
