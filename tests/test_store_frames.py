@@ -175,3 +175,34 @@ def test_the_cross_reference_reads_as_text_with_identities_numbers_and_none_for_
     assert values["source_id"][3].startswith("sha256:")
     assert values["customer_id"] == ["C1", "C1", "C2", "C3"]
     assert values["match_score"] == [0.9, None, 1.0, 1.0]
+
+
+def test_rows_as_drivers_give_them_hash_as_their_frame_read_back_does() -> None:
+    """SQLite gives text (taken by Arrow in one call), PostgreSQL dates, aware times and dicts,
+    a store changed by hand a number: every column hashes as `stored_text` then `row_digests` read it."""
+    import datetime as dt
+
+    from crmmigrate.store.frames import CHECKSUM_COLUMNS, row_digests, stored_texts, text_digests
+    from crmmigrate.store.values import stored_text
+
+    names = list(CHECKSUM_COLUMNS)
+
+    def row(**values: object) -> tuple:
+        return tuple(values.get(name) for name in names)
+
+    as_sqlite = [
+        row(customer_id="C1", email="", city="Köln", date_of_birth="1980-02-29", extra='{"a":1}'),
+        row(customer_id="C2", created_at="2019-08-02T18:45:00+02:00", updated_at="2019-08-02T00:00:00"),
+    ]
+    utc = dt.timezone.utc
+    as_postgresql = [
+        row(customer_id="C1", date_of_birth=dt.date(1980, 2, 29), extra={"b": "é", "a": 1}),
+        row(customer_id="C2", created_at=dt.datetime(2019, 8, 2, 16, 45, tzinfo=utc), city=7),
+    ]
+    for rows in (as_sqlite, as_postgresql, as_sqlite[:1] + as_postgresql[1:]):
+        frame = stored_text(pd.DataFrame(rows, columns=names, dtype=object))
+        expected = row_digests(frame)
+        assert np.array_equal(text_digests(stored_texts(rows, names)), expected)
+    assert not np.array_equal(
+        text_digests(stored_texts(as_sqlite[:1], names)), text_digests(stored_texts(as_postgresql[:1], names))
+    )

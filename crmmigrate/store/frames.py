@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from .. import schema
 from . import tables
-from .values import KINDS, canonical_text
+from .values import KINDS, canonical_text, stored_text
 
 #: Golden columns that are never custom fields (working columns of earlier stages).
 _INTERNAL = {"member_count", "match_score", "cluster_id", "source", "source_row", "source_key"}
@@ -350,7 +350,43 @@ def row_digests(rows: pd.DataFrame) -> np.ndarray:
     """The sha256 of each row of `frame_checksum`, as 4 big-endian words a row: the checksum of
     any number of parts of a set of rows is `combined_checksum` of their digests (a store's
     customers are hashed a slice at a time, never all held as Python values at once)."""
-    return _digests([_arrow_text(rows[c]) for c in CHECKSUM_COLUMNS])
+    return text_digests({c: _arrow_text(rows[c]) for c in CHECKSUM_COLUMNS})
+
+
+def text_digests(texts: Mapping[str, pa.Array]) -> np.ndarray:
+    """`row_digests` of rows held as Arrow text columns (null for missing, no empty text), as
+    `stored_texts` gives them."""
+    return _digests([texts[c] for c in CHECKSUM_COLUMNS])
+
+
+def stored_texts(rows: Sequence[tuple], names: Sequence[str]) -> dict[str, pa.Array]:
+    """Rows as a driver gives them (tuples of `names`) as Arrow text columns, each value as
+    `row_digests` reads it once `stored_text` has read it back: typed values in the pipeline's
+    text, empty text as null. A column of text and None (SQLite gives every column so) becomes
+    Arrow in one call, without a pandas frame of Python values; another (a driver's dates, JSON
+    as dicts, numbers) goes through `stored_text` and `text_column`."""
+    out = {}
+    for name, values in zip(names, zip(*rows, strict=True) if rows else [()] * len(names), strict=True):
+        text = _driver_text(values, strict=name in KINDS)
+        if text is None:
+            out[name] = _arrow_text(stored_text(pd.DataFrame({name: pd.Series(values, dtype=object)}))[name])
+            continue
+        if name in KINDS:
+            text = canonical_text(text, KINDS[name])[0]
+        out[name] = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    return out
+
+
+def _driver_text(values: Sequence[object], strict: bool) -> pa.Array | None:
+    """`values` as Arrow text when every one is str or None, else None. Not `strict`, bytes are
+    taken as UTF-8 text too, as `_arrow_text` takes them (and Arrow is faster told the type)."""
+    try:
+        text = pa.array(values) if strict else pa.array(values, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if pa.types.is_null(text.type):
+        return text.cast(pa.string())
+    return text if pa.types.is_string(text.type) else None
 
 
 def _checksum(columns: list[pa.Array]) -> str:

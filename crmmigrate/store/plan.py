@@ -294,24 +294,28 @@ def read_rows(
 
 def read_rows_in_slices(
     conn: sa.Connection, table: sa.Table, column: str, values: pd.Series | None, columns: list[str], size: int
-) -> Iterator[pd.DataFrame]:
-    """`read_rows` (every row when `values` is None) a slice of about `size` rows at a time, for
+) -> Iterator[list[tuple]]:
+    """The driver's rows (tuples of `columns`, values as the driver gives them) whose `column` is
+    one of `values` (every row when `values` is None), a slice of about `size` rows at a time, for
     work that needs the rows once each and in no order (a checksum): the stored rows are never all
-    Python values at once (a million customers' text is gigabytes so)."""
+    Python values at once (a million customers' text is gigabytes so). Batched IN lookups, or one
+    scan when the lookups would touch a large part of the table anyway."""
     select = sa.select(*(table.c[n] for n in columns))
-    wanted = None if values is None else pd.unique(values.dropna())
+    wanted = None if values is None else pd.unique(values.dropna().to_numpy(dtype=object))
     stored = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
     if stored == 0 or (wanted is not None and not len(wanted)):
         return
     if wanted is None or stored <= 3 * len(wanted):
+        keep, at = (None if wanted is None else set(wanted)), columns.index(column)
         # The driver's cursor, read a slice at a time (SQLite's reads rows as asked; psycopg's holds
         # the result in libpq's memory, not as Python values). No `stream_results`: SQLAlchemy
         # would buffer rows of the cursor ahead of it.
         result = conn.execute(select)
         try:
             while rows := result.cursor.fetchmany(size):
-                frame = _frame(rows, columns)
-                yield frame if wanted is None else frame[frame[column].isin(wanted).to_numpy()]
+                rows = rows if keep is None else [row for row in rows if row[at] in keep]
+                if rows:
+                    yield rows
         finally:
             result.close()
         return
@@ -319,8 +323,8 @@ def read_rows_in_slices(
     rows: list[tuple] = []
     for start in range(0, len(wanted), READ_BATCH):
         rows += _fetch(conn, query, {"keys": list(wanted[start : start + READ_BATCH])})
-        if len(rows) >= size or start + READ_BATCH >= len(wanted):
-            yield _frame(rows, columns)
+        if rows and (len(rows) >= size or start + READ_BATCH >= len(wanted)):
+            yield rows
             rows = []
 
 
