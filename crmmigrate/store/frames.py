@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -18,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import schema
+from ..text_columns import arrow_text, text_column
 from . import tables
 from .values import KINDS, canonical_text, stored_text
 
@@ -29,81 +29,8 @@ _INTERNAL_SUFFIXES = ("_raw", "_status", "_match")
 CHECKSUM_COLUMNS = ("customer_id", "household_id", *schema.FIELDS, "extra")
 
 
-def _text_of(value: object) -> str | None:
-    """One non-missing Python value as the text stored for it."""
-    if isinstance(value, str):
-        return value if value != "" else None
-    if isinstance(value, (bool, np.bool_)):
-        return "true" if value else "false"
-    if isinstance(value, (float, np.floating)):
-        if math.isnan(value):
-            return None
-        return str(int(value)) if float(value).is_integer() else repr(float(value))
-    if isinstance(value, pd.Timestamp):
-        return (
-            value.date().isoformat() if value == value.normalize() and value.tz is None else value.isoformat()
-        )
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
-
-
-def text_column(series: pd.Series) -> pd.Series:
-    """`series` as object dtype holding str or None (vectorised; odd types converted per distinct value)."""
-    if pd.api.types.is_datetime64_any_dtype(series):
-        s = series.dt.tz_localize(None) if getattr(series.dt, "tz", None) is not None else series
-        has_time = bool((s.dropna() != s.dropna().dt.normalize()).any())
-        text = series.dt.strftime("%Y-%m-%dT%H:%M:%S" if has_time else "%Y-%m-%d")
-        return text.astype(object).where(series.notna(), None)
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        # Each category once, then taken by code: converting row by row would make a Python string
-        # per row (9M lineage rows at a million customers: gigabytes).
-        categories = text_column(pd.Series(series.cat.categories.to_numpy(dtype=object), dtype=object))
-        values = np.append(categories.to_numpy(dtype=object), None)[series.cat.codes.to_numpy()]
-        return pd.Series(values, index=series.index, dtype=object)
-    values = series.to_numpy(dtype=object, na_value=None)
-    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
-        values = _convert_odd(values)
-    empty = values == ""
-    if empty.any():
-        values = values.copy()
-        values[empty] = None
-    return pd.Series(values, index=series.index, dtype=object)
-
-
-def arrow_text(series: pd.Series) -> pa.Array:
-    """`text_column(series)` as an Arrow string array (null for missing). Text held in Arrow (pandas'
-    `str` dtype) is taken as it is and text in Python objects converted in one call: a Python object
-    per value would cost seconds per million rows. Other values go through `text_column`."""
-    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
-        text = pa.array(series.array)
-        if isinstance(text, pa.ChunkedArray):
-            text = text.combine_chunks()
-        text = text.cast(pa.string())
-    elif series.dtype == object or isinstance(series.dtype, pd.StringDtype):
-        values = series.to_numpy(dtype=object)
-        if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
-            return _as_arrow(text_column(series))
-        text = pa.array(values, type=pa.string(), from_pandas=True)
-    else:
-        return _as_arrow(text_column(series))
-    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
-
-
 def _as_arrow(texts: pd.Series) -> pa.Array:
     return pa.array(texts.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-
-
-def _convert_odd(values: np.ndarray) -> np.ndarray:
-    """Text for the values that are not already str (numbers, dates, booleans), once per distinct value."""
-    out = values.copy()
-    odd = np.fromiter((v is not None and not isinstance(v, str) for v in values), bool, count=len(values))
-    try:
-        distinct = {v: _text_of(v) for v in pd.unique(values[odd])}
-        out[odd] = [distinct[v] for v in values[odd]]
-    except TypeError:  # unhashable values (lists, dicts): convert one by one
-        out[odd] = [_text_of(v) for v in values[odd]]
-    return out
 
 
 def custom_columns(golden: pd.DataFrame) -> list[str]:
@@ -350,7 +277,7 @@ def row_digests(rows: pd.DataFrame) -> np.ndarray:
     """The sha256 of each row of `frame_checksum`, as 4 big-endian words a row: the checksum of
     any number of parts of a set of rows is `combined_checksum` of their digests (a store's
     customers are hashed a slice at a time, never all held as Python values at once)."""
-    return text_digests({c: _arrow_text(rows[c]) for c in CHECKSUM_COLUMNS})
+    return text_digests({c: arrow_text(rows[c], bytes_as_text=True) for c in CHECKSUM_COLUMNS})
 
 
 def text_digests(texts: Mapping[str, pa.Array]) -> np.ndarray:
@@ -369,7 +296,8 @@ def stored_texts(rows: Sequence[tuple], names: Sequence[str]) -> dict[str, pa.Ar
     for name, values in zip(names, zip(*rows, strict=True) if rows else [()] * len(names), strict=True):
         text = _driver_text(values, strict=name in KINDS)
         if text is None:
-            out[name] = _arrow_text(stored_text(pd.DataFrame({name: pd.Series(values, dtype=object)}))[name])
+            read_back = stored_text(pd.DataFrame({name: pd.Series(values, dtype=object)}))[name]
+            out[name] = arrow_text(read_back, bytes_as_text=True)
             continue
         if name in KINDS:
             text = canonical_text(text, KINDS[name])[0]
@@ -379,7 +307,7 @@ def stored_texts(rows: Sequence[tuple], names: Sequence[str]) -> dict[str, pa.Ar
 
 def _driver_text(values: Sequence[object], strict: bool) -> pa.Array | None:
     """`values` as Arrow text when every one is str or None, else None. Not `strict`, bytes are
-    taken as UTF-8 text too, as `_arrow_text` takes them (and Arrow is faster told the type)."""
+    taken as UTF-8 text too, as `row_digests` takes them (and Arrow is faster told the type)."""
     try:
         text = pa.array(values) if strict else pa.array(values, type=pa.string())
     except (pa.ArrowInvalid, pa.ArrowTypeError):
@@ -412,15 +340,6 @@ def combined_checksum(parts: list[np.ndarray]) -> str:
     if len(first) > 1 and (first[1:] == first[:-1]).any():  # digests alike in their first 8 bytes
         order = np.lexsort(words.T[::-1])  # byte order of the whole digests
     return sha256(words[order].tobytes()).hexdigest()
-
-
-def _arrow_text(values: pd.Series) -> pa.Array:
-    """A column of text or None as Arrow text, empty text as null; other values as `text_column`."""
-    try:
-        text = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-    except (pa.ArrowException, TypeError, ValueError):
-        text = pa.array(text_column(values).to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
 
 
 def golden_checksum(golden: pd.DataFrame) -> str:
