@@ -3,6 +3,10 @@
 Loading, diffing and checksums all go through these functions, so a value read back from any of
 the three databases compares equal to the value that was loaded: text for every field, NULL
 (None) for anything missing (NaN, None, pd.NA, empty text), custom fields as canonical JSON.
+
+The rows of a load are held in Arrow (`customer_rows`, `xref_frame`: pandas columns of ArrowDtype,
+null for missing) and become Python values only an insert batch at a time (`write._Rows`), so a
+million customers never exist as Python strings at once; `customer_frame` is their Python view.
 """
 
 from __future__ import annotations
