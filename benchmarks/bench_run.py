@@ -4,6 +4,7 @@
     python benchmarks/bench_run.py --rows 100000          # quick
     python benchmarks/bench_run.py --rows 1000000 --cache /tmp/exports   # keep the generated files
     python benchmarks/bench_run.py --rows 100000 --store postgresql+psycopg://postgres@127.0.0.1/test
+    python benchmarks/bench_run.py --rows 100000 --keep /tmp/run   # keep crm.db and out/ to compare
 
 Targets (issue 17, 2 cores, 1M rows): the whole run <= 180 s and <= 3 GiB into SQLite, <= 240 s
 into PostgreSQL; standardise <= 40 s, load <= 30 s, reconcile <= 5 s, validate <= 8 s.
@@ -213,10 +214,15 @@ def main() -> None:
         "--store", help="a store URL (PostgreSQL gets a new schema); default a new SQLite file"
     )
     parser.add_argument("--cache", type=Path, help="folder to keep the generated exports in between runs")
+    parser.add_argument(
+        "--keep", type=Path, help="run in this (new) folder and keep it: the SQLite store and out/"
+    )
     parser.add_argument("run_args", nargs="*", help="more options for `crmmigrate run` (after --)")
     args = parser.parse_args()
+    if args.keep:
+        args.keep.mkdir(parents=True)
     with tempfile.TemporaryDirectory(prefix="bench_run_") as tmp:
-        work = Path(tmp)
+        work = args.keep or Path(tmp)
         config = exports(args.rows, args.seed, args.cache, work)
         with _FreshSchema(args.store or f"sqlite:///{work / 'crm.db'}") as store:
             print(f"crmmigrate run into {store.split('://')[0]}", flush=True)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -74,8 +73,10 @@ def _risky_in_arrow(series: pd.Series, quoted: bool = False) -> tuple[np.ndarray
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    try:
-        text = _arrow_text(series)
+    from .text_columns import arrow_text
+
+    try:  # text as it is written: empty text kept, bytes as their text, no other values
+        text = arrow_text(series, empty_as_null=False, bytes_as_text=True, others="raise")
     except (pa.ArrowException, TypeError, ValueError):
         return None
     starts = "^'+" if quoted else "^'*"
@@ -89,15 +90,6 @@ def _risky_in_arrow(series: pd.Series, quoted: bool = False) -> tuple[np.ndarray
     risky = pc.and_(pc.and_(maybe, ascii_), pc.invert(pc.fill_null(plain, False)))
     undecided = pc.and_(maybe, pc.invert(ascii_))
     return risky.to_numpy(zero_copy_only=False), undecided.to_numpy(zero_copy_only=False)
-
-
-def _arrow_text(series: pd.Series) -> Any:
-    """The column as an Arrow string array (Arrow-backed text as it is, without Python strings)."""
-    import pyarrow as pa
-
-    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage in ("pyarrow", "pyarrow_numpy"):
-        return pa.array(series.array).cast(pa.string())
-    return pa.array(series.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
 
 
 def _risky_values(series: pd.Series, quoted: bool = False) -> pd.Series:

@@ -131,3 +131,78 @@ def test_text_held_in_arrow_reads_as_the_same_text_and_checksum_as_python_object
         assert arrow_text(in_arrow[column]).to_pylist() == arrow_text(golden[column]).to_pylist() == expected
     assert customer_frame(in_arrow).equals(customer_frame(golden))
     assert golden_checksum(in_arrow) == golden_checksum(golden) == frame_checksum(customer_frame(golden))
+
+
+def test_the_customers_of_a_load_are_held_in_arrow_and_read_as_the_same_python_values() -> None:
+    from crmmigrate.store.frames import customer_rows, python_values
+
+    golden = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C2", "C3"],
+            "email": ["a@x.de", "", None],
+            "date_of_birth": ["1980-02-29", None, "1990-01-01"],
+            "member_count": [2, 1, None],
+            "loyalty": ["L1", None, None],
+        }
+    )
+    rows = customer_rows(golden)
+    assert all(isinstance(rows[c].dtype, pd.ArrowDtype) for c in rows.columns)  # no Python value per row
+    expected = customer_frame(golden)
+    for column in rows.columns:
+        assert python_values(rows[column]).tolist() == expected[column].tolist(), column
+    assert expected["member_count"].tolist() == [2, 1, None]
+    assert all(type(v) is int for v in expected["member_count"].dropna())
+
+
+def test_the_cross_reference_reads_as_text_with_identities_numbers_and_none_for_missing() -> None:
+    from crmmigrate.store.frames import python_values, xref_frame
+
+    xref = pd.DataFrame(
+        {
+            "source": pd.Categorical(["crm", "crm", "erp", "erp"]),
+            "source_row": [1, 2, 3, 4],
+            "source_key": pd.Series([" K1 ", None, 17, "x" * 300], dtype=object),
+            "customer_id": ["C1", "C1", "C2", "C3"],
+            "match_score": [0.9, np.nan, 1.0, 1.0],
+        }
+    )
+    rows = xref_frame(xref)
+    values = {c: python_values(rows[c]).tolist() for c in rows.columns}
+    assert values["source"] == ["crm", "crm", "erp", "erp"]
+    assert values["source_row"] == [1, 2, 3, 4]
+    assert values["source_key"] == [" K1 ", None, "17", "x" * 300]
+    assert values["source_id"][:3] == ["K1", "#2", "17"]
+    assert values["source_id"][3].startswith("sha256:")
+    assert values["customer_id"] == ["C1", "C1", "C2", "C3"]
+    assert values["match_score"] == [0.9, None, 1.0, 1.0]
+
+
+def test_rows_as_drivers_give_them_hash_as_their_frame_read_back_does() -> None:
+    """SQLite gives text (taken by Arrow in one call), PostgreSQL dates, aware times and dicts,
+    a store changed by hand a number: every column hashes as `stored_text` then `row_digests` read it."""
+    import datetime as dt
+
+    from crmmigrate.store.frames import CHECKSUM_COLUMNS, row_digests, stored_texts, text_digests
+    from crmmigrate.store.values import stored_text
+
+    names = list(CHECKSUM_COLUMNS)
+
+    def row(**values: object) -> tuple:
+        return tuple(values.get(name) for name in names)
+
+    as_sqlite = [
+        row(customer_id="C1", email="", city="Köln", date_of_birth="1980-02-29", extra='{"a":1}'),
+        row(customer_id="C2", created_at="2019-08-02T18:45:00+02:00", updated_at="2019-08-02T00:00:00"),
+    ]
+    utc = dt.timezone.utc
+    as_postgresql = [
+        row(customer_id="C1", date_of_birth=dt.date(1980, 2, 29), extra={"b": "é", "a": 1}),
+        row(customer_id="C2", created_at=dt.datetime(2019, 8, 2, 16, 45, tzinfo=utc), city=7),
+    ]
+    for rows in (as_sqlite, as_postgresql, as_sqlite[:1] + as_postgresql[1:]):
+        frame = stored_text(pd.DataFrame(rows, columns=names, dtype=object))
+        expected = row_digests(frame)
+        assert np.array_equal(text_digests(stored_texts(rows, names)), expected)
+    assert not np.array_equal(
+        text_digests(stored_texts(as_sqlite[:1], names)), text_digests(stored_texts(as_postgresql[:1], names))
+    )

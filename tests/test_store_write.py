@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 
@@ -34,6 +35,23 @@ def test_rows_come_a_batch_at_a_time_with_none_for_every_missing_value() -> None
         ("C2", None, "e", 5, 1.0, 5),
     ]
     assert all(type(row[3]) is int for batch in batches for row in batch)  # not numpy's int64
+
+
+def test_rows_held_in_arrow_come_as_the_same_python_values_a_batch_at_a_time() -> None:
+    from crmmigrate.store.frames import arrow_column
+
+    frame = pd.DataFrame(
+        {
+            "customer_id": arrow_column(pa.array(["C1", None, "C3"])),
+            "member_count": arrow_column(pa.array([2, None, 1], type=pa.int64())),
+            "match_score": arrow_column(pa.array([0.5, None, 1.0])),
+        }
+    )
+    rows = _Rows(frame, ["customer_id", "member_count", "match_score"])
+    expected = [("C1", 2, 0.5), (None, None, None), ("C3", 1, 1.0)]
+    assert [row for batch in rows.batches(size=2) for row in batch] == expected
+    assert [tuple(row) for row in rows.block(1, 5).tolist()] == expected[1:]
+    assert [type(v) for v in rows.batch(0, 3)[0]] == [str, int, float]  # not numpy's scalars
 
 
 def _indexes(store_url: str) -> set[str]:

@@ -21,7 +21,7 @@ from ..interrupts import interrupts_held
 from ..progress import Steps, tell
 from . import ledger, tables
 from .engine import check_connection, create_engine, describe, mask_url, normalise_url, scrub
-from .frames import CHECKSUM_COLUMNS, combined_checksum, row_digests
+from .frames import CHECKSUM_COLUMNS, combined_checksum, stored_texts, text_digests
 from .lock import Lock, busy_error, lock_for
 from .plan import (
     LoadPlan,
@@ -427,8 +427,8 @@ class Store:
         columns, table = list(CHECKSUM_COLUMNS), self.tables.customers
         with self._engine.connect() as conn:
             slices = read_rows_in_slices(conn, table, "customer_id", ids, columns, CHECKSUM_SLICE_ROWS)
-            # typed values come back as the pipeline's text (`_frame`)
-            return combined_checksum([row_digests(rows) for rows in slices])
+            # typed values come back as the pipeline's text (`stored_texts`)
+            return combined_checksum([text_digests(stored_texts(rows, columns)) for rows in slices])
 
     def runs(self) -> pd.DataFrame:
         """The run ledger, oldest first."""

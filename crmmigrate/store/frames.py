@@ -3,14 +3,17 @@
 Loading, diffing and checksums all go through these functions, so a value read back from any of
 the three databases compares equal to the value that was loaded: text for every field, NULL
 (None) for anything missing (NaN, None, pd.NA, empty text), custom fields as canonical JSON.
+
+The rows of a load are held in Arrow (`customer_rows`, `xref_frame`: pandas columns of ArrowDtype,
+null for missing) and become Python values only an insert batch at a time (`write._Rows`), so a
+million customers never exist as Python strings at once; `customer_frame` is their Python view.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -18,8 +21,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import schema
+from ..text_columns import arrow_text, text_column
 from . import tables
-from .values import KINDS, canonical_text
+from .values import KINDS, canonical_text, stored_text
 
 #: Golden columns that are never custom fields (working columns of earlier stages).
 _INTERNAL = {"member_count", "match_score", "cluster_id", "source", "source_row", "source_key"}
@@ -29,86 +33,8 @@ _INTERNAL_SUFFIXES = ("_raw", "_status", "_match")
 CHECKSUM_COLUMNS = ("customer_id", "household_id", *schema.FIELDS, "extra")
 
 
-def _text_of(value: object) -> str | None:
-    """One non-missing Python value as the text stored for it."""
-    if isinstance(value, str):
-        return value if value != "" else None
-    if isinstance(value, (bool, np.bool_)):
-        return "true" if value else "false"
-    if isinstance(value, (float, np.floating)):
-        if math.isnan(value):
-            return None
-        return str(int(value)) if float(value).is_integer() else repr(float(value))
-    if isinstance(value, pd.Timestamp):
-        return (
-            value.date().isoformat() if value == value.normalize() and value.tz is None else value.isoformat()
-        )
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)
-
-
-def text_column(series: pd.Series) -> pd.Series:
-    """`series` as object dtype holding str or None (vectorised; odd types converted per distinct value)."""
-    if pd.api.types.is_datetime64_any_dtype(series):
-        s = series.dt.tz_localize(None) if getattr(series.dt, "tz", None) is not None else series
-        has_time = bool((s.dropna() != s.dropna().dt.normalize()).any())
-        text = series.dt.strftime("%Y-%m-%dT%H:%M:%S" if has_time else "%Y-%m-%d")
-        return text.astype(object).where(series.notna(), None)
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        # Each category once, then taken by code: converting row by row would make a Python string
-        # per row (9M lineage rows at a million customers: gigabytes).
-        categories = text_column(pd.Series(series.cat.categories.to_numpy(dtype=object), dtype=object))
-        values = np.append(categories.to_numpy(dtype=object), None)[series.cat.codes.to_numpy()]
-        return pd.Series(values, index=series.index, dtype=object)
-    values = series.to_numpy(dtype=object, na_value=None)
-    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
-        values = _convert_odd(values)
-    empty = values == ""
-    if empty.any():
-        values = values.copy()
-        values[empty] = None
-    return pd.Series(values, index=series.index, dtype=object)
-
-
-def arrow_text(series: pd.Series) -> pa.Array:
-    """`text_column(series)` as an Arrow string array (null for missing). Text held in Arrow (pandas'
-    `str` dtype) is taken as it is and text in Python objects converted in one call: a Python object
-    per value would cost seconds per million rows. Other values go through `text_column`."""
-    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
-        text = pa.array(series.array)
-        if isinstance(text, pa.ChunkedArray):
-            text = text.combine_chunks()
-        text = text.cast(pa.string())
-    elif series.dtype == object or isinstance(series.dtype, pd.StringDtype):
-        values = series.to_numpy(dtype=object)
-        if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
-            return _as_arrow(text_column(series))
-        text = pa.array(values, type=pa.string(), from_pandas=True)
-    else:
-        return _as_arrow(text_column(series))
-    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
-
-
 def _as_arrow(texts: pd.Series) -> pa.Array:
     return pa.array(texts.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-
-
-def _objects(text: pa.Array) -> pd.Series:
-    """An Arrow string array as an object Series of str and None."""
-    return pd.Series(np.asarray(text.to_numpy(zero_copy_only=False), dtype=object), dtype=object)
-
-
-def _convert_odd(values: np.ndarray) -> np.ndarray:
-    """Text for the values that are not already str (numbers, dates, booleans), once per distinct value."""
-    out = values.copy()
-    odd = np.fromiter((v is not None and not isinstance(v, str) for v in values), bool, count=len(values))
-    try:
-        distinct = {v: _text_of(v) for v in pd.unique(values[odd])}
-        out[odd] = [distinct[v] for v in values[odd]]
-    except TypeError:  # unhashable values (lists, dicts): convert one by one
-        out[odd] = [_text_of(v) for v in values[odd]]
-    return out
 
 
 def custom_columns(golden: pd.DataFrame) -> list[str]:
@@ -156,15 +82,20 @@ def _json_texts(text: pa.Array) -> pa.Array:
     return quoted
 
 
-def _member_counts(golden: pd.DataFrame, xref: pd.DataFrame | None) -> pd.Series:
+def _member_counts(golden: pd.DataFrame, xref: pd.DataFrame | None) -> pa.Array:
+    """Each golden record's number of source rows (from its `member_count`, else counted in the
+    cross-reference), as Arrow int64; null when unknown."""
     if "member_count" in golden.columns:
         counts = pd.to_numeric(golden["member_count"], errors="coerce")
     elif xref is not None and "customer_id" in xref.columns:
         per_id = xref["customer_id"].astype(object).value_counts()
         counts = golden["customer_id"].astype(object).map(per_id)
     else:
-        return pd.Series([None] * len(golden), index=golden.index, dtype=object)
-    return _python_ints(counts)
+        return pa.nulls(len(golden), pa.int64())
+    filled = counts.notna().to_numpy()
+    numbers = np.zeros(len(counts), dtype=np.int64)
+    numbers[filled] = counts[filled].astype("int64").to_numpy()
+    return pa.array(numbers, mask=~filled)
 
 
 def customer_texts(golden: pd.DataFrame) -> dict[str, pa.Array]:
@@ -192,19 +123,47 @@ def checked_customer_texts(golden: pd.DataFrame) -> tuple[dict[str, pa.Array], d
     return out, unreadable
 
 
+def customer_rows(
+    golden: pd.DataFrame, xref: pd.DataFrame | None = None, texts: dict[str, pa.Array] | None = None
+) -> pd.DataFrame:
+    """The golden set as rows of the `customers` table, held in Arrow (`arrow_column`s; null for
+    missing): a million customers' values as Python objects are more than a GiB, and the load needs
+    them only an insert batch at a time (`write._Rows`). `texts`: its `customer_texts`, when the
+    caller has them already."""
+    texts = texts if texts is not None else customer_texts(golden)
+    return pd.DataFrame(
+        {
+            column: arrow_column(_member_counts(golden, xref) if column == "member_count" else texts[column])
+            for column in tables.CUSTOMER_COLUMNS
+        }
+    )
+
+
 def customer_frame(
     golden: pd.DataFrame, xref: pd.DataFrame | None = None, texts: dict[str, pa.Array] | None = None
 ) -> pd.DataFrame:
-    """The golden set as rows of the `customers` table (object columns; None for missing).
-    `texts`: its `customer_texts`, when the caller has them already."""
-    texts = texts if texts is not None else customer_texts(golden)
-    columns = {
-        column: _member_counts(golden, xref).to_numpy(dtype=object)
-        if column == "member_count"
-        else _objects(texts[column]).to_numpy(dtype=object)
-        for column in tables.CUSTOMER_COLUMNS
-    }
-    return pd.DataFrame({c: pd.Series(v, dtype=object) for c, v in columns.items()})
+    """`customer_rows` as Python values (object columns; None for missing)."""
+    rows = customer_rows(golden, xref, texts)
+    return pd.DataFrame({c: python_values(rows[c]) for c in rows.columns})
+
+
+def arrow_column(values: pa.Array | pa.ChunkedArray) -> pd.Series:
+    """An Arrow array as a pandas column that keeps it as it is (pandas' ArrowDtype), values made
+    Python objects only when asked (`python_values`)."""
+    return pd.Series(pd.arrays.ArrowExtensionArray(values))
+
+
+def arrow_of(series: pd.Series) -> pa.Array:
+    """The Arrow array behind an `arrow_column`, in one chunk."""
+    values = pa.array(series.array)
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+def python_values(series: pd.Series) -> pd.Series:
+    """A column as Python values, None for every missing one (an `arrow_column`'s nulls included),
+    in an object Series on the same index."""
+    values = series.to_numpy(dtype=object, na_value=None)
+    return pd.Series(values, index=series.index, dtype=object)
 
 
 def source_ids(keys: pd.Series, rows: pd.Series, given: pd.Series | None = None) -> pd.Series:
@@ -215,7 +174,14 @@ def source_ids(keys: pd.Series, rows: pd.Series, given: pd.Series | None = None)
     the dedupe stage's stable ids (`dedupe.ids.identities`, without the `source|` prefix), so the
     stored row a run finds for a legacy record is the one the ids were matched on. `keys` as
     `text_column` gives them; in Arrow, as a Python loop costs seconds per million rows."""
-    key = pc.utf8_trim_whitespace(pa.array(keys.to_numpy(dtype=object), type=pa.string(), from_pandas=True))
+    stated = None if given is None else _as_arrow(given)
+    ids = _source_id_text(_as_arrow(keys), rows, stated).to_numpy(zero_copy_only=False)
+    return pd.Series(ids, index=keys.index, dtype=object)
+
+
+def _source_id_text(keys: pa.Array, rows: pd.Series, given: pa.Array | None) -> pa.Array:
+    """`source_ids` of Arrow text (null for missing)."""
+    key = pc.utf8_trim_whitespace(keys)
     key = pc.if_else(pc.equal(key, ""), pa.scalar(None, pa.string()), key)
     long = pc.fill_null(pc.greater(pc.utf8_length(key), tables.SOURCE_ID_LENGTH), False)
     if pc.any(long).as_py():
@@ -227,10 +193,8 @@ def source_ids(keys: pd.Series, rows: pd.Series, given: pd.Series | None = None)
     row_text = pa.array(numbers.astype("string[pyarrow]"), type=pa.string())
     by_row = pc.binary_join_element_wise("#", row_text, "")
     if given is not None:
-        stated = pa.array(given.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-        by_row = pc.coalesce(stated, by_row)
-    ids = pc.coalesce(key, by_row).to_numpy(zero_copy_only=False)
-    return pd.Series(ids, index=keys.index, dtype=object)
+        by_row = pc.coalesce(given, by_row)
+    return pc.coalesce(key, by_row)
 
 
 def _digest(key: str) -> str:
@@ -238,24 +202,27 @@ def _digest(key: str) -> str:
 
 
 def xref_frame(xref: pd.DataFrame) -> pd.DataFrame:
-    """The cross-reference as rows of `customer_sources` (its `source_id` computed here)."""
-    out = pd.DataFrame(index=xref.index)
-    out["source"] = text_column(xref["source"])
-    out["source_row"] = _int_column(xref["source_row"])
-    out["source_key"] = (
-        text_column(xref["source_key"])
-        if "source_key" in xref.columns
-        else pd.Series([None] * len(xref), index=xref.index, dtype=object)
-    )
-    given = text_column(xref["source_id"]) if "source_id" in xref.columns else None
-    out["source_id"] = source_ids(out["source_key"], out["source_row"], given)
-    out["customer_id"] = text_column(xref["customer_id"])
+    """The cross-reference as rows of `customer_sources` (its `source_id` computed here): text and
+    scores held in Arrow (`arrow_column`), as in `customer_rows`."""
+    n = len(xref)
+    key = arrow_text(xref["source_key"]) if "source_key" in xref.columns else pa.nulls(n, pa.string())
+    given = arrow_text(xref["source_id"]) if "source_id" in xref.columns else None
+    source_row = _int_column(xref["source_row"]).reset_index(drop=True)
     if "match_score" in xref.columns:
-        scores = pd.to_numeric(xref["match_score"], errors="coerce").astype(float)
-        out["match_score"] = scores.astype(object).where(scores.notna(), None)
+        scores = pd.to_numeric(xref["match_score"], errors="coerce").astype(float).to_numpy()
+        score = pa.array(scores, type=pa.float64(), from_pandas=True)  # NaN: null
     else:
-        out["match_score"] = None
-    return out.reset_index(drop=True)
+        score = pa.nulls(n, pa.float64())
+    return pd.DataFrame(
+        {
+            "source": arrow_column(arrow_text(xref["source"])),
+            "source_row": source_row,
+            "source_key": arrow_column(key),
+            "source_id": arrow_column(_source_id_text(key, source_row, given)),
+            "customer_id": arrow_column(arrow_text(xref["customer_id"])),
+            "match_score": arrow_column(score),
+        }
+    )
 
 
 def lineage_frame(lineage: pd.DataFrame) -> pd.DataFrame:
@@ -314,7 +281,44 @@ def row_digests(rows: pd.DataFrame) -> np.ndarray:
     """The sha256 of each row of `frame_checksum`, as 4 big-endian words a row: the checksum of
     any number of parts of a set of rows is `combined_checksum` of their digests (a store's
     customers are hashed a slice at a time, never all held as Python values at once)."""
-    return _digests([_arrow_text(rows[c]) for c in CHECKSUM_COLUMNS])
+    return text_digests({c: arrow_text(rows[c], bytes_as_text=True) for c in CHECKSUM_COLUMNS})
+
+
+def text_digests(texts: Mapping[str, pa.Array]) -> np.ndarray:
+    """`row_digests` of rows held as Arrow text columns (null for missing, no empty text), as
+    `stored_texts` gives them."""
+    return _digests([texts[c] for c in CHECKSUM_COLUMNS])
+
+
+def stored_texts(rows: Sequence[tuple], names: Sequence[str]) -> dict[str, pa.Array]:
+    """Rows as a driver gives them (tuples of `names`) as Arrow text columns, each value as
+    `row_digests` reads it once `stored_text` has read it back: typed values in the pipeline's
+    text, empty text as null. A column of text and None (SQLite gives every column so) becomes
+    Arrow in one call, without a pandas frame of Python values; another (a driver's dates, JSON
+    as dicts, numbers) goes through `stored_text` and `text_column`."""
+    out = {}
+    for name, values in zip(names, zip(*rows, strict=True) if rows else [()] * len(names), strict=True):
+        text = _driver_text(values, strict=name in KINDS)
+        if text is None:
+            read_back = stored_text(pd.DataFrame({name: pd.Series(values, dtype=object)}))[name]
+            out[name] = arrow_text(read_back, bytes_as_text=True)
+            continue
+        if name in KINDS:
+            text = canonical_text(text, KINDS[name])[0]
+        out[name] = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    return out
+
+
+def _driver_text(values: Sequence[object], strict: bool) -> pa.Array | None:
+    """`values` as Arrow text when every one is str or None, else None. Not `strict`, bytes are
+    taken as UTF-8 text too, as `row_digests` takes them (and Arrow is faster told the type)."""
+    try:
+        text = pa.array(values) if strict else pa.array(values, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    if pa.types.is_null(text.type):
+        return text.cast(pa.string())
+    return text if pa.types.is_string(text.type) else None
 
 
 def _checksum(columns: list[pa.Array]) -> str:
@@ -342,15 +346,6 @@ def combined_checksum(parts: list[np.ndarray]) -> str:
     return sha256(words[order].tobytes()).hexdigest()
 
 
-def _arrow_text(values: pd.Series) -> pa.Array:
-    """A column of text or None as Arrow text, empty text as null; other values as `text_column`."""
-    try:
-        text = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-    except (pa.ArrowException, TypeError, ValueError):
-        text = pa.array(text_column(values).to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
-
-
 def golden_checksum(golden: pd.DataFrame) -> str:
     """The checksum of a golden frame, equal to `Store.checksum()` over the same customers once
     loaded: `frame_checksum(customer_frame(golden))`, computed on Arrow columns."""
@@ -359,10 +354,17 @@ def golden_checksum(golden: pd.DataFrame) -> str:
 
 
 def equal_rows(left: pd.DataFrame, right: pd.DataFrame, columns: Iterable[str]) -> np.ndarray:
-    """Row-wise equality of two aligned frames of normalised values (None for missing) over `columns`."""
+    """Row-wise equality of two aligned frames of normalised values (None for missing; null in an
+    `arrow_column`) over `columns`."""
     same = np.ones(len(left), dtype=bool)
     for c in columns:
-        a, b = left[c].to_numpy(dtype=object), right[c].to_numpy(dtype=object)
+        a, b = _comparable(left[c]), _comparable(right[c])
         if len(a):
             same &= np.asarray(a == b, dtype=bool)
     return same
+
+
+def _comparable(series: pd.Series) -> np.ndarray:
+    if isinstance(series.dtype, pd.ArrowDtype):
+        return series.to_numpy(dtype=object, na_value=None)
+    return series.to_numpy(dtype=object)

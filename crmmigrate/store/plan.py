@@ -18,7 +18,15 @@ import sqlalchemy as sa
 
 from ..errors import StoreError
 from . import tables
-from .frames import checked_customer_texts, customer_frame, equal_rows, lineage_frame, xref_frame
+from .frames import (
+    arrow_column,
+    arrow_of,
+    checked_customer_texts,
+    customer_rows,
+    equal_rows,
+    lineage_frame,
+    xref_frame,
+)
 from .values import EXPECTED, KINDS, stored_text, to_text
 
 READ_BATCH = 900  # keys per IN (...) query; below SQLite's oldest variable limit
@@ -90,7 +98,7 @@ class TableDiff:
 def prepare(golden: pd.DataFrame, xref: pd.DataFrame | None, lineage: pd.DataFrame | None) -> Prepared:
     _require(golden, ("customer_id",), "the golden set")
     texts, unreadable = checked_customer_texts(golden)
-    customers = customer_frame(golden, xref, texts)
+    customers = customer_rows(golden, xref, texts)
     _check(customers, tables.customers, "the golden set", texts=texts, unreadable=unreadable)
     xrows = _empty(tables.customer_sources)
     if xref is not None and len(xref.columns):
@@ -247,6 +255,8 @@ def _text_facts(values: pd.Series | pa.Array) -> tuple[int, bool]:
     categories'."""
     if isinstance(values, pa.Array):
         text = values
+    elif isinstance(values.dtype, pd.ArrowDtype):
+        text = arrow_of(values)
     else:
         if isinstance(values.dtype, pd.CategoricalDtype):  # its used categories, found without a sort
             codes = values.cat.codes.to_numpy()
@@ -263,12 +273,12 @@ def read_rows(
 ) -> pd.DataFrame:
     """Stored rows whose `column` is one of `values` (their `columns`, by default all): batched IN
     lookups, or one scan when the lookups would touch a large part of the table anyway."""
-    wanted = pd.unique(values.dropna())
     names = columns or [c.name for c in table.columns]  # RUN_COLUMN too: the before-images keep it
-    if not len(wanted):
-        return _frame([], names)
     stored = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
-    if stored == 0:
+    if stored == 0:  # (a first load: no Python value made of the keys)
+        return _frame([], names)
+    wanted = pd.unique(values.dropna().to_numpy(dtype=object))
+    if not len(wanted):
         return _frame([], names)
     select = sa.select(*(table.c[n] for n in names))
     if stored <= 3 * len(wanted):
@@ -284,24 +294,28 @@ def read_rows(
 
 def read_rows_in_slices(
     conn: sa.Connection, table: sa.Table, column: str, values: pd.Series | None, columns: list[str], size: int
-) -> Iterator[pd.DataFrame]:
-    """`read_rows` (every row when `values` is None) a slice of about `size` rows at a time, for
+) -> Iterator[list[tuple]]:
+    """The driver's rows (tuples of `columns`, values as the driver gives them) whose `column` is
+    one of `values` (every row when `values` is None), a slice of about `size` rows at a time, for
     work that needs the rows once each and in no order (a checksum): the stored rows are never all
-    Python values at once (a million customers' text is gigabytes so)."""
+    Python values at once (a million customers' text is gigabytes so). Batched IN lookups, or one
+    scan when the lookups would touch a large part of the table anyway."""
     select = sa.select(*(table.c[n] for n in columns))
-    wanted = None if values is None else pd.unique(values.dropna())
+    wanted = None if values is None else pd.unique(values.dropna().to_numpy(dtype=object))
     stored = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
     if stored == 0 or (wanted is not None and not len(wanted)):
         return
     if wanted is None or stored <= 3 * len(wanted):
+        keep, at = (None if wanted is None else set(wanted)), columns.index(column)
         # The driver's cursor, read a slice at a time (SQLite's reads rows as asked; psycopg's holds
         # the result in libpq's memory, not as Python values). No `stream_results`: SQLAlchemy
         # would buffer rows of the cursor ahead of it.
         result = conn.execute(select)
         try:
             while rows := result.cursor.fetchmany(size):
-                frame = _frame(rows, columns)
-                yield frame if wanted is None else frame[frame[column].isin(wanted).to_numpy()]
+                rows = rows if keep is None else [row for row in rows if row[at] in keep]
+                if rows:
+                    yield rows
         finally:
             result.close()
         return
@@ -309,8 +323,8 @@ def read_rows_in_slices(
     rows: list[tuple] = []
     for start in range(0, len(wanted), READ_BATCH):
         rows += _fetch(conn, query, {"keys": list(wanted[start : start + READ_BATCH])})
-        if len(rows) >= size or start + READ_BATCH >= len(wanted):
-            yield _frame(rows, columns)
+        if rows and (len(rows) >= size or start + READ_BATCH >= len(wanted)):
+            yield rows
             rows = []
 
 
@@ -378,7 +392,7 @@ def plan_diffs(conn: sa.Connection, prepared: Prepared) -> list[TableDiff]:
     x = prepared.xref
     existing_x = read_rows(conn, t.customer_sources, "source", x["source"])
     sources = diff(t.customer_sources, x, _numeric_keys(existing_x))
-    aliases = retirements(conn, sources, set(c["customer_id"]))
+    aliases = retirements(conn, sources, c["customer_id"])
     retired = read_rows(conn, t.customers, "customer_id", aliases["customer_id"])
     customers = replace(customers, deletes=retired)
     existing_a = read_rows(conn, t.customer_aliases, "customer_id", aliases["customer_id"])
@@ -386,11 +400,11 @@ def plan_diffs(conn: sa.Connection, prepared: Prepared) -> list[TableDiff]:
     revived = read_rows(conn, t.customer_aliases, "customer_id", c["customer_id"])
     alias_diff = replace(diff(t.customer_aliases, aliases, existing_a), deletes=revived)
     diffs = [customers, sources, alias_diff]
-    lineage = lineage_diff(conn, prepared, set(aliases["customer_id"]), set(customers.inserts["customer_id"]))
+    lineage = lineage_diff(conn, prepared, set(aliases["customer_id"]), customers.inserts["customer_id"])
     return [*diffs, *([lineage] if lineage is not None else [])]
 
 
-def retirements(conn: sa.Connection, sources: TableDiff, loaded: set[str]) -> pd.DataFrame:
+def retirements(conn: sa.Connection, sources: TableDiff, loaded: pd.Series) -> pd.DataFrame:
     """customer_id, survivor_id of the stored customers this load leaves without a source row:
     their links move to another customer (the survivor is the one most of them move to), none
     stays, and the load does not bring the customer itself."""
@@ -401,8 +415,8 @@ def retirements(conn: sa.Connection, sources: TableDiff, loaded: set[str]) -> pd
         }
     )
     moved = moved[moved["customer_id"] != moved["survivor_id"]]
-    if len(moved):  # (a first load moves nothing: no set of every loaded id is searched)
-        moved = moved[~moved["customer_id"].isin(loaded)]
+    if len(moved):  # (a first load moves nothing: the loaded ids are not searched)
+        moved = moved[~moved["customer_id"].isin(loaded.to_numpy(dtype=object))]
     if not len(moved):
         return pd.DataFrame({"customer_id": pd.Series(dtype=object), "survivor_id": pd.Series(dtype=object)})
     links = read_rows(conn, tables.of(conn).customer_sources, "customer_id", moved["customer_id"])
@@ -417,18 +431,20 @@ def retirements(conn: sa.Connection, sources: TableDiff, loaded: set[str]) -> pd
 
 
 def lineage_diff(
-    conn: sa.Connection, prepared: Prepared, retired: set[str], inserted: set[str]
+    conn: sa.Connection, prepared: Prepared, retired: set[str], inserted: pd.Series
 ) -> TableDiff | None:
     """The lineage of the loaded customers as the run gives it: a stored row of a field the run
     gives no lineage for (the value is now empty), or of a retired customer, is deleted. `images`
-    holds the whole stored lineage of each stored customer whose lineage changes."""
+    holds the whole stored lineage of each stored customer whose lineage changes (`inserted`: the
+    ids of the customers this load inserts, which had none)."""
     table = tables.of(conn).golden_lineage
     if prepared.lineage is None and not retired:
         return None
     new = prepared.lineage if prepared.lineage is not None else _empty(table)
-    covered = pd.Series(
-        [*(prepared.customers["customer_id"] if prepared.lineage is not None else []), *retired], dtype=object
-    )
+    ids = [pa.array(sorted(retired), pa.string())]
+    if prepared.lineage is not None:
+        ids.insert(0, arrow_of(prepared.customers["customer_id"]))
+    covered = arrow_column(pa.concat_arrays(ids))
     existing = _numeric_keys(read_rows(conn, table, "customer_id", covered))
     result = diff(table, new, existing)
     key = ("customer_id", "field")
@@ -436,7 +452,8 @@ def lineage_diff(
     if len(existing):
         gone = existing[~_keys(existing, key).isin(_keys(new, key))].reset_index(drop=True)
     touched = set(result.updates["customer_id"]) | set(gone["customer_id"])
-    touched |= set(pd.unique(result.inserts["customer_id"])) - inserted
+    given = pd.Series(pd.unique(result.inserts["customer_id"]), dtype=object)  # customers given lineage
+    touched |= set(given[~given.isin(inserted.to_numpy(dtype=object))])
     return replace(result, deletes=gone, images=_lineage_images(existing, touched))
 
 
