@@ -91,13 +91,13 @@ def merged_despite_names(
     and David Chen born on one day at one address, Marie and Maria with one mobile): the evidence
     carried them, and a reviewer should see them (a cannot-link decision parts twins for good).
     Only the links are scored again, by the run's model."""
-    left, right = pairs["left"].to_numpy(), pairs["right"].to_numpy()
-    links = np.flatnonzero(
-        (pairs["probability"].to_numpy() >= threshold) & (customer[left] == customer[right])
-    )
+    accepted = np.flatnonzero(pairs["probability"].to_numpy() >= threshold)  # a few of millions
+    left, right = pairs["left"].to_numpy()[accepted], pairs["right"].to_numpy()[accepted]
+    inside = customer[left] == customer[right]
+    links, left, right = accepted[inside], left[inside], right[inside]
     if len(links) == 0 or not any(c.kind == "first_name" for c in linked.model.comparisons):
         return links[:0]
-    found = score(linked.mf, linked.model, left[links], right[links], linked.tf, keep_weights=False)
+    found = score(linked.mf, linked.model, left, right, linked.tf, keep_weights=False)
     return links[found.conflict]
 
 
@@ -185,22 +185,24 @@ def _lineage(clean: pd.DataFrame, lin: pd.DataFrame, by_cluster: pd.Series) -> p
     """Lineage rows sorted by (customer_id, field). There is one per filled golden field, so at
     scale tens of millions: the text columns are categoricals and the sort runs on integer ranks."""
     source, rows, _ = lineage_columns(clean)
-    row_index = lin["row"].to_numpy(dtype=np.int64)
-    position = np.searchsorted(by_cluster.index.to_numpy(), lin["cluster"].to_numpy())
     customer_rank, customers = pd.factorize(by_cluster.to_numpy(dtype=object), sort=True)
-    customer_codes = customer_rank[position]
+    # Codes as narrow as they can be: tens of millions of rows, each temporary a column of them.
+    customer_codes = customer_rank.astype(np.int32)[
+        np.searchsorted(by_cluster.index.to_numpy(), lin["cluster"].to_numpy())
+    ]
     fields = lin["field"].cat
-    field_rank = np.argsort(np.argsort(fields.categories.to_numpy(dtype=str), kind="stable"))
-    order = np.lexsort((field_rank[fields.codes.to_numpy()], customer_codes))
+    field_codes = fields.codes.to_numpy()
+    field_rank = np.argsort(np.argsort(fields.categories.to_numpy(dtype=str), kind="stable")).astype(np.int16)
+    order = np.lexsort((field_rank[field_codes], customer_codes))
+    out = {"customer_id": pd.Categorical.from_codes(customer_codes[order], categories=customers)}
+    del customer_codes
+    out["field"] = pd.Categorical.from_codes(field_codes[order], categories=fields.categories)
+    row_index = lin["row"].to_numpy()[order]
+    del order
     source_codes, sources = pd.factorize(source)
-    return pd.DataFrame(
-        {
-            "customer_id": pd.Categorical.from_codes(customer_codes[order], categories=customers),
-            "field": pd.Categorical.from_codes(fields.codes.to_numpy()[order], categories=fields.categories),
-            "source": pd.Categorical.from_codes(source_codes[row_index[order]], categories=sources),
-            "source_row": rows.to_numpy()[row_index[order]],
-        }
-    )
+    out["source"] = pd.Categorical.from_codes(source_codes.astype(np.int32)[row_index], categories=sources)
+    out["source_row"] = rows.to_numpy()[row_index]
+    return pd.DataFrame(out)
 
 
 def dedupe(
