@@ -10,6 +10,11 @@ runs standardise + dedupe in a process of its own, so that each peak memory is i
 - both: the Python process's peak before dedupe (`python_peak_before_dedupe_mib`; the same as the
   final peak when dedupe did not raise it).
 
+CPU seconds are those of every process of the engine (the Python driver, the JVM, its Python
+workers, and the processes that ended before, as their parents' children time), read from /proc:
+standardise, dedupe, and dedupe per step (`dedupe.linking.STEPS`); on a shared machine they say
+more than wall seconds. The load average is printed beside them.
+
 Run: python benchmarks/bench_spark.py 50000                    (input rows; local[2])
      python benchmarks/bench_spark.py 1000000 --master 'local[2]' --cache /tmp/bench-spark
      python benchmarks/bench_spark.py 50000 --conf spark.driver.memory=2g
@@ -82,6 +87,44 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds of a live process, its own and its ended (waited for) children's."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return sum(int(f) for f in fields[11:15]) / TICKS
+
+
+def _tree_cpu_s() -> float:
+    """CPU seconds of this process and every process below it (the JVM and its Python workers)."""
+    me = os.getpid()
+    return sum(_cpu_s(pid) for pid in [me, *_descendants(me)])
+
+
+class StepClock:
+    """Wall and CPU seconds of each step dedupe reports (its `steps` callback)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, list[float]] = {}
+        self._step: str | None = None
+        self._since = (time.perf_counter(), _tree_cpu_s())
+
+    def __call__(self, done: int, total: int | None = None, step: str = "", unit: str = "rows") -> None:
+        if unit == "steps" and step != self._step:
+            self.close()
+            self._step = step
+
+    def close(self) -> None:
+        now = (time.perf_counter(), _tree_cpu_s())
+        if self._step is not None:
+            self.seconds[self._step] = [round(now[0] - self._since[0], 1), round(now[1] - self._since[1], 1)]
+        self._since, self._step = now, None
+
+
 def _own_peak_mib() -> int:
     """Peak resident memory of this process so far, in MiB."""
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
@@ -94,7 +137,7 @@ def one_engine(engine: str, folder: Path, out: Path, master: str, conf: dict[str
 
     staged = pd.read_parquet(folder / "staged.parquet")
     options = StandardiseOptions.model_validate_json((folder / "standardise.json").read_text())
-    figures: dict[str, object] = {"engine": engine, "rows": len(staged)}
+    figures: dict[str, object] = {"engine": engine, "rows": len(staged), "load_start": os.getloadavg()[0]}
     start = time.perf_counter()
     if engine == "spark":
         from crmmigrate.spark.linking import spark_steps
@@ -105,19 +148,24 @@ def one_engine(engine: str, folder: Path, out: Path, master: str, conf: dict[str
         settings = SparkSettings(master=master, conf=conf)
         spark = spark_session(settings)
         figures["session_s"] = round(time.perf_counter() - start, 1)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _tree_cpu_s()
         clean = spark_standardise(spark, staged, options, partition_rows=settings.partition_rows)
-        figures["standardise_s"] = round(time.perf_counter() - start, 1)
-        figures["python_peak_before_dedupe_mib"] = _own_peak_mib()
-        start = time.perf_counter()
-        result = dedupe(clean, engine=spark_steps(spark, settings.partition_rows))
     else:
+        cpu = _tree_cpu_s()
         clean = standardise(staged, options)
-        figures["standardise_s"] = round(time.perf_counter() - start, 1)
-        figures["python_peak_before_dedupe_mib"] = _own_peak_mib()
-        start = time.perf_counter()
-        result = dedupe(clean)
+    figures["standardise_s"] = round(time.perf_counter() - start, 1)
+    figures["standardise_cpu_s"] = round(_tree_cpu_s() - cpu, 1)
+    figures["python_peak_before_dedupe_mib"] = _own_peak_mib()
+    clock = StepClock()
+    start, cpu = time.perf_counter(), _tree_cpu_s()
+    if engine == "spark":
+        result = dedupe(clean, engine=spark_steps(spark, settings.partition_rows), steps=clock)
+    else:
+        result = dedupe(clean, steps=clock)
+    clock.close()
     figures["dedupe_s"] = round(time.perf_counter() - start, 1)
+    figures["dedupe_cpu_s"] = round(_tree_cpu_s() - cpu, 1)
+    figures["load_end"] = os.getloadavg()[0]
     figures["python_peak_mib"] = _own_peak_mib()
     if engine == "spark":
         jvm = int(spark.sparkContext._jvm.ProcessHandle.current().pid())  # type: ignore[union-attr]
@@ -125,6 +173,7 @@ def one_engine(engine: str, folder: Path, out: Path, master: str, conf: dict[str
         workers = _descendants(jvm)
         figures["task_processes"] = len(workers)
         figures["largest_task_process_mib"] = round(max((_peak_kib(p) for p in workers), default=0) / 1024)
+    figures["steps_wall_cpu_s"] = clock.seconds
     figures["golden"] = len(result.golden)
     figures["candidate_pairs"] = result.stats["candidate_pairs"]
     clean.to_parquet(out / "clean.parquet")
@@ -179,7 +228,7 @@ def main() -> None:
                 raise SystemExit(f"{engine} failed")
             figures = json.loads(done.stdout.strip().splitlines()[-1])
             figures["process_s"] = round(time.perf_counter() - start, 1)
-            print(" ".join(f"{k}={v}" for k, v in figures.items()), flush=True)
+            print(" ".join(f"{k}={v}".replace(" ", "") for k, v in figures.items()), flush=True)
         if len(outs) == 2:
             equal = same_answer(*outs.values())
             print("same answer: " + " ".join(f"{k}={v}" for k, v in equal.items()), flush=True)

@@ -1,13 +1,14 @@
 """The matcher's growing steps as Spark jobs (`dedupe.linking.LinkSteps`): candidate pairs from
 key joins (`spark.blocking`), the comparison levels of the pairs in `mapInPandas`, by the
 comparison code of the pandas engine, on batches of pairs that carry both rows' match values,
-and survivorship over whole clusters (`spark.survivorship`).
+clustering (`spark.clustering`) and survivorship over whole clusters (`spark.survivorship`).
 
 The levels stay in Spark (`spark.pairs.SparkPairs`): the driver gets their pattern counts to fit
 the model on, every pair's total in pair order to calibrate the prior on, and the scored pairs
-that can matter to an answer (links, the review band, forced pairs, the weaker pairs inside a
-cluster). u from random pairs, EM over the pattern counts, term frequencies, clusters, the
-chaining guard and ids run on the driver, as in the pandas engine, so the answer is the same.
+that can matter to an answer (links, the review band, forced pairs). The components of the links
+are found by Spark joins, and only those the chaining guard must rebuild come to the driver with
+their pairs. u from random pairs, EM over the pattern counts, term frequencies, the guard's
+rebuilding and ids run on the driver, as in the pandas engine, so the answer is the same.
 """
 
 from __future__ import annotations
@@ -18,13 +19,15 @@ import numpy as np
 import pandas as pd
 
 from ..dedupe import comparisons as comparison_code
+from ..dedupe.clustering import Clusters
 from ..dedupe.comparisons import Comparison, compare
-from ..dedupe.linking import LinkSteps
+from ..dedupe.linking import LinkSteps, ToCluster
 from ..dedupe.pairs import ComparedPairs, InMemoryPairs
 from ..dedupe.prepare import MatchFrame
 from ..dedupe.settings import DedupeSettings, SurvivorshipSettings
 from ..dedupe.survivorship import Survivors
 from .candidates import BlockedInSpark, spark_block
+from .clustering import spark_cluster
 from .frames import safe_names, spark_type, stacked_from_batch, to_spark
 from .pairs import SparkPairs
 from .session import task_workers
@@ -53,10 +56,13 @@ def spark_steps(spark: SparkSession, partition_rows: int) -> LinkSteps:
             spark, mf, comparisons, blocked.pairs, blocked.count, partition_rows=partition_rows
         )
 
+    def clusters(job: ToCluster) -> Clusters:
+        return spark_cluster(spark, job, partition_rows=partition_rows)
+
     def survivors(clean: pd.DataFrame, clusters: np.ndarray, settings: SurvivorshipSettings) -> Survivors:
         return spark_survive(spark, clean, clusters, settings, partition_rows=partition_rows)
 
-    return LinkSteps(block=block, compare=levels, survive=survivors)
+    return LinkSteps(block=block, compare=levels, cluster=clusters, survive=survivors)
 
 
 def spark_compare(
