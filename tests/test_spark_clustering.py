@@ -44,7 +44,7 @@ def test_components_by_spark_joins_are_numbered_as_the_driver_numbers_them(
 def test_the_pairs_the_guard_scores_unchecked_are_found_in_spark(spark_settings: SparkSettings) -> None:
     """Every member pair of components of 3..60 rows and the seeded sampled partners in larger
     ones, less the pairs compared or decided: the pairs `clustering.guard` scores by `check`."""
-    from crmmigrate.spark.clustering import _pairs, _unchecked_pairs
+    from crmmigrate.spark.clustering import Decided, _pairs, _unchecked_pairs
     from crmmigrate.spark.session import spark_session
 
     spark = spark_session(spark_settings)
@@ -68,7 +68,7 @@ def test_the_pairs_the_guard_scores_unchecked_are_found_in_spark(spark_settings:
     must = pd.DataFrame({"i": [i[7]], "j": [j[7]]})
     cannot = pd.DataFrame({"i": [j[-100]], "j": [i[-100]]})  # a sampled pair
     found = _unchecked_pairs(
-        spark, members, scored, _pairs(spark, must), _pairs(spark, cannot), labels, root
+        spark, members, scored, Decided(_pairs(spark, must), _pairs(spark, cannot)), labels, root
     ).toPandas()
     done = {(min(x, y), max(x, y)) for x, y in zip(compared["lo"], compared["hi"], strict=True)}
     done |= {(i[7], j[7]), (i[-100], j[-100])}

@@ -17,6 +17,7 @@ and `clustering.guard` rebuilds them there: the same clusters as the pandas engi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -38,70 +39,107 @@ def spark_cluster(spark: SparkSession, job: ToCluster, *, partition_rows: int) -
     pairs = job.pairs
     assert isinstance(pairs, SparkPairs), "Spark clusters the pairs it keeps"
     scored = pairs.scored_frame()
-    n, model, threshold = job.n, job.model, job.settings.threshold
-    must, cannot = _pairs(spark, job.must), _pairs(spark, job.cannot)
-    ends = [F.least("lo", "hi").alias("a"), F.greatest("lo", "hi").alias("b")]
-    accepted = (
-        scored.where(F.col("probability") >= threshold).select(*ends).join(cannot, ["a", "b"], "left_anti")
-    )
-    links = accepted.unionByName(must)
+    decided = Decided(_pairs(spark, job.must), _pairs(spark, job.cannot))
+    members, root = _components(spark, scored, decided, job, partition_rows)
+    _, labels = np.unique(root, return_inverse=True)  # numbered by their smallest row
+    labels = labels.astype(np.int64)
+    inside = _inside(scored, members, decided).persist()
+    among = _troubled(spark, job, inside, scored, members, decided, labels, root, partition_rows)
+    empty = Edges.of(pd.DataFrame({"i": [], "j": []}))
+    links, rest = empty, empty
+    if len(among):  # those components' pairs, to the driver
+        wanted = spark.createDataFrame(
+            pd.DataFrame({"root": np.unique(root[np.isin(labels, among)])}), schema="root long"
+        )
+        local = pairs.collect_pairs(inside.join(F.broadcast(wanted), "root").select("p", "lo", "hi", "total"))
+        links, rest = guard_edges(
+            job.n, local.left, local.right, local.scores, job.model, job.settings, job.must, job.cannot
+        )
+    checks = pair_check(job.mf, job.model, job.tf)
+    clusters = guard(labels, links, rest, Edges.of(job.cannot), checks, job.model.prior_weight, among)
+    for frame in (scored, members, inside):
+        frame.unpersist()
+    return clusters
+
+
+@dataclass(frozen=True)
+class Decided:
+    """The pairs a person decided, as Spark frames of (a, b), a < b."""
+
+    must: DataFrame
+    cannot: DataFrame
+
+
+def _ends() -> list[Column]:
+    """A pair's rows (lo, hi) as (a, b), a < b."""
+    from pyspark.sql import functions as F
+
+    return [F.least("lo", "hi").alias("a"), F.greatest("lo", "hi").alias("b")]
+
+
+def _components(
+    spark: SparkSession, scored: DataFrame, decided: Decided, job: ToCluster, partition_rows: int
+) -> tuple[DataFrame, np.ndarray]:
+    """The components of the links: (pos, root) for every linked row, persisted, and per row of
+    the run the smallest row of its component (its own for a row no link touches)."""
+    from pyspark.sql import functions as F
+
+    accepted = scored.where(F.col("probability") >= job.settings.threshold).select(*_ends())
+    links = accepted.join(decided.cannot, ["a", "b"], "left_anti").unionByName(decided.must)
     size_shuffles(spark, links.count(), partition_rows)
     stars = connected_components(links)
     members = stars.unionByName(stars.select(F.col("root").alias("pos"), "root").distinct())
     members = members.localCheckpoint()
     found = members.toPandas()
-    root = np.arange(n, dtype=np.int64)
+    root = np.arange(job.n, dtype=np.int64)
     root[found["pos"].to_numpy(dtype=np.int64)] = found["root"].to_numpy(dtype=np.int64)
-    _, labels = np.unique(root, return_inverse=True)  # numbered by their smallest row
-    labels = labels.astype(np.int64)
+    return members, root
+
+
+def _inside(scored: DataFrame, members: DataFrame, decided: Decided) -> DataFrame:
+    """The compared pairs inside one component, with its root and whether a person forced or
+    forbade the pair."""
+    from pyspark.sql import functions as F
 
     inside = (
         scored.join(members.toDF("lo", "l_root"), "lo")
         .join(members.toDF("hi", "h_root"), "hi")
         .where(F.col("l_root") == F.col("h_root"))
+        .select("p", "lo", "hi", "total", "probability", F.col("l_root").alias("root"), *_ends())
     )
-    flagged = inside.select("p", "lo", "hi", "total", "probability", F.col("l_root").alias("root"), *ends)
-    flagged = (
-        flagged.join(must.withColumn("forced", F.lit(True)), ["a", "b"], "left")
-        .join(cannot.withColumn("never", F.lit(True)), ["a", "b"], "left")
+    return (
+        inside.join(decided.must.withColumn("forced", F.lit(True)), ["a", "b"], "left")
+        .join(decided.cannot.withColumn("never", F.lit(True)), ["a", "b"], "left")
         .fillna(False, ["forced", "never"])
     )
-    link = (F.col("probability") >= threshold) & ~F.col("never")
-    doubt = F.col("never") | ((link | ~F.col("forced")) & _against(F.col("total"), model.prior_weight))
-    flagged = flagged.persist()
-    doubted = [flagged.where(doubt).select("root").distinct().toPandas()["root"].to_numpy(dtype=np.int64)]
-    unchecked = _unchecked_pairs(spark, members, scored, must, cannot, labels, root)
+
+
+def _troubled(
+    spark: SparkSession,
+    job: ToCluster,
+    inside: DataFrame,
+    scored: DataFrame,
+    members: DataFrame,
+    decided: Decided,
+    labels: np.ndarray,
+    root: np.ndarray,
+    partition_rows: int,
+) -> np.ndarray:
+    """The components (labels) holding a pair the evidence speaks against, as `clustering.guard`
+    weighs them: a compared pair (a link by its score; a forced pair that is no link never), a
+    cannot-link, an unchecked member pair."""
+    from pyspark.sql import functions as F
+
+    link = (F.col("probability") >= job.settings.threshold) & ~F.col("never")
+    doubt = F.col("never") | ((link | ~F.col("forced")) & _against(F.col("total"), job.model.prior_weight))
+    roots = [inside.where(doubt).select("root").distinct().toPandas()["root"].to_numpy(dtype=np.int64)]
+    unchecked = _unchecked_pairs(spark, members, scored, decided, labels, root)
     if unchecked is not None:
-        doubted.append(_doubted_unchecked(spark, job, unchecked, partition_rows))
-    troubled = set(labels[np.concatenate(doubted)].tolist())
+        roots.append(_doubted_unchecked(spark, job, unchecked, partition_rows))
+    troubled = set(labels[np.concatenate(roots)].tolist())
     i, j = job.cannot["i"].to_numpy(dtype=np.int64), job.cannot["j"].to_numpy(dtype=np.int64)
     troubled |= set(labels[i[labels[i] == labels[j]]].tolist())  # a cannot-link inside a component
-    among = np.array(sorted(troubled), dtype=np.int64)
-    if len(among):
-        wanted = spark.createDataFrame(
-            pd.DataFrame({"root": np.unique(root[np.isin(labels, among)])}), schema="root long"
-        )
-        local = pairs.collect_pairs(
-            flagged.join(F.broadcast(wanted), "root").select("p", "lo", "hi", "total")
-        )
-        edges = guard_edges(
-            n, local.left, local.right, local.scores, model, job.settings, job.must, job.cannot
-        )
-    else:
-        edges = (Edges.of(pd.DataFrame({"i": [], "j": [], "weight": []})),) * 2
-    links_here, rest = edges
-    clusters = guard(
-        labels,
-        links_here,
-        rest,
-        Edges.of(job.cannot),
-        pair_check(job.mf, model, job.tf),
-        model.prior_weight,
-        among,
-    )
-    for frame in (scored, members, flagged):
-        frame.unpersist()
-    return clusters
+    return np.array(sorted(troubled), dtype=np.int64)
 
 
 def connected_components(edges: DataFrame) -> DataFrame:
@@ -164,8 +202,7 @@ def _unchecked_pairs(
     spark: SparkSession,
     members: DataFrame,
     scored: DataFrame,
-    must: DataFrame,
-    cannot: DataFrame,
+    decided: Decided,
     labels: np.ndarray,
     root: np.ndarray,
 ) -> DataFrame | None:
@@ -195,8 +232,8 @@ def _unchecked_pairs(
     compared = scored.select(F.least("lo", "hi").alias("a"), F.greatest("lo", "hi").alias("b"))
     return (
         every.join(compared, ["a", "b"], "left_anti")
-        .join(must, ["a", "b"], "left_anti")
-        .join(cannot, ["a", "b"], "left_anti")
+        .join(decided.must, ["a", "b"], "left_anti")
+        .join(decided.cannot, ["a", "b"], "left_anti")
     )
 
 
