@@ -12,6 +12,7 @@ import pytest
 from crmmigrate import schema
 from crmmigrate.dedupe import dedupe
 from crmmigrate.dedupe.clustering import MAX_CHECKED_COMPONENT, _member_pairs, components
+from crmmigrate.dedupe.linking import pair_check
 from crmmigrate.dedupe.settings import DedupeSettings
 from crmmigrate.dedupe.synthetic import clean_frame
 from crmmigrate.spark.settings import SparkSettings
@@ -135,6 +136,19 @@ def test_clusters_on_spark_give_the_pandas_engines_ids_and_golden_records(
         return guard(labels, links, rest, *args)
 
     monkeypatch.setattr(on_spark, "guard", spied)
+    doubted_unchecked = on_spark._doubted_unchecked
+    unchecked: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def weighed_here_too(spark, job, pairs, labels, partition_rows):  # noqa: ANN001, ANN202
+        """Spark's components with an unchecked pair against them, and the driver's."""
+        found = doubted_unchecked(spark, job, pairs, labels, partition_rows)
+        here = pairs.toPandas()
+        evidence = pair_check(job.mf, job.model, job.tf)(here["a"].to_numpy(), here["b"].to_numpy())
+        against = ~(evidence + job.model.prior_weight > 0)
+        unchecked.append((np.sort(found), np.unique(here["root"].to_numpy()[against])))
+        return found
+
+    monkeypatch.setattr(on_spark, "_doubted_unchecked", weighed_here_too)
     clean, decisions = chained
     settings = DedupeSettings(threshold=threshold)
     engine = spark_steps(spark_session(spark_settings), spark_settings.partition_rows)
@@ -149,3 +163,5 @@ def test_clusters_on_spark_give_the_pandas_engines_ids_and_golden_records(
     assert np.bincount(labels).max() >= 70  # the chain of must-links: partners sampled in Spark
     merged = int((here.golden["member_count"] > 1).sum())
     assert 0 < len(among) < merged / 3
+    ((in_spark, on_the_driver),) = unchecked
+    assert len(in_spark) and np.array_equal(in_spark, on_the_driver)

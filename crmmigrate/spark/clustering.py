@@ -135,7 +135,7 @@ def _troubled(
     roots = [inside.where(doubt).select("root").distinct().toPandas()["root"].to_numpy(dtype=np.int64)]
     unchecked = _unchecked_pairs(spark, members, scored, decided, labels, root)
     if unchecked is not None:
-        roots.append(_doubted_unchecked(spark, job, unchecked, partition_rows))
+        roots.append(_doubted_unchecked(spark, job, unchecked, labels, partition_rows))
     troubled = set(labels[np.concatenate(roots)].tolist())
     i, j = job.cannot["i"].to_numpy(dtype=np.int64), job.cannot["j"].to_numpy(dtype=np.int64)
     troubled |= set(labels[i[labels[i] == labels[j]]].tolist())  # a cannot-link inside a component
@@ -238,7 +238,7 @@ def _unchecked_pairs(
 
 
 def _doubted_unchecked(
-    spark: SparkSession, job: ToCluster, unchecked: DataFrame, partition_rows: int
+    spark: SparkSession, job: ToCluster, unchecked: DataFrame, labels: np.ndarray, partition_rows: int
 ) -> np.ndarray:
     """The roots of components with an unchecked member pair the evidence speaks against: the
     pairs compared and scored by Spark tasks (`spark.linking.compare_pairs`, `SparkPairs`), each
@@ -257,8 +257,15 @@ def _doubted_unchecked(
             F.col("b").alias("hi"),
             F.lit(0).cast("long").alias("keys"),
         )
+        sizes = np.bincount(labels)
         checked = compare_pairs(
-            spark, job.mf, job.model.comparisons, numbered, count, partition_rows=partition_rows
+            spark,
+            job.mf,
+            job.model.comparisons,
+            numbered,
+            count,
+            partition_rows=partition_rows,
+            rows=np.flatnonzero(sizes[labels] >= 3),  # the members of the components checked
         )
         if isinstance(checked, SparkPairs):
             totals = checked.score_frame(job.model, job.tf)

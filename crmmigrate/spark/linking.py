@@ -98,8 +98,11 @@ def compare_pairs(
     count: int,
     *,
     partition_rows: int,
+    rows: np.ndarray | None = None,
 ) -> ComparedPairs:
-    """The levels of `pairs` (p, lo, hi, keys; `count` of them) by Spark tasks, kept in Spark."""
+    """The levels of `pairs` (p, lo, hi, keys; `count` of them) by Spark tasks, kept in Spark.
+    `rows`: the only rows the pairs name (positions, ascending), the only ones sent to Spark
+    (None: every row)."""
     from pyspark import StorageLevel
 
     if count == 0 or not comparisons:  # nothing to compare in Spark: the few pairs come here
@@ -113,10 +116,13 @@ def compare_pairs(
     columns = list(data.columns)
     kinds = {c: spark_type(data[c]) for c in columns}
     names = safe_names(data)
-    rows = to_spark(spark, data.assign(pos=np.arange(len(data), dtype=np.int64)), partition_rows, "pos")
-    rows = rows.withColumnRenamed(f"c{len(columns)}", "pos")
+    if rows is None:
+        data = data.assign(pos=np.arange(len(data), dtype=np.int64))
+    else:
+        data = data.iloc[rows].reset_index(drop=True).assign(pos=rows.astype(np.int64))
+    sent = to_spark(spark, data, partition_rows, "pos").withColumnRenamed(f"c{len(columns)}", "pos")
     side = {
-        s: rows.select(*(rows[n].alias(f"{s}{n}") for n in names), rows["pos"].alias(f"{s}pos")) for s in "lr"
+        s: sent.select(*(sent[n].alias(f"{s}{n}") for n in names), sent["pos"].alias(f"{s}pos")) for s in "lr"
     }
     joined = (
         pairs.join(side["l"], pairs["lo"] == side["l"]["lpos"])
