@@ -11,7 +11,7 @@ runs standardise + dedupe in a process of its own, so that each peak memory is i
   final peak when dedupe did not raise it).
 
 CPU seconds are those of every process of the engine (the Python driver, the JVM, its Python
-workers, and the processes that ended before, as their parents' children time), read from /proc:
+workers), polled from /proc every second (a worker that ends keeps what was last seen of it):
 standardise, dedupe, and dedupe per step (`dedupe.linking.STEPS`); on a shared machine they say
 more than wall seconds. The load average is printed beside them.
 
@@ -32,6 +32,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -91,27 +92,51 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _cpu_s(pid: int) -> float:
-    """CPU seconds of a live process, its own and its ended (waited for) children's."""
+    """User + system CPU seconds of a live process (0 once it is gone)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return 0.0
-    return sum(int(f) for f in fields[11:15]) / TICKS
+    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def _tree_cpu_s() -> float:
-    """CPU seconds of this process and every process below it (the JVM and its Python workers)."""
-    me = os.getpid()
-    return sum(_cpu_s(pid) for pid in [me, *_descendants(me)])
+class CpuClock:
+    """CPU seconds of this process and every process below it (the JVM, its Python workers),
+    polled every `every` seconds in a thread: a worker that ends between two polls keeps the CPU
+    last seen of it (so a figure may miss up to `every` seconds of a worker's last work)."""
+
+    def __init__(self, every: float = 1.0) -> None:
+        self.seen: dict[int, float] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._every = every
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every):
+            self._poll()
+
+    def _poll(self) -> None:
+        me = os.getpid()
+        found = {pid: _cpu_s(pid) for pid in [me, *_descendants(me)]}
+        with self._lock:
+            for pid, cpu in found.items():
+                self.seen[pid] = max(cpu, self.seen.get(pid, 0.0))
+
+    def __call__(self) -> float:
+        self._poll()
+        with self._lock:
+            return sum(self.seen.values())
 
 
 class StepClock:
     """Wall and CPU seconds of each step dedupe reports (its `steps` callback)."""
 
-    def __init__(self) -> None:
+    def __init__(self, cpu: CpuClock) -> None:
+        self.cpu = cpu
         self.seconds: dict[str, list[float]] = {}
         self._step: str | None = None
-        self._since = (time.perf_counter(), _tree_cpu_s())
+        self._since = (time.perf_counter(), cpu())
 
     def __call__(self, done: int, total: int | None = None, step: str = "", unit: str = "rows") -> None:
         if unit == "steps" and step != self._step:
@@ -119,7 +144,7 @@ class StepClock:
             self._step = step
 
     def close(self) -> None:
-        now = (time.perf_counter(), _tree_cpu_s())
+        now = (time.perf_counter(), self.cpu())
         if self._step is not None:
             self.seconds[self._step] = [round(now[0] - self._since[0], 1), round(now[1] - self._since[1], 1)]
         self._since, self._step = now, None
@@ -138,6 +163,7 @@ def one_engine(engine: str, folder: Path, out: Path, master: str, conf: dict[str
     staged = pd.read_parquet(folder / "staged.parquet")
     options = StandardiseOptions.model_validate_json((folder / "standardise.json").read_text())
     figures: dict[str, object] = {"engine": engine, "rows": len(staged), "load_start": os.getloadavg()[0]}
+    cpu_clock = CpuClock()
     start = time.perf_counter()
     if engine == "spark":
         from crmmigrate.spark.linking import spark_steps
@@ -148,23 +174,23 @@ def one_engine(engine: str, folder: Path, out: Path, master: str, conf: dict[str
         settings = SparkSettings(master=master, conf=conf)
         spark = spark_session(settings)
         figures["session_s"] = round(time.perf_counter() - start, 1)
-        start, cpu = time.perf_counter(), _tree_cpu_s()
+        start, cpu = time.perf_counter(), cpu_clock()
         clean = spark_standardise(spark, staged, options, partition_rows=settings.partition_rows)
     else:
-        cpu = _tree_cpu_s()
+        cpu = cpu_clock()
         clean = standardise(staged, options)
     figures["standardise_s"] = round(time.perf_counter() - start, 1)
-    figures["standardise_cpu_s"] = round(_tree_cpu_s() - cpu, 1)
+    figures["standardise_cpu_s"] = round(cpu_clock() - cpu, 1)
     figures["python_peak_before_dedupe_mib"] = _own_peak_mib()
-    clock = StepClock()
-    start, cpu = time.perf_counter(), _tree_cpu_s()
+    clock = StepClock(cpu_clock)
+    start, cpu = time.perf_counter(), cpu_clock()
     if engine == "spark":
         result = dedupe(clean, engine=spark_steps(spark, settings.partition_rows), steps=clock)
     else:
         result = dedupe(clean, steps=clock)
     clock.close()
     figures["dedupe_s"] = round(time.perf_counter() - start, 1)
-    figures["dedupe_cpu_s"] = round(_tree_cpu_s() - cpu, 1)
+    figures["dedupe_cpu_s"] = round(cpu_clock() - cpu, 1)
     figures["load_end"] = os.getloadavg()[0]
     figures["python_peak_mib"] = _own_peak_mib()
     if engine == "spark":
