@@ -63,15 +63,14 @@ def test_the_pairs_the_guard_scores_unchecked_are_found_in_spark(spark_settings:
         )
     )
     i, j = _member_pairs(labels, np.bincount(labels))
-    compared = pd.DataFrame({"p": range(40), "lo": j[::50][:40], "hi": i[::50][:40], "total": 0.0})
-    compared["probability"] = 0.5  # either order of the rows: a compared pair is checked already
-    scored = spark.createDataFrame(compared, "p long, lo long, hi long, total double, probability double")
+    compared = pd.DataFrame({"a": i[::50][:40], "b": j[::50][:40]})  # checked already
+    inside = spark.createDataFrame(compared, "a long, b long")
     must = pd.DataFrame({"i": [i[7]], "j": [j[7]]})
     cannot = pd.DataFrame({"i": [j[-100]], "j": [i[-100]]})  # a sampled pair
     found = _unchecked_pairs(
-        spark, members, scored, Decided(_pairs(spark, must), _pairs(spark, cannot)), labels, root
+        spark, members, inside, Decided(_pairs(spark, must), _pairs(spark, cannot)), labels, root
     ).toPandas()
-    done = {(min(x, y), max(x, y)) for x, y in zip(compared["lo"], compared["hi"], strict=True)}
+    done = set(zip(compared["a"], compared["b"], strict=True))
     done |= {(i[7], j[7]), (i[-100], j[-100])}
     expected = {(x, y) for x, y in zip(i.tolist(), j.tolist(), strict=True)} - done
     assert set(zip(found["a"].tolist(), found["b"].tolist(), strict=True)) == expected

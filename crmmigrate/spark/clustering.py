@@ -44,7 +44,7 @@ def spark_cluster(spark: SparkSession, job: ToCluster, *, partition_rows: int) -
     _, labels = np.unique(root, return_inverse=True)  # numbered by their smallest row
     labels = labels.astype(np.int64)
     inside = _inside(scored, members, decided).persist()
-    among = _troubled(spark, job, inside, scored, members, decided, labels, root, partition_rows)
+    among = _troubled(spark, job, inside, members, decided, labels, root, partition_rows)
     empty = Edges.of(pd.DataFrame({"i": [], "j": []}))
     links, rest = empty, empty
     if len(among):  # those components' pairs, to the driver
@@ -101,9 +101,9 @@ def _inside(scored: DataFrame, members: DataFrame, decided: Decided) -> DataFram
     forbade the pair."""
     from pyspark.sql import functions as F
 
-    inside = (
-        scored.join(members.toDF("lo", "l_root"), "lo")
-        .join(members.toDF("hi", "h_root"), "hi")
+    inside = (  # the linked rows are far fewer than the pairs: they go to every task
+        scored.join(F.broadcast(members.toDF("lo", "l_root")), "lo")
+        .join(F.broadcast(members.toDF("hi", "h_root")), "hi")
         .where(F.col("l_root") == F.col("h_root"))
         .select("p", "lo", "hi", "total", "probability", F.col("l_root").alias("root"), *_ends())
     )
@@ -118,7 +118,6 @@ def _troubled(
     spark: SparkSession,
     job: ToCluster,
     inside: DataFrame,
-    scored: DataFrame,
     members: DataFrame,
     decided: Decided,
     labels: np.ndarray,
@@ -133,7 +132,7 @@ def _troubled(
     link = (F.col("probability") >= job.settings.threshold) & ~F.col("never")
     doubt = F.col("never") | ((link | ~F.col("forced")) & _against(F.col("total"), job.model.prior_weight))
     roots = [inside.where(doubt).select("root").distinct().toPandas()["root"].to_numpy(dtype=np.int64)]
-    unchecked = _unchecked_pairs(spark, members, scored, decided, labels, root)
+    unchecked = _unchecked_pairs(spark, members, inside, decided, labels, root)
     if unchecked is not None:
         roots.append(_doubted_unchecked(spark, job, unchecked, labels, partition_rows))
     troubled = set(labels[np.concatenate(roots)].tolist())
@@ -201,12 +200,13 @@ def _pairs(spark: SparkSession, pairs: pd.DataFrame) -> DataFrame:
 def _unchecked_pairs(
     spark: SparkSession,
     members: DataFrame,
-    scored: DataFrame,
+    inside: DataFrame,
     decided: Decided,
     labels: np.ndarray,
     root: np.ndarray,
 ) -> DataFrame | None:
-    """The member pairs the guard scores that were never compared (nor decided): every pair in a
+    """The member pairs the guard scores that were never compared (not among the compared pairs
+    `inside` a component) nor decided: every pair in a
     component of 3 to MAX_CHECKED_COMPONENT rows, drawn here; the sampled partners in larger
     components, drawn on the driver (one seeded draw over them all, as the pandas engine draws
     them). (a, b, root); None when there are none."""
@@ -229,9 +229,8 @@ def _unchecked_pairs(
     if len(i):
         drawn = pd.DataFrame({"a": i, "b": j, "root": root[i]}).drop_duplicates(["a", "b"])
         every = every.unionByName(spark.createDataFrame(drawn, schema="a long, b long, root long"))
-    compared = scored.select(F.least("lo", "hi").alias("a"), F.greatest("lo", "hi").alias("b"))
     return (
-        every.join(compared, ["a", "b"], "left_anti")
+        every.join(inside.select("a", "b"), ["a", "b"], "left_anti")
         .join(decided.must, ["a", "b"], "left_anti")
         .join(decided.cannot, ["a", "b"], "left_anti")
     )
