@@ -107,6 +107,8 @@ class CpuClock:
 
     def __init__(self, every: float = 1.0) -> None:
         self.seen: dict[int, float] = {}
+        self.role: dict[int, str] = {}  # driver Python, driver JVM, executor N, Python worker
+        self.parent: dict[int, int] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._every = every
@@ -122,11 +124,42 @@ class CpuClock:
         with self._lock:
             for pid, cpu in found.items():
                 self.seen[pid] = max(cpu, self.seen.get(pid, 0.0))
+                if pid not in self.role:
+                    self.role[pid], self.parent[pid] = _role(pid, me)
+
+    def by_process(self) -> dict[str, float]:
+        """CPU seconds per driver process and per executor (an executor JVM with its Python
+        workers; on local[n] the executor is the driver's JVM)."""
+        out: dict[str, float] = {}
+        with self._lock:
+            for pid, cpu in self.seen.items():
+                owner = pid
+                while self.role.get(owner) == "Python worker" and owner in self.parent:
+                    owner = self.parent[owner]
+                name = self.role.get(owner, "Python worker")
+                out[name] = round(out.get(name, 0.0) + cpu, 1)
+        return out
 
     def __call__(self) -> float:
         self._poll()
         with self._lock:
             return sum(self.seen.values())
+
+
+def _role(pid: int, me: int) -> tuple[str, int]:
+    """What a process of the run is, and its parent."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return "Python worker", 0
+    if pid == me:
+        return "driver Python", parent
+    if b"org.apache.spark.executor.CoarseGrainedExecutorBackend" in argv:
+        return f"executor {argv[argv.index(b'--executor-id') + 1].decode()}", parent
+    if argv and argv[0].endswith(b"java"):
+        return "driver JVM", parent
+    return "Python worker", parent
 
 
 class StepClock:
@@ -200,6 +233,7 @@ def one_engine(engine: str, folder: Path, out: Path, master: str, conf: dict[str
         figures["task_processes"] = len(workers)
         figures["largest_task_process_mib"] = round(max((_peak_kib(p) for p in workers), default=0) / 1024)
     figures["steps_wall_cpu_s"] = clock.seconds
+    figures["cpu_s_by_process"] = cpu_clock.by_process()
     figures["golden"] = len(result.golden)
     figures["candidate_pairs"] = result.stats["candidate_pairs"]
     clean.to_parquet(out / "clean.parquet")
