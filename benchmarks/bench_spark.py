@@ -10,6 +10,11 @@ runs standardise + dedupe in a process of its own, so that each peak memory is i
 - both: the Python process's peak before dedupe (`python_peak_before_dedupe_mib`; the same as the
   final peak when dedupe did not raise it).
 
+CPU seconds are those of every process of the engine (the Python driver, the JVM, its Python
+workers), polled from /proc every second (a worker that ends keeps what was last seen of it):
+standardise, dedupe, and dedupe per step (`dedupe.linking.STEPS`); on a shared machine they say
+more than wall seconds. The load average is printed beside them.
+
 Run: python benchmarks/bench_spark.py 50000                    (input rows; local[2])
      python benchmarks/bench_spark.py 1000000 --master 'local[2]' --cache /tmp/bench-spark
      python benchmarks/bench_spark.py 50000 --conf spark.driver.memory=2g
@@ -27,6 +32,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -82,6 +88,101 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a live process (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+class CpuClock:
+    """CPU seconds of this process and every process below it (the JVM, its Python workers),
+    polled every `every` seconds in a thread: a worker that ends between two polls keeps the CPU
+    last seen of it (so a figure may miss up to `every` seconds of a worker's last work)."""
+
+    def __init__(self, every: float = 1.0) -> None:
+        self.seen: dict[int, float] = {}
+        self.role: dict[int, str] = {}  # driver Python, driver JVM, executor N, Python worker
+        self.parent: dict[int, int] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._every = every
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every):
+            self._poll()
+
+    def _poll(self) -> None:
+        me = os.getpid()
+        found = {pid: _cpu_s(pid) for pid in [me, *_descendants(me)]}
+        with self._lock:
+            for pid, cpu in found.items():
+                self.seen[pid] = max(cpu, self.seen.get(pid, 0.0))
+                if pid not in self.role:
+                    self.role[pid], self.parent[pid] = _role(pid, me)
+
+    def by_process(self) -> dict[str, float]:
+        """CPU seconds per driver process and per executor (an executor JVM with its Python
+        workers; on local[n] the executor is the driver's JVM)."""
+        out: dict[str, float] = {}
+        with self._lock:
+            for pid, cpu in self.seen.items():
+                owner = pid
+                while self.role.get(owner) == "Python worker" and owner in self.parent:
+                    owner = self.parent[owner]
+                name = self.role.get(owner, "Python worker")
+                out[name] = round(out.get(name, 0.0) + cpu, 1)
+        return out
+
+    def __call__(self) -> float:
+        self._poll()
+        with self._lock:
+            return sum(self.seen.values())
+
+
+def _role(pid: int, me: int) -> tuple[str, int]:
+    """What a process of the run is, and its parent."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return "Python worker", 0
+    if pid == me:
+        return "driver Python", parent
+    if b"org.apache.spark.executor.CoarseGrainedExecutorBackend" in argv:
+        return f"executor {argv[argv.index(b'--executor-id') + 1].decode()}", parent
+    if argv and argv[0].endswith(b"java"):
+        return "driver JVM", parent
+    return "Python worker", parent
+
+
+class StepClock:
+    """Wall and CPU seconds of each step dedupe reports (its `steps` callback)."""
+
+    def __init__(self, cpu: CpuClock) -> None:
+        self.cpu = cpu
+        self.seconds: dict[str, list[float]] = {}
+        self._step: str | None = None
+        self._since = (time.perf_counter(), cpu())
+
+    def __call__(self, done: int, total: int | None = None, step: str = "", unit: str = "rows") -> None:
+        if unit == "steps" and step != self._step:
+            self.close()
+            self._step = step
+
+    def close(self) -> None:
+        now = (time.perf_counter(), self.cpu())
+        if self._step is not None:
+            self.seconds[self._step] = [round(now[0] - self._since[0], 1), round(now[1] - self._since[1], 1)]
+        self._since, self._step = now, None
+
+
 def _own_peak_mib() -> int:
     """Peak resident memory of this process so far, in MiB."""
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
@@ -94,7 +195,8 @@ def one_engine(engine: str, folder: Path, out: Path, master: str, conf: dict[str
 
     staged = pd.read_parquet(folder / "staged.parquet")
     options = StandardiseOptions.model_validate_json((folder / "standardise.json").read_text())
-    figures: dict[str, object] = {"engine": engine, "rows": len(staged)}
+    figures: dict[str, object] = {"engine": engine, "rows": len(staged), "load_start": os.getloadavg()[0]}
+    cpu_clock = CpuClock()
     start = time.perf_counter()
     if engine == "spark":
         from crmmigrate.spark.linking import spark_steps
@@ -105,19 +207,24 @@ def one_engine(engine: str, folder: Path, out: Path, master: str, conf: dict[str
         settings = SparkSettings(master=master, conf=conf)
         spark = spark_session(settings)
         figures["session_s"] = round(time.perf_counter() - start, 1)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), cpu_clock()
         clean = spark_standardise(spark, staged, options, partition_rows=settings.partition_rows)
-        figures["standardise_s"] = round(time.perf_counter() - start, 1)
-        figures["python_peak_before_dedupe_mib"] = _own_peak_mib()
-        start = time.perf_counter()
-        result = dedupe(clean, engine=spark_steps(spark, settings.partition_rows))
     else:
+        cpu = cpu_clock()
         clean = standardise(staged, options)
-        figures["standardise_s"] = round(time.perf_counter() - start, 1)
-        figures["python_peak_before_dedupe_mib"] = _own_peak_mib()
-        start = time.perf_counter()
-        result = dedupe(clean)
+    figures["standardise_s"] = round(time.perf_counter() - start, 1)
+    figures["standardise_cpu_s"] = round(cpu_clock() - cpu, 1)
+    figures["python_peak_before_dedupe_mib"] = _own_peak_mib()
+    clock = StepClock(cpu_clock)
+    start, cpu = time.perf_counter(), cpu_clock()
+    if engine == "spark":
+        result = dedupe(clean, engine=spark_steps(spark, settings.partition_rows), steps=clock)
+    else:
+        result = dedupe(clean, steps=clock)
+    clock.close()
     figures["dedupe_s"] = round(time.perf_counter() - start, 1)
+    figures["dedupe_cpu_s"] = round(cpu_clock() - cpu, 1)
+    figures["load_end"] = os.getloadavg()[0]
     figures["python_peak_mib"] = _own_peak_mib()
     if engine == "spark":
         jvm = int(spark.sparkContext._jvm.ProcessHandle.current().pid())  # type: ignore[union-attr]
@@ -125,6 +232,8 @@ def one_engine(engine: str, folder: Path, out: Path, master: str, conf: dict[str
         workers = _descendants(jvm)
         figures["task_processes"] = len(workers)
         figures["largest_task_process_mib"] = round(max((_peak_kib(p) for p in workers), default=0) / 1024)
+    figures["steps_wall_cpu_s"] = clock.seconds
+    figures["cpu_s_by_process"] = cpu_clock.by_process()
     figures["golden"] = len(result.golden)
     figures["candidate_pairs"] = result.stats["candidate_pairs"]
     clean.to_parquet(out / "clean.parquet")
@@ -179,7 +288,7 @@ def main() -> None:
                 raise SystemExit(f"{engine} failed")
             figures = json.loads(done.stdout.strip().splitlines()[-1])
             figures["process_s"] = round(time.perf_counter() - start, 1)
-            print(" ".join(f"{k}={v}" for k, v in figures.items()), flush=True)
+            print(" ".join(f"{k}={v}".replace(" ", "") for k, v in figures.items()), flush=True)
         if len(outs) == 2:
             equal = same_answer(*outs.values())
             print("same answer: " + " ".join(f"{k}={v}" for k, v in equal.items()), flush=True)

@@ -1,7 +1,7 @@
 """The compared pairs kept in Spark answer as the pandas engine's pairs in this process: the same
 comparison patterns (so the same model), the same scores to the last bit, computed by Spark tasks,
-and every pair that can matter to an answer brought back. Runs on local[2] (skipped without
-PySpark or Java)."""
+and every pair that can matter to an answer brought back (the pairs inside a component stay for
+clustering: test_spark_clustering). Runs on local[2] (skipped without PySpark or Java)."""
 
 from __future__ import annotations
 
@@ -69,9 +69,31 @@ def test_spark_tasks_score_the_pairs_and_bring_back_those_that_matter(both) -> N
     assert 0 < len(kept) < len(every) and np.array_equal(kept.index, np.flatnonzero(wanted))
     assert np.array_equal(kept.scores.total, every.scores.total[kept.index])
     assert np.array_equal(kept.left, every.left[kept.index]) and kept.left.dtype == every.left.dtype
-    weak = np.flatnonzero(~wanted)
-    one, other = weak[0], weak[every.left[weak] > every.right[weak[0]]][0]  # pairs of four rows
-    labels = np.full(len(mf), -1)
-    labels[[every.left[one], every.right[one]]] = 7  # a component of two rows
-    labels[every.left[other]], labels[every.right[other]] = 8, 9  # rows of two components
-    assert list(there.within(labels, keep).index) == [one]
+
+
+def test_a_match_frame_too_large_to_broadcast_is_joined_to_its_pairs(
+    both,  # noqa: ANN001
+    spark_settings: SparkSettings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Above BROADCAST_MIB each pair carries both rows' values to its task: the same levels."""
+    import crmmigrate.spark.linking as on_spark
+    from crmmigrate.spark.session import spark_session
+
+    mf, comparisons, *_ = both
+    here = IN_PROCESS.compare(
+        mf, comparisons, IN_PROCESS.block(mf, DedupeSettings(), comparisons, MUST, None)
+    )
+    monkeypatch.setattr(on_spark, "BROADCAST_MIB", 0)
+    looked_up: list[object] = []
+    monkeypatch.setattr(on_spark, "_levels_by_lookup", lambda *args: looked_up.append(args))
+    blocked = on_spark.spark_steps(spark_session(spark_settings), 4000).block(
+        mf, DedupeSettings(), comparisons, MUST, None
+    )
+    joined = on_spark.compare_pairs(
+        spark_session(spark_settings), mf, comparisons, blocked.pairs, blocked.count, partition_rows=4000
+    )
+    counted_here, counted_there = here.patterns(), joined.patterns()
+    assert not looked_up and counted_there.pairs == len(here)
+    for field in ("levels", "keys", "counts"):
+        assert np.array_equal(getattr(counted_there, field), getattr(counted_here, field)), field

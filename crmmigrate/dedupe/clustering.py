@@ -48,15 +48,32 @@ def components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return labels.astype(np.int64)
 
 
-def _member_pairs(labels: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _member_pairs(
+    labels: np.ndarray, sizes: np.ndarray, among: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Member pairs to score: all of them in components of 3..MAX_CHECKED_COMPONENT members, and
-    SAMPLED_PARTNERS random partners per member in larger ones (seeded: same input, same result)."""
+    `sampled_partners` in larger ones; only in the components `among` (None: all)."""
     checked = (sizes[labels] >= 3) & (sizes[labels] <= MAX_CHECKED_COMPONENT)
+    if among is not None:
+        checked &= np.isin(labels, among)
     frame = pd.DataFrame({"c": labels[checked], "r": np.flatnonzero(checked)})
     pairs = frame.merge(frame, on="c")
     pairs = pairs[pairs["r_x"] < pairs["r_y"]]
-    left, right = [pairs["r_x"].to_numpy()], [pairs["r_y"].to_numpy()]
+    sampled_i, sampled_j = sampled_partners(labels, sizes)
+    if among is not None:
+        examined = np.isin(labels[sampled_i], among)
+        sampled_i, sampled_j = sampled_i[examined], sampled_j[examined]
+    i = np.concatenate([pairs["r_x"].to_numpy(), sampled_i])
+    j = np.concatenate([pairs["r_y"].to_numpy(), sampled_j])
+    return i, j
+
+
+def sampled_partners(labels: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """SAMPLED_PARTNERS random partners per member of each component larger than
+    MAX_CHECKED_COMPONENT, as pairs (i < j; a member drawn as its own partner left out). Seeded and
+    drawn over every large component at once: same labels, same pairs."""
     large = np.flatnonzero(sizes[labels] > MAX_CHECKED_COMPONENT)
+    left, right = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
     if len(large):
         rng = np.random.default_rng(0)
         order = large[np.argsort(labels[large], kind="stable")]
@@ -166,7 +183,25 @@ def cluster(
     inf). `scored`: every other scored pair, the evidence the guard weighs. `cannot`: pairs that
     must never share a cluster. `check(i, j)`: the evidence of member pairs of larger components
     that blocking never compared. `prior`: the prior log-odds of a match, in bits."""
-    labels = components(n, links.i, links.j)
+    return guard(components(n, links.i, links.j), links, scored, cannot, check, prior)
+
+
+def guard(
+    labels: np.ndarray,
+    links: Edges,
+    scored: Edges,
+    cannot: Edges | None = None,
+    check: PairCheck | None = None,
+    prior: float = 0.0,
+    among: np.ndarray | None = None,
+) -> Clusters:
+    """The chaining guard over the components `labels` of `links` (as `components` numbers them):
+    each component with a pair the evidence speaks against is rebuilt from its strongest links.
+
+    `among`: the only components that can hold such a pair (an engine that found them elsewhere,
+    e.g. in Spark); the edges given need then cover only those, and the rest are kept as they are.
+    None: every component is examined."""
+    n = len(labels)
     if n == 0:
         return Clusters(labels=labels, split=0, largest=0)
     sizes = np.bincount(labels)
@@ -176,8 +211,10 @@ def cluster(
         never = Edges(cannot.i, cannot.j, np.full(len(cannot), -np.inf))
         parts.append(never.take(labels[never.i] == labels[never.j]))
     evidence = Edges.join(*parts)
+    if among is not None:
+        links, evidence = (e.take(np.isin(labels[e.i], among)) for e in (links, evidence))
     if check is not None:
-        ci, cj = _member_pairs(labels, sizes)
+        ci, cj = _member_pairs(labels, sizes, among)
         if len(ci):
             codes = np.minimum(ci, cj).astype(np.int64) * n + np.maximum(ci, cj)
             lo, hi = np.minimum(evidence.i, evidence.j), np.maximum(evidence.i, evidence.j)

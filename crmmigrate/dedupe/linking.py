@@ -24,7 +24,7 @@ from ..errors import ConfigError
 from ..progress import Steps, tell
 from . import blocking
 from .blocking import Candidates
-from .clustering import Edges, cluster, components
+from .clustering import Clusters, Edges, PairCheck, components, guard
 from .comparisons import Comparison, compare, default_comparisons
 from .decisions import resolve
 from .ids import identities, row_aliases
@@ -70,16 +70,53 @@ class Linked:
 
 
 @dataclass(frozen=True)
+class ToCluster:
+    """What clustering weighs: the compared pairs where the engine keeps them, the scored pairs
+    that can matter to an answer in this process (`pairs.ComparedPairs.scored`), the calibrated
+    model, and the pairs a person decided."""
+
+    n: int
+    pairs: ComparedPairs
+    scored: ScoredPairs
+    model: MatchModel
+    settings: DedupeSettings
+    must: pd.DataFrame
+    cannot: pd.DataFrame
+    mf: MatchFrame
+    tf: TermFrequencies
+
+
+def cluster_here(job: ToCluster) -> Clusters:
+    """Clusters of pairs held in this process (every compared pair scored and kept)."""
+    scored = job.scored
+    assert scored.complete, "an engine that keeps its pairs elsewhere clusters them there"
+    return cluster_rows(
+        job.n,
+        scored.left,
+        scored.right,
+        scored.scores,
+        job.model,
+        job.settings,
+        job.must,
+        job.cannot,
+        job.mf,
+        job.tf,
+    )
+
+
+@dataclass(frozen=True)
 class LinkSteps:
     """The steps whose work grows with the data, as an engine runs them: candidate pairs from the
-    blocking keys (`block(mf, settings, comparisons, must, new)`: the must-link pairs added, only
+    blocking keys (`block(mf, settings, comparisons, must, new)`: the must-links added, only
     pairs with a `new` row kept), comparing them (into `pairs.ComparedPairs`, which count their
-    patterns, score and select themselves where they are), and survivorship per cluster. The
-    pandas engine runs them here; the Spark engine (`crmmigrate.spark.linking`) as Spark jobs,
-    with the same answer."""
+    patterns, score and select themselves where they are), clustering them (`cluster`: the
+    components of the links and the chaining guard, where the pairs are) and survivorship per
+    cluster. The pandas engine runs them here; the Spark engine (`crmmigrate.spark.linking`) as
+    Spark jobs, with the same answer."""
 
     block: Callable[[MatchFrame, DedupeSettings, list[Comparison], pd.DataFrame, np.ndarray | None], Blocked]
     compare: Callable[[MatchFrame, list[Comparison], Any], ComparedPairs]  # takes its own block's result
+    cluster: Callable[[ToCluster], Clusters] = cluster_here
     survive: Callable[[pd.DataFrame, np.ndarray, SurvivorshipSettings], Survivors] = survive
 
 
@@ -171,20 +208,38 @@ def learn_m_from_labels(
     return replace(model, m=labelled_m(model.comparisons, gamma), info=info)
 
 
-def link_components(
-    n: int, scored: ScoredPairs, settings: DedupeSettings, must: pd.DataFrame, cannot: pd.DataFrame
-) -> np.ndarray:
-    """Per row, its component of the links (accepted pairs and must-links), as `cluster_rows`
-    finds them; -1 for a row no link touches."""
-    accepted = (scored.scores.probability >= settings.threshold) & ~in_pairs(
-        scored.left, scored.right, cannot, n
+def guard_edges(
+    n: int,
+    left: np.ndarray,
+    right: np.ndarray,
+    scores: Scores,
+    model: MatchModel,
+    settings: DedupeSettings,
+    must: pd.DataFrame,
+    cannot: pd.DataFrame,
+) -> tuple[Edges, Edges]:
+    """The links (pairs at or above the threshold, then the must-links) and the other scored
+    pairs, each with its evidence in bits (the prior left out; a must-link's is inf)."""
+    accepted = (scores.probability >= settings.threshold) & ~in_pairs(left, right, cannot, n)
+    forced = in_pairs(left, right, must, n)
+    evidence = scores.total - model.prior_weight
+    links = Edges.join(
+        Edges(left[accepted], right[accepted], evidence[accepted]),
+        Edges(
+            must["i"].to_numpy(dtype=np.int64), must["j"].to_numpy(dtype=np.int64), np.full(len(must), np.inf)
+        ),
     )
-    i = np.concatenate([scored.left[accepted], must["i"].to_numpy(dtype=np.int64)])
-    j = np.concatenate([scored.right[accepted], must["j"].to_numpy(dtype=np.int64)])
-    labels = components(n, i, j)
-    linked = np.zeros(n, dtype=bool)
-    linked[i], linked[j] = True, True
-    return np.where(linked, labels, -1)
+    rest = ~accepted & ~forced
+    return links, Edges(left[rest], right[rest], evidence[rest])
+
+
+def pair_check(mf: MatchFrame, model: MatchModel, tf: TermFrequencies) -> PairCheck:
+    """The evidence of member pairs blocking never compared, scored here when the guard asks."""
+
+    def check(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        return score(mf, model, i, j, tf).total - model.prior_weight
+
+    return check
 
 
 def cluster_rows(
@@ -198,28 +253,14 @@ def cluster_rows(
     cannot: pd.DataFrame,
     mf: MatchFrame,
     tf: TermFrequencies,
-) -> tuple[np.ndarray, int, int]:
-    """Cluster labels per row, components split by the guard, the largest cluster. Links are the
-    pairs at or above the threshold (and must-links); the guard weighs every scored pair."""
-    accepted = (scores.probability >= settings.threshold) & ~in_pairs(left, right, cannot, n)
-    forced = in_pairs(left, right, must, n)
-    evidence = scores.total - model.prior_weight
-    links = Edges.join(
-        Edges(left[accepted], right[accepted], evidence[accepted]),
-        Edges(
-            must["i"].to_numpy(dtype=np.int64), must["j"].to_numpy(dtype=np.int64), np.full(len(must), np.inf)
-        ),
-    )
-    # Only pairs inside one component of the links can speak against it: most pairs are not.
+) -> Clusters:
+    """Clusters of the rows: the components of the links, checked by the guard, which weighs
+    every scored pair."""
+    links, rest = guard_edges(n, left, right, scores, model, settings, must, cannot)
     labels = components(n, links.i, links.j)
-    rest = ~accepted & ~forced & (labels[left] == labels[right])
-    scored = Edges(left[rest], right[rest], evidence[rest])
-
-    def check(i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        return score(mf, model, i, j, tf).total - model.prior_weight
-
-    clusters = cluster(n, links, scored, Edges.of(cannot), check, prior=model.prior_weight)
-    return clusters.labels, clusters.split, clusters.largest
+    # Only pairs inside one component of the links can speak against it: most pairs are not.
+    scored = rest.take(labels[rest.i] == labels[rest.j])
+    return guard(labels, links, scored, Edges.of(cannot), pair_check(mf, model, tf), prior=model.prior_weight)
 
 
 def _owner_constraints(owners: np.ndarray) -> pd.DataFrame:
@@ -328,12 +369,22 @@ def link(
         )
         cannot = pd.concat([cannot, _customer_conflicts(initial, owners)], ignore_index=True)
     at_step(steps, "clustering")
-    if not scored.complete:  # the guard also weighs the weaker pairs inside each component
-        scored = scored.joined(pairs.within(link_components(n, scored, settings, must, cannot), keep))
-    left, right, scores = scored.left, scored.right, scored.scores
-    labels, split, largest = cluster_rows(n, left, right, scores, model, settings, must, cannot, mf, tf)
+    clusters = engine.cluster(ToCluster(n, pairs, scored, model, settings, must, cannot, mf, tf))
     compared = len(pairs)
     del pairs
     return Linked(
-        mf, ids, found, compared, left, right, scores, model, tf, labels, split, largest, must, cannot
+        mf,
+        ids,
+        found,
+        compared,
+        scored.left,
+        scored.right,
+        scored.scores,
+        model,
+        tf,
+        clusters.labels,
+        clusters.split,
+        clusters.largest,
+        must,
+        cannot,
     )

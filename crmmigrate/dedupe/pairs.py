@@ -3,7 +3,8 @@
 After comparing, the matcher asks the pairs for what it needs and nothing more: their comparison
 patterns with counts (to fit the model), every pair's total weight in pair order (to calibrate
 the prior), and the scored pairs that can matter to an answer (links, pairs to review, forced
-pairs), then the pairs inside a cluster that speak against it (for the chaining guard).
+pairs); the engine's `LinkSteps.cluster` then weighs the pairs inside each component where
+they are (the chaining guard).
 
 `InMemoryPairs` holds numpy arrays in this process and keeps every pair; the Spark engine's pairs
 (`crmmigrate.spark.pairs`) stay in Spark and bring back only what is asked for.
@@ -41,19 +42,6 @@ class ScoredPairs:
     def __len__(self) -> int:
         return len(self.left)
 
-    def joined(self, other: ScoredPairs) -> ScoredPairs:
-        """These pairs and `other` (none of them twice), in pair order."""
-        assert self.index is not None and other.index is not None
-        index = np.concatenate([self.index, other.index])
-        order = np.argsort(index, kind="stable")
-        total = np.concatenate([self.scores.total, other.scores.total])[order]
-        return ScoredPairs(
-            np.concatenate([self.left, other.left])[order],
-            np.concatenate([self.right, other.right])[order],
-            bare_scores(total, self.scores.gamma.shape[1]),
-            index[order],
-        )
-
 
 def bare_scores(total: np.ndarray, comparisons: int) -> Scores:
     """Scores of pairs scored elsewhere: totals and probabilities only (no levels, no weights)."""
@@ -89,10 +77,6 @@ class ComparedPairs(Protocol):
     ) -> ScoredPairs:
         """The pairs scored by `model`, their prior replaced by `prior_weight` (None: as it is):
         at least those of probability `keep` or more and the `must` pairs."""
-        ...
-
-    def within(self, labels: np.ndarray, keep: float) -> ScoredPairs:
-        """The pairs below `keep` whose rows share a label (-1: a row of no cluster)."""
         ...
 
 
@@ -137,9 +121,6 @@ class InMemoryPairs:
             scores = Scores(scores.gamma, None, total, probability(total), scores.conflict)
         self._scores = None
         return ScoredPairs(self.left, self.right, scores)
-
-    def within(self, labels: np.ndarray, keep: float) -> ScoredPairs:
-        raise AssertionError("every pair in this process is scored and kept")
 
 
 class Blocked(Protocol):

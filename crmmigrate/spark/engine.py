@@ -5,10 +5,11 @@ Spark tasks, a file per task, and a large single CSV or Parquet file a span of i
 task (other single files and database tables on the driver); standardise runs as Spark tasks; in
 dedupe, the work that grows with the pairs runs as Spark jobs and the pairs stay in Spark
 (blocking, comparisons, the pattern counts EM fits on, scores, the selection of the pairs that
-matter), and so does survivorship, while u, EM, the prior's calibration (on every pair's total),
-clustering and ids run on the driver (an incremental run takes the same steps, with the stored
-customers as anchors); validate runs the compiled rules on GX's Spark data source; load and
-reconcile run on the driver as in the pandas engine.
+matter, the components of the links and the components the chaining guard must rebuild), and so
+does survivorship, while u, EM, the prior's calibration (on every pair's total), the guard's
+rebuilding of those components and ids run on the driver (an incremental run takes the same
+steps, with the stored customers as anchors); validate runs the compiled rules on GX's Spark data
+source; load and reconcile run on the driver as in the pandas engine.
 """
 
 from __future__ import annotations

@@ -1,30 +1,35 @@
 """The matcher's growing steps as Spark jobs (`dedupe.linking.LinkSteps`): candidate pairs from
 key joins (`spark.blocking`), the comparison levels of the pairs in `mapInPandas`, by the
 comparison code of the pandas engine, on batches of pairs that carry both rows' match values,
-and survivorship over whole clusters (`spark.survivorship`).
+clustering (`spark.clustering`) and survivorship over whole clusters (`spark.survivorship`).
 
 The levels stay in Spark (`spark.pairs.SparkPairs`): the driver gets their pattern counts to fit
 the model on, every pair's total in pair order to calibrate the prior on, and the scored pairs
-that can matter to an answer (links, the review band, forced pairs, the weaker pairs inside a
-cluster). u from random pairs, EM over the pattern counts, term frequencies, clusters, the
-chaining guard and ids run on the driver, as in the pandas engine, so the answer is the same.
+that can matter to an answer (links, the review band, forced pairs). The components of the links
+are found by Spark joins, and only those the chaining guard must rebuild come to the driver with
+their pairs. u from random pairs, EM over the pattern counts, term frequencies, the guard's
+rebuilding and ids run on the driver, as in the pandas engine, so the answer is the same.
 """
 
 from __future__ import annotations
 
+import pickle
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..dedupe import comparisons as comparison_code
+from ..dedupe.clustering import Clusters
 from ..dedupe.comparisons import Comparison, compare
-from ..dedupe.linking import LinkSteps
+from ..dedupe.linking import LinkSteps, ToCluster
 from ..dedupe.pairs import ComparedPairs, InMemoryPairs
 from ..dedupe.prepare import MatchFrame
 from ..dedupe.settings import DedupeSettings, SurvivorshipSettings
 from ..dedupe.survivorship import Survivors
 from .candidates import BlockedInSpark, spark_block
+from .clustering import spark_cluster
 from .frames import safe_names, spark_type, stacked_from_batch, to_spark
 from .pairs import SparkPairs
 from .session import task_workers
@@ -32,6 +37,9 @@ from .survivorship import spark_survive
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
+
+#: A Spark task of mapInPandas: batches of pairs in, their levels out.
+LevelsTask = Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]
 
 
 def spark_steps(spark: SparkSession, partition_rows: int) -> LinkSteps:
@@ -53,10 +61,13 @@ def spark_steps(spark: SparkSession, partition_rows: int) -> LinkSteps:
             spark, mf, comparisons, blocked.pairs, blocked.count, partition_rows=partition_rows
         )
 
+    def clusters(job: ToCluster) -> Clusters:
+        return spark_cluster(spark, job, partition_rows=partition_rows)
+
     def survivors(clean: pd.DataFrame, clusters: np.ndarray, settings: SurvivorshipSettings) -> Survivors:
         return spark_survive(spark, clean, clusters, settings, partition_rows=partition_rows)
 
-    return LinkSteps(block=block, compare=levels, survive=survivors)
+    return LinkSteps(block=block, compare=levels, cluster=clusters, survive=survivors)
 
 
 def spark_compare(
@@ -84,6 +95,11 @@ def spark_compare(
     return compare_pairs(spark, mf, comparisons, pairs, len(left), partition_rows=partition_rows)
 
 
+#: The largest match frame (pickled) sent whole to every task: then a task looks its pairs' rows
+#: up itself, and the pairs travel without their rows' values. Each Python worker holds a copy.
+BROADCAST_MIB = 128
+
+
 def compare_pairs(
     spark: SparkSession,
     mf: MatchFrame,
@@ -92,8 +108,14 @@ def compare_pairs(
     count: int,
     *,
     partition_rows: int,
+    rows: np.ndarray | None = None,
 ) -> ComparedPairs:
-    """The levels of `pairs` (p, lo, hi, keys; `count` of them) by Spark tasks, kept in Spark."""
+    """The levels of `pairs` (p, lo, hi, keys; `count` of them) by Spark tasks, kept in Spark.
+
+    A match frame of up to BROADCAST_MIB goes to every task once (a broadcast), and each task
+    compares its pairs by the pandas engine's call on it. A larger one is joined to the pairs
+    instead, each pair carrying both rows' values to its task; `rows`: the only rows the pairs name
+    (positions, ascending), the only ones then sent (None: every row)."""
     from pyspark import StorageLevel
 
     if count == 0 or not comparisons:  # nothing to compare in Spark: the few pairs come here
@@ -103,38 +125,76 @@ def compare_pairs(
         )
         gamma = np.full((count, len(comparisons)), comparison_code.NULL, dtype=np.int8)
         return InMemoryPairs(mf, left, right, gamma, found["keys"].to_numpy(dtype=np.int64))
+    schema = ", ".join(
+        ["p long, lo long, hi long, keys long", *(f"g{c} tinyint" for c in range(len(comparisons)))]
+    )
+    if len(pickle.dumps(mf, protocol=pickle.HIGHEST_PROTOCOL)) <= BROADCAST_MIB * 2**20:
+        compared = pairs.mapInPandas(_levels_by_lookup(spark, mf, comparisons), schema)
+    else:
+        compared = _with_both_rows(spark, mf, pairs, partition_rows, rows).mapInPandas(
+            _levels_of_joined(mf, comparisons), schema
+        )
+    compared = compared.persist(StorageLevel.MEMORY_AND_DISK)
+    compared.count()  # compared while the pairs to compare are cached; then they can go
+    pairs.unpersist()
+    return SparkPairs(spark, compared, count, len(comparisons), len(mf))
+
+
+def _levels(batch: pd.DataFrame, gamma: np.ndarray) -> pd.DataFrame:
+    """A batch of pairs' output: p, lo, hi, keys and a level per comparison."""
+    out = pd.DataFrame(gamma.astype(np.int8), columns=[f"g{c}" for c in range(gamma.shape[1])])
+    for k, column in enumerate(("p", "lo", "hi", "keys")):
+        out.insert(k, column, batch[column].to_numpy(dtype=np.int64))
+    return out
+
+
+def _levels_by_lookup(spark: SparkSession, mf: MatchFrame, comparisons: list[Comparison]) -> LevelsTask:
+    """A task that compares its pairs on the match frame, broadcast."""
+    shared = spark.sparkContext.broadcast(mf)
+
+    def levels(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        comparison_code.WORKERS = task_workers()  # one core per task: Spark runs a task per core
+        frame = shared.value  # once per Python worker
+        for batch in batches:
+            lo, hi = (batch[c].to_numpy(dtype=np.int64) for c in ("lo", "hi"))
+            yield _levels(batch, compare(frame, comparisons, lo, hi))
+
+    return levels
+
+
+def _with_both_rows(
+    spark: SparkSession, mf: MatchFrame, pairs: DataFrame, partition_rows: int, rows: np.ndarray | None
+) -> DataFrame:
+    """The pairs with their rows' match values (l…, r…) joined on, from the `rows` sent."""
     data = mf.data.reset_index(drop=True)
-    columns = list(data.columns)
-    kinds = {c: spark_type(data[c]) for c in columns}
     names = safe_names(data)
-    rows = to_spark(spark, data.assign(pos=np.arange(len(data), dtype=np.int64)), partition_rows, "pos")
-    rows = rows.withColumnRenamed(f"c{len(columns)}", "pos")
+    if rows is None:
+        data = data.assign(pos=np.arange(len(data), dtype=np.int64))
+    else:
+        data = data.iloc[rows].reset_index(drop=True).assign(pos=rows.astype(np.int64))
+    sent = to_spark(spark, data, partition_rows, "pos").withColumnRenamed(f"c{len(names)}", "pos")
     side = {
-        s: rows.select(*(rows[n].alias(f"{s}{n}") for n in names), rows["pos"].alias(f"{s}pos")) for s in "lr"
+        s: sent.select(*(sent[n].alias(f"{s}{n}") for n in names), sent["pos"].alias(f"{s}pos")) for s in "lr"
     }
-    joined = (
+    return (
         pairs.join(side["l"], pairs["lo"] == side["l"]["lpos"])
         .join(side["r"], pairs["hi"] == side["r"]["rpos"])
         .select("p", "lo", "hi", "keys", *(f"l{n}" for n in names), *(f"r{n}" for n in names))
     )
+
+
+def _levels_of_joined(mf: MatchFrame, comparisons: list[Comparison]) -> LevelsTask:
+    """A task that compares pairs carrying both rows' values, as a match frame of their own."""
+    columns = list(mf.data.columns)
+    kinds = {c: spark_type(mf.data[c]) for c in columns}
     custom = dict(mf.custom)
 
-    def levels(batches):  # noqa: ANN001, ANN202 - a Spark task: pandas batches in, levels out
+    def levels(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         comparison_code.WORKERS = task_workers()  # one core per task: Spark runs a task per core
         for batch in batches:
             k = len(batch)
             both = stacked_from_batch(batch, 4, columns, kinds)
             pair_frame = MatchFrame(data=both, custom=custom)
-            gamma = compare(pair_frame, comparisons, np.arange(k), np.arange(k, 2 * k))
-            out = pd.DataFrame(gamma.astype(np.int8), columns=[f"g{c}" for c in range(gamma.shape[1])])
-            for k, column in enumerate(("p", "lo", "hi", "keys")):
-                out.insert(k, column, batch[column].to_numpy(dtype=np.int64))
-            yield out
+            yield _levels(batch, compare(pair_frame, comparisons, np.arange(k), np.arange(k, 2 * k)))
 
-    schema = ", ".join(
-        ["p long, lo long, hi long, keys long", *(f"g{c} tinyint" for c in range(len(comparisons)))]
-    )
-    compared = joined.mapInPandas(levels, schema).persist(StorageLevel.MEMORY_AND_DISK)
-    compared.count()  # compared while the pairs to compare are cached; then they can go
-    pairs.unpersist()
-    return SparkPairs(spark, compared, count, len(comparisons), len(mf))
+    return levels

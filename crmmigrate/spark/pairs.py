@@ -55,7 +55,7 @@ class SparkPairs:
     def totals(self, model: MatchModel, tf: TermFrequencies) -> np.ndarray:
         from pyspark import StorageLevel
 
-        scored = self._score(model, tf).persist(StorageLevel.MEMORY_AND_DISK)
+        scored = self.score_frame(model, tf).persist(StorageLevel.MEMORY_AND_DISK)
         found = scored.select("p", "total").toPandas()
         self.compared.unpersist()  # the levels are in the totals now
         self._totals = (scored, model.prior_weight)
@@ -77,7 +77,7 @@ class SparkPairs:
         if self._totals is not None:  # scored once already: only the prior changes
             scored, scored_with = self._totals
         else:
-            scored, scored_with = self._score(model, tf), model.prior_weight
+            scored, scored_with = self.score_frame(model, tf), model.prior_weight
         if prior_weight is not None:
             scored = _rescaled(scored, scored_with, prior_weight)
         scored = scored.persist(StorageLevel.MEMORY_AND_DISK)
@@ -89,34 +89,19 @@ class SparkPairs:
             "left",
         )
         kept = flagged.where((F.col("probability") >= keep) | F.col("a").isNotNull())
-        found = self._collect(kept.select("p", "lo", "hi", "total"))
+        found = self.collect_pairs(kept.select("p", "lo", "hi", "total"))
         self.compared.unpersist()  # every pair's score is in `scored` now
         if self._totals is not None:
             self._totals[0].unpersist()
         return found
 
-    def within(self, labels: np.ndarray, keep: float) -> ScoredPairs:
-        """The pairs below `keep` inside one component; the pairs in Spark are let go after."""
-        from pyspark.sql import functions as F
+    def scored_frame(self) -> DataFrame:
+        """Every pair's score (p, lo, hi, total, probability) as `scored` left it, persisted:
+        clustering (`spark.clustering`) reads it, then lets it go."""
+        assert self._scored is not None, "scored_frame() follows scored()"
+        return self._scored
 
-        assert self._scored is not None, "within() follows scored()"
-        rows = np.flatnonzero(labels >= 0)
-        component = self.spark.createDataFrame(
-            pd.DataFrame({"pos": rows.astype(np.int64), "label": labels[rows].astype(np.int64)}),
-            schema="pos long, label long",
-        )
-        left, right = component.toDF("lo", "l_label"), component.toDF("hi", "r_label")
-        inside = (
-            self._scored.where(F.col("probability") < keep)
-            .join(left, "lo")
-            .join(right, "hi")
-            .where(F.col("l_label") == F.col("r_label"))
-        )
-        found = self._collect(inside.select("p", "lo", "hi", "total"))
-        self._scored.unpersist()
-        return found
-
-    def _score(self, model: MatchModel, tf: TermFrequencies) -> DataFrame:
+    def score_frame(self, model: MatchModel, tf: TermFrequencies) -> DataFrame:
         """Every pair's total and probability, by the pandas engine's scoring code in Spark tasks."""
         shared = self.spark.sparkContext.broadcast(tf)
         levels = [f"g{c}" for c in range(self.comparisons)]
@@ -143,7 +128,8 @@ class SparkPairs:
         frame = pd.DataFrame({"a": np.minimum(i, j), "b": np.maximum(i, j)}).drop_duplicates()
         return self.spark.createDataFrame(frame, schema="a long, b long")
 
-    def _collect(self, pairs: DataFrame) -> ScoredPairs:
+    def collect_pairs(self, pairs: DataFrame) -> ScoredPairs:
+        """Pairs (p, lo, hi, total) brought to the driver, in pair order."""
         found = pairs.toPandas().sort_values("p", kind="stable")
         return ScoredPairs(
             found["lo"].to_numpy().astype(self.positions),
