@@ -422,11 +422,13 @@ def candidate_pairs(
     n_rows: int,
     max_block: int = MAX_BLOCK_SIZE,
     window: int = WINDOW,
-    every_pair_rows: int = EVERY_PAIR_ROWS,
+    every_pair_rows: int | None = None,
 ) -> Candidates:
     """Every pair that agrees on at least one key (or meets in a sorted pass), each pair once;
-    in a list of at most `every_pair_rows` rows, every pair (EM still learns from the keys' pairs
-    only)."""
+    in a list of at most `every_pair_rows` rows (None: `EVERY_PAIR_ROWS`), every pair (EM still
+    learns from the keys' pairs only)."""
+    if every_pair_rows is None:
+        every_pair_rows = EVERY_PAIR_ROWS
     per_key: dict[str, int] = {}
     windowed: dict[str, int] = {}
     found: list[np.ndarray] = []

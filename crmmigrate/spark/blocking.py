@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ..dedupe.blocking import EVERY_PAIR, EVERY_PAIR_ROWS, MIN_FILL, Candidates
+from ..dedupe import blocking as in_process
+from ..dedupe.blocking import EVERY_PAIR, MIN_FILL, Candidates
 from ..dedupe.prepare import MatchFrame
 from ..dedupe.settings import DedupeSettings
 from ..errors import ConfigError
@@ -179,7 +180,7 @@ def _every_pair(spark: SparkSession, pairs: DataFrame, n: int) -> tuple[DataFram
     bit), as `blocking.candidate_pairs` does; and that key's count for the figures."""
     from pyspark.sql import functions as F
 
-    if not 1 < n <= EVERY_PAIR_ROWS:
+    if not 1 < n <= in_process.EVERY_PAIR_ROWS:
         return pairs, {}
     rows = spark.range(n)
     every = (
