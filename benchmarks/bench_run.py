@@ -71,7 +71,7 @@ def _descendants(pid: int) -> list[int]:
     return [*found, *(d for child in found for d in _descendants(child))]
 
 
-def _cpu_s(pid: int) -> float:
+def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of a live process (0 once it is gone)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -104,7 +104,7 @@ class Sampler:
         workers = sum(_status_kib(c, "VmRSS") for c in family)
         with self._lock:
             for pid in (self.pid, *family):
-                self._cpu[pid] = max(self._cpu.get(pid, 0.0), _cpu_s(pid))
+                self._cpu[pid] = max(self._cpu.get(pid, 0.0), cpu_seconds(pid))
             self._current = max(self._current, rss)
             self.workers_peak = max(self.workers_peak, workers)
             self.hwm = max(self.hwm, _status_kib(self.pid, "VmHWM"))

@@ -37,6 +37,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+from bench_run import cpu_seconds  # run from benchmarks/
 
 from crmmigrate.config import load_config
 from crmmigrate.extract import extract_source
@@ -88,18 +89,6 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a live process (0 once it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
 class CpuClock:
     """CPU seconds of this process and every process below it (the JVM, its Python workers),
     polled every `every` seconds in a thread: a worker that ends between two polls keeps the CPU
@@ -120,7 +109,7 @@ class CpuClock:
 
     def _poll(self) -> None:
         me = os.getpid()
-        found = {pid: _cpu_s(pid) for pid in [me, *_descendants(me)]}
+        found = {pid: cpu_seconds(pid) for pid in [me, *_descendants(me)]}
         with self._lock:
             for pid, cpu in found.items():
                 self.seen[pid] = max(cpu, self.seen.get(pid, 0.0))
