@@ -87,21 +87,15 @@ class ToCluster:
 
 
 def cluster_here(job: ToCluster) -> Clusters:
-    """Clusters of pairs held in this process (every compared pair scored and kept)."""
-    scored = job.scored
-    assert scored.complete, "an engine that keeps its pairs elsewhere clusters them there"
-    return cluster_rows(
-        job.n,
-        scored.left,
-        scored.right,
-        scored.scores,
-        job.model,
-        job.settings,
-        job.must,
-        job.cannot,
-        job.mf,
-        job.tf,
-    )
+    """Clusters of pairs held in this process (every compared pair scored and kept): the
+    components of the links, checked by the guard, which weighs every scored pair."""
+    assert job.scored.complete, "an engine that keeps its pairs elsewhere clusters them there"
+    links, rest = guard_edges(job, job.scored)
+    labels = components(job.n, links.i, links.j)
+    # Only pairs inside one component of the links can speak against it: most pairs are not.
+    scored = rest.take(labels[rest.i] == labels[rest.j])
+    check = pair_check(job.mf, job.model, job.tf)
+    return guard(labels, links, scored, Edges.of(job.cannot), check, prior=job.model.prior_weight)
 
 
 @dataclass(frozen=True)
@@ -208,21 +202,13 @@ def learn_m_from_labels(
     return replace(model, m=labelled_m(model.comparisons, gamma), info=info)
 
 
-def guard_edges(
-    n: int,
-    left: np.ndarray,
-    right: np.ndarray,
-    scores: Scores,
-    model: MatchModel,
-    settings: DedupeSettings,
-    must: pd.DataFrame,
-    cannot: pd.DataFrame,
-) -> tuple[Edges, Edges]:
+def guard_edges(job: ToCluster, scored: ScoredPairs) -> tuple[Edges, Edges]:
     """The links (pairs at or above the threshold, then the must-links) and the other scored
-    pairs, each with its evidence in bits (the prior left out; a must-link's is inf)."""
-    accepted = (scores.probability >= settings.threshold) & ~in_pairs(left, right, cannot, n)
+    pairs of `scored`, each with its evidence in bits (the prior left out; a must-link's is inf)."""
+    n, left, right, scores, must = job.n, scored.left, scored.right, scored.scores, job.must
+    accepted = (scores.probability >= job.settings.threshold) & ~in_pairs(left, right, job.cannot, n)
     forced = in_pairs(left, right, must, n)
-    evidence = scores.total - model.prior_weight
+    evidence = scores.total - job.model.prior_weight
     links = Edges.join(
         Edges(left[accepted], right[accepted], evidence[accepted]),
         Edges(
@@ -240,27 +226,6 @@ def pair_check(mf: MatchFrame, model: MatchModel, tf: TermFrequencies) -> PairCh
         return score(mf, model, i, j, tf).total - model.prior_weight
 
     return check
-
-
-def cluster_rows(
-    n: int,
-    left: np.ndarray,
-    right: np.ndarray,
-    scores: Scores,
-    model: MatchModel,
-    settings: DedupeSettings,
-    must: pd.DataFrame,
-    cannot: pd.DataFrame,
-    mf: MatchFrame,
-    tf: TermFrequencies,
-) -> Clusters:
-    """Clusters of the rows: the components of the links, checked by the guard, which weighs
-    every scored pair."""
-    links, rest = guard_edges(n, left, right, scores, model, settings, must, cannot)
-    labels = components(n, links.i, links.j)
-    # Only pairs inside one component of the links can speak against it: most pairs are not.
-    scored = rest.take(labels[rest.i] == labels[rest.j])
-    return guard(labels, links, scored, Edges.of(cannot), pair_check(mf, model, tf), prior=model.prior_weight)
 
 
 def _owner_constraints(owners: np.ndarray) -> pd.DataFrame:

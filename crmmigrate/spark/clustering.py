@@ -52,9 +52,7 @@ def spark_cluster(spark: SparkSession, job: ToCluster, *, partition_rows: int) -
             pd.DataFrame({"root": np.unique(root[np.isin(labels, among)])}), schema="root long"
         )
         local = pairs.collect_pairs(inside.join(F.broadcast(wanted), "root").select("p", "lo", "hi", "total"))
-        links, rest = guard_edges(
-            job.n, local.left, local.right, local.scores, job.model, job.settings, job.must, job.cannot
-        )
+        links, rest = guard_edges(job, local)
     checks = pair_check(job.mf, job.model, job.tf)
     clusters = guard(labels, links, rest, Edges.of(job.cannot), checks, job.model.prior_weight, among)
     for frame in (scored, members, inside):
