@@ -18,6 +18,7 @@ from crmmigrate.dedupe.comparisons import (
     _numbers_agree,
     default_comparisons,
     from_spec,
+    per_distinct_pair,
 )
 from crmmigrate.dedupe.prepare import prepare
 from crmmigrate.errors import ConfigError
@@ -354,3 +355,15 @@ def test_a_shared_beginning_is_not_a_typo() -> None:
         {"first_name": ["Frank", "Franziska", "Jennifer", "Jennifeer"], "last_name": ["Jäger"] * 4}
     )
     assert level_names(FIRST, frame, [(0, 1), (2, 3)]) == ["similar>=0.75", "jaro_winkler>=0.9"]
+
+
+def test_a_test_in_python_runs_once_per_pair_of_values() -> None:
+    a, b = np.array([1, 1, 2, 1, -1]), np.array([3, 3, 3, 3, 3])
+    asked: list[int] = []
+
+    def test(positions: np.ndarray) -> np.ndarray:
+        asked.append(len(positions))
+        return a[positions] == 1
+
+    assert per_distinct_pair(a, b, test).tolist() == [True, True, False, True, False]
+    assert asked == [3], "three distinct pairs of values, one call"

@@ -179,18 +179,21 @@ class _Names:
 
 def _rank(values: np.ndarray) -> Codes:
     """Sort rank of text values (missing last)."""
-    text = np.where(pd.isna(values), "\uffff", values).astype(str)
-    return pd.factorize(text, sort=True)[0].astype(np.int64)
+    codes, uniques = pd.factorize(values, sort=True)
+    return np.where(codes < 0, len(uniques), codes).astype(np.int64)
 
 
 def _joined(*columns: np.ndarray) -> np.ndarray:
-    out = np.full(len(columns[0]), "", dtype=object)
-    for column in columns:
-        filled = ~pd.isna(column)
-        out[filled] = out[filled] + " " + column[filled].astype(str)
-    out = np.array([v.strip() for v in out], dtype=object)
-    out[out == ""] = None
-    return out
+    """The filled values of each row joined by spaces (None where none is filled), built once per
+    distinct combination of values."""
+    combination = combine(*(codes_of(column) + 1 for column in columns))  # 0: missing, not -1
+    distinct = np.unique(combination, return_index=True)[1]
+    texts = [
+        " ".join(str(column[r]) for column in columns if not pd.isna(column[r])).strip() or None
+        for r in distinct.tolist()
+    ]
+    position = np.searchsorted(combination[distinct], combination)
+    return np.array(texts, dtype=object)[position]
 
 
 def _names(mf: MatchFrame) -> _Names:
@@ -219,12 +222,16 @@ def _names(mf: MatchFrame) -> _Names:
         words_by_position.append(kth[position])
 
     def whole(values: np.ndarray) -> Codes:
-        spoken = _per_distinct(values, lambda v: sound(v.replace(" ", "")))
-        return np.array([sounds.setdefault(s, len(sounds)) if s else -1 for s in spoken], dtype=np.int64)
+        codes, uniques = pd.factorize(values)
+        spoken = [sound(str(v).replace(" ", "")) for v in uniques]
+        table = np.array(
+            [sounds.setdefault(s, len(sounds)) if s else -1 for s in spoken] + [-1], dtype=np.int64
+        )
+        return table[codes]  # code -1 (missing) picks the final -1
 
     # An organisation's name is its company name: sorted passes and large blocks order it by that.
     full_text = np.where(person, _joined(last, first_raw), company)
-    backwards = np.array([v[::-1] if isinstance(v, str) else None for v in full_text], dtype=object)
+    backwards = _per_distinct(full_text, lambda v: v[::-1])
     return _Names(
         words=words_by_position,
         first=whole(first),
