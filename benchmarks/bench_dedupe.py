@@ -5,6 +5,7 @@ For each size: generate the legacy exports, extract and standardise them (timed 
 against the generator's ground truth.
 
 Run: python benchmarks/bench_dedupe.py 100000 300000 [1000000]     (customers; rows are ~1.35x)
+     python benchmarks/bench_dedupe.py --rows 1000000 --workers 1     (pairs compared in one process)
      python benchmarks/bench_dedupe.py --rows 1000000               (sizes given in input rows)
      python benchmarks/bench_dedupe.py --rows 1000000 --cache /tmp/dd (keep the standardised rows, so
                                                                       a rerun times dedupe alone)
@@ -25,7 +26,7 @@ import pandas as pd
 from crmmigrate.accuracy import score_xref
 from crmmigrate.cleanse import standardise
 from crmmigrate.config import load_config
-from crmmigrate.dedupe import dedupe
+from crmmigrate.dedupe import DedupeSettings, dedupe
 from crmmigrate.extract import extract_source
 from crmmigrate.extract.text import text_dtype
 from crmmigrate.samples.generate import generate
@@ -87,13 +88,15 @@ def cpu_seconds() -> float:
     return time.process_time() + children.ru_utime + children.ru_stime
 
 
-def run(customers: int, seed: int = 7, cache: Path | None = None) -> dict[str, float]:
+def run(
+    customers: int, seed: int = 7, cache: Path | None = None, workers: int | None = None
+) -> dict[str, float]:
     start = time.perf_counter()
     clean, truth = cached_clean_frame(customers, seed, cache)
     prepared = time.perf_counter() - start
     base = peak_mib()
     start, cpu = time.perf_counter(), cpu_seconds()
-    result = dedupe(clean)
+    result = dedupe(clean, DedupeSettings(workers=workers))
     seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
     scores = score_xref(result.xref, truth)
     figures = {
@@ -120,10 +123,11 @@ def main() -> None:
     parser.add_argument("sizes", nargs="*", type=int, default=[100_000])
     parser.add_argument("--rows", action="store_true", help="sizes are input rows, not customers")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workers", type=int, help="processes comparing pairs (default: every core)")
     parser.add_argument("--cache", type=Path, help="folder to keep standardised rows in between runs")
     args = parser.parse_args()
     for size in args.sizes:
-        run(int(size / ROWS_PER_CUSTOMER) if args.rows else size, args.seed, args.cache)
+        run(int(size / ROWS_PER_CUSTOMER) if args.rows else size, args.seed, args.cache, args.workers)
 
 
 if __name__ == "__main__":

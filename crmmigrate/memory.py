@@ -10,3 +10,21 @@ def give_back_memory() -> None:
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()
+    _trim_c_heap()
+
+
+def _trim_c_heap() -> None:
+    """Return the C heap's freed pages (glibc's malloc_trim): numpy arrays of up to tens of MiB
+    live there, and a step's freed ones stay resident until trimmed. Nothing where the C library
+    is not glibc."""
+    import ctypes
+    import ctypes.util
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):  # musl and others: no malloc_trim
+        pass

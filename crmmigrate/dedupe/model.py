@@ -821,7 +821,7 @@ def calibrate_prior(model: MatchModel, evidence: np.ndarray, pair_space: float, 
         return model
     weight, steps, change = model.prior_weight, 0, np.inf
     while change >= PRIOR_TOLERANCE and steps < PRIOR_STEPS:
-        expected = float(probability(evidence + weight).sum())
+        expected = _expected_matches(evidence, weight)
         share = float(np.clip(expected / pair_space, 1e-12, 0.5))
         new_weight = float(np.log2(share / (1 - share)))
         change, weight, steps = abs(new_weight - weight), new_weight, steps + 1
@@ -833,6 +833,18 @@ def calibrate_prior(model: MatchModel, evidence: np.ndarray, pair_space: float, 
         "expected_matching_pairs": prior * pair_space,
     }
     return replace(model, prior=prior, info=info)
+
+
+#: Pairs whose match probabilities are summed at a time (each step's temporaries that size).
+SUM_CHUNK = 1 << 20
+
+
+def _expected_matches(evidence: np.ndarray, prior_weight: float) -> float:
+    """How many of the pairs match, by their probabilities under `prior_weight`."""
+    return sum(
+        float(probability(evidence[start : start + SUM_CHUNK] + prior_weight).sum(dtype=np.float64))
+        for start in range(0, len(evidence), SUM_CHUNK)
+    )
 
 
 def probability(total_bits: np.ndarray) -> np.ndarray:

@@ -42,14 +42,11 @@ class PatternCounts:
     def of(cls, gamma: np.ndarray, keys: np.ndarray | None = None) -> PatternCounts:
         """The patterns of pairs held in this process: `gamma` their levels, `keys` their key bits
         (None: no key found any)."""
-        keys = np.zeros(len(gamma), dtype=np.int64) if keys is None else keys.astype(np.int64, copy=False)
+        keys = np.zeros(len(gamma), dtype=np.uint8) if keys is None else keys
         width = gamma.shape[1]
         key_width = int(keys.max()).bit_length() if len(keys) else 0
         if 4 * width + key_width <= 62:  # each pair as one integer: a sort of int64, not of rows
-            packed = np.zeros(len(gamma), dtype=np.int64)
-            for c in range(width):
-                packed = (packed << 4) | (gamma[:, c].astype(np.int64) + 1)
-            codes, counts = np.unique((packed << key_width) | keys, return_counts=True)
+            codes, counts = _packed_counts(gamma, keys, key_width)
             found = codes & ((1 << key_width) - 1)
             codes = codes >> key_width
             levels = np.empty((len(codes), width), dtype=np.int8)
@@ -60,7 +57,7 @@ class PatternCounts:
         names = [f"g{c}" for c in range(width)]
         counted = (
             pd.DataFrame(gamma.astype(np.int8, copy=False), columns=names)
-            .assign(keys=keys)
+            .assign(keys=keys.astype(np.int64, copy=False))
             .groupby([*names, "keys"], sort=False)
             .size()
             .reset_index(name="pairs")
@@ -74,6 +71,32 @@ class PatternCounts:
     def found_by(self, bit: int) -> np.ndarray:
         """Which patterns' pairs key `bit` found."""
         return (self.keys >> bit) & 1 == 1
+
+
+#: Pairs packed and counted at a time: the packed integers of every pair at once would be several
+#: temporary int64 columns of the whole pair set (at millions of pairs, hundreds of MiB).
+PACK_CHUNK = 1 << 20
+
+
+def _packed_counts(gamma: np.ndarray, keys: np.ndarray, key_width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each distinct pattern as one integer (4 bits per level, then the key bits) with how many
+    pairs have it, counted a chunk of pairs at a time."""
+    found, tallies = [], []
+    for start in range(0, len(gamma), PACK_CHUNK):
+        part = gamma[start : start + PACK_CHUNK]
+        packed = np.zeros(len(part), dtype=np.int64)
+        for c in range(part.shape[1]):
+            packed <<= 4
+            packed |= part[:, c].astype(np.int64) + 1
+        packed <<= key_width
+        packed |= keys[start : start + PACK_CHUNK].astype(np.int64)
+        codes, counts = np.unique(packed, return_counts=True)
+        found.append(codes)
+        tallies.append(counts)
+    if len(found) == 1:
+        return found[0], tallies[0]
+    codes, where = np.unique(np.concatenate(found), return_inverse=True)
+    return codes, np.bincount(where.reshape(-1), weights=np.concatenate(tallies)).astype(np.int64)
 
 
 def key_bits(masks: list[np.ndarray], length: int) -> np.ndarray:

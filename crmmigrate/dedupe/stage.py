@@ -239,6 +239,7 @@ def dedupe(
     stats = {"rows": len(clean), **run_stats(linked, accepted, review)}
     labels, model = linked.labels, linked.model
     del linked, accepted  # the match frame and the pair arrays: gigabytes at a million rows
+    give_back_memory()
     at_step(steps, "golden records")
     golden, lineage = golden_records(clean, labels, customer, survivorship, households, engine)
     stats.update(golden_stats(golden))
