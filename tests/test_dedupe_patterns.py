@@ -28,3 +28,8 @@ def test_patterns_counted_a_chunk_at_a_time_are_the_patterns_of_all(monkeypatch:
     assert np.array_equal(chunked.levels, whole.levels)
     assert np.array_equal(chunked.keys, whole.keys)
     assert np.array_equal(chunked.counts, whole.counts)
+
+
+def test_no_pairs_have_no_patterns() -> None:
+    counted = PatternCounts.of(np.empty((0, 3), dtype=np.int8), key_bits([], 0))
+    assert counted.levels.shape == (0, 3) and counted.counts.sum() == 0

@@ -93,8 +93,8 @@ def _packed_counts(gamma: np.ndarray, keys: np.ndarray, key_width: int) -> tuple
         codes, counts = np.unique(packed, return_counts=True)
         found.append(codes)
         tallies.append(counts)
-    if len(found) == 1:
-        return found[0], tallies[0]
+    if len(found) <= 1:  # (no pairs: no patterns)
+        return (found[0], tallies[0]) if found else (np.empty(0, np.int64), np.empty(0, np.int64))
     codes, where = np.unique(np.concatenate(found), return_inverse=True)
     return codes, np.bincount(where.reshape(-1), weights=np.concatenate(tallies)).astype(np.int64)
 
