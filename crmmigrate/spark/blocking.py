@@ -136,29 +136,49 @@ def candidate_frame(
         cap = F.when(F.col("k") == k, F.lit(c)).otherwise(cap)
         reach = F.when(F.col("k") == k, F.lit(r)).otherwise(reach)
         key_bit = F.when(F.col("k") == k, F.lit(1 << bit[k]).cast("long")).otherwise(key_bit)
-    block = Window.partitionBy("k", "value")
-    ordered = block.orderBy("order", "pos")
-    sized = (
-        found.withColumn("size", F.count(F.lit(1)).over(block))
-        .where(F.col("size") > 1)
-        .withColumn("cap", cap)
-        .withColumn("reach", reach)
-    )
+    # A block's entries sorted once: by a hash of (key, value) first, so that the sort's 8-byte
+    # prefix tells most entries apart (the key's number first left it to compare whole values).
+    ordered = Window.partitionBy("h", "k", "value").orderBy("order", "pos")
+    whole = ordered.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)
+    size = F.count(F.lit(1)).over(whole)
     steps = max((max(c - 1, r) for c, r in limits.values()), default=0)
     near = [
-        F.when((F.lit(d) <= F.col("reach")) | (F.col("size") <= F.col("cap")), F.lead("pos", d).over(ordered))
+        F.when((F.lit(d) <= reach) | (size <= cap), F.lead("pos", d).over(ordered))
         for d in range(1, steps + 1)
     ]
-    sized = sized.withColumn("near", F.array(*near)).persist()
-    last = F.col("near")[0].isNull() & (F.col("size") > F.col("cap"))  # one entry per windowed block
+    blocks = (
+        found.withColumn("h", F.xxhash64("k", "value"))
+        .select(
+            key_bit.alias("bit"),
+            "pos",
+            size.alias("size"),
+            cap.alias("cap"),
+            F.col("k"),
+            F.array_compact(F.array(*near)).alias("near"),
+        )
+        .where(F.col("size") > 1)  # whole blocks go: the leads of the others are as without them
+    )
+    # Each entry's pairs with its neighbours, and a marker entry (no pairs) per windowed block:
+    # the last of its entries, the one without a next. Kept, as the only list of the raw pairs.
+    raw = (
+        blocks.select(
+            "bit",
+            "pos",
+            F.when((F.size("near") == 0) & (F.col("size") > F.col("cap")), F.col("k")).alias("windowed"),
+            F.explode_outer("near").alias("other"),
+        )
+        .where(
+            (F.col("other").isNotNull() & (F.col("other") != F.col("pos"))) | F.col("windowed").isNotNull()
+        )
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    )
     windowed = {
-        specs[int(r["k"])].name: int(r["blocks"])
-        for r in sized.where(last).groupBy("k").agg(F.count(F.lit(1)).alias("blocks")).collect()
+        specs[int(r["windowed"])].name: int(r["count"])
+        for r in raw.where(F.col("windowed").isNotNull()).groupBy("windowed").count().collect()
     }
+    found.unpersist()
     merged = (
-        sized.select(key_bit.alias("bit"), "pos", "near")
-        .select("bit", "pos", F.explode("near").alias("other"))
-        .where(F.col("other").isNotNull() & (F.col("other") != F.col("pos")))
+        raw.where(F.col("other").isNotNull())
         .groupBy(F.least("pos", "other").alias("lo"), F.greatest("pos", "other").alias("hi"))
         .agg(F.bit_or("bit").alias("bits"))
     )
@@ -170,8 +190,7 @@ def candidate_frame(
     ).collect()[0]
     size_shuffles(spark, int(counted["pairs"]), partition_rows)  # from here on, shuffles of pairs
     per_key = {specs[k].name: int(counted[f"k{b}"] or 0) for b, k in enumerate(kept)} | every
-    sized.unpersist()
-    found.unpersist()
+    raw.unpersist()
     return CandidateFrame(merged, [specs[k].name for k in kept], _figures(specs, kept, per_key, windowed))
 
 
