@@ -65,3 +65,22 @@ def test_entries_hold_one_row_per_filled_value_with_its_sort_text(mf: MatchFrame
     assert len(email) == mf.data["email"].notna().sum()
     assert set(email["pos"]) == set(np.flatnonzero(mf.data["email"].notna()))
     assert not entries["order"].isna().any()
+
+
+@pytest.mark.parametrize(
+    ("custom", "rules"),
+    [([], None), (["loyalty"], None), ([], [["last_name", "postal_code"], ["loyalty"], ["phone"]])],
+)
+def test_a_task_sent_only_the_columns_keys_read_writes_the_same_entries(
+    mf: MatchFrame, custom: list[str], rules: list[list[str]] | None
+) -> None:
+    data = mf.data.assign(x_loyalty=[f"L{i % 50}" if i % 3 else None for i in range(len(mf))])
+    specs = keys.configured_specs(rules) if rules else keys.automatic_specs(custom)
+
+    def entries(frame: pd.DataFrame) -> pd.DataFrame:
+        values = keys.configured_values(frame, rules) if rules else keys.automatic_values(frame, custom)
+        return keys.key_entries(frame, np.arange(len(frame)), specs, values)
+
+    read = keys.columns_read(list(data.columns), custom, rules)
+    assert len(read) < len(data.columns)
+    pd.testing.assert_frame_equal(entries(data[read]), entries(data))

@@ -100,7 +100,8 @@ def candidate_frame(
     n = len(mf)
     size_shuffles(spark, n, partition_rows)  # key entries and blocks: a few per row
     specs, values_of = specs_and_values(settings, custom)
-    data = mf.data.reset_index(drop=True).copy()
+    read = keys.columns_read(list(mf.data.columns), custom, settings.blocking)
+    data = mf.data[read].reset_index(drop=True)  # the tasks get only the columns keys read
     data.insert(0, "pos", np.arange(n, dtype=np.int64))
     rows = to_spark(spark, data, partition_rows, "pos")
     columns = list(data.columns)

@@ -73,6 +73,25 @@ def configured_specs(rules: list[list[str]]) -> list[KeySpec]:
     ]
 
 
+#: Match-frame columns the sort texts read (`orders`).
+ORDER_COLUMNS = ("last", "first_raw", "company", "postal", "city")
+#: Match-frame columns the automatic keys read, besides every phone (`p9_…`) and compared
+#: identifier (`x_…`).
+AUTOMATIC_COLUMNS = ("first_raw", "first", "last", "company", "email", "street", "dob", "postal", "city")
+
+
+def columns_read(columns: Sequence[str], custom: Sequence[str], rules: list[list[str]] | None) -> list[str]:
+    """The match-frame columns (of `columns`, in their order) that the keys and their sort texts
+    read: what a task that writes key entries needs sent, out of a frame of some 20 columns."""
+    if rules:
+        wanted = {FIELD_COLUMNS.get(name, (f"x_{name}",))[0] for rule in rules for name in rule}
+    else:
+        wanted = set(AUTOMATIC_COLUMNS) | {f"x_{name}" for name in custom}
+        wanted |= {c for c in columns if str(c).startswith("p9_")}
+    wanted |= set(ORDER_COLUMNS)
+    return [c for c in columns if c in wanted]
+
+
 def _text(data: pd.DataFrame, column: str) -> np.ndarray:
     if column not in data.columns:
         return np.full(len(data), None, dtype=object)
