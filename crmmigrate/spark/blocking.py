@@ -27,7 +27,7 @@ from .session import size_shuffles
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-ENTRY_SCHEMA = "k int, value string, order string, pos long"
+ENTRY_SCHEMA = "k int, value string, order long, pos long"
 #: The keys that found a pair are a bit each in one 64-bit integer.
 MAX_KEYS = 62
 
@@ -101,8 +101,16 @@ def candidate_frame(
     size_shuffles(spark, n, partition_rows)  # key entries and blocks: a few per row
     specs, values_of = specs_and_values(settings, custom)
     read = keys.columns_read(list(mf.data.columns), custom, settings.blocking)
-    data = mf.data[read].reset_index(drop=True)  # the tasks get only the columns keys read
-    data.insert(0, "pos", np.arange(n, dtype=np.int64))
+    codes = keys.order_codes(mf.data)  # sort texts coded once, over every row
+    sorts = [f"order {name}" for name in codes]
+    data = pd.concat(
+        [
+            pd.DataFrame({"pos": np.arange(n, dtype=np.int64)}),
+            pd.DataFrame({f"order {name}": code for name, code in codes.items()}),
+            mf.data[read].reset_index(drop=True),  # the tasks get only the columns keys read
+        ],
+        axis=1,
+    )
     rows = to_spark(spark, data, partition_rows, "pos")
     columns = list(data.columns)
     kinds = {c: spark_type(data[c]) for c in columns}
@@ -111,7 +119,8 @@ def candidate_frame(
         for batch in batches:
             frame = from_batch(batch, columns, kinds)
             pos = frame.pop("pos").to_numpy(dtype=np.int64)
-            found = keys.key_entries(frame, pos, specs, values_of(frame))
+            sort_codes = {s.removeprefix("order "): frame.pop(s).to_numpy(dtype=np.int64) for s in sorts}
+            found = keys.key_entries(pos, specs, values_of(frame), sort_codes)
             yield for_arrow(found)
             yield _rows_per_key(found)
 
@@ -221,7 +230,7 @@ def _rows_per_key(found: pd.DataFrame) -> pd.DataFrame:
         {
             "k": (-1 - rows.index.to_numpy()).astype(np.int32),
             "value": pd.Series([None] * len(rows), dtype=object),
-            "order": pd.Series([None] * len(rows), dtype=object),
+            "order": np.zeros(len(rows), dtype=np.int64),
             "pos": rows.to_numpy(dtype=np.int64),
         }
     )
