@@ -37,14 +37,13 @@ def mf() -> MatchFrame:
 def test_every_automatic_key_meets_the_same_rows_and_sorts_them_alike(mf: MatchFrame) -> None:
     expected = automatic_keys(mf)
     values = keys.automatic_values(mf.data, [])
-    orders = keys.orders(mf.data)
+    codes = keys.order_codes(mf.data)
     specs = {spec.name: spec for spec in keys.automatic_specs([])}
     assert {k.name for k in expected} <= set(values)
     for key in expected:
         assert len(values[key.name]) == len(key.values), key.name
         assert _same_partition(values[key.name], key.values), key.name
-        rank = pd.factorize(orders[specs[key.name].order], sort=True)[0]
-        assert (rank == key.order).all(), key.name
+        assert (codes[specs[key.name].order] == key.order).all(), key.name
         assert (specs[key.name].uses, specs[key.name].trains) == (key.uses, key.trains), key.name
 
 
@@ -60,8 +59,28 @@ def test_configured_rules_meet_the_same_rows(mf: MatchFrame) -> None:
 def test_entries_hold_one_row_per_filled_value_with_its_sort_text(mf: MatchFrame) -> None:
     specs = keys.automatic_specs([])
     values = keys.automatic_values(mf.data, [])
-    entries = keys.key_entries(mf.data, np.arange(len(mf)), specs, values)
+    codes = keys.order_codes(mf.data)
+    entries = keys.key_entries(np.arange(len(mf)), specs, values, codes)
     email = entries[entries["k"] == 0]
     assert len(email) == mf.data["email"].notna().sum()
     assert set(email["pos"]) == set(np.flatnonzero(mf.data["email"].notna()))
-    assert not entries["order"].isna().any()
+    assert (email["order"].to_numpy() == codes["full"][email["pos"]]).all()
+
+
+@pytest.mark.parametrize(
+    ("custom", "rules"),
+    [([], None), (["loyalty"], None), ([], [["last_name", "postal_code"], ["loyalty"], ["phone"]])],
+)
+def test_a_task_sent_only_the_columns_keys_read_writes_the_same_entries(
+    mf: MatchFrame, custom: list[str], rules: list[list[str]] | None
+) -> None:
+    data = mf.data.assign(x_loyalty=[f"L{i % 50}" if i % 3 else None for i in range(len(mf))])
+    specs = keys.configured_specs(rules) if rules else keys.automatic_specs(custom)
+
+    def entries(frame: pd.DataFrame) -> pd.DataFrame:
+        values = keys.configured_values(frame, rules) if rules else keys.automatic_values(frame, custom)
+        return keys.key_entries(np.arange(len(frame)), specs, values, keys.order_codes(data))
+
+    read = keys.columns_read(list(data.columns), custom, rules)
+    assert len(read) < len(data.columns)
+    pd.testing.assert_frame_equal(entries(data[read]), entries(data))

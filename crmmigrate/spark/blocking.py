@@ -27,7 +27,7 @@ from .session import size_shuffles
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-ENTRY_SCHEMA = "k int, value string, order string, pos long"
+ENTRY_SCHEMA = "k int, value string, order long, pos long"
 #: The keys that found a pair are a bit each in one 64-bit integer.
 MAX_KEYS = 62
 
@@ -100,8 +100,17 @@ def candidate_frame(
     n = len(mf)
     size_shuffles(spark, n, partition_rows)  # key entries and blocks: a few per row
     specs, values_of = specs_and_values(settings, custom)
-    data = mf.data.reset_index(drop=True).copy()
-    data.insert(0, "pos", np.arange(n, dtype=np.int64))
+    read = keys.columns_read(list(mf.data.columns), custom, settings.blocking)
+    codes = keys.order_codes(mf.data)  # sort texts coded once, over every row
+    sorts = [f"order {name}" for name in codes]
+    data = pd.concat(
+        [
+            pd.DataFrame({"pos": np.arange(n, dtype=np.int64)}),
+            pd.DataFrame({f"order {name}": code for name, code in codes.items()}),
+            mf.data[read].reset_index(drop=True),  # the tasks get only the columns keys read
+        ],
+        axis=1,
+    )
     rows = to_spark(spark, data, partition_rows, "pos")
     columns = list(data.columns)
     kinds = {c: spark_type(data[c]) for c in columns}
@@ -110,7 +119,8 @@ def candidate_frame(
         for batch in batches:
             frame = from_batch(batch, columns, kinds)
             pos = frame.pop("pos").to_numpy(dtype=np.int64)
-            found = keys.key_entries(frame, pos, specs, values_of(frame))
+            sort_codes = {s.removeprefix("order "): frame.pop(s).to_numpy(dtype=np.int64) for s in sorts}
+            found = keys.key_entries(pos, specs, values_of(frame), sort_codes)
             yield for_arrow(found)
             yield _rows_per_key(found)
 
@@ -136,29 +146,49 @@ def candidate_frame(
         cap = F.when(F.col("k") == k, F.lit(c)).otherwise(cap)
         reach = F.when(F.col("k") == k, F.lit(r)).otherwise(reach)
         key_bit = F.when(F.col("k") == k, F.lit(1 << bit[k]).cast("long")).otherwise(key_bit)
-    block = Window.partitionBy("k", "value")
-    ordered = block.orderBy("order", "pos")
-    sized = (
-        found.withColumn("size", F.count(F.lit(1)).over(block))
-        .where(F.col("size") > 1)
-        .withColumn("cap", cap)
-        .withColumn("reach", reach)
-    )
+    # A block's entries sorted once: by a hash of (key, value) first, so that the sort's 8-byte
+    # prefix tells most entries apart (the key's number first left it to compare whole values).
+    ordered = Window.partitionBy("h", "k", "value").orderBy("order", "pos")
+    whole = ordered.rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)
+    size = F.count(F.lit(1)).over(whole)
     steps = max((max(c - 1, r) for c, r in limits.values()), default=0)
     near = [
-        F.when((F.lit(d) <= F.col("reach")) | (F.col("size") <= F.col("cap")), F.lead("pos", d).over(ordered))
+        F.when((F.lit(d) <= reach) | (size <= cap), F.lead("pos", d).over(ordered))
         for d in range(1, steps + 1)
     ]
-    sized = sized.withColumn("near", F.array(*near)).persist()
-    last = F.col("near")[0].isNull() & (F.col("size") > F.col("cap"))  # one entry per windowed block
+    blocks = (
+        found.withColumn("h", F.xxhash64("k", "value"))
+        .select(
+            key_bit.alias("bit"),
+            "pos",
+            size.alias("size"),
+            cap.alias("cap"),
+            F.col("k"),
+            F.array_compact(F.array(*near)).alias("near"),
+        )
+        .where(F.col("size") > 1)  # whole blocks go: the leads of the others are as without them
+    )
+    # Each entry's pairs with its neighbours, and a marker entry (no pairs) per windowed block:
+    # the last of its entries, the one without a next. Kept, as the only list of the raw pairs.
+    raw = (
+        blocks.select(
+            "bit",
+            "pos",
+            F.when((F.size("near") == 0) & (F.col("size") > F.col("cap")), F.col("k")).alias("windowed"),
+            F.explode_outer("near").alias("other"),
+        )
+        .where(
+            (F.col("other").isNotNull() & (F.col("other") != F.col("pos"))) | F.col("windowed").isNotNull()
+        )
+        .persist(StorageLevel.MEMORY_AND_DISK)
+    )
     windowed = {
-        specs[int(r["k"])].name: int(r["blocks"])
-        for r in sized.where(last).groupBy("k").agg(F.count(F.lit(1)).alias("blocks")).collect()
+        specs[int(r["windowed"])].name: int(r["count"])
+        for r in raw.where(F.col("windowed").isNotNull()).groupBy("windowed").count().collect()
     }
+    found.unpersist()
     merged = (
-        sized.select(key_bit.alias("bit"), "pos", "near")
-        .select("bit", "pos", F.explode("near").alias("other"))
-        .where(F.col("other").isNotNull() & (F.col("other") != F.col("pos")))
+        raw.where(F.col("other").isNotNull())
         .groupBy(F.least("pos", "other").alias("lo"), F.greatest("pos", "other").alias("hi"))
         .agg(F.bit_or("bit").alias("bits"))
     )
@@ -170,8 +200,7 @@ def candidate_frame(
     ).collect()[0]
     size_shuffles(spark, int(counted["pairs"]), partition_rows)  # from here on, shuffles of pairs
     per_key = {specs[k].name: int(counted[f"k{b}"] or 0) for b, k in enumerate(kept)} | every
-    sized.unpersist()
-    found.unpersist()
+    raw.unpersist()
     return CandidateFrame(merged, [specs[k].name for k in kept], _figures(specs, kept, per_key, windowed))
 
 
@@ -201,7 +230,7 @@ def _rows_per_key(found: pd.DataFrame) -> pd.DataFrame:
         {
             "k": (-1 - rows.index.to_numpy()).astype(np.int32),
             "value": pd.Series([None] * len(rows), dtype=object),
-            "order": pd.Series([None] * len(rows), dtype=object),
+            "order": np.zeros(len(rows), dtype=np.int64),
             "pos": rows.to_numpy(dtype=np.int64),
         }
     )

@@ -54,7 +54,7 @@ def spark_block(
         pairs = _with(spark, pairs, must)
     if new is not None:
         pairs = _with_a_new_row(spark, pairs, new)
-    numbered, count = _numbered(pairs, partition_rows)
+    numbered, count = _numbered(pairs)
     frame.pairs.unpersist()
     return BlockedInSpark(frame.found, groups, numbered, count)
 
@@ -88,8 +88,9 @@ def _with_a_new_row(spark: SparkSession, pairs: DataFrame, new: np.ndarray) -> D
     return left.unionByName(right).distinct()
 
 
-def _numbered(pairs: DataFrame, partition_rows: int) -> tuple[DataFrame, int]:
-    """The pairs with p, their rank in (lo, hi) order, in partitions of about `partition_rows`."""
+def _numbered(pairs: DataFrame) -> tuple[DataFrame, int]:
+    """The pairs with p, their rank in (lo, hi) order, in the partitions of a sort by (lo, hi): as
+    many as the shuffles of pairs have (`blocking.candidate_frame` sizes them to the pairs)."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
@@ -105,10 +106,10 @@ def _numbered(pairs: DataFrame, partition_rows: int) -> tuple[DataFrame, int]:
         return ordered.withColumn("p", F.lit(0).cast("long")).select("p", "lo", "hi", "keys"), 0
     offset = F.element_at(F.array(*(F.lit(int(s)) for s in starts[:-1])), part + 1)
     within = F.monotonically_increasing_id() - F.shiftleft(part.cast("long"), 33)
-    numbered = (
-        ordered.select((offset + within).alias("p"), "lo", "hi", "keys")
-        .repartitionByRange(max(1, -(-count // partition_rows)), "p")
-        .persist(StorageLevel.MEMORY_AND_DISK)
+    # The sort's partitions are runs of consecutive pairs already, sized to the pairs (see
+    # `session.size_shuffles`): numbered where they are, with no shuffle of every pair by `p`.
+    numbered = ordered.select((offset + within).alias("p"), "lo", "hi", "keys").persist(
+        StorageLevel.MEMORY_AND_DISK
     )
     numbered.count()  # numbered while the sorted partitions are cached; then they can go
     ordered.unpersist()

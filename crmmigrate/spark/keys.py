@@ -73,6 +73,23 @@ def configured_specs(rules: list[list[str]]) -> list[KeySpec]:
     ]
 
 
+#: Match-frame columns the automatic keys read, besides every phone (`p9_…`) and compared
+#: identifier (`x_…`).
+AUTOMATIC_COLUMNS = ("first_raw", "first", "last", "company", "email", "street", "dob", "postal", "city")
+
+
+def columns_read(columns: Sequence[str], custom: Sequence[str], rules: list[list[str]] | None) -> list[str]:
+    """The match-frame columns (of `columns`, in their order) that the keys read: what a task
+    that writes key entries needs sent, out of a frame of some 20 columns (the sort texts are
+    coded on the driver: `order_codes`)."""
+    if rules:
+        wanted = {FIELD_COLUMNS.get(name, (f"x_{name}",))[0] for rule in rules for name in rule}
+    else:
+        wanted = set(AUTOMATIC_COLUMNS) | {f"x_{name}" for name in custom}
+        wanted |= {c for c in columns if str(c).startswith("p9_")}
+    return [c for c in columns if c in wanted]
+
+
 def _text(data: pd.DataFrame, column: str) -> np.ndarray:
     if column not in data.columns:
         return np.full(len(data), None, dtype=object)
@@ -161,6 +178,14 @@ def orders(data: pd.DataFrame) -> dict[str, np.ndarray]:
     return {name: np.where(pd.isna(v), LAST, v).astype(object) for name, v in texts.items()}
 
 
+def order_codes(data: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per kind of sort text, each row's text as its place among all rows' distinct texts (in
+    text order, as `blocking._rank` ranks them): a block sorted by (code, row) is sorted by (text,
+    row). The driver, which holds every row, codes them once, so that each of a row's key entries
+    carries a number instead of a text (an entry's text was a third of what Spark sorted)."""
+    return {name: pd.factorize(texts, sort=True)[0].astype(np.int64) for name, texts in orders(data).items()}
+
+
 def automatic_values(data: pd.DataFrame, custom: Sequence[str]) -> dict[str, list[np.ndarray]]:
     """Per automatic key, its values per row (one array per alternative; None where missing)."""
     last, first_raw, first = _text(data, "last"), _text(data, "first_raw"), _text(data, "first")
@@ -207,12 +232,15 @@ def configured_values(data: pd.DataFrame, rules: list[list[str]]) -> dict[str, l
 
 
 def key_entries(
-    data: pd.DataFrame, pos: np.ndarray, specs: list[KeySpec], values: dict[str, list[np.ndarray]]
+    pos: np.ndarray,
+    specs: list[KeySpec],
+    values: dict[str, list[np.ndarray]],
+    sort_codes: dict[str, np.ndarray],
 ) -> pd.DataFrame:
-    """The long table Spark blocks on: one entry per (key, value, row) with the row's sort text.
-    A row holding one value twice (the same number as phone and mobile) is two entries, as in
-    `blocking._key_pairs`. `k`: the key's place in `specs`."""
-    sort_texts = orders(data)
+    """The long table Spark blocks on: one entry per (key, value, row) with the code of the row's
+    sort text (`order_codes`, per row as `pos`). A row holding one value twice (the same number
+    as phone and mobile) is two entries, as in `blocking._key_pairs`. `k`: the key's place in
+    `specs`."""
     parts = []
     for k, spec in enumerate(specs):
         for column in values.get(spec.name, []):
@@ -223,7 +251,7 @@ def key_entries(
                         {
                             "k": np.full(int(filled.sum()), k, dtype=np.int32),
                             "value": column[filled].astype(str),
-                            "order": sort_texts[spec.order][filled].astype(str),
+                            "order": sort_codes[spec.order][filled],
                             "pos": pos[filled].astype(np.int64),
                         }
                     )
@@ -233,7 +261,7 @@ def key_entries(
             {
                 "k": pd.Series(dtype=np.int32),
                 "value": pd.Series(dtype=object),
-                "order": pd.Series(dtype=object),
+                "order": pd.Series(dtype=np.int64),
                 "pos": pd.Series(dtype=np.int64),
             }
         )
