@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -178,15 +177,8 @@ def block_here(
     return BlockedHere(found, groups, left, right, keys)
 
 
-#: Every step on this machine, on numpy arrays (pairs compared on every core).
+#: Every step in this process, on numpy arrays.
 IN_PROCESS = LinkSteps(block=block_here, compare=compare_here)
-
-
-def in_process(workers: int | None) -> LinkSteps:
-    """IN_PROCESS with the pairs compared by `workers` processes (None: one per core)."""
-    return (
-        IN_PROCESS if workers is None else replace(IN_PROCESS, compare=partial(compare_here, workers=workers))
-    )
 
 
 def learn_m_from_labels(
@@ -283,9 +275,7 @@ def link(
     pairs with at least one new row are compared (None: all). `owners`: the stored customer each
     row already belongs to (None for free rows): its rows stay together, two stored customers
     never merge. `steps` hears as each part of STEPS starts; `engine`: what blocks and compares
-    (the Spark engine passes its own; IN_PROCESS compares on `settings.workers` processes)."""
-    if engine is IN_PROCESS:
-        engine = in_process(settings.workers)
+    (the Spark engine passes its own)."""
     at_step(steps, "preparing")
     frame = positional(frame)
     n = len(frame)

@@ -19,8 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .blocking import Candidates
-from .comparisons import Comparison
-from .cores import compare_on_cores
+from .comparisons import Comparison, compare
 from .model import KeyGroup, MatchModel, Scores, TermFrequencies, probability, score
 from .patterns import PatternCounts
 from .prepare import MatchFrame
@@ -145,11 +144,7 @@ class BlockedHere:
     keys: np.ndarray
 
 
-def compare_here(
-    mf: MatchFrame, comparisons: list[Comparison], blocked: BlockedHere, workers: int | None = None
-) -> InMemoryPairs:
-    """The pairs compared on this machine, by `workers` processes (None: one per core)."""
+def compare_here(mf: MatchFrame, comparisons: list[Comparison], blocked: BlockedHere) -> InMemoryPairs:
+    """The pairs compared in this process."""
     left, right = blocked.left, blocked.right
-    return InMemoryPairs(
-        mf, left, right, compare_on_cores(mf, comparisons, left, right, workers), blocked.keys
-    )
+    return InMemoryPairs(mf, left, right, compare(mf, comparisons, left, right), blocked.keys)

@@ -38,7 +38,6 @@ class DedupeSettings(BaseModel):
     decisions: str | None = None  # path to decisions.csv (must-link / cannot-link)
     u_sample: int = Field(300_000, ge=1000)  # random pairs drawn to estimate u probabilities
     seed: int = 42  # for the random pairs: same data, same model
-    workers: int | None = Field(None, ge=1)  # processes comparing pairs (Linux); None = all cores
     incremental: bool = False  # match new rows against the store's golden records (nightly runs)
     model: str | None = None  # a match_model.json to use instead of fitting one
     training: str | None = None  # labelled pairs (CSV) to learn m from instead of EM
