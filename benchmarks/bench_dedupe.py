@@ -5,7 +5,6 @@ For each size: generate the legacy exports, extract and standardise them (timed 
 against the generator's ground truth.
 
 Run: python benchmarks/bench_dedupe.py 100000 300000 [1000000]     (customers; rows are ~1.35x)
-     python benchmarks/bench_dedupe.py --rows 1000000 --workers 1     (pairs compared in one process)
      python benchmarks/bench_dedupe.py --rows 1000000               (sizes given in input rows)
      python benchmarks/bench_dedupe.py --rows 1000000 --cache /tmp/dd (keep the standardised rows, so
                                                                       a rerun times dedupe alone)
@@ -26,7 +25,7 @@ import pandas as pd
 from crmmigrate.accuracy import score_xref
 from crmmigrate.cleanse import standardise
 from crmmigrate.config import load_config
-from crmmigrate.dedupe import DedupeSettings, dedupe
+from crmmigrate.dedupe import dedupe
 from crmmigrate.extract import extract_source
 from crmmigrate.extract.text import text_dtype
 from crmmigrate.samples.generate import generate
@@ -83,20 +82,18 @@ def _python_strings(column: pd.Series) -> pd.Series:
 
 
 def cpu_seconds() -> float:
-    """CPU seconds of this process's threads and of its ended workers (dedupe's comparing ones)."""
+    """CPU seconds of this process's threads (rapidfuzz's among them) and of its ended children."""
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return time.process_time() + children.ru_utime + children.ru_stime
 
 
-def run(
-    customers: int, seed: int = 7, cache: Path | None = None, workers: int | None = None
-) -> dict[str, float]:
+def run(customers: int, seed: int = 7, cache: Path | None = None) -> dict[str, float]:
     start = time.perf_counter()
     clean, truth = cached_clean_frame(customers, seed, cache)
     prepared = time.perf_counter() - start
     base = peak_mib()
     start, cpu = time.perf_counter(), cpu_seconds()
-    result = dedupe(clean, DedupeSettings(workers=workers))
+    result = dedupe(clean)
     seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
     scores = score_xref(result.xref, truth)
     figures = {
@@ -123,11 +120,10 @@ def main() -> None:
     parser.add_argument("sizes", nargs="*", type=int, default=[100_000])
     parser.add_argument("--rows", action="store_true", help="sizes are input rows, not customers")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--workers", type=int, help="processes comparing pairs (default: every core)")
     parser.add_argument("--cache", type=Path, help="folder to keep standardised rows in between runs")
     args = parser.parse_args()
     for size in args.sizes:
-        run(int(size / ROWS_PER_CUSTOMER) if args.rows else size, args.seed, args.cache, args.workers)
+        run(int(size / ROWS_PER_CUSTOMER) if args.rows else size, args.seed, args.cache)
 
 
 if __name__ == "__main__":
