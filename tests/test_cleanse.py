@@ -82,6 +82,27 @@ def test_chunks_over_processes_give_the_same_result(monkeypatch):
     pd.testing.assert_frame_equal(serial, parallel)
 
 
+def test_chunks_are_as_many_for_each_worker():
+    from crmmigrate.cleanse.stage import CHUNK_ROWS, chunk_count
+
+    assert chunk_count(1_000_487, 2) == 22  # not 21: one worker would do the last chunk alone
+    assert chunk_count(20 * CHUNK_ROWS, 2) == 20
+    assert chunk_count(3 * CHUNK_ROWS, 4) == 4
+    assert chunk_count(10, 3) == 3
+
+
+@pytest.mark.parametrize("dtype", ["string[pyarrow]", "string[python]", object])
+def test_standard_values_merge_into_the_raw_column_in_its_own_dtype(dtype):
+    from crmmigrate.cleanse.stage import _merge
+
+    raw = pd.Series(["Bob", None, "anna", "x", "Zoë"], index=[5, 6, 7, 8, 9], dtype=dtype)
+    values = np.array([None, None, "Anna", np.nan, "Zoë Ü"], dtype=object)
+    keep_raw = np.array([True, False, False, True, False])
+    merged = _merge(raw, values, keep_raw)
+    expected = pd.Series(["Bob", None, "Anna", "x", "Zoë Ü"], index=raw.index, dtype=raw.dtype)
+    pd.testing.assert_series_equal(merged, expected)
+
+
 def test_a_watched_run_hears_the_rows_done_chunk_by_chunk_and_gives_the_same_result(monkeypatch):
     import crmmigrate.cleanse.stage as cleanse
 

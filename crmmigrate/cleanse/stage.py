@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..progress import Steps, tell
 from ..schema import (
@@ -67,10 +68,10 @@ def standardise(
     `orders`: the date orders decided on the whole input (`decide_date_orders`), when `staged` is
     one part of it (a Spark task's rows); decided on `staged` when not given."""
     options = options or StandardiseOptions()
-    orders = decide_date_orders(staged, options) if orders is None else orders
     workers = options.workers or os.cpu_count() or 1
     tell(steps, 0, len(staged))
     if len(staged) < PARALLEL_FROM or workers < 2:
+        orders = decide_date_orders(staged, options) if orders is None else orders
         # In one piece, or, when someone watches, in chunks (the same work: rows are independent).
         size = CHUNK_ROWS if steps is not None else max(len(staged), 1)
         parts = []
@@ -78,12 +79,15 @@ def standardise(
             parts.append(_compute(staged.iloc[start : start + size], options, orders))
             tell(steps, min(start + size, len(staged)), len(staged))
         return _assemble(staged, parts or [_compute(staged, options, orders)])
-    n_chunks = max(workers, math.ceil(len(staged) / CHUNK_ROWS))
+    n_chunks = chunk_count(len(staged), workers)
     size = math.ceil(len(staged) / n_chunks)
     chunks = (staged.iloc[i : i + size] for i in range(0, len(staged), size))
     parts = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=_process_context()) as pool:
         try:
+            for _ in range(workers):  # they start, and import the standardisers, while
+                pool.submit(_started)  # the date orders are decided here
+            orders = decide_date_orders(staged, options) if orders is None else orders
             for part in pool.map(_compute, chunks, [options] * n_chunks, [orders] * n_chunks):
                 parts.append(part)
                 tell(steps, min(len(parts) * size, len(staged)), len(staged))
@@ -91,6 +95,17 @@ def standardise(
             pool.shutdown(wait=False, cancel_futures=True)
             raise
     return _assemble(staged, parts)
+
+
+def _started() -> None:
+    """A worker's first task: unpickling it imports this module, and with it every standardiser."""
+
+
+def chunk_count(rows: int, workers: int) -> int:
+    """Chunks of about `CHUNK_ROWS`, as many for each worker: with one chunk more than a multiple
+    of the workers, the others wait while one worker does the last chunk (at a million rows, 21
+    chunks on 2 workers: one worker does an 11th chunk alone)."""
+    return workers * max(1, math.ceil(rows / CHUNK_ROWS / workers))
 
 
 def _process_context() -> multiprocessing.context.BaseContext | None:
@@ -240,10 +255,7 @@ def _assemble(staged: pd.DataFrame, parts: list[Computed]) -> pd.DataFrame:
 
 def _truncate(value: pd.Series, status: np.ndarray, limit: int) -> tuple[pd.Series, np.ndarray]:
     """Values longer than the store's column cut to fit, status `fixed` (the raw value keeps it all)."""
-    if value.isna().all():
-        return value, status
-    lengths = value.astype("string").str.len()
-    too_long = (lengths > limit).fillna(False).to_numpy(dtype=bool)
+    too_long = _longer_than(value, limit)
     if not too_long.any():
         return value, status
     value = value.copy()
@@ -252,11 +264,38 @@ def _truncate(value: pd.Series, status: np.ndarray, limit: int) -> tuple[pd.Seri
     return value, status
 
 
+def _longer_than(value: pd.Series, limit: int) -> np.ndarray:
+    """Which values have more than `limit` characters (code points, as `len` counts), counted in
+    Arrow (pandas 2 would make a Python string series to count them); missing ones are not."""
+    try:
+        text = pa.array(value, type=pa.string(), from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):  # not all text (or a lone surrogate)
+        lengths = value.astype("string").str.len()
+        return (lengths > limit).fillna(False).to_numpy(dtype=bool)
+    longer = pc.fill_null(pc.greater(pc.utf8_length(text), limit), False)
+    return np.asarray(longer.to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def _merge(raw: pd.Series, values: np.ndarray, keep_raw: np.ndarray) -> pd.Series:
     """`raw` where `keep_raw`, else `values`; in the raw column's text dtype, so text stays compact."""
+    if isinstance(raw.dtype, pd.StringDtype) and raw.dtype.storage == "pyarrow":
+        merged = _merge_arrow(raw, values, keep_raw)
+        if merged is not None:
+            return merged
     merged = np.where(keep_raw, raw.to_numpy(dtype=object), values)
     dtype = raw.dtype if isinstance(raw.dtype, pd.StringDtype) else object
     return pd.Series(merged, index=raw.index, dtype=dtype)
+
+
+def _merge_arrow(raw: pd.Series, values: np.ndarray, keep_raw: np.ndarray) -> pd.Series | None:
+    """`_merge` of an Arrow text column (pandas 3) chosen in Arrow: the raw text is not made into
+    Python strings and back (most rows keep it). None when `values` are not all text or missing."""
+    try:
+        new = pa.array(values, type=pa.large_string(), from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    merged = pc.if_else(pa.array(keep_raw, type=pa.bool_()), pa.array(raw.array, type=pa.large_string()), new)
+    return pd.Series(pd.array(merged, dtype=raw.dtype), index=raw.index)
 
 
 def _is_text(series: pd.Series) -> bool:
