@@ -209,10 +209,22 @@ def _take(parts: list[Computed], key: str) -> np.ndarray:
     """One column of every chunk, unpacked and joined; the chunks' copies are dropped as it goes.
     A missing value is None whichever chunk it came from (a chunk whose values are all missing
     would otherwise give None where the others give NaN, and the result would depend on chunking)."""
-    joined = np.concatenate([_unpack(part.pop(key)) for part in parts])
-    if joined.dtype == object:
+    packed = [part.pop(key) for part in parts]
+    nan = any(_may_hold_nan(p) for p in packed)
+    joined = np.concatenate([_unpack(p) for p in packed])
+    if joined.dtype == object and nan:
         joined[pd.isna(joined)] = None
     return joined
+
+
+def _may_hold_nan(packed: Packed) -> bool:
+    """Whether an unpacked column may hold NaN for a missing value (Arrow's nulls unpack as None;
+    a categorical without missing values has none): only then is every value tested."""
+    if isinstance(packed, (pa.Array, pa.ChunkedArray)):
+        return False
+    if isinstance(packed, pd.Categorical):
+        return bool((packed.codes == -1).any())
+    return True
 
 
 _CLEANED = "\0cleaned:"
