@@ -40,3 +40,8 @@ def test_a_series_is_shown_as_its_values_one_by_one(values: list, column: str, p
     series = pd.Series(values, dtype=object)
     expected = [display(v, column, personal) for v in values]
     assert display_series(series, column, personal).tolist() == expected
+
+
+def test_a_value_with_a_null_character_is_shown_as_it_is() -> None:
+    series = pd.Series(["", "\x00", "a\x00b", None], dtype=object)
+    assert display_series(series, "email", personal=False).tolist() == ["", "\x00", "a\x00b", None]

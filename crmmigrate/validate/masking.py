@@ -72,10 +72,12 @@ def display(value: Any, column: str, personal: bool | None = None) -> str | None
 
 def display_series(values: pd.Series, column: str, personal: bool | None = None) -> pd.Series:
     """`display` over a Series, computed once per distinct value (failures can be many)."""
-    distinct = pd.unique(values.dropna())  # present values: `display` without its missing check
+    # The present values (`display` without its missing check), found by Python's own hashing:
+    # pandas' string hash table reads "\x00" as "", so that pd.unique and a dict lookup lose it.
+    distinct = dict.fromkeys(values.dropna().tolist())
     masked = personal if personal is not None else is_personal(column)
     shown = {v: mask_value(v, column) if masked else str(v) for v in distinct}
-    return values.map(shown).astype(object).where(values.notna(), None)
+    return values.map(shown.get).astype(object).where(values.notna(), None)
 
 
 def join_values(parts: Iterable[str | None]) -> str | None:
