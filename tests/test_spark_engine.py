@@ -75,6 +75,23 @@ def test_shuffles_take_about_partition_rows_a_task_and_a_task_per_core_at_least(
     assert shuffle_partitions(0, 50_000, cores=2) == 2
 
 
+def test_a_local_driver_gets_a_third_of_the_machine_unless_its_memory_is_set(tmp_path: Path) -> None:
+    from crmmigrate.spark.session import local_driver_memory
+
+    gib = 2**30
+    local = SparkSettings(master="local[2]")
+    assert local_driver_memory(local, {}, 24 * gib) == "8g"
+    assert local_driver_memory(local, {}, 2 * gib) == "1g"  # never below Spark's own default
+    assert local_driver_memory(local, {}, None) is None  # the system does not say
+    assert local_driver_memory(SparkSettings(master="spark://head:7077"), {}, 24 * gib) is None
+    mine = SparkSettings(master="local[2]", conf={"spark.driver.memory": "3g"})
+    assert local_driver_memory(mine, {}, 24 * gib) is None  # the run's conf: as set there
+    submit = {"PYSPARK_SUBMIT_ARGS": "--driver-memory 4g pyspark-shell"}
+    assert local_driver_memory(local, submit, 24 * gib) is None
+    (tmp_path / "spark-defaults.conf").write_text("spark.driver.memory   5g\n")
+    assert local_driver_memory(local, {"SPARK_CONF_DIR": str(tmp_path)}, 24 * gib) is None
+
+
 def test_shuffle_partitions_set_in_a_runs_conf_are_kept(spark_settings: SparkSettings) -> None:
     from crmmigrate.spark.session import SHUFFLE_PARTITIONS, size_shuffles, spark_session
 

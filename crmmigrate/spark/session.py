@@ -4,6 +4,11 @@ Python work inside a Spark task runs on one core: Spark already runs one task pe
 standardise process pool and rapidfuzz's threads would otherwise oversubscribe every executor
 (`CRMMIGRATE_WORKERS=1` in the executors' environment; `task_workers` reads it).
 
+On `local[...]` the driver's JVM runs every task, and Spark gives it 1 GiB unless told otherwise:
+too little for blocking a few hundred thousand rows. Unless `spark.driver.memory` is set (in
+`spark.conf`, `PYSPARK_SUBMIT_ARGS` or `spark-defaults.conf`), a local session gets a third of this
+machine's memory (`local_driver_memory`).
+
 Shuffles are sized to the data (`size_shuffles`): Spark's default of 200 partitions per shuffle
 suits a cluster's gigabytes, but each task has a fixed cost (a Python worker's batch, a
 scheduler round), and on a few hundred thousand rows 200 tasks a shuffle are most of the work.
@@ -15,6 +20,7 @@ import math
 import os
 import shutil
 import sys
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
@@ -54,6 +60,37 @@ def require_spark() -> None:
         )
 
 
+#: The driver's memory setting, and the share of this machine's memory a local driver gets.
+DRIVER_MEMORY = "spark.driver.memory"
+LOCAL_DRIVER_SHARE = 3
+
+
+def local_driver_memory(
+    settings: SparkSettings, environ: Mapping[str, str], physical_bytes: int | None
+) -> str | None:
+    """`spark.driver.memory` for a local session that nothing else sizes: a third of
+    `physical_bytes` in whole GiB (at least 1), or None (not local, set elsewhere, unknown)."""
+    if not settings.master.startswith("local") or DRIVER_MEMORY in settings.conf or not physical_bytes:
+        return None
+    if "--driver-memory" in environ.get("PYSPARK_SUBMIT_ARGS", ""):
+        return None
+    for folder in (environ.get("SPARK_CONF_DIR"), os.path.join(environ.get("SPARK_HOME", ""), "conf")):
+        defaults = os.path.join(folder, "spark-defaults.conf") if folder else ""
+        if defaults and os.path.isfile(defaults):
+            with open(defaults, encoding="utf-8", errors="replace") as file:
+                if any(line.split()[:1] == [DRIVER_MEMORY] for line in file):
+                    return None
+    return f"{max(1, physical_bytes // LOCAL_DRIVER_SHARE // 2**30)}g"
+
+
+def physical_memory() -> int | None:
+    """This machine's memory in bytes, where the system says (not on Windows)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
 def spark_session(settings: SparkSettings) -> SparkSession:
     """The session of `settings.master` (an existing one with the same master is reused)."""
     require_spark()
@@ -62,7 +99,9 @@ def spark_session(settings: SparkSettings) -> SparkSession:
     builder = SparkSession.builder.master(settings.master).appName(settings.app_name)
     if settings.master.startswith("local"):  # this machine's tasks run this interpreter
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    for key, value in {**ENGINE_CONF, **settings.conf}.items():
+    memory = local_driver_memory(settings, os.environ, physical_memory())
+    sized = {DRIVER_MEMORY: memory} if memory else {}
+    for key, value in {**ENGINE_CONF, **sized, **settings.conf}.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")  # a run's own lines say how it goes
