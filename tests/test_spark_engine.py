@@ -75,7 +75,9 @@ def test_shuffles_take_about_partition_rows_a_task_and_a_task_per_core_at_least(
     assert shuffle_partitions(0, 50_000, cores=2) == 2
 
 
-def test_a_local_driver_gets_a_third_of_the_machine_unless_its_memory_is_set(tmp_path: Path) -> None:
+def test_a_local_driver_gets_a_third_of_the_machine_unless_its_memory_is_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from crmmigrate.spark.session import local_driver_memory
 
     gib = 2**30
@@ -90,6 +92,10 @@ def test_a_local_driver_gets_a_third_of_the_machine_unless_its_memory_is_set(tmp
     assert local_driver_memory(local, submit, 24 * gib) is None
     (tmp_path / "spark-defaults.conf").write_text("spark.driver.memory   5g\n")
     assert local_driver_memory(local, {"SPARK_CONF_DIR": str(tmp_path)}, 24 * gib) is None
+    monkeypatch.chdir(tmp_path.parent)  # a folder `conf` here is no Spark's without SPARK_HOME
+    (tmp_path.parent / "conf").mkdir(exist_ok=True)
+    (tmp_path.parent / "conf" / "spark-defaults.conf").write_text("spark.driver.memory 5g\n")
+    assert local_driver_memory(local, {}, 24 * gib) == "8g"
 
 
 def test_shuffle_partitions_set_in_a_runs_conf_are_kept(spark_settings: SparkSettings) -> None:

@@ -74,7 +74,8 @@ def local_driver_memory(
         return None
     if "--driver-memory" in environ.get("PYSPARK_SUBMIT_ARGS", ""):
         return None
-    for folder in (environ.get("SPARK_CONF_DIR"), os.path.join(environ.get("SPARK_HOME", ""), "conf")):
+    home = environ.get("SPARK_HOME")
+    for folder in (environ.get("SPARK_CONF_DIR"), os.path.join(home, "conf") if home else None):
         defaults = os.path.join(folder, "spark-defaults.conf") if folder else ""
         if defaults and os.path.isfile(defaults):
             with open(defaults, encoding="utf-8", errors="replace") as file:
