@@ -88,28 +88,24 @@ def chained() -> tuple[pd.DataFrame, pd.DataFrame]:
         values = clean[column] if column in clean.columns else pd.Series(None, index=clean.index)
         clean[column] = values.astype(object).where(values.notna(), None)
     people = clean.drop_duplicates("person_id").index[:70]
-    one, other = clean.loc[people[:-1]], clean.loc[people[1:]]
-    must = pd.DataFrame(
-        {
-            "left_source": one["source"].to_numpy(),
-            "left_key": one["source_key"].to_numpy(),
-            "right_source": other["source"].to_numpy(),
-            "right_key": other["source_key"].to_numpy(),
-            "decision": "must_link",
-        }
-    )
+    must = _decided(clean.loc[people[:-1]], clean.loc[people[1:]], "must_link")
     copies = clean[clean.duplicated("person_id", keep=False)].groupby("person_id").head(2)
-    first, second = copies.iloc[0:20:2], copies.iloc[1:20:2]
-    cannot = pd.DataFrame(
+    cannot = _decided(copies.iloc[0:20:2], copies.iloc[1:20:2], "cannot_link")
+    return clean, pd.concat([must, cannot], ignore_index=True)
+
+
+def _decided(left: pd.DataFrame, right: pd.DataFrame, decision: str) -> pd.DataFrame:
+    """Decisions (the decisions.csv columns) pairing each row of `left` with the row of `right`
+    in the same place."""
+    return pd.DataFrame(
         {
-            "left_source": first["source"].to_numpy(),
-            "left_key": first["source_key"].to_numpy(),
-            "right_source": second["source"].to_numpy(),
-            "right_key": second["source_key"].to_numpy(),
-            "decision": "cannot_link",
+            "left_source": left["source"].to_numpy(),
+            "left_key": left["source_key"].to_numpy(),
+            "right_source": right["source"].to_numpy(),
+            "right_key": right["source_key"].to_numpy(),
+            "decision": decision,
         }
     )
-    return clean, pd.concat([must, cannot], ignore_index=True)
 
 
 @pytest.mark.parametrize("threshold", [0.9, 0.05])
