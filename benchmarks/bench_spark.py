@@ -26,6 +26,7 @@ Run: python benchmarks/bench_spark.py 50000                    (input rows; loca
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import resource
@@ -41,6 +42,7 @@ from bench_run import cpu_seconds  # run from benchmarks/
 
 from crmmigrate.config import load_config
 from crmmigrate.extract import extract_source
+from crmmigrate.memory import give_back_memory
 from crmmigrate.samples.generate import generate
 
 #: Input rows per generated customer (three exports with duplicates), measured on seed 7.
@@ -101,6 +103,7 @@ class CpuClock:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._every = every
+        self.rss_mib = 0  # the driver Python's largest resident memory since `step_rss` was last read
         threading.Thread(target=self._run, daemon=True).start()
 
     def _run(self) -> None:
@@ -110,11 +113,20 @@ class CpuClock:
     def _poll(self) -> None:
         me = os.getpid()
         found = {pid: cpu_seconds(pid) for pid in [me, *_descendants(me)]}
+        rss = _rss_mib(me)
         with self._lock:
+            self.rss_mib = max(self.rss_mib, rss)
             for pid, cpu in found.items():
                 self.seen[pid] = max(cpu, self.seen.get(pid, 0.0))
                 if pid not in self.role:
                     self.role[pid], self.parent[pid] = _role(pid, me)
+
+    def step_rss(self) -> int:
+        """The driver Python's largest resident memory (MiB) seen since the last call."""
+        self._poll()
+        with self._lock:
+            seen, self.rss_mib = self.rss_mib, _rss_mib(os.getpid())
+        return seen
 
     def by_process(self) -> dict[str, float]:
         """CPU seconds per driver process and per executor (an executor JVM with its Python
@@ -135,6 +147,17 @@ class CpuClock:
             return sum(self.seen.values())
 
 
+def _rss_mib(pid: int) -> int:
+    """Resident memory (VmRSS) of a live process, in MiB; 0 when it cannot be read."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024)
+    except OSError:
+        pass
+    return 0
+
+
 def _role(pid: int, me: int) -> tuple[str, int]:
     """What a process of the run is, and its parent."""
     try:
@@ -152,11 +175,13 @@ def _role(pid: int, me: int) -> tuple[str, int]:
 
 
 class StepClock:
-    """Wall and CPU seconds of each step dedupe reports (its `steps` callback)."""
+    """Wall and CPU seconds of each step dedupe reports (its `steps` callback), and the driver
+    Python's largest resident memory (MiB) during it."""
 
     def __init__(self, cpu: CpuClock) -> None:
         self.cpu = cpu
         self.seconds: dict[str, list[float]] = {}
+        self.rss_mib: dict[str, int] = {}
         self._step: str | None = None
         self._since = (time.perf_counter(), cpu())
 
@@ -164,11 +189,15 @@ class StepClock:
         if unit == "steps" and step != self._step:
             self.close()
             self._step = step
+            print(f"step: {step}", flush=True)
 
     def close(self) -> None:
         now = (time.perf_counter(), self.cpu())
         if self._step is not None:
             self.seconds[self._step] = [round(now[0] - self._since[0], 1), round(now[1] - self._since[1], 1)]
+            self.rss_mib[self._step] = self.cpu.step_rss()
+        else:
+            self.cpu.step_rss()  # what came before the first step is not a step's
         self._since, self._step = now, None
 
 
@@ -177,8 +206,32 @@ def _own_peak_mib() -> int:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
-def one_engine(engine: str, folder: Path, out: Path, master: str, conf: dict[str, str]) -> dict[str, object]:
-    """Standardise and dedupe the staged rows on one engine; outputs to `out`, figures returned."""
+#: The memory cgroups (v1) a --driver-limit run is held in: one per engine's process.
+CGROUPS = Path("/sys/fs/cgroup/memory")
+
+
+def limit_memory(mib: int) -> None:
+    """Hold this process, and what it starts from now on, to `mib` MiB of memory, as a container's
+    limit does: a cgroup of its own, past whose limit the kernel's OOM killer ends the process."""
+    group = CGROUPS / f"crmmigrate-bench-{os.getpid()}"
+    group.mkdir()
+    (group / "memory.limit_in_bytes").write_text(str(mib << 20))
+    (group / "cgroup.procs").write_text(str(os.getpid()))
+
+
+def unlimit(pids: list[int]) -> None:
+    """Move processes out of the limit (the Spark driver's JVM: its heap has spark.driver.memory)."""
+    for pid in pids:
+        (CGROUPS / "cgroup.procs").write_text(str(pid))
+
+
+def one_engine(
+    engine: str, folder: Path, out: Path, master: str, conf: dict[str, str], limit_mib: int | None = None
+) -> dict[str, object]:
+    """Standardise and dedupe the staged rows on one engine; outputs to `out`, figures returned.
+    `limit_mib`: this Python process (the pandas engine, or the Spark engine's driver) was started
+    under a memory limit (`limit_memory`), which the driver's JVM is then moved out of. Each step
+    is printed as it starts, so that a run the limit ends says where."""
     from crmmigrate.cleanse import StandardiseOptions, standardise
     from crmmigrate.dedupe import dedupe
 
@@ -187,6 +240,7 @@ def one_engine(engine: str, folder: Path, out: Path, master: str, conf: dict[str
     figures: dict[str, object] = {"engine": engine, "rows": len(staged), "load_start": os.getloadavg()[0]}
     cpu_clock = CpuClock()
     start = time.perf_counter()
+    print("step: standardise", flush=True)
     if engine == "spark":
         from crmmigrate.spark.linking import spark_steps
         from crmmigrate.spark.session import spark_session
@@ -195,6 +249,9 @@ def one_engine(engine: str, folder: Path, out: Path, master: str, conf: dict[str
 
         settings = SparkSettings(master=master, conf=conf)
         spark = spark_session(settings)
+        if limit_mib is not None:
+            jvm = int(spark.sparkContext._jvm.ProcessHandle.current().pid())  # type: ignore[union-attr]
+            unlimit([jvm, *_descendants(jvm)])
         figures["session_s"] = round(time.perf_counter() - start, 1)
         start, cpu = time.perf_counter(), cpu_clock()
         clean = spark_standardise(spark, staged, options, partition_rows=settings.partition_rows)
@@ -203,6 +260,8 @@ def one_engine(engine: str, folder: Path, out: Path, master: str, conf: dict[str
         clean = standardise(staged, options)
     figures["standardise_s"] = round(time.perf_counter() - start, 1)
     figures["standardise_cpu_s"] = round(cpu_clock() - cpu, 1)
+    del staged  # as a run lets them go once the clean rows are there
+    give_back_memory()
     figures["python_peak_before_dedupe_mib"] = _own_peak_mib()
     clock = StepClock(cpu_clock)
     start, cpu = time.perf_counter(), cpu_clock()
@@ -222,6 +281,7 @@ def one_engine(engine: str, folder: Path, out: Path, master: str, conf: dict[str
         figures["task_processes"] = len(workers)
         figures["largest_task_process_mib"] = round(max((_peak_kib(p) for p in workers), default=0) / 1024)
     figures["steps_wall_cpu_s"] = clock.seconds
+    figures["steps_driver_python_mib"] = clock.rss_mib
     figures["cpu_s_by_process"] = cpu_clock.by_process()
     figures["golden"] = len(result.golden)
     figures["candidate_pairs"] = result.stats["candidate_pairs"]
@@ -253,13 +313,21 @@ def main() -> None:
     parser.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE", help="Spark conf")
     parser.add_argument("--cache", type=Path, help="folder to keep the extracted rows in between runs")
     parser.add_argument("--engines", default="pandas,spark")
+    parser.add_argument(
+        "--driver-limit",
+        type=int,
+        metavar="MIB",
+        help="hold each engine's Python process (the Spark driver's) to MIB of memory: a cgroup v1 "
+        "limit, enforced by the kernel's OOM killer (needs a writable /sys/fs/cgroup/memory)",
+    )
     parser.add_argument("--one", choices=["pandas", "spark"], help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     conf = dict(item.split("=", 1) for item in args.conf)
     if args.one:  # a child: one engine, figures as JSON on the last line
-        print(json.dumps(one_engine(args.one, args.folder, args.out, args.master, conf)), flush=True)
+        figures = one_engine(args.one, args.folder, args.out, args.master, conf, args.driver_limit)
+        print(json.dumps(figures), flush=True)
         return
     with tempfile.TemporaryDirectory() as tmp:
         folder = staged_rows(args.rows, args.seed, args.cache or Path(tmp))
@@ -270,12 +338,40 @@ def main() -> None:
             command = [sys.executable, __file__, "--one", engine, "--folder", str(folder)]
             command += ["--out", str(outs[engine]), "--master", args.master]
             command += [f"--conf={item}" for item in args.conf]
+            if args.driver_limit:
+                command += ["--driver-limit", str(args.driver_limit)]
             start = time.perf_counter()
-            done = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy())
-            if done.returncode != 0:
-                print(done.stderr[-3000:], file=sys.stderr)
-                raise SystemExit(f"{engine} failed")
-            figures = json.loads(done.stdout.strip().splitlines()[-1])
+            limit = args.driver_limit
+            child = subprocess.Popen(  # under the limit from its first allocation on
+                command,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                preexec_fn=functools.partial(limit_memory, limit) if limit else None,
+            )
+            stdout, stderr = child.communicate()
+            charged = None  # what the limit counted at most: anonymous memory and new page cache
+            if limit:
+                group = CGROUPS / f"crmmigrate-bench-{child.pid}"
+                charged = int((group / "memory.max_usage_in_bytes").read_text()) >> 20
+                group.rmdir()
+            lines = stdout.strip().splitlines()
+            if child.returncode != 0:
+                steps = [line for line in lines if line.startswith("step: ")]
+                where = steps[-1] if steps else "before the first step"
+                if child.returncode == -9 and args.driver_limit:  # the OOM killer's SIGKILL
+                    print(
+                        f"engine={engine} did not finish: killed at the {limit} MiB limit, "
+                        f"{where}, after {time.perf_counter() - start:.1f} s",
+                        flush=True,
+                    )
+                    outs.pop(engine)
+                    continue
+                print(stderr[-3000:], file=sys.stderr)
+                raise SystemExit(f"{engine} failed ({where})")
+            figures = json.loads(lines[-1])
+            if charged is not None:
+                figures["limit_mib"], figures["limit_charged_peak_mib"] = limit, charged
             figures["process_s"] = round(time.perf_counter() - start, 1)
             print(" ".join(f"{k}={v}".replace(" ", "") for k, v in figures.items()), flush=True)
         if len(outs) == 2:

@@ -7,10 +7,11 @@ frames have them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .session import shuffle_partitions
 
@@ -55,21 +56,67 @@ def as_text(series: pd.Series) -> pd.Series:
     return pd.Series(out, index=series.index, dtype=object)
 
 
+#: Arrow's types of the Spark SQL types a column travels as (`spark_type`).
+ARROW_TYPES = {"boolean": pa.bool_(), "bigint": pa.int64(), "double": pa.float64(), "string": pa.string()}
+
+
+def to_arrow(frame: pd.DataFrame) -> pa.Table:
+    """`frame` as an Arrow table of columns c0, c1, … of the types `spark_type` gives, missing as
+    null. Text is read into Arrow from the column as it is (pandas 3's Arrow text without a copy),
+    with no Python object made per value on the way."""
+    arrays = []
+    for column in frame.columns:
+        series = frame[column]
+        kind = ARROW_TYPES[spark_type(series)]
+        if kind == pa.string() and series.dtype == object:
+            text = pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty")
+            series = series if text else as_text(series)  # numbers or dates in a text column: as str
+        array = pa.array(series, from_pandas=True)
+        arrays.append(array if array.type == kind else array.cast(kind))
+    return pa.Table.from_arrays(arrays, names=safe_names(frame))
+
+
 def to_spark(spark: SparkSession, frame: pd.DataFrame, partition_rows: int, order: str) -> DataFrame:
     """`frame` as a Spark DataFrame of about `partition_rows` rows per partition (a partition per
     core at least), each partition a run of consecutive values of the column `order` (as the
-    pandas engine's chunks are)."""
-    names = safe_names(frame)
-    types = [spark_type(frame[c]) for c in frame.columns]
-    data = {
-        name: (frame[column] if kind != "string" else as_text(frame[column])).to_numpy()
-        for name, column, kind in zip(names, frame.columns, types, strict=True)
-    }
-    schema = ", ".join(f"{name} {kind}" for name, kind in zip(names, types, strict=True))
-    sdf = spark.createDataFrame(pd.DataFrame(data), schema=schema)
-    by = names[list(frame.columns).index(order)]
-    parts = shuffle_partitions(len(frame), partition_rows, cores=spark.sparkContext.defaultParallelism)
-    return sdf.repartitionByRange(parts, by)
+    pandas engine's chunks are). It goes to Spark as Arrow, built column by column."""
+    by = safe_names(frame)[list(frame.columns).index(order)]
+    return arrow_to_spark(spark, to_arrow(frame), partition_rows, by)
+
+
+def arrow_to_spark(spark: SparkSession, table: pa.Table, partition_rows: int, by: str) -> DataFrame:
+    """`table` as a Spark DataFrame partitioned as `to_spark` does, by ranges of its column `by`."""
+    parts = shuffle_partitions(table.num_rows, partition_rows, cores=spark.sparkContext.defaultParallelism)
+    return spark.createDataFrame(table).repartitionByRange(parts, by)
+
+
+def from_arrow(table: pa.Table, dtypes: dict[str, Any], order: str | None = None) -> pd.DataFrame:
+    """A table Spark gave back (`DataFrame.toArrow()`: columns c0, c1, … in the order of `dtypes`,
+    and any after them) as a pandas frame with `dtypes`' names, its rows in the order of the
+    column `order`. Each column is converted on its own and let go from the table, so no second
+    whole copy of the rows exists at once. Text becomes `dtypes`' text: object columns with one
+    Python string per distinct value and None for missing (as the pandas engine's frames hold
+    them), or Arrow text as it is (pandas 3's `str`); other columns convert as `toPandas` does."""
+    taken = None
+    if order is not None:
+        key = table.column(order).to_numpy()
+        if len(key) > 1 and not (key[1:] >= key[:-1]).all():  # (Spark's range partitions come in order)
+            taken = pa.array(np.argsort(key, kind="stable"))
+    arrays = list(table.columns)[: len(dtypes)]
+    del table
+    out: dict[str, Any] = {}
+    for k, (column, dtype) in enumerate(dtypes.items()):
+        array, arrays[k] = arrays[k], None
+        if taken is not None:
+            array = array.take(taken)
+        if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+            out[column] = array.to_pandas()
+        elif isinstance(dtype, pd.StringDtype):
+            out[column] = pd.Series(dtype.__from_arrow__(array))
+        else:
+            out[column] = pd.Series(array.to_pandas(), dtype=object).astype(dtype)
+        del array
+    return pd.DataFrame(out, columns=list(dtypes))
 
 
 def from_batch(batch: pd.DataFrame, columns: list[str], kinds: dict[str, str]) -> pd.DataFrame:

@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..cleanse.options import StandardiseOptions
 from ..cleanse.stage import decide_date_orders, standardise
-from .frames import as_text, from_batch, safe_names, spark_type, to_spark
+from .frames import arrow_to_spark, as_text, from_arrow, from_batch, safe_names, spark_type, to_arrow
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -30,10 +31,9 @@ def spark_standardise(
     index and values."""
     orders = decide_date_orders(staged, options)
     one_core = options.model_copy(update={"workers": 1})
-    rows = staged.reset_index(drop=True)
-    probe = standardise(rows.head(PROBE_ROWS), one_core, orders=orders)
-    columns = list(rows.columns)
-    kinds = {c: spark_type(rows[c]) for c in columns}
+    probe = standardise(staged.head(PROBE_ROWS), one_core, orders=orders)
+    columns = list(staged.columns)
+    kinds = {c: spark_type(staged[c]) for c in columns}
     out_columns = list(probe.columns)
     out_kinds = {c: spark_type(probe[c]) for c in out_columns}
     out_names = safe_names(probe)
@@ -55,12 +55,11 @@ def spark_standardise(
     schema = ", ".join(
         [*(f"{n} {out_kinds[c]}" for n, c in zip(out_names, out_columns, strict=True)), "pos long"]
     )
-    source = to_spark(spark, rows.assign(**{POS: np.arange(len(rows), dtype=np.int64)}), partition_rows, POS)
-    result = source.mapInPandas(task, schema).toPandas()
-    result = result.sort_values(result.columns[-1], kind="stable").drop(columns=result.columns[-1])
-    result.columns = out_columns
+    rows = to_arrow(staged)  # the staged rows go to Spark as Arrow, numbered
+    rows = rows.append_column(POS, pa.array(np.arange(len(staged), dtype=np.int64)))
+    source = arrow_to_spark(spark, rows, partition_rows, POS)
+    del rows
+    # back in their order, with the dtypes the pandas engine gives, a column at a time
+    result = from_arrow(source.mapInPandas(task, schema).toArrow(), dict(probe.dtypes), order="pos")
     result.index = staged.index
-    for c in out_columns:  # back to the dtypes the pandas engine gives
-        if out_kinds[c] == "string":
-            result[c] = as_text(result[c]).astype(probe[c].dtype)
     return result

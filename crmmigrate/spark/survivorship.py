@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..dedupe.settings import SurvivorshipSettings
 from ..dedupe.survivorship import Survivors, survive
-from .frames import as_text, from_batch, safe_names, spark_type, to_spark
+from .frames import arrow_to_spark, as_text, from_arrow, from_batch, safe_names, spark_type, to_arrow
 from .session import size_shuffles
 
 if TYPE_CHECKING:
@@ -43,11 +45,14 @@ def spark_survive(
     golden_kinds = {c: spark_type(probe.golden[c]) for c in golden_columns}
     fields = probe.lineage["field"].cat.categories
     columns = [*clean.columns, CLUSTER, ROW]
-    frame = clean.assign(**{CLUSTER: clusters, ROW: np.arange(len(clean), dtype=np.int64)})
-    kinds = {c: spark_type(frame[c]) for c in columns}
+    kinds = {**{c: spark_type(clean[c]) for c in clean.columns}, CLUSTER: "bigint", ROW: "bigint"}
     buckets = size_shuffles(spark, len(clean), partition_rows)
-    names = safe_names(frame)
-    rows = to_spark(spark, frame, partition_rows, ROW)
+    names = [f"c{i}" for i in range(len(columns))]
+    table = to_arrow(clean)  # the clean rows go to Spark as Arrow, each with its cluster and row
+    table = table.append_column(names[-2], pa.array(clusters))
+    table = table.append_column(names[-1], pa.array(np.arange(len(clean), dtype=np.int64)))
+    rows = arrow_to_spark(spark, table, partition_rows, names[-1])
+    del table
     golden_names = safe_names(probe.golden)
 
     def task(batch: pd.DataFrame) -> pd.DataFrame:  # whole clusters of one bucket
@@ -77,25 +82,26 @@ def spark_survive(
     from pyspark.sql import functions as F
 
     keyed = rows.withColumn("bucket", F.col(bucket) % buckets)
-    result = (
-        keyed.groupBy("bucket").applyInPandas(lambda b: task(b.drop(columns="bucket")), schema).toPandas()
-    )
-    result = result.sort_values("cluster", kind="stable").reset_index(drop=True)
-    golden = pd.DataFrame(index=result["cluster"].to_numpy(dtype=np.int64))
-    for name, c in zip(golden_names, golden_columns, strict=True):
-        values = result[name]
-        golden[c] = (as_text(values) if golden_kinds[c] == "string" else values).to_numpy()
-        golden[c] = golden[c].astype(probe.golden[c].dtype)
-    counts = result["fields"].map(len).to_numpy()
+    result = keyed.groupBy("bucket").applyInPandas(lambda b: task(b.drop(columns="bucket")), schema).toArrow()
+    order = pa.array(np.argsort(result.column("cluster").to_numpy(), kind="stable"))
+    cluster = result.column("cluster").take(order).to_numpy().astype(np.int64)
+    field_lists, row_lists = (result.column(c).take(order) for c in ("fields", "rows"))
     lineage = pd.DataFrame(
         {
-            "cluster": np.repeat(result["cluster"].to_numpy(dtype=np.int64), counts),
+            "cluster": np.repeat(cluster, pc.list_value_length(field_lists).to_numpy(zero_copy_only=False)),
             "field": pd.Categorical.from_codes(
-                np.concatenate([*result["fields"], np.empty(0, np.int32)]).astype(np.int32), categories=fields
+                pc.list_flatten(field_lists).to_numpy().astype(np.int32), categories=fields
             ),
-            "row": np.concatenate([*result["rows"], np.empty(0, np.int64)]).astype(np.int64),
+            "row": pc.list_flatten(row_lists).to_numpy().astype(np.int64),
         }
     )
+    del field_lists, row_lists
+    values = result.select([*golden_names, "cluster"])
+    del result
+    golden = from_arrow(values, dict(probe.golden.dtypes), order="cluster")
+    golden.index = pd.Index(cluster)
+    for c in golden_columns:  # the dtypes the pandas engine gives
+        golden[c] = golden[c].astype(probe.golden[c].dtype)
     return Survivors(golden=golden, lineage=lineage)
 
 

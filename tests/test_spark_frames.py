@@ -1,0 +1,64 @@
+"""How frames travel to Spark and back as Arrow (`spark.frames`): no Spark session needed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from hypothesis import given
+from hypothesis import strategies as st
+
+from crmmigrate.extract.text import text_dtype
+from crmmigrate.spark.frames import from_arrow, to_arrow
+
+
+def _mixed() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "name": pd.Series(["Ann", None, "Bo", np.nan], dtype=object),
+            "postcode": pd.Series([10115, "80331", None, 1.5], dtype=object),  # numbers in a text column
+            "staged": pd.Series(["x", None, "y", "z"], dtype=text_dtype()),
+            "row": np.arange(4, dtype=np.int64),
+            "score": [0.5, np.nan, 1.0, 2.0],
+            "role": [True, False, False, True],
+        }
+    )
+
+
+def test_a_frame_goes_as_arrow_columns_named_c0_c1_with_the_types_spark_takes() -> None:
+    table = to_arrow(_mixed())
+
+    assert table.column_names == ["c0", "c1", "c2", "c3", "c4", "c5"]
+    assert [str(t) for t in table.schema.types] == ["string", "string", "string", "int64", "double", "bool"]
+    assert table.column("c0").to_pylist() == ["Ann", None, "Bo", None]
+    assert table.column("c1").to_pylist() == ["10115", "80331", None, "1.5"]
+    assert table.column("c2").to_pylist() == ["x", None, "y", "z"]
+    assert table.column("c4").to_pylist() == [0.5, None, 1.0, 2.0]  # NaN travels as null
+
+
+def test_what_spark_gives_back_comes_in_the_order_asked_with_the_frames_dtypes() -> None:
+    frame = _mixed().drop(columns=["postcode"])
+    table = to_arrow(frame)
+    shuffled = table.append_column("pos", pa.array(np.arange(4, dtype=np.int64))).take([2, 0, 3, 1])
+
+    back = from_arrow(shuffled, dict(frame.dtypes), order="pos")
+
+    expected = frame.assign(name=pd.Series(["Ann", None, "Bo", None], dtype=object))
+    pd.testing.assert_frame_equal(back, expected)
+
+
+def test_text_comes_back_as_one_python_string_per_distinct_value() -> None:
+    statuses = pd.DataFrame({"phone_status": pd.Series(["valid", "invalid"] * 500, dtype=object)})
+
+    back = from_arrow(to_arrow(statuses), dict(statuses.dtypes))
+
+    assert len({id(v) for v in back["phone_status"]}) == 2
+
+
+@given(st.lists(st.one_of(st.none(), st.text()), max_size=30))
+def test_any_text_survives_the_round_trip(values: list[str | None]) -> None:
+    frame = pd.DataFrame({"value": pd.Series(values, dtype=object)})
+
+    back = from_arrow(to_arrow(frame), dict(frame.dtypes))
+
+    assert back["value"].tolist() == values
