@@ -227,7 +227,7 @@ def standardise_stage(
     return (engine or engine_for(config)).standardise(staged, config.standardise, steps=steps)
 
 
-def write_behind(write: Callable[..., Any], *args: Any) -> Future:
+def _write_behind(write: Callable[..., Any], *args: Any) -> Future:
     """`write(*args)` on a thread of its own, while the next stage runs: `result()` of the future
     raises what the write raised."""
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crmmigrate-write")
@@ -869,7 +869,7 @@ def _run_locked(
     with stage("standardise") as line:
         clean = standardise_stage(config, extracted.staged, engine=engine, steps=line.steps)
         # its own frame (columns shared): a column the next stage adds cannot change the file
-        writes.append(write_behind(outputs.write_clean, clean.copy(deep=False), out))
+        writes.append(_write_behind(outputs.write_clean, clean.copy(deep=False), out))
         categorical_statuses(clean)  # (clean.parquet is written from the frame as it was)
         line.text = summaries.standardise(clean)
         # The staged rows are in staged.parquet; later stages need only the counts and rejects.
