@@ -110,7 +110,7 @@ def _pg_schema(url: str) -> tuple[str, str, sa.Engine]:
 
 def from_run(out: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """A run's golden set, cross-reference and lineage, the lineage as dedupe hands it to the load."""
-    from crmmigrate.pipeline import read_golden
+    from crmmigrate.outputs import read_golden
 
     data = read_golden(out)
     lineage = data.lineage

@@ -1,9 +1,11 @@
 """The whole job: extract -> standardise -> dedupe -> validate -> load -> reconcile.
 
-Each stage is a function of DataFrames living in its own package. This module passes data along
-and writes the outputs DESIGN.md lists into `out/`. Every stage here is also callable on its
-own, reading the previous stage's outputs from `out/` (`read_*`), which is how the per-stage
-commands work from a config; `run` chains the same functions in memory.
+Each stage is a function of DataFrames (plus the config, the engine it runs on and any store
+readings, passed in) that returns its result and writes nothing. `run` reads the store once,
+picks the engine once (`engines.engine_for`), chains the stages in memory and writes each
+stage's result into `out/` through `outputs`; the per-stage commands call the same functions,
+reading the previous stage's files through `outputs`. How a finished stage is worded on the
+console is the caller's (`Summaries`; the CLI's in `cli.summaries`).
 """
 
 from __future__ import annotations
@@ -18,21 +20,23 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 from . import outputs, schema
 from .config import RunConfig, StoreConfig
-from .errors import EXIT_GATE, EXIT_OK, ConfigError, InputError, OutputError, RunInterrupted
+from .engines import Engine, engine_for
+from .errors import EXIT_GATE, EXIT_OK, ConfigError, RunInterrupted
 from .memory import give_back_memory
-from .outputs import read_output
 from .progress import Progress, StageEvent, StepEvent, Steps, Watch
-from .tables import read_table, write_table, write_text
 
 if TYPE_CHECKING:
+    from .dedupe.result import DedupeResult
+    from .reconcile import Reconciliation
     from .store import Store
+    from .validate import ValidationReport
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -56,24 +60,19 @@ class Extracted:
     rejects: pd.DataFrame
     counts: dict[str, Any]  # source name -> reconcile.SourceCounts
 
-    def summary(self) -> str:
-        read = sum(c.read for c in self.counts.values())
-        return (
-            f"{read} rows read from {len(self.counts)} sources, "
-            f"{len(self.staged)} staged, {len(self.rejects)} rejected"
-        )
-
-
-_UNSET: Any = object()
-
 
 def extract_all(
-    config: RunConfig, suppressions: pd.DataFrame | None = _UNSET, *, steps: Steps | None = None
+    config: RunConfig,
+    suppressions: pd.DataFrame | None,
+    *,
+    engine: Engine | None = None,
+    steps: Steps | None = None,
 ) -> Extracted:
     """Every source through its mapping; all sources are checked before any is read. Rows of people
-    on the store's suppression list (read from the store when not given) are rejected. `steps`
-    hears the rows read so far over all sources, and which source is being read."""
-    from .extract import check_sources, extract_source
+    on the store's suppression list (`load_suppressions`; None for none) are rejected. `steps`
+    hears the rows read so far over all sources, and which source is being read. `engine`
+    defaults to the config's (`engines.engine_for`)."""
+    from .extract import check_sources
     from .reconcile import SourceCounts
 
     if not config.sources:
@@ -85,11 +84,9 @@ def extract_all(
     reject_parts: list[pd.DataFrame] = []
     counts: dict[str, Any] = {}
     read_before = 0
-    extract = extract_source
-    if config.engine == "spark":  # a glob or directory source: its files read by Spark tasks
-        from .spark.engine import extract_source_on_spark as extract
+    engine = engine or engine_for(config)
     for source in config.sources:
-        result = extract(source, config, steps=_offset(steps, read_before))
+        result = engine.extract_source(source, config, steps=_offset(steps, read_before))
         read_before += result.read
         staged_parts.append(result.staged)
         if len(result.rejects):
@@ -106,8 +103,6 @@ def extract_all(
     staged = pd.concat(staged_parts, ignore_index=True) if staged_parts else _empty(schema.STAGED_COLUMNS)
     rejects = pd.concat(reject_parts, ignore_index=True) if reject_parts else _empty(schema.REJECT_COLUMNS)
     extracted = Extracted(staged=staged, rejects=rejects, counts=counts)
-    if suppressions is _UNSET:
-        suppressions = load_suppressions(config.store_config())
     return suppress(extracted, suppressions, config.standardise)
 
 
@@ -222,67 +217,23 @@ def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
 
 
-def write_extracted(extracted: Extracted, out: Path) -> list[Path]:
-    counts = {name: c.as_dict() for name, c in extracted.counts.items()}
-    write_text(out / outputs.EXTRACT_COUNTS, json.dumps(counts, indent=2))
-    from .extract.files import with_file_lineage  # a glob or directory source's rejects name their file
-
-    rejects = with_file_lineage(extracted.rejects, {n: c.files for n, c in extracted.counts.items()})
-    return [
-        write_table(extracted.staged, out / outputs.STAGED),
-        write_table(rejects, out / outputs.REJECTS),
-        out / outputs.EXTRACT_COUNTS,
-    ]
-
-
-def read_extracted(out: Path) -> Extracted:
-    from .reconcile import SourceCounts
-
-    path = out / outputs.EXTRACT_COUNTS
-    if not path.exists():
-        raise InputError(
-            f"{outputs.EXTRACT_COUNTS} not found: the extract stage has not run yet",
-            file=str(path),
-            hint="run `crmmigrate extract` with the same config first",
-        )
-    raw = json.loads(path.read_text(encoding="utf-8"))
-    counts = {name: SourceCounts.from_dict(c) for name, c in raw.items()}
-    return Extracted(
-        staged=read_output(out, outputs.STAGED, "extract"),
-        rejects=read_output(out, outputs.REJECTS, "extract"),
-        counts=counts,
-    )
-
-
 # -- standardise ------------------------------------------------------------------------------
 
 
 def standardise_stage(
-    config: RunConfig,
-    staged: pd.DataFrame,
-    out: Path,
-    writes: list[Future] | None = None,
-    *,
-    steps: Steps | None = None,
+    config: RunConfig, staged: pd.DataFrame, *, engine: Engine | None = None, steps: Steps | None = None
 ) -> pd.DataFrame:
-    """With `writes`, clean.parquet is written by a thread while the next stage runs (its future
-    appended; `result()` raises what the write raised); else before returning."""
-    from .cleanse import standardise
+    """The staged rows standardised with the config's options (the clean rows)."""
+    return (engine or engine_for(config)).standardise(staged, config.standardise, steps=steps)
 
-    if config.engine == "spark":
-        from .spark.engine import standardise_on_spark
 
-        clean = standardise_on_spark(staged, config.standardise, config.spark)
-    else:
-        clean = standardise(staged, config.standardise, steps=steps)
-    if writes is None:
-        write_table(clean, out / outputs.CLEAN)
-    else:
-        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crmmigrate-write")
-        # its own frame (columns shared): a column the next stage adds cannot change the file
-        writes.append(writer.submit(write_table, clean.copy(deep=False), out / outputs.CLEAN))
-        writer.shutdown(wait=False)  # the write goes on; the thread ends with it
-    return clean
+def _write_behind(write: Callable[..., Any], *args: Any) -> Future:
+    """`write(*args)` on a thread of its own, while the next stage runs: `result()` of the future
+    raises what the write raised."""
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crmmigrate-write")
+    future = writer.submit(write, *args)
+    writer.shutdown(wait=False)  # the write goes on; the thread ends with it
+    return future
 
 
 def categorical_statuses(clean: pd.DataFrame) -> None:
@@ -294,21 +245,6 @@ def categorical_statuses(clean: pd.DataFrame) -> None:
         text = clean[column].dtype == object or isinstance(clean[column].dtype, pd.StringDtype)
         if str(column).endswith("_status") and text:  # (pandas 3: Arrow text, a few bytes a row)
             clean[column] = clean[column].astype("category")
-
-
-def standardise_summary(clean: pd.DataFrame) -> str:
-    """`phone 95% usable, 3 invalid; email …` for the fields that matter most."""
-    parts = []
-    for f in ("phone", "email", "country", "postal_code"):
-        col = schema.status_column(f)
-        if col not in clean.columns or not len(clean):
-            continue
-        counts = clean[col].value_counts()
-        good = int(counts.get("valid", 0) + counts.get("fixed", 0) + counts.get("inferred", 0))
-        present = len(clean) - int(counts.get("missing", 0))
-        share = f"{100 * good / present:.0f}%" if present else "n/a"
-        parts.append(f"{f} {share} usable, {int(counts.get('invalid', 0))} invalid")
-    return f"{len(clean)} rows; " + "; ".join(parts)
 
 
 # -- dedupe -----------------------------------------------------------------------------------
@@ -391,30 +327,23 @@ def _load_model(path: Path) -> Any:
 def dedupe_stage(
     config: RunConfig,
     clean: pd.DataFrame,
-    out: Path,
-    known_ids: pd.DataFrame | None = _UNSET,
-    stored: Any = _UNSET,
+    known_ids: pd.DataFrame | None,
+    stored: Any,
     *,
+    engine: Engine | None = None,
     steps: Steps | None = None,
-) -> Any:
-    """`known_ids`: the store's cross-reference, read from the store when not given. With
-    `dedupe.incremental`, new rows are matched against `stored` (read from the store when not
-    given) instead of re-clustered; a store with no customers yet gets a full run."""
+) -> DedupeResult:
+    """`known_ids`: the store's cross-reference (`load_known_ids`, `adopt_legacy_links`), so that
+    existing customers keep their ids. With `dedupe.incremental`, new rows are matched against
+    `stored` (`load_stored`) instead of re-clustered; a store with no customers yet gets a full run."""
     from .dedupe import dedupe, load_decisions
     from .dedupe.incremental import dedupe_incremental
-    from .dedupe.linking import IN_PROCESS
 
     settings = config.dedupe
-    engine = IN_PROCESS
-    if config.engine == "spark":
-        from .spark.engine import link_steps_on_spark
-
-        engine = link_steps_on_spark(config.spark)
+    link_steps = (engine or engine_for(config)).link_steps()
     decisions = load_decisions(config.resolve(settings.decisions)) if settings.decisions else None
     model = _load_model(config.resolve(settings.model)) if settings.model else None
     training = load_decisions(config.resolve(settings.training)) if settings.training else None
-    if settings.incremental and stored is _UNSET:
-        stored = load_stored(config.store_config())
     if settings.incremental and stored is not None and not stored.empty:
         from .cleanse import standardise
 
@@ -427,13 +356,9 @@ def dedupe_stage(
             decisions=decisions,
             model=model,
             steps=steps,
-            engine=engine,
+            engine=link_steps,
         )
     else:
-        if known_ids is _UNSET:
-            known_ids = adopt_legacy_links(
-                load_known_ids(config.store_config()), clean, config.store_config()
-            )
         matched = dedupe(
             clean,
             settings,
@@ -443,29 +368,9 @@ def dedupe_stage(
             model=model,
             training=training,
             steps=steps,
-            engine=engine,
+            engine=link_steps,
         )
-    outputs.write_matched(matched, out)
     return matched
-
-
-def dedupe_summary(
-    golden: pd.DataFrame,
-    xref: pd.DataFrame,
-    review: pd.DataFrame,
-    stats: dict[str, Any] | None = None,
-) -> str:
-    """One line: records, clusters and review pairs; with `stats`, the pairs compared and whether
-    the model's EM converged (the keys where it did not)."""
-    merged = int((golden["member_count"] > 1).sum()) if len(golden) else 0
-    text = f"{len(golden)} golden records from {len(xref)} rows, {merged} merged clusters"
-    if stats and "candidate_pairs" in stats:
-        text += f", {stats['candidate_pairs']:,} pairs compared ({stats['pairs_per_row']} per row)"
-    text += f", {len(review)} pairs to review"
-    em = (stats or {}).get("em") or {}
-    if em.get("em_converged") is False:
-        text += "; EM did not converge for " + ", ".join(map(str, em.get("em_not_converged", [])))
-    return text
 
 
 @dataclass(frozen=True)
@@ -475,61 +380,21 @@ class Golden:
     lineage: pd.DataFrame | None
 
 
-def read_golden(out: Path) -> Golden:
-    golden = read_output(out, outputs.GOLDEN, "dedupe")
-    xref = read_output(out, outputs.XREF, "dedupe")
-    xref["source_row"] = pd.to_numeric(xref["source_row"]).astype("int64")
-    lineage_path = out / outputs.LINEAGE
-    lineage = read_table(lineage_path) if lineage_path.exists() else None
-    if lineage is not None and "source_row" in lineage.columns:
-        lineage["source_row"] = pd.to_numeric(lineage["source_row"]).astype("int64")
-    return Golden(golden=golden, xref=xref, lineage=lineage)
-
-
 # -- validate ---------------------------------------------------------------------------------
 
 
-def validate_stage(config: RunConfig, golden: pd.DataFrame, xref: pd.DataFrame, out: Path) -> Any:
-    from .validate import validate, write_outputs
+def validate_stage(
+    config: RunConfig,
+    golden: pd.DataFrame,
+    xref: pd.DataFrame,
+    *,
+    engine: Engine | None = None,
+) -> ValidationReport:
+    """The config's rules on the golden set (and its cross-reference)."""
+    from .validate import validate
 
-    runner = None
-    if config.engine == "spark":  # the same rules on GX's Spark data source
-        from .spark.engine import validate_runner_on_spark
-
-        runner = validate_runner_on_spark(config.spark)
-    report = validate(golden, config.rules, base_dir=config.base_dir, related={"xref": xref}, runner=runner)
-    write_outputs(
-        report,
-        json_path=out / outputs.VALIDATION,
-        junit_path=out / outputs.JUNIT,
-        failures_path=out / outputs.FAILURES,
-    )
-    return report
-
-
-def validate_summary(report: Any, force: bool = False) -> str:
-    text = (
-        f"{len(report.results)} rules: {len(report.errors)} errors, "
-        f"{len(report.warnings)} warnings (see validation.json)"
-    )
-    if not report.passed:
-        text += (
-            " (error rules failed: loading anyway, --force)"
-            if force
-            else " (error rules failed: load blocked)"
-        )
-    return text
-
-
-def read_validation_passed(out: Path) -> bool:
-    path = out / outputs.VALIDATION
-    if not path.exists():
-        raise InputError(
-            "validation.json not found: the validate stage has not run yet",
-            file=str(path),
-            hint="run `crmmigrate validate` with the same config first",
-        )
-    return bool(json.loads(path.read_text(encoding="utf-8"))["passed"])
+    runner = (engine or engine_for(config)).validate_runner()
+    return validate(golden, config.rules, base_dir=config.base_dir, related={"xref": xref}, runner=runner)
 
 
 # -- load -------------------------------------------------------------------------------------
@@ -541,19 +406,6 @@ class Loaded:
     store_customers: int
     store_checksum: str
     integrity: tuple[int, int] | None = None  # see `Store.integrity`
-
-    def summary(self, dry_run: bool) -> str:
-        if self.result is None:
-            return "blocked: validation errors, nothing loaded (use --force to load anyway)"
-        verb = "would insert" if dry_run else "inserted"
-        text = (
-            f"{verb} {self.result.inserted}, updated {self.result.updated}, unchanged {self.result.unchanged}"
-        )
-        if self.result.plan.retired:
-            merged = "would retire" if dry_run else "retired"
-            text += f", {merged} {self.result.plan.retired} merged into others"
-        text += f" (store holds {self.store_customers})"
-        return text + (" — dry run, nothing written" if dry_run else "")
 
 
 def load_stage(
@@ -601,17 +453,15 @@ def reconcile_stage(
     data: Golden,
     loaded: Loaded | None,
     dry_run: bool,
-    out: Path,
     clean: Any = None,  # the clean rows, or `reconcile.model.clean_facts` of them
     extra: dict[str, Any] | None = None,
     store_in_scope: bool = False,
-) -> Any:
+) -> Reconciliation:
     """`store_in_scope`: compare with the store even though this call loaded nothing (a later check)."""
-    from .reconcile import reconcile, to_html, to_json, to_markdown
+    from .reconcile import reconcile
 
-    loaded_now = loaded is not None and loaded.result is not None and not dry_run
-    in_store = loaded is not None and (loaded_now or store_in_scope)
-    rec = reconcile(
+    in_store = loaded is not None and (loaded_now(loaded, dry_run) or store_in_scope)
+    return reconcile(
         run_id=run_id,
         sources=extracted.counts,
         golden=data.golden,
@@ -624,34 +474,48 @@ def reconcile_stage(
         rejects=extracted.rejects,
         extra={"dry_run": dry_run, **(extra or {})},
     )
-    for name, text in (
-        (outputs.RECONCILIATION_JSON, to_json(rec)),
-        (outputs.RECONCILIATION_HTML, to_html(rec)),
-        (outputs.RECONCILIATION_MD, to_markdown(rec)),
-    ):
-        try:
-            write_text(out / name, text)
-        except OSError as exc:
-            committed = (
-                f"; the load itself committed (run {run_id}): once the folder is writable, "
-                "`crmmigrate reconcile CONFIG` writes the report again"
-                if loaded_now
-                else ""
-            )
-            raise OutputError(
-                f"{out / name}: could not write the reconciliation report ({exc.strerror or exc}){committed}"
-            ) from exc
-    return rec
 
 
-def reconcile_summary(rec: Any) -> str:
-    if rec.balanced:
-        return "balanced: every input row is accounted for"
-    failed = [c.name for c in rec.checks if not c.passed]
-    return "NOT balanced: " + ", ".join(failed)
+def loaded_now(loaded: Loaded | None, dry_run: bool) -> bool:
+    """Whether this load wrote to the store (and committed)."""
+    return loaded is not None and loaded.result is not None and not dry_run
 
 
 # -- the run ----------------------------------------------------------------------------------
+
+
+class Summaries(Protocol):
+    """How each finished stage is worded, for the line its StageEvent carries: presentation, so
+    the caller's (the CLI passes `cli.summaries.STAGE_LINES`)."""
+
+    def extract(self, extracted: Extracted, sample: int | str | None, stopped: bool) -> str: ...
+    def standardise(self, clean: pd.DataFrame) -> str: ...
+    def dedupe(self, matched: DedupeResult) -> str: ...
+    def validate(self, report: ValidationReport, force: bool) -> str: ...
+    def load(self, loaded: Loaded, dry_run: bool) -> str: ...
+    def reconcile(self, rec: Reconciliation) -> str: ...
+
+
+class NoSummaries:
+    """Events without a line, for a caller that words none."""
+
+    def extract(self, extracted: Extracted, sample: int | str | None, stopped: bool) -> str:
+        return ""
+
+    def standardise(self, clean: pd.DataFrame) -> str:
+        return ""
+
+    def dedupe(self, matched: DedupeResult) -> str:
+        return ""
+
+    def validate(self, report: ValidationReport, force: bool) -> str:
+        return ""
+
+    def load(self, loaded: Loaded, dry_run: bool) -> str:
+        return ""
+
+    def reconcile(self, rec: Reconciliation) -> str:
+        return ""
 
 
 @dataclass(frozen=True)
@@ -853,6 +717,7 @@ def _end_early(
     out: Path,
     stage: Callable[[str], AbstractContextManager[_Line]],
     dry_run: bool,
+    summaries: Summaries,
     failures: tuple[str, ...] = (),
 ) -> RunResult:
     """Nothing is loaded: every source is empty (a quiet night's header-only file: success), or
@@ -874,10 +739,10 @@ def _end_early(
             data=empty,
             loaded=None,
             dry_run=dry_run,
-            out=out,
             extra={"nothing_to_do": not failures, **({"failures": list(failures)} if failures else {})},
         )
-        line.text, line.ok = reconcile_summary(rec), rec.balanced
+        outputs.write_reconciliation(rec, out)
+        line.text, line.ok = summaries.reconcile(rec), rec.balanced
     failures = (*failures, *gate_failures(True, rec.balanced))
     said = (
         "too many rejected rows (see rejects.csv): nothing was loaded"
@@ -911,11 +776,13 @@ def run(
     wait_s: float | None = None,
     notify: Callable[[str], None] | None = None,
     watch: Watch | None = None,
+    summaries: Summaries | None = None,
 ) -> RunResult:
     """Run every stage; the result carries the exit code the CLI uses (0 ok, 1 gate failed).
 
     `sample` (`500` rows or `"5%"`) makes a pilot run on a stratified sample of the staged rows.
-    `progress` hears each stage as it ends; `watch` where the running stage stands (StepEvent).
+    `progress` hears each stage as it ends, in a line `summaries` words (none without it);
+    `watch` where the running stage stands (StepEvent).
 
     Ctrl-C raises RunInterrupted (a KeyboardInterrupt) saying what state the store and `out/`
     are in; the outputs of the interrupted stage and later ones are removed (see `interruption`).
@@ -940,7 +807,18 @@ def run(
             store.lock_timeout_s = wait_s
         try:
             with store.lock():
-                return _run_locked(config, store, run_id, size, dry_run, force, progress, watch, state)
+                return _run_locked(
+                    config,
+                    store,
+                    run_id,
+                    size,
+                    dry_run,
+                    force,
+                    progress,
+                    watch,
+                    state,
+                    summaries or NoSummaries(),
+                )
         except KeyboardInterrupt:
             raise interruption(state, store) from None
 
@@ -955,8 +833,10 @@ def _run_locked(
     progress: Progress | None,
     watch: Watch | None,
     state: _RunState,
+    summaries: Summaries,
 ) -> RunResult:
-    """The stages of `run`, under the store's lock."""
+    """The stages of `run`, under the store's lock: each stage's result is written into `out/`
+    here, inside its stage (an interrupt removes the files of the stage it stopped)."""
     started, clock = datetime.now(timezone.utc), time.perf_counter()
     timings: list[dict[str, Any]] = []
 
@@ -969,41 +849,43 @@ def _run_locked(
         return _stage(timed, name, watch=watch, state=state)
 
     out = state.out = out_dir(config)
+    engine = engine_for(config)
     known_ids = load_known_ids(config.store_config(), store=store)
     stored = load_stored(config.store_config(), store=store) if config.dedupe.incremental else None
     suppressions = load_suppressions(config.store_config(), store=store)
 
     with stage("extract") as line:
-        extracted = extract_all(config, suppressions, steps=line.steps)
+        extracted = extract_all(config, suppressions, engine=engine, steps=line.steps)
         if size is not None:
             extracted = take_sample(extracted, size)
-        write_extracted(extracted, out)
-        line.text = extracted.summary() + (f" (pilot sample of {size})" if size else "")
+        outputs.write_extracted(extracted, out)
         over = rejects_over_limits(config, extracted)
-        if over:
-            line.text, line.ok = f"{line.text}; more rejects than max_rejects allows: run stopped", False
+        line.text, line.ok = summaries.extract(extracted, size, stopped=bool(over)), not over
     if over:
-        return _end_early(run_id, extracted, out, stage, dry_run, failures=tuple(over))
+        return _end_early(run_id, extracted, out, stage, dry_run, summaries, failures=tuple(over))
     if not any(c.read for c in extracted.counts.values()):
-        return _end_early(run_id, extracted, out, stage, dry_run)
+        return _end_early(run_id, extracted, out, stage, dry_run, summaries)
     writes: list[Future] = []  # clean.parquet, written while dedupe runs (Parquet's encoding frees the GIL)
     with stage("standardise") as line:
-        clean = standardise_stage(config, extracted.staged, out, writes, steps=line.steps)
+        clean = standardise_stage(config, extracted.staged, engine=engine, steps=line.steps)
+        # its own frame (columns shared): a column the next stage adds cannot change the file
+        writes.append(_write_behind(outputs.write_clean, clean.copy(deep=False), out))
         categorical_statuses(clean)  # (clean.parquet is written from the frame as it was)
-        line.text = standardise_summary(clean)
+        line.text = summaries.standardise(clean)
         # The staged rows are in staged.parquet; later stages need only the counts and rejects.
         extracted = replace(extracted, staged=extracted.staged.iloc[0:0])
         give_back_memory()
     with stage("dedupe") as line:
         try:
             known_ids = adopt_legacy_links(known_ids, clean, config.store_config(), store=store)
-            matched = dedupe_stage(config, clean, out, known_ids, stored, steps=line.steps)
+            matched = dedupe_stage(config, clean, known_ids, stored, engine=engine, steps=line.steps)
+            outputs.write_matched(matched, out)
         finally:  # stopped or not, clean.parquet is whole before anyone reads or reports it
             wait_for(writes)
         for write in writes:
             write.result()
         data = Golden(matched.golden, matched.xref, matched.lineage)
-        line.text = dedupe_summary(matched.golden, matched.xref, matched.review, matched.stats)
+        line.text = summaries.dedupe(matched)
         dedupe_stats = matched.stats
         del matched, known_ids, stored  # the scored pairs alone are hundreds of MiB at scale
         from .reconcile.model import clean_facts
@@ -1012,8 +894,9 @@ def _run_locked(
         del clean
         give_back_memory()
     with stage("validate") as line:
-        report = validate_stage(config, data.golden, data.xref, out)
-        line.text, line.ok = validate_summary(report, force), report.passed
+        report = validate_stage(config, data.golden, data.xref, engine=engine)
+        outputs.write_validation(report, out)
+        line.text, line.ok = summaries.validate(report, force), report.passed
         give_back_memory()
     forced = force and not report.passed
     with stage("load") as line:
@@ -1028,7 +911,7 @@ def _run_locked(
             note=f"PILOT: a sample of {size} ({len(data.xref)} rows)" if size is not None else "",
             steps=line.steps,
         )
-        line.text, line.ok = loaded.summary(dry_run), loaded.result is not None
+        line.text, line.ok = summaries.load(loaded, dry_run), loaded.result is not None
         data = replace(data, lineage=None)  # stored now; the report does not need it
     with stage("reconcile") as line:
         rec = reconcile_stage(
@@ -1037,7 +920,6 @@ def _run_locked(
             data=data,
             loaded=loaded,
             dry_run=dry_run,
-            out=out,
             clean=clean_summary,
             extra={
                 "forced": forced,
@@ -1048,7 +930,8 @@ def _run_locked(
                 "validation": validation_facts(report),
             },
         )
-        line.text, line.ok = reconcile_summary(rec), rec.balanced
+        outputs.write_reconciliation(rec, out, committed_run=run_id if loaded_now(loaded, dry_run) else None)
+        line.text, line.ok = summaries.reconcile(rec), rec.balanced
 
     messages = () if loaded.result is not None else ("validation failed: nothing was loaded",)
     failures = gate_failures(report.passed, rec.balanced)

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from crmmigrate.cli.app import app
 from crmmigrate.config import load_config
-from crmmigrate.pipeline import extract_all, run
+from crmmigrate.pipeline import extract_all, load_suppressions, run
 from crmmigrate.store import open_store
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
@@ -79,8 +79,8 @@ def test_forget_by_customer_id_uses_the_store_from_the_environment(
     result = runner.invoke(app, ["forget", "--customer-id", someone])
     assert result.exit_code == 0, result.output
     assert "erased 1 customer record" in result.output
-    # extraction from the config reads the suppression list by itself (`crmmigrate extract`)
-    extracted = extract_all(config)
+    # extraction from the config rejects the people on the store's suppression list (`crmmigrate extract`)
+    extracted = extract_all(config, load_suppressions(config.store_config()))
     assert sum(c.rejected_by_reason.get("suppressed", 0) for c in extracted.counts.values()) >= 1
     assert all(c.read == c.rejected + c.staged for c in extracted.counts.values())
 

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from crmmigrate import pipeline
+from crmmigrate import outputs, pipeline, tables
 from crmmigrate.accuracy import score_xref
 from crmmigrate.cli.app import app
 from crmmigrate.config import load_config
@@ -76,14 +76,14 @@ def test_the_clean_rows_written_while_dedupe_runs_are_the_rows_standardise_gave(
     run(config)
     written = pd.read_parquet(out / "clean.parquet")
     staged = pd.read_parquet(out / "staged.parquet")
-    pd.testing.assert_frame_equal(written, pipeline.standardise_stage(config, staged, tmp_path))
+    pd.testing.assert_frame_equal(written, pipeline.standardise_stage(config, staged))
 
 
 def test_statuses_held_as_categories_keep_their_values_and_dedupes_answer(tmp_path: Path) -> None:
     from crmmigrate.dedupe import dedupe
 
     config = sample_config(tmp_path)
-    clean = pipeline.standardise_stage(config, pipeline.extract_all(config, None).staged, tmp_path)
+    clean = pipeline.standardise_stage(config, pipeline.extract_all(config, None).staged)
     compact = clean.copy()
     pipeline.categorical_statuses(compact)
     statuses = [c for c in clean.columns if c.endswith("_status")]
@@ -161,14 +161,14 @@ def test_a_full_disk_after_the_load_names_the_report_and_says_the_load_committed
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = sample_config(tmp_path)
-    write_text = pipeline.write_text
+    write_text = tables.write_text
 
     def full_disk(path: Path, text: str) -> Path:
         if Path(path).name.startswith("reconciliation"):
             raise OSError(28, "No space left on device")
         return write_text(path, text)
 
-    monkeypatch.setattr(pipeline, "write_text", full_disk)
+    monkeypatch.setattr(tables, "write_text", full_disk)
     with pytest.raises(OutputError) as raised:
         run(config, run_id="r-full-disk")
     message = str(raised.value)
@@ -179,11 +179,26 @@ def test_a_full_disk_after_the_load_names_the_report_and_says_the_load_committed
 
 
 def test_extracting_alone_creates_no_store(tmp_path: Path) -> None:
-    from crmmigrate.pipeline import extract_all
-
     config = sample_config(tmp_path)
-    assert len(extract_all(config).staged)
+    suppressions = pipeline.load_suppressions(config.store_config())
+    assert len(pipeline.extract_all(config, suppressions).staged)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_stage_functions_write_nothing_into_out(tmp_path: Path) -> None:
+    config = sample_config(tmp_path)
+    out = pipeline.out_dir(config)
+    extracted = pipeline.extract_all(config, None)
+    clean = pipeline.standardise_stage(config, extracted.staged)
+    matched = pipeline.dedupe_stage(config, clean, None, None)
+    data = pipeline.Golden(matched.golden, matched.xref, matched.lineage)
+    report = pipeline.validate_stage(config, data.golden, data.xref)
+    loaded = pipeline.load_stage(
+        config, data, run_id="pure", gate_open=report.passed, forced=False, dry_run=True
+    )
+    rec = pipeline.reconcile_stage(run_id="pure", extracted=extracted, data=data, loaded=loaded, dry_run=True)
+    assert rec.balanced and report.passed and len(matched.golden)
+    assert list(out.iterdir()) == []
 
 
 def test_relative_source_paths_follow_the_config_file(tmp_path: Path) -> None:
@@ -213,23 +228,31 @@ def test_the_samples_load_into_real_servers_and_read_back(
 
 
 def test_stages_run_one_by_one_from_the_config_give_the_same_result(first_run, tmp_path: Path) -> None:
-    from crmmigrate import pipeline
-
     config = sample_config(tmp_path)
     out = pipeline.out_dir(config)
-    pipeline.write_extracted(pipeline.extract_all(config), out)
-    extracted = pipeline.read_extracted(out)
-    clean = pipeline.standardise_stage(config, extracted.staged, out)
-    pipeline.dedupe_stage(config, clean, out)
-    data = pipeline.read_golden(out)
-    report = pipeline.validate_stage(config, data.golden, data.xref, out)
+    store = config.store_config()
+    outputs.write_extracted(pipeline.extract_all(config, pipeline.load_suppressions(store)), out)
+    extracted = outputs.read_extracted(out)
+    outputs.write_clean(pipeline.standardise_stage(config, extracted.staged), out)
+    clean = outputs.read_clean(out)
+    known_ids = pipeline.adopt_legacy_links(pipeline.load_known_ids(store), clean, store)
+    outputs.write_matched(pipeline.dedupe_stage(config, clean, known_ids, None), out)
+    data = outputs.read_golden(out)
+    report = pipeline.validate_stage(config, data.golden, data.xref)
+    outputs.write_validation(report, out)
     loaded = pipeline.load_stage(
-        config, data, run_id="stagewise", gate_open=report.passed, forced=False, dry_run=False
+        config,
+        data,
+        run_id="stagewise",
+        gate_open=outputs.read_validation_passed(out),
+        forced=False,
+        dry_run=False,
     )
     rec = pipeline.reconcile_stage(
-        run_id="stagewise", extracted=extracted, data=data, loaded=loaded, dry_run=False, out=out
+        run_id="stagewise", extracted=extracted, data=data, loaded=loaded, dry_run=False
     )
-    assert rec.balanced
+    outputs.write_reconciliation(rec, out)
+    assert outputs.read_reconciliation(out).balanced
     first_config, _ = first_run
     expected = pd.read_csv(Path(first_config.out) / "xref.csv")
     pd.testing.assert_frame_equal(pd.read_csv(out / "xref.csv"), expected)
@@ -382,20 +405,6 @@ def test_a_run_started_during_another_reads_the_store_only_after_the_first_has_l
     assert (second["result"].load.inserted, second["result"].load.updated) == (0, 0)
     xrefs = [pd.read_csv(tmp_path / run_dir / "out" / "xref.csv") for run_dir in ("first", "second")]
     pd.testing.assert_frame_equal(*xrefs)
-
-
-def test_the_dedupe_summary_says_how_many_pairs_were_compared_and_whether_em_converged() -> None:
-    golden = pd.DataFrame({"member_count": [2, 1]})
-    xref, review = pd.DataFrame(index=range(3)), pd.DataFrame(index=range(1))
-    stats = {
-        "candidate_pairs": 12345,
-        "pairs_per_row": 4.1,
-        "em": {"em_converged": False, "em_not_converged": ["birth_date"]},
-    }
-    assert pipeline.dedupe_summary(golden, xref, review, stats) == (
-        "2 golden records from 3 rows, 1 merged clusters, 12,345 pairs compared (4.1 per row), "
-        "1 pairs to review; EM did not converge for birth_date"
-    )
 
 
 KEYLESS = """\

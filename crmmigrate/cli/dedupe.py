@@ -52,7 +52,7 @@ def dedupe_command(
     from ..dedupe.settings import DedupeSettings
 
     if input_path is None:
-        from ..pipeline import dedupe_stage, read_output
+        from ..pipeline import adopt_legacy_links, dedupe_stage, load_known_ids, load_stored
         from ..pipeline import out_dir as config_out
 
         config = load_run_config(config_path, out=out_dir)
@@ -63,9 +63,13 @@ def dedupe_command(
         if incremental is not None:
             config.dedupe.incremental = incremental
         out = config_out(config)
-        clean = read_output(out, outputs.CLEAN, "standardise")
+        clean = outputs.read_clean(out)
+        store = config.store_config()
+        stored = load_stored(store) if config.dedupe.incremental else None
+        known = adopt_legacy_links(load_known_ids(store), clean, store)
         with stage_bar(console, "dedupe") as steps:
-            result = dedupe_stage(config, clean, out, steps=steps)
+            result = dedupe_stage(config, clean, known, stored, steps=steps)
+        outputs.write_matched(result, out)
         out_dir = out
     else:
         out_dir = out_dir or Path("out")

@@ -7,10 +7,12 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from .. import outputs
 from ..extract import ExtractResult, extract_file
-from ..pipeline import extract_all, out_dir, write_extracted
+from ..pipeline import extract_all, load_suppressions, out_dir
 from .common import console, escape, handle_errors, load_run_config, require
 from .stagebars import stage_bar
+from .summaries import extract_summary
 
 
 def render_summary(result: ExtractResult, out: Path) -> Table:
@@ -62,10 +64,11 @@ def extract(
     """
     if in_ is None:
         config = load_run_config(config_path, out=out)
+        suppressions = load_suppressions(config.store_config())
         with stage_bar(console, "extract") as steps:
-            extracted = extract_all(config, steps=steps)
-        write_extracted(extracted, out_dir(config))
-        console.print(f"extract: {escape(extracted.summary())} -> {escape(out_dir(config))}/")
+            extracted = extract_all(config, suppressions, steps=steps)
+        outputs.write_extracted(extracted, out_dir(config))
+        console.print(f"extract: {escape(extract_summary(extracted))} -> {escape(out_dir(config))}/")
         return
     require(out, "--out", "with --in")
     require(mapping, "--mapping", "with --in")

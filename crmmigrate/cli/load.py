@@ -7,9 +7,11 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from .. import outputs
 from ..errors import GateError
 from .common import console, escape, handle_errors, load_run_config, prefix_option, schema_option
 from .stagebars import stage_bar
+from .summaries import load_summary
 
 
 @handle_errors
@@ -46,7 +48,7 @@ def load(
     from ..store.actions import choose_store, load_files
 
     if golden is None:
-        from ..pipeline import load_stage, new_run_id, out_dir, read_golden, read_validation_passed
+        from ..pipeline import load_stage, new_run_id, out_dir
 
         cfg = load_run_config(
             config_path or (Path(config) if config else None),
@@ -54,12 +56,12 @@ def load(
             schema=schema,
             table_prefix=table_prefix,
         )
-        passed = read_validation_passed(out_dir(cfg))
+        passed = outputs.read_validation_passed(out_dir(cfg))
         if not passed and not force:
             raise GateError(
                 "validation failed on this golden set: nothing loaded", hint="use --force to load anyway"
             )
-        data = read_golden(out_dir(cfg))
+        data = outputs.read_golden(out_dir(cfg))
         with stage_bar(console, "load") as steps:
             loaded = load_stage(
                 cfg,
@@ -70,7 +72,7 @@ def load(
                 dry_run=dry_run,
                 steps=steps,
             )
-        console.print(f"load: {escape(loaded.summary(dry_run))}")
+        console.print(f"load: {escape(load_summary(loaded, dry_run))}")
         return
     result = load_files(
         golden,

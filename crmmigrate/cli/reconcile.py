@@ -7,8 +7,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from .. import outputs
 from ..errors import GateError
-from ..outputs import RECONCILIATION_JSON
 from .common import console, escape, handle_errors, load_run_config
 
 
@@ -30,28 +30,28 @@ def reconcile(
 
     Example: crmmigrate reconcile crmmigrate.yml
     """
-    from ..reconcile import load_json, to_markdown
+    from ..reconcile import to_markdown
 
     if config_path is not None:
-        from ..pipeline import Loaded, new_run_id, out_dir, read_extracted, read_golden, reconcile_stage
+        from ..pipeline import Loaded, new_run_id, out_dir, reconcile_stage
         from ..store import open_store
 
         cfg = load_run_config(config_path, out=out)
-        data = read_golden(out_dir(cfg))
+        data = outputs.read_golden(out_dir(cfg))
         with open_store(cfg.store_config()) as store:
             ids = data.golden["customer_id"] if len(data.golden) else None
             loaded = Loaded(None, store.count_customers(), store.checksum(ids), store.integrity())
         rec = reconcile_stage(
             run_id=new_run_id(),
-            extracted=read_extracted(out_dir(cfg)),
+            extracted=outputs.read_extracted(out_dir(cfg)),
             data=data,
             loaded=loaded,
             dry_run=False,
-            out=out_dir(cfg),
             store_in_scope=True,
         )
+        outputs.write_reconciliation(rec, out_dir(cfg))
     else:
-        rec = load_json((out or Path("out")) / RECONCILIATION_JSON)
+        rec = outputs.read_reconciliation(out or Path("out"))
     if markdown:
         console.print(to_markdown(rec), markup=False, highlight=False)
     else:

@@ -26,6 +26,7 @@ from .common import (
     schema_option,
 )
 from .stagebars import StageBars
+from .summaries import STAGE_LINES
 
 
 def _now() -> str:
@@ -203,6 +204,7 @@ def run_command(
             "sample": sample,
             "wait_s": wait,
             "notify": lambda message: err_console.print(f"[yellow]{escape(message)}[/]", soft_wrap=True),
+            "summaries": STAGE_LINES,
         }
         if bars is not None:
             with bars:

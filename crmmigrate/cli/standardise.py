@@ -6,8 +6,10 @@ from pathlib import Path
 
 import typer
 
+from .. import outputs
 from .common import console, escape, handle_errors, load_run_config, require
 from .stagebars import stage_bar
+from .summaries import standardise_summary
 
 
 @handle_errors
@@ -39,16 +41,16 @@ def standardise_command(
     Example: crmmigrate standardise crmmigrate.yml
     """
     if input_path is None:
-        from .. import outputs
-        from ..pipeline import out_dir, read_output, standardise_stage, standardise_summary
+        from ..pipeline import out_dir, standardise_stage
 
         config = load_run_config(config_path, out=output_path)
         if default_country:
             config.standardise.default_country = default_country
         out = out_dir(config)
-        staged = read_output(out, outputs.STAGED, "extract")
+        staged = outputs.read_staged(out)
         with stage_bar(console, "standardise") as steps:
-            clean = standardise_stage(config, staged, out, steps=steps)
+            clean = standardise_stage(config, staged, steps=steps)
+        outputs.write_clean(clean, out)
         console.print(f"standardise: {escape(standardise_summary(clean))} -> {escape(out)}/{outputs.CLEAN}")
         return
     from ..cleanse.files import standardise_file

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import typer
 
+from .. import outputs
 from ..errors import ConfigError, GateError
-from ..validate import ValidationReport, audit_store, render_table, validate_file, write_outputs
+from ..validate import ValidationReport, audit_store, render_table, validate_file
 from ..validate.render import to_github
 from .common import console, escape, handle_errors, load_run_config
 
@@ -58,15 +59,16 @@ def validate_command(
     Example: crmmigrate validate --store postgresql+psycopg://crm@db/crm --rules rules/golden.yml
     """
     if in_path is None and store is None:
-        from ..pipeline import out_dir, read_golden, validate_stage
+        from ..pipeline import out_dir, validate_stage
 
         config = load_run_config(config_path)
         if rules:
             config.rules = list(rules)
-        data = read_golden(out_dir(config))
-        report = validate_stage(config, data.golden, data.xref, out_dir(config))
+        data = outputs.read_golden(out_dir(config))
+        report = validate_stage(config, data.golden, data.xref)
+        outputs.write_validation(report, out_dir(config))
         console.print(render_table(report))
-        for path in write_outputs(report, markdown_path=markdown):
+        for path in outputs.write_validation(report, markdown_path=markdown):
             console.print(f"[dim]wrote {escape(path)}[/]")
         if github:
             console.print(to_github(report), markup=False, highlight=False, soft_wrap=True, end="")
@@ -83,7 +85,7 @@ def validate_command(
         else validate_file(in_path, refs, xref=xref, key=key)
     )
     console.print(render_table(report))
-    for path in write_outputs(
+    for path in outputs.write_validation(
         report,
         json_path=json_out,
         junit_path=junit,

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from .. import outputs
 from ..errors import InputError
 from ..outputs import CLEAN, MODEL, XREF
@@ -31,9 +29,7 @@ def dedupe_files(
 ) -> DedupeResult:
     """Dedupe a clean file into `out_dir`: golden.parquet/.csv, xref.csv, review.csv,
     golden_lineage.csv and match_model.json."""
-    clean = read_table(input_path)
-    if "source_row" in clean.columns:
-        clean["source_row"] = pd.to_numeric(clean["source_row"], errors="coerce").astype("Int64")
+    clean = outputs.read_clean(path=input_path)
     decisions = load_decisions(decisions_path) if decisions_path else None
     known = read_table(known_ids_path) if known_ids_path else None
     result = dedupe(clean, settings, survivorship, known_ids=known, decisions=decisions)

@@ -26,7 +26,7 @@ from ..progress import Steps, tell
 from ..schema import REJECT_COLUMNS, STAGED_COLUMNS, Reason
 from .checks import check_sources, column_problems
 from .csvfile import ByteSpan, record_spans, splittable
-from .files import FileCounts, count_files, file_label, is_many, row_place, source_files, with_file_lineage
+from .files import FileCounts, count_files, file_label, is_many, row_place, source_files
 from .mapper import MappingPlan, apply_mapping, spec_problems
 from .parquetfile import ParquetReader, RowGroups, row_group_spans
 from .readers import CsvReader, open_reader, source_format
@@ -342,8 +342,8 @@ def extract_file(
 ) -> ExtractResult:
     """Standalone extract of one file (or a glob or directory of them): staged rows to `out`,
     rejects beside it (or `rejects_out`)."""
+    from .. import outputs
     from ..config import RunConfig, SourceConfig
-    from ..tables import write_table
 
     path = Path(path)
     name = path.stem
@@ -361,7 +361,11 @@ def extract_file(
     check_sources(config)
     result = extract_source(spec, config)
     out = Path(out)
-    write_table(result.staged, out)
-    rejects = with_file_lineage(result.rejects, {result.source: result.files})  # a glob: each row's file
-    write_table(rejects, Path(rejects_out) if rejects_out else out.with_name("rejects" + out.suffix))
+    outputs.write_staged(
+        result.staged,
+        result.rejects,
+        {result.source: result.files},  # a glob: each reject names its file
+        staged_path=out,
+        rejects_path=rejects_out or out.with_name("rejects" + out.suffix),
+    )
     return result

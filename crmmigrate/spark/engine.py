@@ -1,4 +1,4 @@
-"""What the orchestrator (`pipeline`) calls when a run's `engine` is spark.
+"""What the Spark engine (`engines.SparkEngine`, which `pipeline` picks when a run's `engine` is spark) calls.
 
 Today's split: a glob or directory source (local or on a cluster file system) is extracted by
 Spark tasks, a file per task, and a large single CSV or Parquet file a span of its records per

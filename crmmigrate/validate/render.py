@@ -13,7 +13,6 @@ from xml.etree import ElementTree as ET
 
 from rich.table import Table
 
-from ..tables import write_table, write_text
 from .report import RuleResult, ValidationReport
 
 
@@ -232,17 +231,15 @@ def write_outputs(
     failures_path: str | Path | None = None,
     markdown_path: str | Path | None = None,
 ) -> list[Path]:
-    """Write the requested renderings; returns the paths written."""
-    written: list[Path] = []
-    renderings = (
-        (json_path, to_json),
-        (junit_path, to_junit),
-        (html_path, to_html),
-        (markdown_path, to_markdown),
+    """Write the requested renderings; returns the paths written (`outputs.write_validation`,
+    which also writes a run's validation files into its `out/`)."""
+    from .. import outputs
+
+    return outputs.write_validation(
+        report,
+        json_path=json_path,
+        junit_path=junit_path,
+        html_path=html_path,
+        failures_path=failures_path,
+        markdown_path=markdown_path,
     )
-    for path, render in renderings:
-        if path:
-            written.append(write_text(path, render(report)))
-    if failures_path:
-        written.append(write_table(report.failures, failures_path))
-    return written

@@ -1,0 +1,111 @@
+"""Where the stages run: the embedded pandas engine, or Spark (`engine: spark` in the config).
+
+The orchestrator picks the engine once (`engine_for`) and hands it to the stage functions, which
+ask it for the parts that differ: how a source is extracted, how rows are standardised, the
+dedupe steps that grow with the pairs, and how the validation rules are executed. Everything else
+is the same code on both. The Spark engine is imported only when chosen, so the pandas path never
+imports PySpark.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .cleanse import StandardiseOptions
+    from .config import RunConfig, SourceConfig
+    from .dedupe.linking import LinkSteps
+    from .extract import ExtractResult
+    from .progress import Steps
+    from .spark.settings import SparkSettings
+    from .validate.runner import Runner
+
+
+class Engine(Protocol):
+    """What the stage functions ask of the engine they run on."""
+
+    name: str
+
+    def extract_source(
+        self, source: SourceConfig, config: RunConfig, *, steps: Steps | None = None
+    ) -> ExtractResult: ...
+
+    def standardise(
+        self, staged: pd.DataFrame, options: StandardiseOptions, *, steps: Steps | None = None
+    ) -> pd.DataFrame: ...
+
+    def link_steps(self) -> LinkSteps: ...
+
+    def validate_runner(self) -> Runner | None: ...
+
+
+@dataclass(frozen=True)
+class PandasEngine:
+    """Every stage in this process, on pandas."""
+
+    name: str = "pandas"
+
+    def extract_source(
+        self, source: SourceConfig, config: RunConfig, *, steps: Steps | None = None
+    ) -> ExtractResult:
+        from .extract import extract_source
+
+        return extract_source(source, config, steps=steps)
+
+    def standardise(
+        self, staged: pd.DataFrame, options: StandardiseOptions, *, steps: Steps | None = None
+    ) -> pd.DataFrame:
+        from .cleanse import standardise
+
+        return standardise(staged, options, steps=steps)
+
+    def link_steps(self) -> LinkSteps:
+        from .dedupe.linking import IN_PROCESS
+
+        return IN_PROCESS
+
+    def validate_runner(self) -> Runner | None:
+        return None  # GX's pandas data source
+
+
+@dataclass(frozen=True)
+class SparkEngine:
+    """The stages' heavy parts as Spark jobs (see `spark.engine` for what runs where); the Spark
+    session is started when a stage first needs it."""
+
+    settings: SparkSettings
+    name: str = "spark"
+
+    def extract_source(
+        self, source: SourceConfig, config: RunConfig, *, steps: Steps | None = None
+    ) -> ExtractResult:
+        from .spark.engine import extract_source_on_spark
+
+        return extract_source_on_spark(source, config, steps=steps)
+
+    def standardise(
+        self, staged: pd.DataFrame, options: StandardiseOptions, *, steps: Steps | None = None
+    ) -> pd.DataFrame:
+        from .spark.engine import standardise_on_spark
+
+        return standardise_on_spark(staged, options, self.settings)
+
+    def link_steps(self) -> LinkSteps:
+        from .spark.engine import link_steps_on_spark
+
+        return link_steps_on_spark(self.settings)
+
+    def validate_runner(self) -> Runner | None:
+        from .spark.engine import validate_runner_on_spark
+
+        return validate_runner_on_spark(self.settings)  # the same rules on GX's Spark data source
+
+
+def engine_for(config: RunConfig) -> Engine:
+    """The engine the config's `engine:` names: the one place that decides."""
+    if config.engine == "spark":
+        return SparkEngine(config.spark)
+    return PandasEngine()
