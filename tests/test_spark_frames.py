@@ -62,3 +62,19 @@ def test_any_text_survives_the_round_trip(values: list[str | None]) -> None:
     back = from_arrow(to_arrow(frame), dict(frame.dtypes))
 
     assert back["value"].tolist() == values
+
+
+def test_spark_rows_come_to_the_driver_a_few_columns_at_a_time_in_their_order(spark_settings: object) -> None:
+    from crmmigrate.spark.frames import COLLECT_COLUMNS, collect
+    from crmmigrate.spark.session import spark_session
+
+    spark = spark_session(spark_settings)  # type: ignore[arg-type]
+    width = COLLECT_COLUMNS * 2 + 3  # three groups of columns
+    frame = pd.DataFrame({f"field {k}": [f"{k}-{i % 7}" for i in range(50)] for k in range(width)})
+    frame["n"] = np.arange(50, dtype=np.int64) * 10
+    table = to_arrow(frame).append_column("pos", pa.array(np.arange(50, dtype=np.int64)))
+    backwards = spark.createDataFrame(table).orderBy("pos", ascending=False)  # not in row order
+
+    back = collect(backwards, dict(frame.dtypes), order="pos")
+
+    pd.testing.assert_frame_equal(back, frame)

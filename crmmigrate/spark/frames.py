@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ..memory import give_back_memory
 from .session import shuffle_partitions
 
 if TYPE_CHECKING:
@@ -90,18 +91,23 @@ def arrow_to_spark(spark: SparkSession, table: pa.Table, partition_rows: int, by
     return spark.createDataFrame(table).repartitionByRange(parts, by)
 
 
-def from_arrow(table: pa.Table, dtypes: dict[str, Any], order: str | None = None) -> pd.DataFrame:
+def from_arrow(
+    table: pa.Table, dtypes: dict[str, Any], order: str | None = None, *, taken: pa.Array | None = None
+) -> pd.DataFrame:
     """A table Spark gave back (`DataFrame.toArrow()`: columns c0, c1, … in the order of `dtypes`,
     and any after them) as a pandas frame with `dtypes`' names, its rows in the order of the
-    column `order`. Each column is converted on its own and let go from the table, so no second
-    whole copy of the rows exists at once. Text becomes `dtypes`' text: object columns with one
-    Python string per distinct value and None for missing (as the pandas engine's frames hold
-    them), or Arrow text as it is (pandas 3's `str`); other columns convert as `toPandas` does."""
-    taken = None
+    column `order` (or taken in the order `taken`, `sorting(…)` of such a column). Each column is
+    converted on its own and let go from the table, so no second whole copy of the rows exists
+    at once. Text becomes `dtypes`' text: object columns with one Python string per distinct
+    value and None for missing (as the pandas engine's frames hold them), or Arrow text as it is
+    (pandas 3's `str`); other columns convert as `toPandas` does."""
     if order is not None:
-        key = table.column(order).to_numpy()
-        if len(key) > 1 and not (key[1:] >= key[:-1]).all():  # (Spark's range partitions come in order)
-            taken = pa.array(np.argsort(key, kind="stable"))
+        taken = sorting(table.column(order))
+    return pd.DataFrame(_columns(table, dtypes, taken), columns=list(dtypes), copy=False)
+
+
+def _columns(table: pa.Table, dtypes: dict[str, Any], taken: pa.Array | None) -> dict[str, pd.Series]:
+    """`from_arrow`'s columns, each let go from the table once converted."""
     arrays = list(table.columns)[: len(dtypes)]
     del table
     out: dict[str, Any] = {}
@@ -116,7 +122,41 @@ def from_arrow(table: pa.Table, dtypes: dict[str, Any], order: str | None = None
         else:
             out[column] = pd.Series(array.to_pandas(), dtype=object).astype(dtype)
         del array
-    return pd.DataFrame(out, columns=list(dtypes))
+    return out
+
+
+def sorting(key: pa.ChunkedArray | pa.Array) -> pa.Array | None:
+    """The positions that put `key` in ascending order (stable); None when it is in order already
+    (as Spark's range partitions come back)."""
+    values = key.to_numpy()
+    if len(values) < 2 or bool((values[1:] >= values[:-1]).all()):
+        return None
+    return pa.array(np.argsort(values, kind="stable"))
+
+
+#: Columns brought to the driver at once by `collect`: the Arrow copy of the rows in flight is
+#: that many columns, not all of them.
+COLLECT_COLUMNS = 8
+
+
+def collect(sdf: DataFrame, dtypes: dict[str, Any], order: str) -> pd.DataFrame:
+    """`from_arrow(sdf.toArrow(), dtypes, order)`, with the rows computed once (persisted) and
+    brought to the driver COLLECT_COLUMNS columns at a time."""
+    from pyspark import StorageLevel
+
+    sdf = sdf.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        taken = sorting(sdf.select(order).toArrow().column(0))
+        items = list(dtypes.items())
+        out: dict[str, pd.Series] = {}
+        for start in range(0, len(items), COLLECT_COLUMNS):
+            names = sdf.columns[start : start + COLLECT_COLUMNS]
+            chunk = dict(items[start : start + COLLECT_COLUMNS])
+            out.update(_columns(sdf.select(*names).toArrow(), chunk, taken))
+            give_back_memory()  # the columns' Arrow copy, before the next ones come
+    finally:
+        sdf.unpersist()
+    return pd.DataFrame(out, columns=list(dtypes), copy=False)  # (not copied into one block)
 
 
 def from_batch(batch: pd.DataFrame, columns: list[str], kinds: dict[str, str]) -> pd.DataFrame:

@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from ..cleanse.options import StandardiseOptions
 from ..cleanse.stage import decide_date_orders, standardise
-from .frames import arrow_to_spark, as_text, from_arrow, from_batch, safe_names, spark_type, to_arrow
+from .frames import arrow_to_spark, as_text, collect, from_batch, safe_names, spark_type, to_arrow
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -60,6 +60,6 @@ def spark_standardise(
     source = arrow_to_spark(spark, rows, partition_rows, POS)
     del rows
     # back in their order, with the dtypes the pandas engine gives, a column at a time
-    result = from_arrow(source.mapInPandas(task, schema).toArrow(), dict(probe.dtypes), order="pos")
+    result = collect(source.mapInPandas(task, schema), dict(probe.dtypes), order="pos")
     result.index = staged.index
     return result
