@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..memory import give_back_memory
 from .session import shuffle_partitions
@@ -120,9 +121,19 @@ def _columns(table: pa.Table, dtypes: dict[str, Any], taken: pa.Array | None) ->
         elif isinstance(dtype, pd.StringDtype):
             out[column] = pd.Series(dtype.__from_arrow__(array))
         else:
-            out[column] = pd.Series(array.to_pandas(), dtype=object).astype(dtype)
+            out[column] = pd.Series(object_text(array), dtype=object).astype(dtype)
         del array
     return out
+
+
+def object_text(array: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Arrow text as an object array with one Python string per distinct value and None for
+    missing (Arrow's own conversion gives pandas 3's `str` and NaN, and a string per row)."""
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    encoded = pc.dictionary_encode(array)
+    words = np.append(encoded.dictionary.to_numpy(zero_copy_only=False).astype(object), None)
+    return words[pc.fill_null(encoded.indices, -1).to_numpy()]
 
 
 def sorting(key: pa.ChunkedArray | pa.Array) -> pa.Array | None:
