@@ -8,7 +8,11 @@ runs standardise + dedupe in a process of its own, so that each peak memory is i
 - spark: peak RSS of the Python driver, of the JVM (driver and, on local[n], the executors), and
   the largest Python worker (a task's process), read from /proc at the end;
 - both: the Python process's peak before dedupe (`python_peak_before_dedupe_mib`; the same as the
-  final peak when dedupe did not raise it).
+  final peak when dedupe did not raise it), and its largest resident memory during each step of
+  dedupe (`steps_driver_python_mib`);
+- with --driver-limit: what the cgroup counted at most (`limit_charged_peak_mib`: anonymous memory
+  and page cache the process brought in, not shared libraries already cached), or the step at
+  which the kernel ended the process.
 
 CPU seconds are those of every process of the engine (the Python driver, the JVM, its Python
 workers), polled from /proc every second (a worker that ends keeps what was last seen of it):
@@ -18,6 +22,9 @@ more than wall seconds. The load average is printed beside them.
 Run: python benchmarks/bench_spark.py 50000                    (input rows; local[2])
      python benchmarks/bench_spark.py 1000000 --master 'local[2]' --cache /tmp/bench-spark
      python benchmarks/bench_spark.py 50000 --conf spark.driver.memory=2g
+     python benchmarks/bench_spark.py 1000000 --cache DIR --driver-limit 3350
+                                              (each engine's Python process held to 3350 MiB
+                                               by a memory cgroup: does it finish?)
      python benchmarks/bench_spark.py 50000 --engines spark --master 'local-cluster[2,1,1024]'
                                               (two executor processes; needs SPARK_HOME set to
                                                the pyspark package folder)
@@ -219,6 +226,17 @@ def limit_memory(mib: int) -> None:
     (group / "cgroup.procs").write_text(str(os.getpid()))
 
 
+def _remove(group: Path, tries: int = 50) -> None:
+    """Remove a cgroup once its processes are gone (a killed process takes a moment to leave)."""
+    for _ in range(tries):
+        try:
+            group.rmdir()
+            return
+        except OSError:
+            time.sleep(0.2)
+    group.rmdir()
+
+
 def unlimit(pids: list[int]) -> None:
     """Move processes out of the limit (the Spark driver's JVM: its heap has spark.driver.memory)."""
     for pid in pids:
@@ -354,7 +372,7 @@ def main() -> None:
             if limit:
                 group = CGROUPS / f"crmmigrate-bench-{child.pid}"
                 charged = int((group / "memory.max_usage_in_bytes").read_text()) >> 20
-                group.rmdir()
+                _remove(group)
             lines = stdout.strip().splitlines()
             if child.returncode != 0:
                 steps = [line for line in lines if line.startswith("step: ")]

@@ -25,9 +25,9 @@ if TYPE_CHECKING:  # names only: the CLI imports this module at start-up
     import pandas as pd
 
     from .dedupe.result import DedupeResult
-    from .pipeline import Extracted, Golden
     from .reconcile import Reconciliation
-    from .validate import ValidationReport
+    from .stage_results import Extracted, Golden
+    from .validate.report import ValidationReport
 
 # extract
 STAGED = "staged.parquet"
@@ -138,8 +138,8 @@ def read_staged(out: Path | None = None, *, path: str | Path | None = None) -> p
 
 def read_extracted(out: Path) -> Extracted:
     """What the extract stage of a run left in `out`, as `pipeline.extract_all` returned it."""
-    from .pipeline import Extracted
     from .reconcile import SourceCounts
+    from .stage_results import Extracted
 
     path = out / EXTRACT_COUNTS
     if not path.exists():
@@ -199,7 +199,7 @@ def read_golden(out: Path) -> Golden:
     """The golden set, cross-reference and lineage dedupe wrote into a run's `out`."""
     import pandas as pd
 
-    from .pipeline import Golden
+    from .stage_results import Golden
     from .tables import read_table
 
     golden = read_output(out, GOLDEN, "dedupe")

@@ -31,6 +31,7 @@ from .engines import Engine, engine_for
 from .errors import EXIT_GATE, EXIT_OK, ConfigError, RunInterrupted
 from .memory import give_back_memory
 from .progress import Progress, StageEvent, StepEvent, Steps, Watch
+from .stage_results import Extracted, Golden
 
 if TYPE_CHECKING:
     from .dedupe.result import DedupeResult
@@ -52,13 +53,6 @@ def out_dir(config: RunConfig) -> Path:
 
 
 # -- extract ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Extracted:
-    staged: pd.DataFrame
-    rejects: pd.DataFrame
-    counts: dict[str, Any]  # source name -> reconcile.SourceCounts
 
 
 def extract_all(
@@ -371,13 +365,6 @@ def dedupe_stage(
             engine=link_steps,
         )
     return matched
-
-
-@dataclass(frozen=True)
-class Golden:
-    golden: pd.DataFrame
-    xref: pd.DataFrame
-    lineage: pd.DataFrame | None
 
 
 # -- validate ---------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from crmmigrate.validate import render_table, to_html, to_json, to_junit, validate, write_outputs
+from crmmigrate.outputs import write_validation
+from crmmigrate.validate import render_table, to_html, to_json, to_junit, validate
 from crmmigrate.validate.render import to_github
 
 FIXTURES = Path(__file__).parent / "fixtures" / "validate"
@@ -76,7 +77,7 @@ def test_rich_table_and_written_files(report, tmp_path: Path) -> None:  # type: 
     console = Console(record=True, width=160)
     console.print(render_table(report))
     assert "customer id unique" in console.export_text()
-    paths = write_outputs(
+    paths = write_validation(
         report,
         json_path=tmp_path / "v.json",
         junit_path=tmp_path / "j.xml",

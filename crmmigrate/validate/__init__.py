@@ -9,7 +9,7 @@ report.passed, report.errors, report.failures  # failures: one row per failing r
 
 from __future__ import annotations
 
-from .render import render_table, to_html, to_json, to_junit, write_outputs
+from .render import render_table, to_html, to_json, to_junit
 from .report import FAILURE_COLUMNS, RuleResult, ValidationReport
 from .rules import KINDS, Rule, load_rules
 from .runner import run_rules, validate, validate_file
@@ -30,5 +30,4 @@ __all__ = [
     "to_junit",
     "validate",
     "validate_file",
-    "write_outputs",
 ]

@@ -7,7 +7,6 @@ from __future__ import annotations
 import html
 import json
 import re
-from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -220,26 +219,3 @@ def to_github(report: ValidationReport) -> str:
         message = f"column {r.column}: {r.message}" + (f" (rows {', '.join(r.where)})" if r.where else "")
         lines.append(f"::{level} {','.join(props)}::{_gh_data(message)}")
     return "\n".join(lines) + ("\n" if lines else "")
-
-
-def write_outputs(
-    report: ValidationReport,
-    *,
-    json_path: str | Path | None = None,
-    junit_path: str | Path | None = None,
-    html_path: str | Path | None = None,
-    failures_path: str | Path | None = None,
-    markdown_path: str | Path | None = None,
-) -> list[Path]:
-    """Write the requested renderings; returns the paths written (`outputs.write_validation`,
-    which also writes a run's validation files into its `out/`)."""
-    from .. import outputs
-
-    return outputs.write_validation(
-        report,
-        json_path=json_path,
-        junit_path=junit_path,
-        html_path=html_path,
-        failures_path=failures_path,
-        markdown_path=markdown_path,
-    )
