@@ -21,6 +21,9 @@ def _mixed() -> pd.DataFrame:
             "row": np.arange(4, dtype=np.int64),
             "score": [0.5, np.nan, 1.0, 2.0],
             "role": [True, False, False, True],
+            "status": pd.Categorical(["valid", None, "invalid", "valid"]),
+            "seen": pd.to_datetime(["2024-01-02 00:00", None, "2024-03-04 05:06", "2024-01-02 00:00"]),
+            "code": pd.Categorical([1, 2, 2, 1]),
         }
     )
 
@@ -28,16 +31,26 @@ def _mixed() -> pd.DataFrame:
 def test_a_frame_goes_as_arrow_columns_named_c0_c1_with_the_types_spark_takes() -> None:
     table = to_arrow(_mixed())
 
-    assert table.column_names == ["c0", "c1", "c2", "c3", "c4", "c5"]
-    assert [str(t) for t in table.schema.types] == ["string", "string", "string", "int64", "double", "bool"]
+    assert table.column_names == [f"c{k}" for k in range(9)]
+    assert [str(t) for t in table.schema.types] == ["string"] * 3 + ["int64", "double", "bool"] + [
+        "string"
+    ] * 3
     assert table.column("c0").to_pylist() == ["Ann", None, "Bo", None]
     assert table.column("c1").to_pylist() == ["10115", "80331", None, "1.5"]
     assert table.column("c2").to_pylist() == ["x", None, "y", "z"]
     assert table.column("c4").to_pylist() == [0.5, None, 1.0, 2.0]  # NaN travels as null
+    assert table.column("c6").to_pylist() == ["valid", None, "invalid", "valid"]
+    assert table.column("c7").to_pylist() == [
+        "2024-01-02 00:00:00",
+        None,
+        "2024-03-04 05:06:00",
+        "2024-01-02 00:00:00",
+    ]
+    assert table.column("c8").to_pylist() == ["1", "2", "2", "1"]  # as str() writes them
 
 
 def test_what_spark_gives_back_comes_in_the_order_asked_with_the_frames_dtypes() -> None:
-    frame = _mixed().drop(columns=["postcode"])
+    frame = _mixed().drop(columns=["postcode", "status", "seen", "code"])
     table = to_arrow(frame)
     shuffled = table.append_column("pos", pa.array(np.arange(4, dtype=np.int64))).take([2, 0, 3, 1])
 

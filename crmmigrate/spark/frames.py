@@ -70,12 +70,20 @@ def to_arrow(frame: pd.DataFrame) -> pa.Table:
     for column in frame.columns:
         series = frame[column]
         kind = ARROW_TYPES[spark_type(series)]
-        if kind == pa.string() and series.dtype == object:
-            text = pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty")
-            series = series if text else as_text(series)  # numbers or dates in a text column: as str
+        if kind == pa.string() and not _text_already(series):
+            series = as_text(series)  # numbers, dates, times in a text column: as str() writes them
         array = pa.array(series, from_pandas=True)
         arrays.append(array if array.type == kind else array.cast(kind))
     return pa.Table.from_arrays(arrays, names=safe_names(frame))
+
+
+def _text_already(series: pd.Series) -> bool:
+    """Whether a column holds only text (or missing), which Arrow reads as it is."""
+    if isinstance(series.dtype, pd.StringDtype):
+        return True
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return pd.api.types.infer_dtype(series.cat.categories, skipna=True) in ("string", "empty")
+    return series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty")
 
 
 def to_spark(spark: SparkSession, frame: pd.DataFrame, partition_rows: int, order: str) -> DataFrame:
