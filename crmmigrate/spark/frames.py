@@ -100,18 +100,14 @@ def arrow_to_spark(spark: SparkSession, table: pa.Table, partition_rows: int, by
     return spark.createDataFrame(table).repartitionByRange(parts, by)
 
 
-def from_arrow(
-    table: pa.Table, dtypes: dict[str, Any], order: str | None = None, *, taken: pa.Array | None = None
-) -> pd.DataFrame:
+def from_arrow(table: pa.Table, dtypes: dict[str, Any], order: str | None = None) -> pd.DataFrame:
     """A table Spark gave back (`DataFrame.toArrow()`: columns c0, c1, … in the order of `dtypes`,
     and any after them) as a pandas frame with `dtypes`' names, its rows in the order of the
-    column `order` (or taken in the order `taken`, `sorting(…)` of such a column). Each column is
-    converted on its own and let go from the table, so no second whole copy of the rows exists
-    at once. Text becomes `dtypes`' text: object columns with one Python string per distinct
-    value and None for missing (as the pandas engine's frames hold them), or Arrow text as it is
-    (pandas 3's `str`); other columns convert as `toPandas` does."""
-    if order is not None:
-        taken = sorting(table.column(order))
+    column `order`. Each column is converted on its own and let go from the table, so no second
+    whole copy of the rows exists at once. Text becomes `dtypes`' text: object columns with one
+    Python string per distinct value and None for missing (as the pandas engine's frames hold
+    them), or Arrow text as it is (pandas 3's `str`); other columns convert as `toPandas` does."""
+    taken = sorting(table.column(order)) if order is not None else None
     return pd.DataFrame(_columns(table, dtypes, taken), columns=list(dtypes), copy=False)
 
 
