@@ -91,3 +91,25 @@ def test_spark_rows_come_to_the_driver_a_few_columns_at_a_time_in_their_order(sp
     back = collect(backwards, dict(frame.dtypes), order="pos")
 
     pd.testing.assert_frame_equal(back, frame)
+
+
+def test_a_frame_goes_to_spark_in_slices_with_its_numbering_and_comes_back_whole(
+    spark_settings: object, monkeypatch: object
+) -> None:
+    from crmmigrate.spark import frames
+    from crmmigrate.spark.session import spark_session
+
+    spark = spark_session(spark_settings)  # type: ignore[arg-type]
+    monkeypatch.setattr(frames, "SEND_ROWS", 3)  # type: ignore[attr-defined]
+    frame = pd.concat([_mixed()] * 5, ignore_index=True)  # 20 rows: seven slices, the last of two
+    frame = frame[["name", "postcode", "row", "score", "role", "status"]]
+    numbered = {"pos": np.arange(len(frame), dtype=np.int64)[::-1].copy()}  # counts down
+
+    sent = frames.to_spark(spark, frame, 4, "pos", extra=numbered)
+
+    assert sent.rdd.getNumPartitions() == 5  # 20 rows, 4 a partition
+    back = frames.collect(sent, {**dict(frame.dtypes), "pos": np.dtype("int64")}, order="pos")
+    expected = frame.iloc[::-1].reset_index(drop=True).assign(pos=np.arange(len(frame)))
+    expected["postcode"] = expected["postcode"].map(lambda v: None if pd.isna(v) else str(v))
+    expected["name"] = expected["name"].where(expected["name"].notna(), None)
+    pd.testing.assert_frame_equal(back, expected)

@@ -7,6 +7,8 @@ frames have them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import reduce
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -86,18 +88,35 @@ def _text_already(series: pd.Series) -> bool:
     return series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty")
 
 
-def to_spark(spark: SparkSession, frame: pd.DataFrame, partition_rows: int, order: str) -> DataFrame:
-    """`frame` as a Spark DataFrame of about `partition_rows` rows per partition (a partition per
-    core at least), each partition a run of consecutive values of the column `order` (as the
-    pandas engine's chunks are). It goes to Spark as Arrow, built column by column."""
-    by = safe_names(frame)[list(frame.columns).index(order)]
-    return arrow_to_spark(spark, to_arrow(frame), partition_rows, by)
+#: Rows made into Arrow and handed to Spark at once by `to_spark`: the driver holds an Arrow copy
+#: of that many rows at a time, not of the whole frame.
+SEND_ROWS = 100_000
 
 
-def arrow_to_spark(spark: SparkSession, table: pa.Table, partition_rows: int, by: str) -> DataFrame:
-    """`table` as a Spark DataFrame partitioned as `to_spark` does, by ranges of its column `by`."""
-    parts = shuffle_partitions(table.num_rows, partition_rows, cores=spark.sparkContext.defaultParallelism)
-    return spark.createDataFrame(table).repartitionByRange(parts, by)
+def to_spark(
+    spark: SparkSession,
+    frame: pd.DataFrame,
+    partition_rows: int,
+    order: str,
+    *,
+    extra: Mapping[str, np.ndarray] | None = None,
+) -> DataFrame:
+    """`frame` as a Spark DataFrame of columns c0, c1, … (`to_arrow`), then the `extra` columns
+    under their own names, with about `partition_rows` rows per partition (a partition per core at
+    least), each partition a run of consecutive values of the column `order` (a column of `frame`
+    or an extra one), as the pandas engine's chunks are. The rows go to Spark as Arrow, SEND_ROWS
+    at a time, each slice let go once Spark has it."""
+    extra = dict(extra or {})
+    by = order if order in extra else safe_names(frame)[list(frame.columns).index(order)]
+    sent = []
+    for start in range(0, max(len(frame), 1), SEND_ROWS):
+        piece = to_arrow(frame.iloc[start : start + SEND_ROWS])
+        for name, values in extra.items():
+            piece = piece.append_column(name, pa.array(values[start : start + SEND_ROWS]))
+        sent.append(spark.createDataFrame(piece))
+        del piece
+    parts = shuffle_partitions(len(frame), partition_rows, cores=spark.sparkContext.defaultParallelism)
+    return reduce(lambda a, b: a.unionAll(b), sent).repartitionByRange(parts, by)
 
 
 def from_arrow(table: pa.Table, dtypes: dict[str, Any], order: str | None = None) -> pd.DataFrame:

@@ -10,11 +10,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from ..cleanse.options import StandardiseOptions
 from ..cleanse.stage import decide_date_orders, standardise
-from .frames import arrow_to_spark, as_text, collect, from_batch, safe_names, spark_type, to_arrow
+from .frames import as_text, collect, from_batch, safe_names, spark_type, to_spark
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -55,10 +54,8 @@ def spark_standardise(
     schema = ", ".join(
         [*(f"{n} {out_kinds[c]}" for n, c in zip(out_names, out_columns, strict=True)), "pos long"]
     )
-    rows = to_arrow(staged)  # the staged rows go to Spark as Arrow, numbered
-    rows = rows.append_column(POS, pa.array(np.arange(len(staged), dtype=np.int64)))
-    source = arrow_to_spark(spark, rows, partition_rows, POS)
-    del rows
+    numbered = {POS: np.arange(len(staged), dtype=np.int64)}
+    source = to_spark(spark, staged, partition_rows, POS, extra=numbered)  # the staged rows, numbered
     # back in their order, with the dtypes the pandas engine gives, a column at a time
     result = collect(source.mapInPandas(task, schema), dict(probe.dtypes), order="pos")
     result.index = staged.index

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from ..dedupe.settings import SurvivorshipSettings
 from ..dedupe.survivorship import Survivors, survive
-from .frames import arrow_to_spark, as_text, from_arrow, from_batch, safe_names, spark_type, to_arrow
+from .frames import as_text, collect, from_batch, safe_names, spark_type, to_spark
 from .session import size_shuffles
 
 if TYPE_CHECKING:
@@ -36,8 +36,12 @@ def spark_survive(
     *,
     partition_rows: int,
 ) -> Survivors:
-    """`survive(clean, clusters, settings)`, computed by Spark tasks over whole clusters."""
-    clean = clean.reset_index(drop=True)
+    """`survive(clean, clusters, settings)`, computed by Spark tasks over whole clusters. The clean
+    rows go to Spark in slices (`to_spark`) and the golden records come back a few columns at a
+    time (`collect`), so the driver never holds a second whole copy of either."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
     clusters = np.asarray(clusters, dtype=np.int64)
     first = np.isin(clusters, np.unique(clusters)[:PROBE_CLUSTERS])
     probe = survive(clean[first].reset_index(drop=True), clusters[first], settings)
@@ -48,11 +52,8 @@ def spark_survive(
     kinds = {**{c: spark_type(clean[c]) for c in clean.columns}, CLUSTER: "bigint", ROW: "bigint"}
     buckets = size_shuffles(spark, len(clean), partition_rows)
     names = [f"c{i}" for i in range(len(columns))]
-    table = to_arrow(clean)  # the clean rows go to Spark as Arrow, each with its cluster and row
-    table = table.append_column(names[-2], pa.array(clusters))
-    table = table.append_column(names[-1], pa.array(np.arange(len(clean), dtype=np.int64)))
-    rows = arrow_to_spark(spark, table, partition_rows, names[-1])
-    del table
+    numbered = {names[-2]: clusters, names[-1]: np.arange(len(clean), dtype=np.int64)}
+    rows = to_spark(spark, clean, partition_rows, names[-1], extra=numbered)  # each with its cluster and row
     golden_names = safe_names(probe.golden)
 
     def task(batch: pd.DataFrame) -> pd.DataFrame:  # whole clusters of one bucket
@@ -78,11 +79,23 @@ def spark_survive(
             "rows array<long>",
         ]
     )
-    bucket = names[columns.index(CLUSTER)]
-    from pyspark.sql import functions as F
+    keyed = rows.withColumn("bucket", F.col(names[-2]) % buckets)
+    done = keyed.groupBy("bucket").applyInPandas(lambda b: task(b.drop(columns="bucket")), schema)
+    done = done.persist(StorageLevel.MEMORY_AND_DISK)  # computed once, brought back in parts
+    try:
+        cluster, lineage = _lineage(done.select("cluster", "fields", "rows").toArrow(), fields)
+        golden = collect(done.select(*golden_names, "cluster"), dict(probe.golden.dtypes), order="cluster")
+    finally:
+        done.unpersist()
+    golden.index = pd.Index(cluster)
+    for c in golden_columns:  # the dtypes the pandas engine gives
+        golden[c] = golden[c].astype(probe.golden[c].dtype)
+    return Survivors(golden=golden, lineage=lineage)
 
-    keyed = rows.withColumn("bucket", F.col(bucket) % buckets)
-    result = keyed.groupBy("bucket").applyInPandas(lambda b: task(b.drop(columns="bucket")), schema).toArrow()
+
+def _lineage(result: pa.Table, fields: pd.Index) -> tuple[np.ndarray, pd.DataFrame]:
+    """The clusters in ascending order, and their lineage rows (cluster, field, row) from the
+    tasks' per-cluster lists."""
     order = pa.array(np.argsort(result.column("cluster").to_numpy(), kind="stable"))
     cluster = result.column("cluster").take(order).to_numpy().astype(np.int64)
     field_lists, row_lists = (result.column(c).take(order) for c in ("fields", "rows"))
@@ -95,14 +108,7 @@ def spark_survive(
             "row": pc.list_flatten(row_lists).to_numpy().astype(np.int64),
         }
     )
-    del field_lists, row_lists
-    values = result.select([*golden_names, "cluster"])
-    del result
-    golden = from_arrow(values, dict(probe.golden.dtypes), order="cluster")
-    golden.index = pd.Index(cluster)
-    for c in golden_columns:  # the dtypes the pandas engine gives
-        golden[c] = golden[c].astype(probe.golden[c].dtype)
-    return Survivors(golden=golden, lineage=lineage)
+    return cluster, lineage
 
 
 def _lineage_lists(clusters: np.ndarray, lineage: pd.DataFrame, position: np.ndarray) -> tuple[list, list]:
