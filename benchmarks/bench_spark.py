@@ -9,7 +9,9 @@ runs standardise + dedupe in a process of its own, so that each peak memory is i
   the largest Python worker (a task's process), read from /proc at the end;
 - both: the Python process's peak before dedupe (`python_peak_before_dedupe_mib`; the same as the
   final peak when dedupe did not raise it), and its largest resident memory during each step of
-  dedupe (`steps_driver_python_mib`);
+  dedupe (`steps_driver_python_mib`, polled every second) and its peak so far at the end of each
+  step (`steps_driver_peak_mib`: the step where that rises is where a short spike the polling
+  missed happened);
 - with --driver-limit: what the cgroup counted at most (`limit_charged_peak_mib`: anonymous memory
   and page cache the process brought in, not shared libraries already cached), or the step at
   which the kernel ended the process.
@@ -189,6 +191,7 @@ class StepClock:
         self.cpu = cpu
         self.seconds: dict[str, list[float]] = {}
         self.rss_mib: dict[str, int] = {}
+        self.peak_mib: dict[str, int] = {}
         self._step: str | None = None
         self._since = (time.perf_counter(), cpu())
 
@@ -203,6 +206,7 @@ class StepClock:
         if self._step is not None:
             self.seconds[self._step] = [round(now[0] - self._since[0], 1), round(now[1] - self._since[1], 1)]
             self.rss_mib[self._step] = self.cpu.step_rss()
+            self.peak_mib[self._step] = _own_peak_mib()
         else:
             self.cpu.step_rss()  # what came before the first step is not a step's
         self._since, self._step = now, None
@@ -300,6 +304,7 @@ def one_engine(
         figures["largest_task_process_mib"] = round(max((_peak_kib(p) for p in workers), default=0) / 1024)
     figures["steps_wall_cpu_s"] = clock.seconds
     figures["steps_driver_python_mib"] = clock.rss_mib
+    figures["steps_driver_peak_mib"] = clock.peak_mib
     figures["cpu_s_by_process"] = cpu_clock.by_process()
     figures["golden"] = len(result.golden)
     figures["candidate_pairs"] = result.stats["candidate_pairs"]
