@@ -97,3 +97,15 @@ def test_a_match_frame_too_large_to_broadcast_is_joined_to_its_pairs(
     assert not looked_up and counted_there.pairs == len(here)
     for field in ("levels", "keys", "counts"):
         assert np.array_equal(getattr(counted_there, field), getattr(counted_here, field)), field
+
+
+def test_whether_a_match_frame_is_small_enough_to_broadcast_is_its_exact_pickled_size() -> None:
+    import pickle
+
+    from crmmigrate.spark.linking import pickles_within
+
+    mf = prepare(clean_frame(40, seed=3))
+    size = len(pickle.dumps(mf, protocol=pickle.HIGHEST_PROTOCOL))
+
+    assert pickles_within(mf, size)
+    assert not pickles_within(mf, size - 1)  # one byte fewer: counted past it, and stopped there

@@ -128,7 +128,7 @@ def compare_pairs(
     schema = ", ".join(
         ["p long, lo long, hi long, keys long", *(f"g{c} tinyint" for c in range(len(comparisons)))]
     )
-    if len(pickle.dumps(mf, protocol=pickle.HIGHEST_PROTOCOL)) <= BROADCAST_MIB * 2**20:
+    if pickles_within(mf, BROADCAST_MIB * 2**20):
         compared = pairs.mapInPandas(_levels_by_lookup(spark, mf, comparisons), schema)
     else:
         compared = _with_both_rows(spark, mf, pairs, partition_rows, rows).mapInPandas(
@@ -138,6 +138,35 @@ def compare_pairs(
     compared.count()  # compared while the pairs to compare are cached; then they can go
     pairs.unpersist()
     return SparkPairs(spark, compared, count, len(comparisons), len(mf))
+
+
+class _Over(Exception):
+    """The pickle `pickles_within` counts went over its size."""
+
+
+class _Counter:
+    """A file that keeps only how many bytes were written to it, up to `limit`."""
+
+    def __init__(self, limit: int) -> None:
+        self.size, self.limit = 0, limit
+
+    def write(self, data: bytes | memoryview) -> int:
+        written = memoryview(data).nbytes
+        self.size += written
+        if self.size > self.limit:
+            raise _Over
+        return written
+
+
+def pickles_within(value: object, size: int) -> bool:
+    """Whether `value`'s pickle (as a broadcast makes it) is at most `size` bytes: the pickle is
+    counted as it is written and never held, and the count stops once it is over `size` (a match
+    frame of a million rows pickles to hundreds of MiB)."""
+    try:
+        pickle.Pickler(_Counter(size), protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    except _Over:
+        return False
+    return True
 
 
 def _levels(batch: pd.DataFrame, gamma: np.ndarray) -> pd.DataFrame:
