@@ -108,20 +108,25 @@ def _decided(left: pd.DataFrame, right: pd.DataFrame, decision: str) -> pd.DataF
     )
 
 
-@pytest.mark.parametrize("threshold", [0.9, 0.05])
+@pytest.mark.parametrize(("threshold", "broadcast"), [(0.9, True), (0.05, False)])
 def test_clusters_on_spark_give_the_pandas_engines_ids_and_golden_records(
     spark_settings: SparkSettings,
     chained: tuple[pd.DataFrame, pd.DataFrame],
     threshold: float,
+    broadcast: bool,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A low threshold links chains of weak pairs, and must-links chain 70 people; the guard
     rebuilds them in both engines alike. Only the components it rebuilds come to the driver with
-    their pairs."""
+    their pairs. Without the broadcast (a match frame over BROADCAST_MIB) the pairs carry their
+    rows' values, and the unchecked pairs only those of the components checked."""
     import crmmigrate.spark.clustering as on_spark
+    import crmmigrate.spark.linking as linking
     from crmmigrate.spark.linking import spark_steps
     from crmmigrate.spark.session import spark_session
 
+    if not broadcast:
+        monkeypatch.setattr(linking, "BROADCAST_MIB", 0)
     # The keys alone (not every pair of so small a list): some member pairs go unchecked.
     monkeypatch.setattr(blocking, "EVERY_PAIR_ROWS", 0)
     examined: list[tuple[np.ndarray, np.ndarray]] = []

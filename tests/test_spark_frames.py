@@ -113,3 +113,19 @@ def test_a_frame_goes_to_spark_in_slices_with_its_numbering_and_comes_back_whole
     expected["postcode"] = expected["postcode"].map(lambda v: None if pd.isna(v) else str(v))
     expected["name"] = expected["name"].where(expected["name"].notna(), None)
     pd.testing.assert_frame_equal(back, expected)
+
+
+def test_only_the_rows_asked_for_go_to_spark(spark_settings: object, monkeypatch: object) -> None:
+    from crmmigrate.spark import frames
+    from crmmigrate.spark.session import spark_session
+
+    spark = spark_session(spark_settings)  # type: ignore[arg-type]
+    monkeypatch.setattr(frames, "SEND_ROWS", 2)  # type: ignore[attr-defined]
+    frame = pd.DataFrame({"name": [f"person {i}" for i in range(10)], "n": np.arange(10) * 10})
+    rows = np.array([1, 4, 5, 8, 9])
+
+    sent = frames.to_spark(spark, frame, 2, "pos", extra={"pos": rows}, rows=rows)
+
+    back = frames.collect(sent, {**dict(frame.dtypes), "pos": np.dtype("int64")}, order="pos")
+    assert back["name"].tolist() == ["person 1", "person 4", "person 5", "person 8", "person 9"]
+    assert back["n"].tolist() == [10, 40, 50, 80, 90] and back["pos"].tolist() == rows.tolist()

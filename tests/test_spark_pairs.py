@@ -109,3 +109,27 @@ def test_whether_a_match_frame_is_small_enough_to_broadcast_is_its_exact_pickled
 
     assert pickles_within(mf, size)
     assert not pickles_within(mf, size - 1)  # one byte fewer: counted past it, and stopped there
+
+
+def test_pairs_joined_to_only_the_rows_they_name_carry_those_rows_values(
+    both,  # noqa: ANN001
+    spark_settings: SparkSettings,
+) -> None:
+    from crmmigrate.spark.linking import _with_both_rows
+    from crmmigrate.spark.session import spark_session
+
+    spark = spark_session(spark_settings)
+    mf = both[0]
+    rows = np.array([3, 17, 40, 41, 250])  # the only rows the pairs name
+    pairs = spark.createDataFrame(
+        pd.DataFrame({"p": [0, 1, 2], "lo": [3, 40, 17], "hi": [250, 41, 3], "keys": [0, 0, 0]}),
+        schema="p long, lo long, hi long, keys long",
+    )
+
+    joined = _with_both_rows(spark, mf, pairs, 2, rows).toPandas().sort_values("p")
+
+    assert joined["p"].tolist() == [0, 1, 2]  # none lost in the join
+    first = mf.data.columns[0]
+    for side, ends in (("l", [3, 40, 17]), ("r", [250, 41, 3])):
+        got = joined[f"{side}c0"].tolist()
+        assert got == [None if pd.isna(v) else v for v in mf.data[first].iloc[ends]], side

@@ -100,22 +100,26 @@ def to_spark(
     order: str,
     *,
     extra: Mapping[str, np.ndarray] | None = None,
+    rows: np.ndarray | None = None,
 ) -> DataFrame:
-    """`frame` as a Spark DataFrame of columns c0, c1, … (`to_arrow`), then the `extra` columns
-    under their own names, with about `partition_rows` rows per partition (a partition per core at
-    least), each partition a run of consecutive values of the column `order` (a column of `frame`
-    or an extra one), as the pandas engine's chunks are. The rows go to Spark as Arrow, SEND_ROWS
-    at a time, each slice let go once Spark has it."""
+    """`frame` (or only its `rows`, positions, in that order) as a Spark DataFrame of columns c0,
+    c1, … (`to_arrow`), then the `extra` columns (a value per row sent) under their own names,
+    with about `partition_rows` rows per partition (a partition per core at least), each partition
+    a run of consecutive values of the column `order` (a column of `frame` or an extra one), as
+    the pandas engine's chunks are. The rows go to Spark as Arrow, SEND_ROWS at a time, each
+    slice let go once Spark has it."""
     extra = dict(extra or {})
     by = order if order in extra else safe_names(frame)[list(frame.columns).index(order)]
+    count = len(frame) if rows is None else len(rows)
     sent = []
-    for start in range(0, max(len(frame), 1), SEND_ROWS):
-        piece = to_arrow(frame.iloc[start : start + SEND_ROWS])
+    for start in range(0, max(count, 1), SEND_ROWS):
+        taken = slice(start, start + SEND_ROWS) if rows is None else rows[start : start + SEND_ROWS]
+        piece = to_arrow(frame.iloc[taken])
         for name, values in extra.items():
             piece = piece.append_column(name, pa.array(values[start : start + SEND_ROWS]))
         sent.append(spark.createDataFrame(piece))
         del piece
-    parts = shuffle_partitions(len(frame), partition_rows, cores=spark.sparkContext.defaultParallelism)
+    parts = shuffle_partitions(count, partition_rows, cores=spark.sparkContext.defaultParallelism)
     return reduce(lambda a, b: a.unionAll(b), sent).repartitionByRange(parts, by)
 
 

@@ -195,10 +195,9 @@ def _with_both_rows(
     spark: SparkSession, mf: MatchFrame, pairs: DataFrame, partition_rows: int, rows: np.ndarray | None
 ) -> DataFrame:
     """The pairs with their rows' match values (l…, r…) joined on, from the `rows` sent."""
-    data = mf.data if rows is None else mf.data.iloc[rows]
-    names = safe_names(data)
-    pos = np.arange(len(data), dtype=np.int64) if rows is None else rows.astype(np.int64)
-    sent = to_spark(spark, data, partition_rows, "pos", extra={"pos": pos})
+    names = safe_names(mf.data)
+    pos = np.arange(len(mf), dtype=np.int64) if rows is None else rows.astype(np.int64)
+    sent = to_spark(spark, mf.data, partition_rows, "pos", extra={"pos": pos}, rows=rows)
     side = {
         s: sent.select(*(sent[n].alias(f"{s}{n}") for n in names), sent["pos"].alias(f"{s}pos")) for s in "lr"
     }
