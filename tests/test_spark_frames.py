@@ -110,8 +110,9 @@ def test_a_frame_goes_to_spark_in_slices_with_its_numbering_and_comes_back_whole
     assert sent.rdd.getNumPartitions() == 5  # 20 rows, 4 a partition
     back = frames.collect(sent, {**dict(frame.dtypes), "pos": np.dtype("int64")}, order="pos")
     expected = frame.iloc[::-1].reset_index(drop=True).assign(pos=np.arange(len(frame)))
-    expected["postcode"] = expected["postcode"].map(lambda v: None if pd.isna(v) else str(v))
-    expected["name"] = expected["name"].where(expected["name"].notna(), None)
+    for column in ("name", "postcode"):  # text as object with None for missing, numbers as str() writes them
+        texts = [None if pd.isna(v) else str(v) for v in expected[column]]
+        expected[column] = pd.Series(texts, dtype=object)
     pd.testing.assert_frame_equal(back, expected)
 
 
