@@ -14,7 +14,8 @@ runs standardise + dedupe in a process of its own, so that each peak memory is i
   missed happened);
 - with --driver-limit: what the cgroup counted at most (`limit_charged_peak_mib`: anonymous memory
   and page cache the process brought in, not shared libraries already cached), or the step at
-  which the kernel ended the process.
+  which the kernel ended the process; and, from polling every half second, what the charge was
+  made of when largest (`memory.stat`'s rss, cache, mapped_file, shmem, and kmem, in MiB).
 
 CPU seconds are those of every process of the engine (the Python driver, the JVM, its Python
 workers), polled from /proc every second (a worker that ends keeps what was last seen of it):
@@ -241,6 +242,40 @@ def _remove(group: Path, tries: int = 50) -> None:
     group.rmdir()
 
 
+#: What `memory.stat` of a limit's cgroup says the charge is made of (bytes): anonymous memory,
+#: page cache (of which memory-mapped files and shared memory), and the kernel's own (kmem).
+CHARGES = ("rss", "cache", "mapped_file", "shmem")
+
+
+class ChargeWatch:
+    """Polls a limit's cgroup every half second and keeps what its charge was made of when it was
+    largest (MiB): so a run the limit ends says whether anonymous memory or something else (page
+    cache, kernel memory) brought it there."""
+
+    def __init__(self, group: Path) -> None:
+        self.group, self.largest = group, {"usage": -1}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            try:
+                usage = int((self.group / "memory.usage_in_bytes").read_text()) >> 20
+                if usage <= self.largest["usage"]:
+                    continue
+                stat = dict(line.split() for line in (self.group / "memory.stat").read_text().splitlines())
+                kmem = int((self.group / "memory.kmem.usage_in_bytes").read_text()) >> 20
+            except (OSError, ValueError):
+                continue  # the group is going, or a read raced a change
+            self.largest = {"usage": usage, **{k: int(stat[k]) >> 20 for k in CHARGES}, "kmem": kmem}
+
+    def stop(self) -> dict[str, int]:
+        self._stop.set()
+        self._thread.join()
+        return self.largest
+
+
 def unlimit(pids: list[int]) -> None:
     """Move processes out of the limit (the Spark driver's JVM: its heap has spark.driver.memory)."""
     for pid in pids:
@@ -372,11 +407,14 @@ def main() -> None:
                 text=True,
                 preexec_fn=functools.partial(limit_memory, limit) if limit else None,
             )
+            group = CGROUPS / f"crmmigrate-bench-{child.pid}"
+            watch = ChargeWatch(group) if limit else None
             stdout, stderr = child.communicate()
             charged = None  # what the limit counted at most: anonymous memory and new page cache
-            if limit:
-                group = CGROUPS / f"crmmigrate-bench-{child.pid}"
+            if watch is not None:
                 charged = int((group / "memory.max_usage_in_bytes").read_text()) >> 20
+                made_of = watch.stop()
+                print(f"engine={engine} largest charge polled (MiB): {made_of}", flush=True)
                 _remove(group)
             lines = stdout.strip().splitlines()
             if child.returncode != 0:

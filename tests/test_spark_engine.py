@@ -67,6 +67,21 @@ def test_a_task_uses_one_core_and_the_driver_all(spark_settings: SparkSettings) 
     assert task_workers() == -1
 
 
+def test_pysparks_warning_about_pandas_3_is_not_repeated_to_the_user(spark_settings: SparkSettings) -> None:
+    import warnings
+
+    from pyspark.sql.pandas.utils import require_minimum_pandas_version
+
+    from crmmigrate.spark.session import quiet_pandas_warning
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("default")
+        quiet_pandas_warning()
+        require_minimum_pandas_version()  # PySpark's check on each conversion: warns on pandas 3
+        warnings.warn("any other FutureWarning", FutureWarning, stacklevel=1)
+    assert [str(w.message) for w in seen] == ["any other FutureWarning"]
+
+
 def test_shuffles_take_about_partition_rows_a_task_and_a_task_per_core_at_least() -> None:
     from crmmigrate.spark.session import shuffle_partitions
 

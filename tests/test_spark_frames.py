@@ -60,6 +60,16 @@ def test_what_spark_gives_back_comes_in_the_order_asked_with_the_frames_dtypes()
     pd.testing.assert_frame_equal(back, expected)
 
 
+def test_categories_that_are_not_text_come_back_as_themselves() -> None:
+    frame = _mixed()[["status", "code"]].assign(
+        day=pd.Categorical(pd.to_datetime(["2024-01-02", None, "2024-03-04", "2024-01-02"]))
+    )
+
+    back = from_arrow(to_arrow(frame), dict(frame.dtypes))
+
+    pd.testing.assert_frame_equal(back, frame)
+
+
 def test_text_comes_back_as_one_python_string_per_distinct_value() -> None:
     statuses = pd.DataFrame({"phone_status": pd.Series(["valid", "invalid"] * 500, dtype=object)})
 
@@ -91,6 +101,35 @@ def test_spark_rows_come_to_the_driver_a_few_columns_at_a_time_in_their_order(sp
     back = collect(backwards, dict(frame.dtypes), order="pos")
 
     pd.testing.assert_frame_equal(back, frame)
+
+
+def test_rows_the_caller_persisted_come_back_without_a_second_copy_in_spark(
+    spark_settings: object, monkeypatch: object
+) -> None:
+    from crmmigrate.spark.frames import collect
+    from crmmigrate.spark.session import spark_session
+
+    spark = spark_session(spark_settings)  # type: ignore[arg-type]
+    frame = pd.DataFrame({"name": [f"person {i}" for i in range(20)], "n": np.arange(20)})
+    table = to_arrow(frame).append_column("pos", pa.array(np.arange(20, dtype=np.int64)))
+    done = spark.createDataFrame(table.append_column("more", table.column("c0"))).persist()
+    done.count()
+    cached = len(spark.sparkContext._jsc.getPersistentRDDs())  # done's, and any other test's
+    cached_while_fetching = []
+    kind = type(done)  # (PySpark's classic DataFrame)
+    fetch = kind.toArrow
+
+    def counting(self: object) -> pa.Table:
+        result = fetch(self)
+        cached_while_fetching.append(len(spark.sparkContext._jsc.getPersistentRDDs()))
+        return result
+
+    monkeypatch.setattr(kind, "toArrow", counting)  # type: ignore[attr-defined]
+    back = collect(done.select("c0", "c1", "pos"), dict(frame.dtypes), order="pos", computed=True)
+
+    pd.testing.assert_frame_equal(back, frame)
+    assert set(cached_while_fetching) == {cached} and done.is_cached  # the caller's copy, still there
+    done.unpersist()
 
 
 def test_a_frame_goes_to_spark_in_slices_with_its_numbering_and_comes_back_whole(

@@ -147,10 +147,19 @@ def _columns(table: pa.Table, dtypes: dict[str, Any], taken: pa.Array | None) ->
             out[column] = array.to_pandas()
         elif isinstance(dtype, pd.StringDtype):
             out[column] = pd.Series(dtype.__from_arrow__(array))
+        elif isinstance(dtype, pd.CategoricalDtype) and not _text_already(dtype.categories.to_series()):
+            out[column] = _categories_from_text(object_text(array), dtype)
         else:
             out[column] = pd.Series(object_text(array), dtype=object).astype(dtype)
         del array
     return out
+
+
+def _categories_from_text(texts: np.ndarray, dtype: pd.CategoricalDtype) -> pd.Series:
+    """A column of categories that are not text (numbers, dates), sent as the text `as_text` made
+    of them, back as those categories."""
+    written = pd.Index([str(c) for c in dtype.categories])
+    return pd.Series(pd.Categorical.from_codes(written.get_indexer(texts), dtype=dtype))
 
 
 def object_text(array: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -177,12 +186,14 @@ def sorting(key: pa.ChunkedArray | pa.Array) -> pa.Array | None:
 COLLECT_COLUMNS = 8
 
 
-def collect(sdf: DataFrame, dtypes: dict[str, Any], order: str) -> pd.DataFrame:
+def collect(sdf: DataFrame, dtypes: dict[str, Any], order: str, *, computed: bool = False) -> pd.DataFrame:
     """`from_arrow(sdf.toArrow(), dtypes, order)`, with the rows computed once (persisted) and
-    brought to the driver COLLECT_COLUMNS columns at a time."""
+    brought to the driver COLLECT_COLUMNS columns at a time. `computed`: `sdf` reads a frame its
+    caller has persisted already (a second copy would be a second copy in the JVM's memory)."""
     from pyspark import StorageLevel
 
-    sdf = sdf.persist(StorageLevel.MEMORY_AND_DISK)
+    if not computed:
+        sdf = sdf.persist(StorageLevel.MEMORY_AND_DISK)
     try:
         taken = sorting(sdf.select(order).toArrow().column(0))
         items = list(dtypes.items())
@@ -193,7 +204,8 @@ def collect(sdf: DataFrame, dtypes: dict[str, Any], order: str) -> pd.DataFrame:
             out.update(_columns(sdf.select(*names).toArrow(), chunk, taken))
             give_back_memory()  # the columns' Arrow copy, before the next ones come
     finally:
-        sdf.unpersist()
+        if not computed:
+            sdf.unpersist()
     return pd.DataFrame(out, columns=list(dtypes), copy=False)  # (not copied into one block)
 
 

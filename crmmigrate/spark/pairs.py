@@ -56,11 +56,14 @@ class SparkPairs:
         from pyspark import StorageLevel
 
         scored = self.score_frame(model, tf).persist(StorageLevel.MEMORY_AND_DISK)
-        found = scored.select("p", "total").toPandas()
+        batches = scored.select("p", "total").toArrow().to_batches()  # (the table's own buffers)
         self.compared.unpersist()  # the levels are in the totals now
         self._totals = (scored, model.prior_weight)
         totals = np.empty(self.count, dtype=np.float64)
-        totals[found["p"].to_numpy()] = found["total"].to_numpy(dtype=np.float64)
+        while batches:  # each batch let go once in place: no pandas copy of every pair's total
+            batch = batches.pop()
+            totals[batch.column(0).to_numpy()] = batch.column(1).to_numpy()
+            del batch
         return totals
 
     def scored(

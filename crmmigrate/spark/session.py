@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 import sys
+import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -95,6 +97,7 @@ def physical_memory() -> int | None:
 def spark_session(settings: SparkSettings) -> SparkSession:
     """The session of `settings.master` (an existing one with the same master is reused)."""
     require_spark()
+    quiet_pandas_warning()
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.master(settings.master).appName(settings.app_name)
@@ -107,6 +110,16 @@ def spark_session(settings: SparkSettings) -> SparkSession:
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")  # a run's own lines say how it goes
     return spark
+
+
+#: What PySpark 4 warns on every pandas conversion when pandas is 3.x.
+PANDAS_WARNING = "PySpark does not yet fully support pandas >= 3.0.0"
+
+
+def quiet_pandas_warning() -> None:
+    """Silence PySpark's warning about pandas 3, which it repeats a dozen times a run: the engine's
+    tests run on pandas 3 and check that its answer is the pandas engine's."""
+    warnings.filterwarnings("ignore", message=re.escape(PANDAS_WARNING), category=FutureWarning)
 
 
 def task_workers() -> int:

@@ -84,7 +84,9 @@ def spark_survive(
     done = done.persist(StorageLevel.MEMORY_AND_DISK)  # computed once, brought back in parts
     try:
         cluster, lineage = _lineage(done.select("cluster", "fields", "rows").toArrow(), fields)
-        golden = collect(done.select(*golden_names, "cluster"), dict(probe.golden.dtypes), order="cluster")
+        golden = collect(
+            done.select(*golden_names, "cluster"), dict(probe.golden.dtypes), order="cluster", computed=True
+        )
     finally:
         done.unpersist()
     golden.index = pd.Index(cluster)
