@@ -36,7 +36,6 @@ Run: python benchmarks/bench_spark.py 50000                    (input rows; loca
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import os
 import resource
@@ -276,44 +275,39 @@ class ChargeWatch:
         return self.largest
 
 
-def unlimit(pids: list[int]) -> None:
-    """Move processes out of the limit (the Spark driver's JVM: its heap has spark.driver.memory)."""
-    for pid in pids:
-        (CGROUPS / "cgroup.procs").write_text(str(pid))
-
-
 def one_engine(
     engine: str, folder: Path, out: Path, master: str, conf: dict[str, str], limit_mib: int | None = None
 ) -> dict[str, object]:
     """Standardise and dedupe the staged rows on one engine; outputs to `out`, figures returned.
-    `limit_mib`: this Python process (the pandas engine, or the Spark engine's driver) was started
-    under a memory limit (`limit_memory`), which the driver's JVM is then moved out of. Each step
-    is printed as it starts, so that a run the limit ends says where."""
+    `limit_mib`: this Python process (the pandas engine, or the Spark engine's driver) is held to
+    that much memory (`limit_memory`) from before it reads the rows on; the Spark driver's JVM is
+    started first, outside the limit. Each step is printed as it starts, so that a run the limit
+    ends says where."""
     from crmmigrate.cleanse import StandardiseOptions, standardise
     from crmmigrate.dedupe import dedupe
 
-    staged = pd.read_parquet(folder / "staged.parquet")
-    options = StandardiseOptions.model_validate_json((folder / "standardise.json").read_text())
-    figures: dict[str, object] = {"engine": engine, "rows": len(staged), "load_start": os.getloadavg()[0]}
-    cpu_clock = CpuClock()
-    start = time.perf_counter()
-    print("step: standardise", flush=True)
+    figures: dict[str, object] = {"engine": engine}
     if engine == "spark":
         from crmmigrate.spark.linking import spark_steps
         from crmmigrate.spark.session import spark_session
         from crmmigrate.spark.settings import SparkSettings
         from crmmigrate.spark.standardise import spark_standardise
 
+        start = time.perf_counter()
         settings = SparkSettings(master=master, conf=conf)
         spark = spark_session(settings)
-        if limit_mib is not None:
-            jvm = int(spark.sparkContext._jvm.ProcessHandle.current().pid())  # type: ignore[union-attr]
-            unlimit([jvm, *_descendants(jvm)])
         figures["session_s"] = round(time.perf_counter() - start, 1)
-        start, cpu = time.perf_counter(), cpu_clock()
+    if limit_mib is not None:  # (after the JVM's start: a cgroup keeps a page charged where first touched)
+        limit_memory(limit_mib)
+    staged = pd.read_parquet(folder / "staged.parquet")
+    options = StandardiseOptions.model_validate_json((folder / "standardise.json").read_text())
+    figures.update(rows=len(staged), load_start=os.getloadavg()[0])
+    cpu_clock = CpuClock()
+    print("step: standardise", flush=True)
+    start, cpu = time.perf_counter(), cpu_clock()
+    if engine == "spark":
         clean = spark_standardise(spark, staged, options, partition_rows=settings.partition_rows)
     else:
-        cpu = cpu_clock()
         clean = standardise(staged, options)
     figures["standardise_s"] = round(time.perf_counter() - start, 1)
     figures["standardise_cpu_s"] = round(cpu_clock() - cpu, 1)
@@ -400,18 +394,12 @@ def main() -> None:
                 command += ["--driver-limit", str(args.driver_limit)]
             start = time.perf_counter()
             limit = args.driver_limit
-            child = subprocess.Popen(  # under the limit from its first allocation on
-                command,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                preexec_fn=functools.partial(limit_memory, limit) if limit else None,
-            )
+            child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             group = CGROUPS / f"crmmigrate-bench-{child.pid}"
             watch = ChargeWatch(group) if limit else None
             stdout, stderr = child.communicate()
             charged = None  # what the limit counted at most: anonymous memory and new page cache
-            if watch is not None:
+            if watch is not None and group.exists():  # (the child joins it before it reads the rows)
                 charged = int((group / "memory.max_usage_in_bytes").read_text()) >> 20
                 made_of = watch.stop()
                 print(f"engine={engine} largest charge polled (MiB): {made_of}", flush=True)
