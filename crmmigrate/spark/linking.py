@@ -13,9 +13,7 @@ rebuilding and ids run on the driver, as in the pandas engine, so the answer is 
 
 from __future__ import annotations
 
-import contextlib
 import pickle
-import weakref
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -38,7 +36,6 @@ from .session import task_workers
 from .survivorship import spark_survive
 
 if TYPE_CHECKING:
-    from pyspark import Broadcast
     from pyspark.sql import DataFrame, SparkSession
 
 #: A Spark task of mapInPandas: batches of pairs in, their levels out.
@@ -131,9 +128,8 @@ def compare_pairs(
     schema = ", ".join(
         ["p long, lo long, hi long, keys long", *(f"g{c} tinyint" for c in range(len(comparisons)))]
     )
-    shared = broadcast_match_frame(spark, mf)
-    if shared is not None:
-        compared = pairs.mapInPandas(_levels_by_lookup(shared, comparisons), schema)
+    if pickles_within(mf, BROADCAST_MIB * 2**20):
+        compared = pairs.mapInPandas(_levels_by_lookup(spark, mf, comparisons), schema)
     else:
         compared = _with_both_rows(spark, mf, pairs, partition_rows, rows).mapInPandas(
             _levels_of_joined(mf, comparisons), schema
@@ -142,36 +138,6 @@ def compare_pairs(
     compared.count()  # compared while the pairs to compare are cached; then they can go
     pairs.unpersist()
     return SparkPairs(spark, compared, count, len(comparisons), len(mf))
-
-
-#: The last match frame `broadcast_match_frame` decided on (a weak reference), its Spark context,
-#: the size limit it was held to, and its broadcast (None: over that limit).
-_last_broadcast: tuple[weakref.ref, object, int, Broadcast | None] | None = None
-
-
-def broadcast_match_frame(spark: SparkSession, mf: MatchFrame) -> Broadcast | None:
-    """`mf` broadcast to every task when its pickle is at most BROADCAST_MIB, else None; decided
-    and broadcast once per match frame. A run compares pairs on the same frame in comparing and
-    again in clustering (the unchecked member pairs), which then share one broadcast: the driver
-    pickles the frame once, and a Python worker holds one copy of it. The broadcast is destroyed
-    when the frame is let go."""
-    global _last_broadcast
-    context, limit = spark.sparkContext, BROADCAST_MIB * 2**20
-    if _last_broadcast is not None:
-        frame, of_context, of_limit, shared = _last_broadcast
-        if frame() is mf and of_context is context and of_limit == limit:
-            return shared
-    shared = context.broadcast(mf) if pickles_within(mf, limit) else None
-    if shared is not None:
-        weakref.finalize(mf, _destroy, shared).atexit = False
-    _last_broadcast = (weakref.ref(mf), context, limit, shared)
-    return shared
-
-
-def _destroy(shared: Broadcast) -> None:
-    """A broadcast's copies gone from the driver, the JVM and the executors (if Spark still runs)."""
-    with contextlib.suppress(Exception):  # a stopped session has nothing left to destroy
-        shared.destroy()
 
 
 class _Over(Exception):
@@ -211,8 +177,9 @@ def _levels(batch: pd.DataFrame, gamma: np.ndarray) -> pd.DataFrame:
     return out
 
 
-def _levels_by_lookup(shared: Broadcast, comparisons: list[Comparison]) -> LevelsTask:
-    """A task that compares its pairs on the match frame, broadcast (`shared`)."""
+def _levels_by_lookup(spark: SparkSession, mf: MatchFrame, comparisons: list[Comparison]) -> LevelsTask:
+    """A task that compares its pairs on the match frame, broadcast."""
+    shared = spark.sparkContext.broadcast(mf)
 
     def levels(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         comparison_code.WORKERS = task_workers()  # one core per task: Spark runs a task per core
