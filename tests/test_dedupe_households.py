@@ -61,3 +61,19 @@ def test_a_model_saved_before_the_twins_setting_keeps_twins_apart_unless_the_con
     assert len(dedupe(twins, model=old).golden) == 3
     weighed = dedupe(twins, DedupeSettings(twins="weigh"), model=old)
     assert len(weighed.golden) == len(fitted.golden)
+
+
+def test_an_address_is_the_same_street_in_the_same_place_and_nothing_less() -> None:
+    from crmmigrate.dedupe.households import _address_codes
+    from crmmigrate.dedupe.prepare import MatchFrame
+
+    streets = ["hauptstr 5", "hauptstr 5", "hauptstr 5", "a|b", "a", None, "hauptstr 5"]
+    postals = ["10115", None, "10115", None, None, "10115", None]
+    cities = ["berlin", "10115", "hamburg", "c", "b|c", "berlin", None]
+    mf = MatchFrame(data=pd.DataFrame({"street": streets, "postal": postals, "city": cities}), custom={})
+
+    codes = _address_codes(mf)
+
+    assert codes[0] == codes[1] == codes[2]  # the postal code is the place; else the city
+    assert codes[3] != codes[4]  # "a|b" in c is not "a" in "b|c", though the joined texts agree
+    assert codes[5] == -1 and codes[6] == -1  # no street, or no place: no address

@@ -11,7 +11,6 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-from .comparisons import address_key
 from .prepare import MatchFrame
 
 #: A key shared by more distinct customers than this is not a household.
@@ -22,13 +21,14 @@ def household_ids(mf: MatchFrame, customer_ids: np.ndarray) -> pd.Series:
     """household_id per customer_id (index): `H` + sha1(smallest customer id of the household)."""
     from .clustering import components
 
-    customers, cust_code = np.unique(customer_ids.astype(str), return_inverse=True)
-    address = pd.Series(address_key(mf), dtype=object)
-    address = address.where(pd.notna(mf.array("street")), None)
-    landline = pd.Series(mf.array("phone"), dtype=object).where(~mf.data["mobile"].to_numpy(dtype=bool), None)
+    texts = np.fromiter((str(c) for c in customer_ids), dtype=object, count=len(customer_ids))
+    cust_code, customers = pd.factorize(texts, sort=True)
+    customers = customers.astype(str)
+    del texts
     left, right = [], []
-    for key in (address, landline):
-        frame = pd.DataFrame({"k": key.to_numpy(dtype=object), "c": cust_code}).dropna().drop_duplicates()
+    for key in (_address_codes(mf), _landline_codes(mf)):
+        known = key >= 0
+        frame = pd.DataFrame({"k": key[known], "c": cust_code[known]}).drop_duplicates()
         sizes = frame.groupby("k")["c"].transform("size")
         frame = frame[(sizes > 1) & (sizes <= MAX_HOUSEHOLD)]
         first = frame.groupby("k")["c"].transform("min")
@@ -43,3 +43,19 @@ def household_ids(mf: MatchFrame, customer_ids: np.ndarray) -> pd.Series:
         c: "H" + hashlib.sha1(str(customers[c]).encode("utf-8")).hexdigest()[:16] for c in np.unique(first)
     }
     return pd.Series([hashed[c] for c in first], index=customers)
+
+
+def _address_codes(mf: MatchFrame) -> np.ndarray:
+    """Per row a number for its street and place (the postal code, else the city), the same for
+    the same pair of texts; -1 where the street or the place is missing. Numbers rather than joined
+    texts: a million rows' keys as strings are hundreds of MiB."""
+    street = pd.factorize(mf.array("street"))[0]
+    postal, city = mf.array("postal"), mf.array("city")
+    place, places = pd.factorize(np.where(pd.isna(postal), city, postal))
+    return np.where((street >= 0) & (place >= 0), street.astype(np.int64) * (len(places) + 1) + place, -1)
+
+
+def _landline_codes(mf: MatchFrame) -> np.ndarray:
+    """Per row a number for its phone when it is no mobile, -1 otherwise (or missing)."""
+    phone = pd.factorize(mf.array("phone"))[0].astype(np.int64)
+    return np.where(mf.data["mobile"].to_numpy(dtype=bool), -1, phone)
