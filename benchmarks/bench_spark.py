@@ -399,9 +399,9 @@ def main() -> None:
             watch = ChargeWatch(group) if limit else None
             stdout, stderr = child.communicate()
             charged = None  # what the limit counted at most: anonymous memory and new page cache
-            if watch is not None and group.exists():  # (the child joins it before it reads the rows)
+            made_of = watch.stop() if watch is not None else None
+            if made_of is not None and group.exists():  # (the child joins it before it reads the rows)
                 charged = int((group / "memory.max_usage_in_bytes").read_text()) >> 20
-                made_of = watch.stop()
                 print(f"engine={engine} largest charge polled (MiB): {made_of}", flush=True)
                 _remove(group)
             lines = stdout.strip().splitlines()
