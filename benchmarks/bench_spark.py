@@ -283,15 +283,17 @@ def one_engine(
     that much memory (`limit_memory`) from before it reads the rows on; the Spark driver's JVM is
     started first, outside the limit. Each step is printed as it starts, so that a run the limit
     ends says where."""
-    from crmmigrate.cleanse import StandardiseOptions, standardise
+    from crmmigrate import outputs
+    from crmmigrate.cleanse import StandardiseOptions
     from crmmigrate.dedupe import dedupe
+    from crmmigrate.engines import PandasEngine, SparkEngine
+    from crmmigrate.pipeline import _write_behind, categorical_statuses
 
     figures: dict[str, object] = {"engine": engine}
     if engine == "spark":
         from crmmigrate.spark.linking import spark_steps
         from crmmigrate.spark.session import spark_session
         from crmmigrate.spark.settings import SparkSettings
-        from crmmigrate.spark.standardise import spark_standardise
 
         start = time.perf_counter()
         settings = SparkSettings(master=master, conf=conf)
@@ -305,13 +307,14 @@ def one_engine(
     cpu_clock = CpuClock()
     print("step: standardise", flush=True)
     start, cpu = time.perf_counter(), cpu_clock()
-    if engine == "spark":
-        clean = spark_standardise(spark, staged, options, partition_rows=settings.partition_rows)
-    else:
-        clean = standardise(staged, options)
+    on = SparkEngine(settings) if engine == "spark" else PandasEngine()
+    standardised = on.standardise(staged, options)
+    clean = standardised.clean
     figures["standardise_s"] = round(time.perf_counter() - start, 1)
     figures["standardise_cpu_s"] = round(cpu_clock() - cpu, 1)
     del staged  # as a run lets them go once the clean rows are there
+    written = _write_behind(outputs.write_clean, standardised.rows, out)  # as a run writes clean.parquet
+    categorical_statuses(clean)
     give_back_memory()
     figures["python_peak_before_dedupe_mib"] = _own_peak_mib()
     clock = StepClock(cpu_clock)
@@ -321,6 +324,8 @@ def one_engine(
     else:
         result = dedupe(clean, steps=clock)
     clock.close()
+    written.result()
+    standardised.release()
     figures["dedupe_s"] = round(time.perf_counter() - start, 1)
     figures["dedupe_cpu_s"] = round(cpu_clock() - cpu, 1)
     figures["load_end"] = os.getloadavg()[0]
@@ -337,7 +342,6 @@ def one_engine(
     figures["cpu_s_by_process"] = cpu_clock.by_process()
     figures["golden"] = len(result.golden)
     figures["candidate_pairs"] = result.stats["candidate_pairs"]
-    clean.to_parquet(out / "clean.parquet")
     result.golden.to_parquet(out / "golden.parquet")
     result.xref.to_parquet(out / "xref.parquet")
     return figures

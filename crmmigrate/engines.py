@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .extract import ExtractResult
     from .progress import Steps
     from .spark.settings import SparkSettings
+    from .stage_results import Standardised
     from .validate.runner import Runner
 
 
@@ -35,7 +36,7 @@ class Engine(Protocol):
 
     def standardise(
         self, staged: pd.DataFrame, options: StandardiseOptions, *, steps: Steps | None = None
-    ) -> pd.DataFrame: ...
+    ) -> Standardised: ...
 
     def link_steps(self) -> LinkSteps: ...
 
@@ -57,10 +58,10 @@ class PandasEngine:
 
     def standardise(
         self, staged: pd.DataFrame, options: StandardiseOptions, *, steps: Steps | None = None
-    ) -> pd.DataFrame:
+    ) -> Standardised:
         from .cleanse import standardise
 
-        return standardise(staged, options, steps=steps)
+        return standardised_here(standardise(staged, options, steps=steps))
 
     def link_steps(self) -> LinkSteps:
         from .dedupe.linking import IN_PROCESS
@@ -88,7 +89,7 @@ class SparkEngine:
 
     def standardise(
         self, staged: pd.DataFrame, options: StandardiseOptions, *, steps: Steps | None = None
-    ) -> pd.DataFrame:
+    ) -> Standardised:
         from .spark.engine import standardise_on_spark
 
         return standardise_on_spark(staged, options, self.settings)
@@ -102,6 +103,16 @@ class SparkEngine:
         from .spark.engine import validate_runner_on_spark
 
         return validate_runner_on_spark(self.settings)  # the same rules on GX's Spark data source
+
+
+def standardised_here(clean: pd.DataFrame) -> Standardised:
+    """Clean rows held in this process as the standardise stage hands them on; `rows` is a frame
+    of its own (the columns shared), so a column a later stage changes in `clean` is written as
+    it was."""
+    from .reconcile.model import clean_facts
+    from .stage_results import Standardised
+
+    return Standardised(clean=clean, facts=clean_facts(clean), rows=clean.copy(deep=False))
 
 
 def engine_for(config: RunConfig) -> Engine:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # names only: the CLI imports this module at start-up
 
     from .dedupe.result import DedupeResult
     from .reconcile import Reconciliation
-    from .stage_results import Extracted, Golden
+    from .stage_results import Extracted, Golden, HeldRows
     from .validate.report import ValidationReport
 
 # extract
@@ -160,10 +160,18 @@ def read_extracted(out: Path) -> Extracted:
 # -- standardise ------------------------------------------------------------------------------
 
 
-def write_clean(clean: pd.DataFrame, out: Path | None = None, *, path: str | Path | None = None) -> Path:
-    from .tables import write_table
+def write_clean(
+    clean: pd.DataFrame | HeldRows, out: Path | None = None, *, path: str | Path | None = None
+) -> Path:
+    """The clean rows: a frame, or rows an engine holds elsewhere (`Standardised.rows`), written a
+    slice at a time as they come."""
+    import pandas as pd
 
-    return write_table(clean, _at(out, CLEAN, path))
+    from .tables import write_slices, write_table
+
+    if isinstance(clean, pd.DataFrame):
+        return write_table(clean, _at(out, CLEAN, path))
+    return write_slices(clean.slices(), clean.schema(), _at(out, CLEAN, path))
 
 
 def read_clean(out: Path | None = None, *, path: str | Path | None = None) -> pd.DataFrame:

@@ -31,7 +31,7 @@ from .engines import Engine, engine_for
 from .errors import EXIT_GATE, EXIT_OK, ConfigError, RunInterrupted
 from .memory import give_back_memory
 from .progress import Progress, StageEvent, StepEvent, Steps, Watch
-from .stage_results import Extracted, Golden
+from .stage_results import Extracted, Golden, Standardised
 
 if TYPE_CHECKING:
     from .dedupe.result import DedupeResult
@@ -216,8 +216,9 @@ def _empty(columns: tuple[str, ...]) -> pd.DataFrame:
 
 def standardise_stage(
     config: RunConfig, staged: pd.DataFrame, *, engine: Engine | None = None, steps: Steps | None = None
-) -> pd.DataFrame:
-    """The staged rows standardised with the config's options (the clean rows)."""
+) -> Standardised:
+    """The staged rows standardised with the config's options (the clean rows); `release()` the
+    result once its rows are written."""
     return (engine or engine_for(config)).standardise(staged, config.standardise, steps=steps)
 
 
@@ -854,10 +855,10 @@ def _run_locked(
         return _end_early(run_id, extracted, out, stage, dry_run, summaries)
     writes: list[Future] = []  # clean.parquet, written while dedupe runs (Parquet's encoding frees the GIL)
     with stage("standardise") as line:
-        clean = standardise_stage(config, extracted.staged, engine=engine, steps=line.steps)
-        # its own frame (columns shared): a column the next stage adds cannot change the file
-        writes.append(_write_behind(outputs.write_clean, clean.copy(deep=False), out))
-        categorical_statuses(clean)  # (clean.parquet is written from the frame as it was)
+        standardised = standardise_stage(config, extracted.staged, engine=engine, steps=line.steps)
+        writes.append(_write_behind(outputs.write_clean, standardised.rows, out))
+        clean, clean_summary = standardised.clean, standardised.facts  # what the report needs of them
+        categorical_statuses(clean)  # (clean.parquet is written from the rows as they were)
         line.text = summaries.standardise(clean)
         # The staged rows are in staged.parquet; later stages need only the counts and rejects.
         extracted = replace(extracted, staged=extracted.staged.iloc[0:0])
@@ -869,16 +870,14 @@ def _run_locked(
             outputs.write_matched(matched, out)
         finally:  # stopped or not, clean.parquet is whole before anyone reads or reports it
             wait_for(writes)
+            standardised.release()
         for write in writes:
             write.result()
         data = Golden(matched.golden, matched.xref, matched.lineage)
         line.text = summaries.dedupe(matched)
         dedupe_stats = matched.stats
         del matched, known_ids, stored  # the scored pairs alone are hundreds of MiB at scale
-        from .reconcile.model import clean_facts
-
-        clean_summary = clean_facts(clean)  # what the report needs of the clean rows: they can go
-        del clean
+        del clean, standardised
         give_back_memory()
     with stage("validate") as line:
         report = validate_stage(config, data.golden, data.xref, engine=engine)

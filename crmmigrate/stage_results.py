@@ -1,12 +1,18 @@
-"""What the extract and dedupe stages hand on: the frames the orchestrator passes to the next
-stage and `outputs` writes into, and reads back from, `out/`."""
+"""What the extract, standardise and dedupe stages hand on: the frames the orchestrator passes to
+the next stage and `outputs` writes into, and reads back from, `out/`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from .reconcile.model import CleanFacts
 
 
 @dataclass(frozen=True)
@@ -14,6 +20,40 @@ class Extracted:
     staged: pd.DataFrame
     rejects: pd.DataFrame
     counts: dict[str, Any]  # source name -> reconcile.SourceCounts
+
+
+class HeldRows(Protocol):
+    """Rows an engine holds outside this process (the Spark engine's clean rows), brought here a
+    slice at a time to be written."""
+
+    def schema(self) -> pa.Schema:
+        """The Arrow schema pandas gives the whole rows (`pa.Schema.from_pandas`)."""
+        ...
+
+    def slices(self) -> Iterator[pa.Table]:
+        """The rows in their order, a slice at a time, each a table of `schema()`."""
+        ...
+
+    def release(self) -> None:
+        """Let go of the rows (after the last write)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Standardised:
+    """What the standardise stage hands on. `clean`: the clean rows as the later stages read them
+    (the pandas engine: every column; the Spark engine leaves the columns only `clean.parquet`
+    and the report need, the `_raw` twins and the phone's zone and extension, in Spark, and
+    sends each keyless row's `dedupe.ids.CONTENT_DIGEST` instead); `facts`: what the report needs
+    of every column; `rows`: the whole clean rows, for `outputs.write_clean`."""
+
+    clean: pd.DataFrame
+    facts: CleanFacts
+    rows: pd.DataFrame | HeldRows
+
+    def release(self) -> None:
+        if not isinstance(self.rows, pd.DataFrame):
+            self.rows.release()
 
 
 @dataclass(frozen=True)

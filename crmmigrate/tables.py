@@ -11,13 +11,17 @@ before such a formula gets one more, so that it round-trips too. Parquet keeps v
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .errors import InputError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 #: A value starting with + or - that no spreadsheet runs as a formula: a signed number (`-1.5e3`),
@@ -226,10 +230,31 @@ def _write_parquet(df: pd.DataFrame, path: Path) -> None:
         df.to_parquet(path, index=False)
         return
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     schema = pa.Schema.from_pandas(df, preserve_index=False)
+    slices = (
+        pa.Table.from_pandas(df.iloc[start : start + PARQUET_SLICE_ROWS], schema=schema, preserve_index=False)
+        for start in range(0, len(df), PARQUET_SLICE_ROWS)
+    )
+    _write_parquet_slices(slices, schema, path)
+
+
+def write_slices(slices: Iterable[pa.Table], schema: pa.Schema, path: str | Path) -> Path:
+    """Rows that come a slice at a time (from an engine that holds them elsewhere), in order, as
+    one file: Parquet, a row group per slice, each slice a table of `schema` (as
+    `pa.Schema.from_pandas` gives it for the whole rows); or CSV, by the extension of `path`;
+    atomically."""
+    path = Path(path)
+    if _check_suffix(path) == ".parquet":
+        return _replacing(path, lambda p: _write_parquet_slices(slices, schema, p))
+    import pyarrow as pa
+
+    return write_table(pa.concat_tables([schema.empty_table(), *slices]).to_pandas(), path)
+
+
+def _write_parquet_slices(slices: Iterable[pa.Table], schema: pa.Schema, path: Path) -> None:
+    import pyarrow.parquet as pq
+
     with pq.ParquetWriter(path, schema) as writer:
-        for start in range(0, len(df), PARQUET_SLICE_ROWS):
-            part = df.iloc[start : start + PARQUET_SLICE_ROWS]
-            writer.write_table(pa.Table.from_pandas(part, schema=schema, preserve_index=False))
+        for part in slices:
+            writer.write_table(part)

@@ -48,3 +48,25 @@ def test_rerun_gives_the_same_ids_and_a_new_row_keeps_existing_ids() -> None:
     merged = first.xref.merge(grown.xref, on=key)
     assert (merged["customer_id_x"] == merged["customer_id_y"]).all()
     assert grown.golden["customer_id"].is_unique
+
+
+def test_a_keyless_rows_digest_made_where_its_values_are_gives_the_id_its_values_give() -> None:
+    """An engine that keeps the `_raw` twins elsewhere sends each keyless row's digest instead;
+    rows without one (stored rows standardised again here) are digested from their values."""
+    from crmmigrate.dedupe.ids import CONTENT_DIGEST, content_digests
+
+    rows = pd.DataFrame(
+        {
+            "source": ["crm"] * 4,
+            "source_row": [1, 2, 3, 4],
+            "source_key": [None, None, "K3", None],
+            "first_name_raw": ["Anna", "anna ", "Ben", "Chloé"],
+            "email_raw": ["a@x.de", "A@X.DE", "b@x.de", "c@x.de"],
+        }
+    )
+    expected = identities(rows)
+    assert expected[0] == "crm|~" + content_digests(rows)[0] and expected[1] == expected[0] + ".2"
+    sent = rows.drop(columns=["first_name_raw", "email_raw"])
+    sent[CONTENT_DIGEST] = [*content_digests(rows.iloc[:2]), None, None]
+    sent.loc[3, ["first_name_raw", "email_raw"]] = ["Chloé", "c@x.de"]  # no digest: its own values
+    assert identities(sent).tolist() == expected.tolist()

@@ -76,14 +76,14 @@ def test_the_clean_rows_written_while_dedupe_runs_are_the_rows_standardise_gave(
     run(config)
     written = pd.read_parquet(out / "clean.parquet")
     staged = pd.read_parquet(out / "staged.parquet")
-    pd.testing.assert_frame_equal(written, pipeline.standardise_stage(config, staged))
+    pd.testing.assert_frame_equal(written, pipeline.standardise_stage(config, staged).clean)
 
 
 def test_statuses_held_as_categories_keep_their_values_and_dedupes_answer(tmp_path: Path) -> None:
     from crmmigrate.dedupe import dedupe
 
     config = sample_config(tmp_path)
-    clean = pipeline.standardise_stage(config, pipeline.extract_all(config, None).staged)
+    clean = pipeline.standardise_stage(config, pipeline.extract_all(config, None).staged).clean
     compact = clean.copy()
     pipeline.categorical_statuses(compact)
     statuses = [c for c in clean.columns if c.endswith("_status")]
@@ -189,7 +189,7 @@ def test_the_stage_functions_write_nothing_into_out(tmp_path: Path) -> None:
     config = sample_config(tmp_path)
     out = pipeline.out_dir(config)
     extracted = pipeline.extract_all(config, None)
-    clean = pipeline.standardise_stage(config, extracted.staged)
+    clean = pipeline.standardise_stage(config, extracted.staged).clean
     matched = pipeline.dedupe_stage(config, clean, None, None)
     data = pipeline.Golden(matched.golden, matched.xref, matched.lineage)
     report = pipeline.validate_stage(config, data.golden, data.xref)
@@ -233,7 +233,7 @@ def test_stages_run_one_by_one_from_the_config_give_the_same_result(first_run, t
     store = config.store_config()
     outputs.write_extracted(pipeline.extract_all(config, pipeline.load_suppressions(store)), out)
     extracted = outputs.read_extracted(out)
-    outputs.write_clean(pipeline.standardise_stage(config, extracted.staged), out)
+    outputs.write_clean(pipeline.standardise_stage(config, extracted.staged).rows, out)
     clean = outputs.read_clean(out)
     known_ids = pipeline.adopt_legacy_links(pipeline.load_known_ids(store), clean, store)
     outputs.write_matched(pipeline.dedupe_stage(config, clean, known_ids, None), out)

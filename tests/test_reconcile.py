@@ -175,6 +175,16 @@ def test_what_the_report_needs_of_the_clean_rows_gives_the_report_the_rows_give(
     assert whole.fill_rates["first_name"]["raw"] == 0.75 and whole.standardisation["email"]["valid"] == 3
 
 
+def test_the_counts_of_the_clean_rows_parts_add_up_to_the_facts_of_the_whole(run_frames: dict) -> None:
+    """An engine that holds the clean rows in parts counts each where it is and adds them."""
+    from crmmigrate.reconcile.model import CleanCounts, clean_counts, clean_facts
+
+    clean = run_frames["clean"]
+    parts = [clean_counts(clean.iloc[:1]), clean_counts(clean.iloc[1:3]), clean_counts(clean.iloc[3:])]
+    assert clean_facts(sum(parts, CleanCounts())) == clean_facts(clean)
+    assert clean_facts(CleanCounts()) == clean_facts(None)
+
+
 def test_members_count_each_golden_records_rows_and_the_ids_on_one_side_only() -> None:
     from crmmigrate.reconcile.model import members
 

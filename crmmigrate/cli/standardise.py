@@ -49,9 +49,13 @@ def standardise_command(
         out = out_dir(config)
         staged = outputs.read_staged(out)
         with stage_bar(console, "standardise") as steps:
-            clean = standardise_stage(config, staged, steps=steps)
-        outputs.write_clean(clean, out)
-        console.print(f"standardise: {escape(standardise_summary(clean))} -> {escape(out)}/{outputs.CLEAN}")
+            standardised = standardise_stage(config, staged, steps=steps)
+        try:
+            outputs.write_clean(standardised.rows, out)
+        finally:
+            standardised.release()
+        summary = standardise_summary(standardised.clean)
+        console.print(f"standardise: {escape(summary)} -> {escape(out)}/{outputs.CLEAN}")
         return
     from ..cleanse.files import standardise_file
 

@@ -22,17 +22,54 @@ from .prepare import text_column
 #: What a keyless row is known by: what it says about the customer, not when it was exported.
 CONTENT_FIELDS = tuple(f for f in schema.FIELDS if f not in ("created_at", "updated_at"))
 CONTENT_MARK = "~"
+#: A column of each keyless row's `content_digests`, made where its values were (an engine that
+#: keeps the `_raw` twins elsewhere sends this instead); None where a row's digest is not given.
+CONTENT_DIGEST = "_content_digest"
 
 
 def has_content(frame: pd.DataFrame) -> bool:
-    return any(f in frame.columns or f"{f}_raw" in frame.columns for f in CONTENT_FIELDS)
+    return CONTENT_DIGEST in frame.columns or any(
+        f in frame.columns or f"{f}_raw" in frame.columns for f in CONTENT_FIELDS
+    )
 
 
 def content_ids(frame: pd.DataFrame) -> pd.Series:
     """`~<digest>` of each row's own values, as the source gave them (the `_raw` twins of a clean
     frame, the values of a staged one), compared without case or extra spaces. Rows of one source
     with the same values are told apart by their order among themselves: `~<digest>`,
-    `~<digest>.2`, ... (they are the same record exported twice; which is which does not matter)."""
+    `~<digest>.2`, ... (they are the same record exported twice; which is which does not matter).
+    Where the frame's CONTENT_DIGEST column gives a row's digest, that is taken as it is."""
+    if not len(frame):
+        return pd.Series([], index=frame.index, dtype=object)
+    digest = content_digests(frame)
+    out = (CONTENT_MARK + digest).astype(object)
+    source = text_column(frame, "source").fillna("")
+    repeated = (source + "|" + digest).duplicated(keep=False).to_numpy()
+    if repeated.any():  # the same values twice in one source: number them in file order
+        rows = pd.to_numeric(frame["source_row"], errors="coerce") if "source_row" in frame.columns else 0
+        order = pd.DataFrame({"source": source, "digest": digest, "row": rows})[repeated]
+        order = order.sort_values(["source", "digest", "row"], kind="stable")
+        nth = order.groupby(["source", "digest"], sort=False).cumcount()
+        later = nth[nth > 0]
+        out[later.index] = out[later.index] + "." + (later + 1).astype(str)
+    return out
+
+
+def content_digests(frame: pd.DataFrame) -> pd.Series:
+    """The digest of each row's own values (`content_ids` without the mark and the numbering of
+    repeats): a row's alone, so it can be made wherever the row's values are. Taken from the
+    CONTENT_DIGEST column where that gives it."""
+    given = frame[CONTENT_DIGEST].astype(object).rename(None) if CONTENT_DIGEST in frame.columns else None
+    if given is None or given.isna().all():
+        return _digests(frame)
+    missing = given.isna().to_numpy()
+    if missing.any():
+        given = given.copy()
+        given[missing] = _digests(frame.loc[missing]).to_numpy(dtype=object)
+    return given
+
+
+def _digests(frame: pd.DataFrame) -> pd.Series:
     if not len(frame):
         return pd.Series([], index=frame.index, dtype=object)
     parts = []
@@ -48,22 +85,11 @@ def content_ids(frame: pd.DataFrame) -> pd.Series:
         text = pc.utf8_lower(pc.utf8_trim_whitespace(pc.replace_substring_regex(text, r"\s+", " ")))
         parts.append(pc.fill_null(text, ""))
     joined = pc.binary_join_element_wise(*parts, "\x1f").to_pylist()
-    digest = pd.Series(
+    return pd.Series(
         [hashlib.sha1(t.encode("utf-8", "surrogatepass")).hexdigest()[:24] for t in joined],
         index=frame.index,
         dtype=object,
     )
-    out = (CONTENT_MARK + digest).astype(object)
-    source = text_column(frame, "source").fillna("")
-    repeated = (source + "|" + digest).duplicated(keep=False).to_numpy()
-    if repeated.any():  # the same values twice in one source: number them in file order
-        rows = pd.to_numeric(frame["source_row"], errors="coerce") if "source_row" in frame.columns else 0
-        order = pd.DataFrame({"source": source, "digest": digest, "row": rows})[repeated]
-        order = order.sort_values(["source", "digest", "row"], kind="stable")
-        nth = order.groupby(["source", "digest"], sort=False).cumcount()
-        later = nth[nth > 0]
-        out[later.index] = out[later.index] + "." + (later + 1).astype(str)
-    return out
 
 
 def row_ids(frame: pd.DataFrame) -> pd.Series:

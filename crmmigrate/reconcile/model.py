@@ -224,12 +224,51 @@ class CleanFacts:
     outcomes: dict[str, dict[str, int]]
 
 
-def clean_facts(clean: pd.DataFrame | None) -> CleanFacts:
-    filled = {f: {"raw": _rate(clean, schema.raw_column(f)), "clean": _rate(clean, f)} for f in schema.FIELDS}
-    return CleanFacts(filled, standardisation_outcomes(clean))
+@dataclass(frozen=True)
+class CleanCounts:
+    """`CleanFacts` as counts, which add up: an engine counts each part of the clean rows where
+    it is (`clean_counts`) and sums the parts (`sum(parts, CleanCounts())`)."""
+
+    rows: int = 0
+    filled: Mapping[str, int] = field(default_factory=dict)  # column -> values present and not blank
+    outcomes: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # field -> status -> rows
+
+    def __add__(self, other: CleanCounts) -> CleanCounts:
+        outcomes = {f: dict(c) for f, c in self.outcomes.items()}
+        for f, counts in other.outcomes.items():
+            mine = outcomes.setdefault(f, {})
+            for status, n in counts.items():
+                mine[status] = mine.get(status, 0) + n
+        filled = dict(self.filled)
+        for column, n in other.filled.items():
+            filled[column] = filled.get(column, 0) + n
+        return CleanCounts(self.rows + other.rows, filled, outcomes)
 
 
-def _rate(frame: pd.DataFrame | None, column: str) -> float | None:
+def clean_counts(clean: pd.DataFrame) -> CleanCounts:
+    columns = [c for f in schema.FIELDS for c in (schema.raw_column(f), f) if c in clean.columns]
+    return CleanCounts(
+        len(clean), {c: filled_count(clean[c]) for c in columns}, standardisation_outcomes(clean)
+    )
+
+
+def clean_facts(clean: pd.DataFrame | CleanCounts | None) -> CleanFacts:
+    """What the report needs of the clean rows (None for none), or of the counts of their parts."""
+    counts = clean_counts(clean) if isinstance(clean, pd.DataFrame) else clean or CleanCounts()
+    filled = {
+        f: {"raw": _rate(counts, schema.raw_column(f)), "clean": _rate(counts, f)} for f in schema.FIELDS
+    }
+    outcomes = {f: {s: c[s] for s in sorted(c)} for f, c in counts.outcomes.items()}
+    return CleanFacts(filled, outcomes if clean is not None else {})
+
+
+def _rate(counts: CleanCounts, column: str) -> float | None:
+    if column not in counts.filled or not counts.rows:
+        return None
+    return round(counts.filled[column] / counts.rows, 6)
+
+
+def _frame_rate(frame: pd.DataFrame | None, column: str) -> float | None:
     if frame is None or column not in frame.columns or not len(frame):
         return None
     return round(filled_count(frame[column]) / len(frame), 6)
@@ -242,7 +281,7 @@ def fill_rates(
     facts = clean if isinstance(clean, CleanFacts) else clean_facts(clean)
     rates = {}
     for f in schema.FIELDS:
-        row = {**facts.filled.get(f, {"raw": None, "clean": None}), "golden": _rate(golden, f)}
+        row = {**facts.filled.get(f, {"raw": None, "clean": None}), "golden": _frame_rate(golden, f)}
         if any(v is not None for v in row.values()):
             rates[f] = row
     return rates

@@ -2,7 +2,9 @@
 
 Today's split: a glob or directory source (local or on a cluster file system) is extracted by
 Spark tasks, a file per task, and a large single CSV or Parquet file a span of its records per
-task (other single files and database tables on the driver); standardise runs as Spark tasks; in
+task (other single files and database tables on the driver); standardise runs as Spark tasks,
+which keep the clean rows (the driver takes the columns later stages read, and clean.parquet is
+written from Spark a slice at a time); in
 dedupe, the work that grows with the pairs runs as Spark jobs and the pairs stay in Spark
 (blocking, comparisons, the pattern counts EM fits on, scores, the selection of the pairs that
 matter, the components of the links and the components the chaining guard must rebuild), and so
@@ -27,6 +29,7 @@ from .settings import SparkSettings
 
 if TYPE_CHECKING:
     from ..config import RunConfig, SourceConfig
+    from ..stage_results import Standardised
     from ..validate.runner import Runner
 
 
@@ -51,7 +54,13 @@ def extract_source_on_spark(
 
 def standardise_on_spark(
     staged: pd.DataFrame, options: StandardiseOptions, settings: SparkSettings
-) -> pd.DataFrame:
+) -> Standardised:
+    """The clean rows computed and kept by Spark tasks (none to share out: here)."""
+    if not len(staged):
+        from ..cleanse import standardise
+        from ..engines import standardised_here
+
+        return standardised_here(standardise(staged, options))
     from .session import spark_session
     from .standardise import spark_standardise
 
