@@ -320,7 +320,8 @@ def one_engine(
     clock = StepClock(cpu_clock)
     start, cpu = time.perf_counter(), cpu_clock()
     if engine == "spark":
-        result = dedupe(clean, engine=spark_steps(spark, settings.partition_rows), steps=clock)
+        steps = spark_steps(spark, settings.partition_rows, standardised.held)  # type: ignore[arg-type]
+        result = dedupe(clean, engine=steps, steps=clock)
     else:
         result = dedupe(clean, steps=clock)
     clock.close()

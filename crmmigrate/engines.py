@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .extract import ExtractResult
     from .progress import Steps
     from .spark.settings import SparkSettings
-    from .stage_results import Standardised
+    from .stage_results import HeldRows, Standardised
     from .validate.runner import Runner
 
 
@@ -38,7 +38,10 @@ class Engine(Protocol):
         self, staged: pd.DataFrame, options: StandardiseOptions, *, steps: Steps | None = None
     ) -> Standardised: ...
 
-    def link_steps(self) -> LinkSteps: ...
+    def link_steps(self, held: HeldRows | None = None) -> LinkSteps:
+        """`held`: the clean rows the engine kept from standardise (`Standardised.held`), when the
+        steps deduplicate those rows."""
+        ...
 
     def validate_runner(self) -> Runner | None: ...
 
@@ -63,7 +66,7 @@ class PandasEngine:
 
         return standardised_here(standardise(staged, options, steps=steps))
 
-    def link_steps(self) -> LinkSteps:
+    def link_steps(self, held: HeldRows | None = None) -> LinkSteps:
         from .dedupe.linking import IN_PROCESS
 
         return IN_PROCESS
@@ -94,10 +97,10 @@ class SparkEngine:
 
         return standardise_on_spark(staged, options, self.settings)
 
-    def link_steps(self) -> LinkSteps:
+    def link_steps(self, held: HeldRows | None = None) -> LinkSteps:
         from .spark.engine import link_steps_on_spark
 
-        return link_steps_on_spark(self.settings)
+        return link_steps_on_spark(self.settings, held)
 
     def validate_runner(self) -> Runner | None:
         from .spark.engine import validate_runner_on_spark

@@ -31,7 +31,7 @@ from .engines import Engine, engine_for
 from .errors import EXIT_GATE, EXIT_OK, ConfigError, RunInterrupted
 from .memory import give_back_memory
 from .progress import Progress, StageEvent, StepEvent, Steps, Watch
-from .stage_results import Extracted, Golden, Standardised
+from .stage_results import Extracted, Golden, HeldRows, Standardised
 
 if TYPE_CHECKING:
     from .dedupe.result import DedupeResult
@@ -327,15 +327,18 @@ def dedupe_stage(
     *,
     engine: Engine | None = None,
     steps: Steps | None = None,
+    held: HeldRows | None = None,
 ) -> DedupeResult:
     """`known_ids`: the store's cross-reference (`load_known_ids`, `adopt_legacy_links`), so that
     existing customers keep their ids. With `dedupe.incremental`, new rows are matched against
-    `stored` (`load_stored`) instead of re-clustered; a store with no customers yet gets a full run."""
+    `stored` (`load_stored`) instead of re-clustered; a store with no customers yet gets a full run.
+    `held`: the clean rows the engine kept from standardise (`Standardised.held`), read there."""
     from .dedupe import dedupe, load_decisions
     from .dedupe.incremental import dedupe_incremental
 
     settings = config.dedupe
-    link_steps = (engine or engine_for(config)).link_steps()
+    engine = engine or engine_for(config)
+    link_steps = engine.link_steps()
     decisions = load_decisions(config.resolve(settings.decisions)) if settings.decisions else None
     model = _load_model(config.resolve(settings.model)) if settings.model else None
     training = load_decisions(config.resolve(settings.training)) if settings.training else None
@@ -363,7 +366,7 @@ def dedupe_stage(
             model=model,
             training=training,
             steps=steps,
-            engine=link_steps,
+            engine=engine.link_steps(held),
         )
     return matched
 
@@ -866,7 +869,9 @@ def _run_locked(
     with stage("dedupe") as line:
         try:
             known_ids = adopt_legacy_links(known_ids, clean, config.store_config(), store=store)
-            matched = dedupe_stage(config, clean, known_ids, stored, engine=engine, steps=line.steps)
+            matched = dedupe_stage(
+                config, clean, known_ids, stored, engine=engine, steps=line.steps, held=standardised.held
+            )
             outputs.write_matched(matched, out)
         finally:  # stopped or not, clean.parquet is whole before anyone reads or reports it
             wait_for(writes)

@@ -51,9 +51,14 @@ class Standardised:
     facts: CleanFacts
     rows: pd.DataFrame | HeldRows
 
+    @property
+    def held(self) -> HeldRows | None:
+        """The rows when the engine holds them elsewhere, None when they are here."""
+        return None if isinstance(self.rows, pd.DataFrame) else self.rows
+
     def release(self) -> None:
-        if not isinstance(self.rows, pd.DataFrame):
-            self.rows.release()
+        if self.held is not None:
+            self.held.release()
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from .settings import SparkSettings
 
 if TYPE_CHECKING:
     from ..config import RunConfig, SourceConfig
-    from ..stage_results import Standardised
+    from ..stage_results import HeldRows, Standardised
     from ..validate.runner import Runner
 
 
@@ -67,11 +67,15 @@ def standardise_on_spark(
     return spark_standardise(spark_session(settings), staged, options, partition_rows=settings.partition_rows)
 
 
-def link_steps_on_spark(settings: SparkSettings) -> LinkSteps:
+def link_steps_on_spark(settings: SparkSettings, held: HeldRows | None = None) -> LinkSteps:
+    """`held`: the clean rows standardise kept in Spark (`spark.standardise.SparkClean`), for
+    survivorship to read there; rows held elsewhere (a frame) are sent as before."""
     from .linking import spark_steps
     from .session import spark_session
+    from .standardise import SparkClean
 
-    return spark_steps(spark_session(settings), settings.partition_rows)
+    kept = held if isinstance(held, SparkClean) else None
+    return spark_steps(spark_session(settings), settings.partition_rows, kept)
 
 
 def validate_runner_on_spark(settings: SparkSettings) -> Runner:

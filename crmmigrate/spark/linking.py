@@ -38,13 +38,16 @@ from .survivorship import spark_survive
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
+    from .standardise import SparkClean
+
 #: A Spark task of mapInPandas: batches of pairs in, their levels out.
 LevelsTask = Callable[[Iterator[pd.DataFrame]], Iterator[pd.DataFrame]]
 
 
-def spark_steps(spark: SparkSession, partition_rows: int) -> LinkSteps:
+def spark_steps(spark: SparkSession, partition_rows: int, held: SparkClean | None = None) -> LinkSteps:
     """Blocking, comparing and survivorship on `spark`, about `partition_rows` rows (or pairs) per
-    task; the pairs stay in Spark."""
+    task; the pairs stay in Spark. `held`: the clean rows Spark kept from standardise, which
+    survivorship then reads there (the rows deduplicated, not an incremental run's with anchors)."""
 
     def block(
         mf: MatchFrame,
@@ -65,7 +68,7 @@ def spark_steps(spark: SparkSession, partition_rows: int) -> LinkSteps:
         return spark_cluster(spark, job, partition_rows=partition_rows)
 
     def survivors(clean: pd.DataFrame, clusters: np.ndarray, settings: SurvivorshipSettings) -> Survivors:
-        return spark_survive(spark, clean, clusters, settings, partition_rows=partition_rows)
+        return spark_survive(spark, clean, clusters, settings, partition_rows=partition_rows, held=held)
 
     return LinkSteps(block=block, compare=levels, cluster=clusters, survive=survivors)
 

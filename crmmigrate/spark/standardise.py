@@ -32,6 +32,7 @@ from ..tables import PARQUET_SLICE_ROWS
 from .frames import as_text, collect, from_arrow, from_batch, safe_names, sorting, spark_type, to_spark
 
 if TYPE_CHECKING:
+    from pyspark import Broadcast
     from pyspark.sql import DataFrame, SparkSession
 
 #: Rows standardised on the driver to learn the output's columns and their types.
@@ -98,7 +99,7 @@ def spark_standardise(
         done.unpersist()
         raise
     clean.index = staged.index
-    held = SparkClean(done, out_names, dtypes, len(staged))
+    held = SparkClean(done, out_names, dtypes, out_kinds, len(staged))
     return Standardised(clean=clean, facts=clean_facts(counts), rows=held)
 
 
@@ -132,6 +133,7 @@ class SparkClean:
     frame: DataFrame  # the clean columns (c0, c1, …), then "digest" and "pos"
     names: list[str]
     dtypes: dict[str, Any]
+    kinds: dict[str, str]  # the Spark type each column travels as (`frames.spark_type`)
     rows: int
 
     def schema(self) -> pa.Schema:
@@ -158,6 +160,22 @@ class SparkClean:
             if order is not None:
                 part = part.take(order)
             yield _as_schema(part, target)
+
+    def numbered(self, clusters: np.ndarray, cluster: str, row: str) -> tuple[DataFrame, Broadcast]:
+        """The clean columns, then each row's number in `clusters` (as the column `cluster`) and
+        its position (`row`); `clusters` go to the tasks as a broadcast, to be destroyed once
+        the frame has been used."""
+        from pyspark.sql import functions as F
+
+        labels = self.frame.sparkSession.sparkContext.broadcast(np.asarray(clusters, dtype=np.int64))
+
+        @F.pandas_udf("long")  # type: ignore[call-overload]
+        def cluster_of(pos: pd.Series) -> pd.Series:
+            return pd.Series(labels.value[pos.to_numpy(dtype=np.int64)])
+
+        position = F.col("pos")
+        columns = [*self.names, cluster_of(position).alias(cluster), position.alias(row)]
+        return self.frame.select(*columns), labels
 
     def release(self) -> None:
         self.frame.unpersist()

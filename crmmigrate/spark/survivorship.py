@@ -23,6 +23,8 @@ from .session import size_shuffles
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+    from .standardise import SparkClean
+
 #: Clusters survived on the driver to learn the golden columns, their types and the field list.
 PROBE_CLUSTERS = 20
 CLUSTER, ROW = "\0cluster", "\0row"
@@ -35,10 +37,12 @@ def spark_survive(
     settings: SurvivorshipSettings,
     *,
     partition_rows: int,
+    held: SparkClean | None = None,
 ) -> Survivors:
     """`survive(clean, clusters, settings)`, computed by Spark tasks over whole clusters. The clean
-    rows go to Spark in slices (`to_spark`) and the golden records come back a few columns at a
-    time (`collect`), so the driver never holds a second whole copy of either."""
+    rows are those Spark `held` since standardise (the same rows, every column), or go to Spark in
+    slices (`to_spark`); the golden records come back a few columns at a time (`collect`), so the
+    driver never holds a second whole copy of either."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
@@ -48,12 +52,19 @@ def spark_survive(
     golden_columns = list(probe.golden.columns)
     golden_kinds = {c: spark_type(probe.golden[c]) for c in golden_columns}
     fields = probe.lineage["field"].cat.categories
-    columns = [*clean.columns, CLUSTER, ROW]
-    kinds = {**{c: spark_type(clean[c]) for c in clean.columns}, CLUSTER: "bigint", ROW: "bigint"}
     buckets = size_shuffles(spark, len(clean), partition_rows)
-    names = [f"c{i}" for i in range(len(columns))]
-    numbered = {names[-2]: clusters, names[-1]: np.arange(len(clean), dtype=np.int64)}
-    rows = to_spark(spark, clean, partition_rows, names[-1], extra=numbered)  # each with its cluster and row
+    shared = None  # the clusters, broadcast to the tasks that number the held rows
+    if held is not None:
+        assert held.rows == len(clean), "Spark holds the rows survived"
+        kinds = {**held.kinds, CLUSTER: "bigint", ROW: "bigint"}
+        names = [f"c{i}" for i in range(len(kinds))]
+        rows, shared = held.numbered(clusters, names[-2], names[-1])  # each with its cluster and row
+    else:
+        kinds = {**{c: spark_type(clean[c]) for c in clean.columns}, CLUSTER: "bigint", ROW: "bigint"}
+        names = [f"c{i}" for i in range(len(kinds))]
+        numbered = {names[-2]: clusters, names[-1]: np.arange(len(clean), dtype=np.int64)}
+        rows = to_spark(spark, clean, partition_rows, names[-1], extra=numbered)  # with cluster and row
+    columns = list(kinds)
     golden_names = safe_names(probe.golden)
 
     def task(batch: pd.DataFrame) -> pd.DataFrame:  # whole clusters of one bucket
@@ -89,6 +100,8 @@ def spark_survive(
         )
     finally:
         done.unpersist()
+        if shared is not None:
+            shared.destroy()
     golden.index = pd.Index(cluster)
     for c in golden_columns:  # the dtypes the pandas engine gives
         golden[c] = golden[c].astype(probe.golden[c].dtype)
