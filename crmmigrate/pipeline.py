@@ -338,7 +338,6 @@ def dedupe_stage(
 
     settings = config.dedupe
     engine = engine or engine_for(config)
-    link_steps = engine.link_steps()
     decisions = load_decisions(config.resolve(settings.decisions)) if settings.decisions else None
     model = _load_model(config.resolve(settings.model)) if settings.model else None
     training = load_decisions(config.resolve(settings.training)) if settings.training else None
@@ -354,7 +353,7 @@ def dedupe_stage(
             decisions=decisions,
             model=model,
             steps=steps,
-            engine=link_steps,
+            engine=engine.link_steps(),  # (its rows with anchors are not those the engine held)
         )
     else:
         matched = dedupe(
