@@ -268,20 +268,15 @@ def _rate(counts: CleanCounts, column: str) -> float | None:
     return round(counts.filled[column] / counts.rows, 6)
 
 
-def _frame_rate(frame: pd.DataFrame | None, column: str) -> float | None:
-    if frame is None or column not in frame.columns or not len(frame):
-        return None
-    return round(filled_count(frame[column]) / len(frame), 6)
-
-
 def fill_rates(
     clean: pd.DataFrame | CleanFacts | None, golden: pd.DataFrame
 ) -> dict[str, dict[str, float | None]]:
     """Share of filled values per field: raw (as extracted), clean (standardised), golden."""
     facts = clean if isinstance(clean, CleanFacts) else clean_facts(clean)
+    golden_counts = clean_counts(golden)
     rates = {}
     for f in schema.FIELDS:
-        row = {**facts.filled.get(f, {"raw": None, "clean": None}), "golden": _frame_rate(golden, f)}
+        row = {**facts.filled.get(f, {"raw": None, "clean": None}), "golden": _rate(golden_counts, f)}
         if any(v is not None for v in row.values()):
             rates[f] = row
     return rates
