@@ -25,9 +25,10 @@ more than wall seconds. The load average is printed beside them.
 Run: python benchmarks/bench_spark.py 50000                    (input rows; local[2])
      python benchmarks/bench_spark.py 1000000 --master 'local[2]' --cache /tmp/bench-spark
      python benchmarks/bench_spark.py 50000 --conf spark.driver.memory=2g
-     python benchmarks/bench_spark.py 1000000 --cache DIR --driver-limit 3350
+     python benchmarks/bench_spark.py 1000000 --cache DIR --driver-limit 3350 --logs DIR
                                               (each engine's Python process held to 3350 MiB
-                                               by a memory cgroup: does it finish?)
+                                               by a memory cgroup: does it finish? each engine's
+                                               whole output, the JVM's log too, kept in DIR)
      python benchmarks/bench_spark.py 50000 --engines spark --master 'local-cluster[2,1,1024]'
                                               (two executor processes; needs SPARK_HOME set to
                                                the pyspark package folder)
@@ -377,6 +378,9 @@ def main() -> None:
         help="hold each engine's Python process (the Spark driver's) to MIB of memory: a cgroup v1 "
         "limit, enforced by the kernel's OOM killer (needs a writable /sys/fs/cgroup/memory)",
     )
+    parser.add_argument(
+        "--logs", type=Path, metavar="DIR", help="keep each engine's whole output (the JVM's log) in DIR"
+    )
     parser.add_argument("--one", choices=["pandas", "spark"], help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -403,6 +407,9 @@ def main() -> None:
             group = CGROUPS / f"crmmigrate-bench-{child.pid}"
             watch = ChargeWatch(group) if limit else None
             stdout, stderr = child.communicate()
+            if args.logs:
+                args.logs.mkdir(parents=True, exist_ok=True)
+                (args.logs / f"{engine}.log").write_text(stdout + stderr)
             charged = None  # what the limit counted at most: anonymous memory and new page cache
             made_of = watch.stop() if watch is not None else None
             if made_of is not None and group.exists():  # (the child joins it before it reads the rows)

@@ -169,3 +169,46 @@ def test_only_the_rows_asked_for_go_to_spark(spark_settings: object, monkeypatch
     back = frames.collect(sent, {**dict(frame.dtypes), "pos": np.dtype("int64")}, order="pos")
     assert back["name"].tolist() == ["person 1", "person 4", "person 5", "person 8", "person 9"]
     assert back["n"].tolist() == [10, 40, 50, 80, 90] and back["pos"].tolist() == rows.tolist()
+
+
+def test_rows_sent_to_spark_are_stored_apart_so_the_drivers_heap_can_let_them_go(
+    spark_settings: object,
+) -> None:
+    from crmmigrate.spark import frames
+    from crmmigrate.spark.session import spark_session
+
+    spark = spark_session(spark_settings)  # type: ignore[arg-type]
+    frame = pd.DataFrame({"name": [f"person {i}" for i in range(10)], "n": np.arange(10) * 10})
+
+    sent = frames.to_spark(spark, frame, 5, "pos", extra={"pos": np.arange(10, dtype=np.int64)})
+
+    plan = sent._jdf.queryExecution().analyzed().toString()  # type: ignore[attr-defined]
+    assert "LogicalRDD" in plan and "LocalRelation" not in plan  # read from the stored copy, not the rows
+    back = frames.collect(sent, {**dict(frame.dtypes), "pos": np.dtype("int64")}, order="pos")
+    pd.testing.assert_frame_equal(back.drop(columns="pos"), frame)
+
+
+def test_numbered_rows_come_to_the_driver_a_job_per_range_of_numbers(
+    spark_settings: object, monkeypatch: object
+) -> None:
+    from crmmigrate.spark.frames import batches_by_range
+    from crmmigrate.spark.session import spark_session
+
+    spark = spark_session(spark_settings)  # type: ignore[arg-type]
+    frame = pd.DataFrame({"p": np.arange(10, dtype=np.int64)[::-1].copy(), "total": np.arange(10) / 4})
+    pairs = spark.createDataFrame(frame)
+    jobs = []
+    kind = type(pairs)
+    fetch = kind.toArrow
+
+    def counting(self: object) -> pa.Table:
+        result = fetch(self)
+        jobs.append(result.num_rows)
+        return result
+
+    monkeypatch.setattr(kind, "toArrow", counting)  # type: ignore[attr-defined]
+    back = pa.Table.from_batches(list(batches_by_range(pairs, "p", 10, rows=4))).to_pandas()
+
+    assert jobs == [4, 4, 2]  # 0-3, 4-7, 8-9
+    expected = frame.iloc[::-1].reset_index(drop=True)
+    pd.testing.assert_frame_equal(back.sort_values("p", ignore_index=True), expected)

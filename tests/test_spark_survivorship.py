@@ -13,9 +13,22 @@ from crmmigrate.dedupe.synthetic import clean_frame
 from crmmigrate.spark.settings import SparkSettings
 
 
-def test_clusters_spread_over_tasks_choose_the_drivers_golden_values(spark_settings: SparkSettings) -> None:
+def test_clusters_spread_over_tasks_choose_the_drivers_golden_values(
+    spark_settings: SparkSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crmmigrate.spark import survivorship as on_spark
     from crmmigrate.spark.session import spark_session
     from crmmigrate.spark.survivorship import spark_survive
+
+    jobs = []
+    by_range = on_spark.batches_by_range
+
+    def counted(sdf: object, column: str, count: int, rows: int) -> object:
+        jobs.append(-(-count // rows))
+        return by_range(sdf, column, count, rows)
+
+    monkeypatch.setattr(on_spark, "batches_by_range", counted)
+    monkeypatch.setattr(on_spark, "RANGE_ROWS", 4000)  # the lineage comes in a few jobs
 
     clean = clean_frame(300, seed=4)
     for column in schema.STAGED_COLUMNS:  # every canonical column, missing as None (as standardised)
@@ -26,6 +39,7 @@ def test_clusters_spread_over_tasks_choose_the_drivers_golden_values(spark_setti
     expected = survive(clean, clusters, settings)
     found = spark_survive(spark_session(spark_settings), clean, clusters, settings, partition_rows=100)
     assert (np.bincount(clusters) > 1).sum() > 20  # merged clusters, in several tasks
+    assert jobs[0] > 1
     pd.testing.assert_frame_equal(found.golden, expected.golden)
     order = ["cluster", "field"]
     pd.testing.assert_frame_equal(

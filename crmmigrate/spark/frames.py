@@ -7,7 +7,7 @@ frames have them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import reduce
 from typing import TYPE_CHECKING, Any
 
@@ -93,6 +93,17 @@ def _text_already(series: pd.Series) -> bool:
 SEND_ROWS = 100_000
 
 
+def stored_apart(sent: DataFrame) -> DataFrame:
+    """`sent` (a frame made from the driver's rows) written to the executors' disks, and a frame
+    that reads it there. Spark keeps a frame made from local rows in the driver's JVM heap, twice
+    (the rows and the plan's scan of them), for as long as any frame computed from it lives: a
+    million staged rows held 1 GiB of heap until the run ended, and blocking's rows as much
+    again. The frame returned does not refer to those rows, so they go once `sent` does."""
+    from pyspark import StorageLevel
+
+    return sent.localCheckpoint(eager=True, storageLevel=StorageLevel.DISK_ONLY)
+
+
 def to_spark(
     spark: SparkSession,
     frame: pd.DataFrame,
@@ -107,7 +118,8 @@ def to_spark(
     with about `partition_rows` rows per partition (a partition per core at least), each partition
     a run of consecutive values of the column `order` (a column of `frame` or an extra one), as
     the pandas engine's chunks are. The rows go to Spark as Arrow, SEND_ROWS at a time, each
-    slice let go once Spark has it."""
+    slice let go once Spark has it and has stored it apart (`stored_apart`), so the JVM's heap
+    holds one slice at a time too."""
     extra = dict(extra or {})
     by = order if order in extra else safe_names(frame)[list(frame.columns).index(order)]
     count = len(frame) if rows is None else len(rows)
@@ -117,7 +129,7 @@ def to_spark(
         piece = to_arrow(frame.iloc[taken])
         for name, values in extra.items():
             piece = piece.append_column(name, pa.array(values[start : start + SEND_ROWS]))
-        sent.append(spark.createDataFrame(piece))
+        sent.append(stored_apart(spark.createDataFrame(piece)))
         del piece
     parts = shuffle_partitions(count, partition_rows, cores=spark.sparkContext.defaultParallelism)
     return reduce(lambda a, b: a.unionAll(b), sent).repartitionByRange(parts, by)
@@ -207,6 +219,27 @@ def collect(sdf: DataFrame, dtypes: dict[str, Any], order: str, *, computed: boo
         if not computed:
             sdf.unpersist()
     return pd.DataFrame(out, columns=list(dtypes), copy=False)  # (not copied into one block)
+
+
+#: Rows one job brings to the driver in `batches_by_range`: Spark ends a job whose results pass
+#: `spark.driver.maxResultSize` (1 GiB unless set), and a few numbers a row make 128 MiB.
+RANGE_ROWS = 8_000_000
+
+
+def batches_by_range(
+    sdf: DataFrame, column: str, count: int, rows: int = RANGE_ROWS
+) -> Iterator[pa.RecordBatch]:
+    """The rows of `sdf`, whose `column` numbers them 0 … count - 1, as Arrow batches: a job
+    for each `rows` consecutive numbers, so no job's results pass Spark's limit and the driver
+    holds one job's at a time."""
+    from pyspark.sql import functions as F
+
+    for start in range(0, count, rows):
+        part = sdf.where(F.col(column).between(start, start + rows - 1)).toArrow()
+        batches = part.to_batches()
+        del part
+        while batches:
+            yield batches.pop()
 
 
 def from_batch(batch: pd.DataFrame, columns: list[str], kinds: dict[str, str]) -> pd.DataFrame:

@@ -17,6 +17,7 @@ import pandas as pd
 from ..dedupe.model import MatchModel, TermFrequencies, pair_weights, probability
 from ..dedupe.pairs import ScoredPairs, bare_scores
 from ..dedupe.patterns import PatternCounts
+from .frames import batches_by_range
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -56,14 +57,13 @@ class SparkPairs:
         from pyspark import StorageLevel
 
         scored = self.score_frame(model, tf).persist(StorageLevel.MEMORY_AND_DISK)
-        batches = scored.select("p", "total").toArrow().to_batches()  # (the table's own buffers)
-        self.compared.unpersist()  # the levels are in the totals now
-        self._totals = (scored, model.prior_weight)
         totals = np.empty(self.count, dtype=np.float64)
-        while batches:  # each batch let go once in place: no pandas copy of every pair's total
-            batch = batches.pop()
+        # each batch let go once in place: no pandas copy of every pair's total
+        for batch in batches_by_range(scored.select("p", "total"), "p", self.count):
             totals[batch.column(0).to_numpy()] = batch.column(1).to_numpy()
             del batch
+        self.compared.unpersist()  # the levels are in the totals now
+        self._totals = (scored, model.prior_weight)
         return totals
 
     def scored(

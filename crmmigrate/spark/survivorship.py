@@ -17,7 +17,16 @@ import pyarrow.compute as pc
 
 from ..dedupe.settings import SurvivorshipSettings
 from ..dedupe.survivorship import Survivors, survive
-from .frames import as_text, collect, from_batch, safe_names, spark_type, to_spark
+from .frames import (
+    RANGE_ROWS,
+    as_text,
+    batches_by_range,
+    collect,
+    from_batch,
+    safe_names,
+    spark_type,
+    to_spark,
+)
 from .session import size_shuffles
 
 if TYPE_CHECKING:
@@ -94,7 +103,14 @@ def spark_survive(
     done = keyed.groupBy("bucket").applyInPandas(lambda b: task(b.drop(columns="bucket")), schema)
     done = done.persist(StorageLevel.MEMORY_AND_DISK)  # computed once, brought back in parts
     try:
-        cluster, lineage = _lineage(done.select("cluster", "fields", "rows").toArrow(), fields)
+        lists = done.select("cluster", "fields", "rows")
+        # a few fields a golden record: so many clusters a job that its results stay in bounds
+        per_job = max(1, RANGE_ROWS // max(1, len(fields)))
+        parts = list(batches_by_range(lists, "cluster", int(clusters.max(initial=-1)) + 1, per_job))
+        table = pa.Table.from_batches(parts) if parts else lists.limit(0).toArrow()
+        del parts
+        cluster, lineage = _lineage(table, fields)
+        del table
         golden = collect(
             done.select(*golden_names, "cluster"), dict(probe.golden.dtypes), order="cluster", computed=True
         )
